@@ -1,0 +1,103 @@
+"""Errors raised by sklearn-palsy.
+
+Every error derives from :class:`PalsyError`, and also from :class:`ValueError`
+or :class:`OSError` where that fits, so that ``except ValueError`` keeps working
+in code written for scikit-learn. Each message names the file or the row
+concerned; errors about many rows name all of them, not only the first.
+"""
+
+__all__ = [
+    "PalsyError",
+    "ManifestError",
+    "ImageReadError",
+    "ImageTooLargeError",
+    "ImageTooSmallError",
+    "NoFaceDetectedError",
+    "InvalidLandmarksError",
+    "PatientLeakageError",
+]
+
+
+class PalsyError(Exception):
+    """Base class of every error raised by sklearn-palsy."""
+
+
+class _PathError(PalsyError):
+    """An error about one file; its message ends with the file's path."""
+
+    def __init__(self, message, *, path=None):
+        self.path = None if path is None else str(path)
+        full = message if path is None else f"{message}: {self.path!r}"
+        super().__init__(full)
+
+
+class ManifestError(PalsyError, ValueError):
+    """A manifest or image folder is malformed.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming every offending row.
+    source : str, default=None
+        The manifest file or folder.
+    problems : list of tuple, default=None
+        ``(row, reason)`` pairs, one per problem; ``row`` is the 1-based line
+        number in the CSV (the header is line 1), or a path for image folders.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.exceptions import ManifestError
+    >>> err = ManifestError("bad rows", source="m.csv", problems=[(3, "no label")])
+    >>> err.problems
+    [(3, 'no label')]
+    """
+
+    def __init__(self, message, *, source=None, problems=None):
+        super().__init__(message)
+        self.source = source
+        self.problems = list(problems or [])
+
+
+class ImageReadError(_PathError, OSError):
+    """An image file is missing, empty, truncated or not an image.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.exceptions import ImageReadError
+    >>> str(ImageReadError("cannot read image", path="a.png"))
+    "cannot read image: 'a.png'"
+    """
+
+
+class ImageTooLargeError(ImageReadError):
+    """An image has more pixels than the configured limit (a decompression bomb)."""
+
+
+class ImageTooSmallError(_PathError, ValueError):
+    """An image is too small to hold a face that can be analysed.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.exceptions import ImageTooSmallError
+    >>> ImageTooSmallError("image is 10x10 pixels", path="tiny.png").path
+    'tiny.png'
+    """
+
+
+class NoFaceDetectedError(_PathError, ValueError):
+    """No face was found in an image.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.exceptions import NoFaceDetectedError
+    >>> NoFaceDetectedError("no face found", path="wall.jpg").path
+    'wall.jpg'
+    """
+
+
+class InvalidLandmarksError(PalsyError, ValueError):
+    """Landmarks are NaN, infinite, of the wrong shape or outside the image."""
+
+
+class PatientLeakageError(PalsyError, ValueError):
+    """A cross-validation split puts one patient on both sides."""
