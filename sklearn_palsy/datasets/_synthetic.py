@@ -1,0 +1,641 @@
+"""A synthetic cohort of photo-like faces with and without unilateral palsy.
+
+Real patient photographs cannot be shipped, so the demo and the tests run on
+faces rendered here from a parametric iBUG 300-W 68-point landmark model. The
+renderer paints skin, hair, brows, eyes with irises and lids, a shaded nose,
+lips, teeth and nasolabial folds from the landmarks, so that dlib's real
+detector and shape predictor work on the images and the ground-truth
+landmarks are known exactly.
+
+Conventions: x runs to the right and y downwards; indices follow iBUG 300-W
+(0-based); points 17-21, 36-41 and 48 lie on the image's left, which is the
+subject's right.
+"""
+
+import numbers
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+
+__all__ = ["make_synthetic_cohort"]
+
+# Mean iBUG 300-W face in a unit box (x right, y down), symmetrised below.
+# Proportions follow the widely used dlib alignment template.
+_TEMPLATE = np.array(
+    [
+        (0.0792, 0.3392), (0.0829, 0.4570), (0.0968, 0.5756), (0.1221, 0.6919),
+        (0.1687, 0.8003), (0.2398, 0.8957), (0.3257, 0.9771), (0.4223, 1.0433),
+        (0.5318, 1.0608), (0.6413, 1.0398), (0.7381, 0.9723), (0.8244, 0.8896),
+        (0.8948, 0.7925), (0.9394, 0.6815), (0.9611, 0.5622), (0.9706, 0.4418),
+        (0.9712, 0.3221), (0.1638, 0.2492), (0.2178, 0.2043), (0.2913, 0.1924),
+        (0.3675, 0.2036), (0.4393, 0.2331), (0.5864, 0.2281), (0.6602, 0.1959),
+        (0.7375, 0.1824), (0.8132, 0.1928), (0.8708, 0.2353), (0.5153, 0.3186),
+        (0.5162, 0.3962), (0.5171, 0.4738), (0.5182, 0.5532), (0.4337, 0.6041),
+        (0.4755, 0.6208), (0.5207, 0.6343), (0.5659, 0.6188), (0.6071, 0.6016),
+        (0.2524, 0.3311), (0.2987, 0.3026), (0.3557, 0.3030), (0.4037, 0.3387),
+        (0.3525, 0.3500), (0.2968, 0.3505), (0.6313, 0.3341), (0.6791, 0.2965),
+        (0.7360, 0.2947), (0.7829, 0.3213), (0.7403, 0.3418), (0.6850, 0.3437),
+        (0.3532, 0.7462), (0.4146, 0.7191), (0.4777, 0.7068), (0.5227, 0.7171),
+        (0.5698, 0.7054), (0.6352, 0.7157), (0.6995, 0.7394), (0.6394, 0.8052),
+        (0.5764, 0.8354), (0.5254, 0.8417), (0.4764, 0.8375), (0.4138, 0.8100),
+        (0.3801, 0.7500), (0.4780, 0.7451), (0.5234, 0.7489), (0.5711, 0.7433),
+        (0.6724, 0.7442), (0.5725, 0.7766), (0.5240, 0.7834), (0.4776, 0.7785),
+    ]
+)
+
+_MIRROR = np.array(
+    [16 - i for i in range(17)]
+    + [26, 25, 24, 23, 22, 21, 20, 19, 18, 17]
+    + [27, 28, 29, 30]
+    + [35, 34, 33, 32, 31]
+    + [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40]
+    + [54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55]
+    + [64, 63, 62, 61, 60, 67, 66, 65]
+)
+
+
+def _mean_face():
+    """The template, made exactly mirror-symmetric, in inter-ocular units.
+
+    The eye centres land at (-0.5, 0) and (0.5, 0).
+    """
+    mirrored = _TEMPLATE[_MIRROR].copy()
+    mirrored[:, 0] = -mirrored[:, 0]
+    shape = _TEMPLATE.copy()
+    shape[:, 0] -= 0.5
+    mirrored[:, 0] += 0.5
+    shape = (shape + mirrored) / 2
+    right_eye = shape[36:42].mean(axis=0)
+    left_eye = shape[42:48].mean(axis=0)
+    shape -= (right_eye + left_eye) / 2
+    return shape / np.linalg.norm(left_eye - right_eye)
+
+
+_MEAN_FACE = _mean_face()
+
+# Indices by the subject's side: the subject's right is the image's left.
+_SIDE_POINTS = {
+    "right": {
+        "brow": [17, 18, 19, 20, 21],
+        "upper_lid": [37, 38],
+        "lower_lid": [40, 41],
+        "corner": 48,
+        "mouth": [48, 49, 59, 60, 67],
+    },
+    "left": {
+        "brow": [26, 25, 24, 23, 22],
+        "upper_lid": [44, 43],
+        "lower_lid": [46, 47],
+        "corner": 54,
+        "mouth": [54, 53, 55, 64, 65],
+    },
+}
+
+_SKIN_TONES = np.array(
+    [
+        (255, 224, 196), (241, 194, 160), (224, 172, 135), (198, 142, 104),
+        (170, 118, 82), (141, 93, 62), (110, 72, 48), (233, 190, 170),
+    ],
+    dtype=np.float64,
+)
+_HAIR_COLOURS = np.array(
+    [(25, 20, 18), (60, 40, 28), (105, 72, 45), (160, 120, 70), (120, 115, 110),
+     (45, 35, 30)],
+    dtype=np.float64,
+)
+_IRIS_COLOURS = np.array(
+    [(70, 45, 30), (95, 65, 40), (60, 90, 120), (80, 110, 80), (40, 30, 25)],
+    dtype=np.float64,
+)
+
+EXPRESSIONS = ("rest", "smile", "raise_eyebrows", "close_eyes", "pucker")
+
+
+def _identity(rng):
+    """Draw one person's face shape, colours and lighting."""
+    return {
+        "face_width": rng.uniform(0.92, 1.08),
+        "face_length": rng.uniform(0.92, 1.1),
+        "eye_size": rng.uniform(0.9, 1.12),
+        "brow_lift": rng.uniform(-0.05, 0.06),
+        "nose_length": rng.uniform(0.92, 1.1),
+        "mouth_width": rng.uniform(0.9, 1.1),
+        "lip_fullness": rng.uniform(0.8, 1.3),
+        "skin": _SKIN_TONES[rng.integers(len(_SKIN_TONES))]
+        * rng.uniform(0.93, 1.05, size=3),
+        "hair": _HAIR_COLOURS[rng.integers(len(_HAIR_COLOURS))],
+        "hairline": rng.uniform(0.95, 1.3),
+        "long_hair": bool(rng.random() < 0.4),
+        "iris": _IRIS_COLOURS[rng.integers(len(_IRIS_COLOURS))],
+        "background": rng.uniform(40, 230, size=(2, 3)),
+        "light_angle": rng.uniform(-np.pi, np.pi),
+        "light_strength": rng.uniform(0.05, 0.2),
+        "brow_thickness": rng.uniform(0.08, 0.13),
+    }
+
+
+def _neutral_shape(identity):
+    """Shape the mean face to one identity's proportions (inter-ocular units)."""
+    shape = _MEAN_FACE.copy()
+    below = shape[:, 1] > 0
+    shape[below, 1] *= identity["face_length"]
+    jaw_and_cheeks = np.r_[0:17]
+    shape[jaw_and_cheeks, 0] *= identity["face_width"]
+    for eye in (np.r_[36:42], np.r_[42:48]):
+        centre = shape[eye].mean(axis=0)
+        shape[eye] = centre + (shape[eye] - centre) * identity["eye_size"]
+    shape[17:27, 1] -= identity["brow_lift"]
+    nose = np.r_[28:36]
+    shape[nose, 1] = shape[27, 1] + (shape[nose, 1] - shape[27, 1]) * identity[
+        "nose_length"
+    ]
+    mouth = np.r_[48:68]
+    centre = shape[mouth].mean(axis=0)
+    offset = shape[mouth] - centre
+    offset[:, 0] *= identity["mouth_width"]
+    offset[:, 1] *= identity["lip_fullness"]
+    shape[mouth] = centre + offset
+    return shape
+
+
+def _move_side(shape, expression, side, gain):
+    """Apply one side's share of a voluntary expression, scaled by ``gain``.
+
+    ``gain`` is 1 for a healthy side and falls towards 0 with palsy.
+    """
+    points = _SIDE_POINTS[side]
+    outward = -1.0 if side == "right" else 1.0
+    if expression == "smile":
+        corner = points["corner"]
+        shape[corner] += gain * np.array([0.12 * outward, -0.16])
+        for index, share in zip(points["mouth"][1:], (0.55, 0.45, 0.6, 0.45)):
+            shape[index] += gain * share * np.array([0.09 * outward, -0.1])
+    elif expression == "raise_eyebrows":
+        for index, share in zip(points["brow"], (0.9, 1.0, 1.0, 0.9, 0.75)):
+            shape[index, 1] -= gain * share * 0.2
+        for index in points["upper_lid"]:
+            shape[index, 1] -= gain * 0.03
+    elif expression == "close_eyes":
+        for upper, lower in zip(points["upper_lid"], points["lower_lid"][::-1]):
+            # A healthy lid closes fully; lagophthalmos leaves a gap.
+            shape[upper, 1] += gain * (shape[lower, 1] - shape[upper, 1]) * 0.92
+        for index in points["brow"]:
+            shape[index, 1] += gain * 0.03
+    elif expression == "pucker":
+        corner = points["corner"]
+        shape[corner] += gain * np.array([-0.13 * outward, 0.0])
+        for index, share in zip(points["mouth"][1:], (0.6, 0.6, 0.8, 0.8)):
+            shape[index, 0] -= gain * share * 0.09 * outward
+
+
+def _apply_palsy_at_rest(shape, side, severity):
+    """Resting signs of a flaccid unilateral palsy on the subject's ``side``."""
+    points = _SIDE_POINTS[side]
+    outward = -1.0 if side == "right" else 1.0
+    for index, share in zip(points["brow"], (1.0, 0.95, 0.85, 0.7, 0.5)):
+        shape[index, 1] += severity * share * 0.15
+    # Lower-lid sag widens the palpebral fissure (ectropion, poor closure).
+    for index in points["lower_lid"]:
+        shape[index, 1] += severity * 0.05
+    corner = points["corner"]
+    shape[corner] += severity * np.array([-0.03 * outward, 0.12])
+    for index, share in zip(points["mouth"][1:], (0.5, 0.5, 0.6, 0.5)):
+        shape[index, 1] += severity * share * 0.08
+
+
+def _house_brackmann_like(severity):
+    """Map a severity in [0, 1] onto grades 1 (normal) to 6 (total paralysis).
+
+    The synthetic severity is a single number, so this is only a rough
+    stand-in for a House-Brackmann grade, useful to exercise multi-class code.
+    """
+    return int(np.clip(np.ceil(severity * 5 - 1e-9), 0, 5)) + 1
+
+
+def _face_shape(identity, expression, palsy_side, severity):
+    shape = _neutral_shape(identity)
+    if palsy_side is not None:
+        _apply_palsy_at_rest(shape, palsy_side, severity)
+    for side in ("right", "left"):
+        gain = 1.0 - severity if side == palsy_side else 1.0
+        _move_side(shape, expression, side, gain)
+    return shape
+
+
+def _pose(shape, rng, image_size):
+    """Place the face in the image with jittered position, scale and head pose."""
+    yaw = rng.uniform(-0.08, 0.08)
+    shape = shape.copy()
+    # A small yaw: the far side of the face foreshortens.
+    shape[:, 0] = shape[:, 0] * (1 + yaw * shape[:, 0] / 1.2)
+    angle = np.deg2rad(rng.normal(0.0, 3.0))
+    rotation = np.array(
+        [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+    )
+    inter_ocular = image_size * rng.uniform(0.2, 0.235)
+    centre = np.array([0.5, 0.4]) * image_size + rng.normal(0, 0.015, 2) * image_size
+    return shape @ rotation.T * inter_ocular + centre
+
+
+# ---------------------------------------------------------------- painting
+_SHIFT = 4  # sub-pixel precision for OpenCV drawing: 1/16 pixel
+
+
+def _fixed(points):
+    return np.round(np.asarray(points) * (1 << _SHIFT)).astype(np.int32)
+
+
+def _polygon_mask(size, polygons, blur=0.0):
+    mask = np.zeros((size, size), np.float32)
+    cv2.fillPoly(mask, [_fixed(p) for p in polygons], 1.0, cv2.LINE_AA, _SHIFT)
+    if blur > 0:
+        mask = cv2.GaussianBlur(mask, (0, 0), blur)
+    return mask
+
+
+def _line_mask(size, polylines, thickness, blur=0.0, closed=False):
+    mask = np.zeros((size, size), np.float32)
+    thickness = max(1, int(round(thickness)))
+    cv2.polylines(
+        mask, [_fixed(p) for p in polylines], closed, 1.0, thickness, cv2.LINE_AA, _SHIFT
+    )
+    if blur > 0:
+        mask = cv2.GaussianBlur(mask, (0, 0), blur)
+    return mask
+
+
+def _ellipse_mask(size, centre, axes, angle=0.0, blur=0.0):
+    mask = np.zeros((size, size), np.float32)
+    cv2.ellipse(
+        mask,
+        tuple(int(v) for v in _fixed(centre)),
+        tuple(int(v) for v in _fixed(np.maximum(axes, 0.5))),
+        float(angle), 0.0, 360.0, 1.0, -1, cv2.LINE_AA, _SHIFT,
+    )
+    if blur > 0:
+        mask = cv2.GaussianBlur(mask, (0, 0), blur)
+    return mask
+
+
+def _paint(canvas, mask, colour, opacity=1.0):
+    """Blend ``colour`` into ``canvas`` in place, weighted by ``mask``."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return
+    # Blend only the mask's bounding box: most layers cover a small area.
+    window = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    alpha = np.clip(mask[window] * np.float32(opacity), 0.0, 1.0)[..., None]
+    region = canvas[window]
+    region *= 1.0 - alpha
+    region += alpha * np.asarray(colour, np.float32)
+
+
+def _smooth_curve(points, n=40):
+    """Catmull-Rom-like dense resampling of a polyline through ``points``."""
+    points = np.asarray(points, np.float64)
+    t = np.r_[0, np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))]
+    fine = np.linspace(0, t[-1], n)
+    return np.c_[np.interp(fine, t, points[:, 0]), np.interp(fine, t, points[:, 1])]
+
+
+def _render(landmarks, identity, expression, rng, image_size, palsy_side, severity):
+    size = image_size
+    iod = np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0))
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    top, bottom = identity["background"]
+    canvas = (top[None, None] * (1 - yy[..., None]) + bottom[None, None] * yy[..., None])
+    canvas = canvas.astype(np.float32)
+
+    skin = identity["skin"]
+    hair = identity["hair"]
+    eye_mid = (landmarks[36:42].mean(0) + landmarks[42:48].mean(0)) / 2
+    up = eye_mid - landmarks[8]
+    up /= np.linalg.norm(up)
+    right = np.array([-up[1], up[0]])  # image-right direction of the face
+
+    # Head outline: the jaw below, an elliptical cranium above the brows.
+    jaw = landmarks[0:17]
+    temple_r, temple_l = landmarks[0], landmarks[16]
+    centre = (temple_r + temple_l) / 2
+    half_width = np.linalg.norm(temple_l - temple_r) / 2
+    crown = 1.85 * iod
+    angles = np.linspace(np.pi, 2 * np.pi, 24)[1:-1]
+    # From the image-right temple over the crown to the image-left temple.
+    cranium = np.array(
+        [centre - np.cos(a) * half_width * right - np.sin(a) * crown * up for a in angles]
+    )
+    head = np.vstack([jaw, cranium])
+
+    if identity["long_hair"]:
+        behind = np.vstack([
+            centre - 1.15 * half_width * right + 1.0 * crown * up,
+            centre + 1.15 * half_width * right + 1.0 * crown * up,
+            centre + 1.35 * half_width * right - 1.3 * iod * up,
+            centre - 1.35 * half_width * right - 1.3 * iod * up,
+        ])
+        _paint(canvas, _polygon_mask(size, [behind], blur=size / 60), hair * 0.9)
+
+    # Neck and ears in a slightly darker skin.
+    neck = np.vstack([landmarks[5], landmarks[11],
+                      landmarks[11] + 1.5 * iod * -up + 0.1 * iod * right,
+                      landmarks[5] + 1.5 * iod * -up - 0.1 * iod * right])
+    _paint(canvas, _polygon_mask(size, [neck], blur=1.0), skin * 0.78)
+    for index, sign in ((1, -1), (15, 1)):
+        ear = landmarks[index] + sign * 0.12 * iod * right + 0.1 * iod * up
+        angle = np.degrees(np.arctan2(up[1], up[0]))
+        _paint(canvas, _ellipse_mask(size, ear, (0.42 * iod, 0.18 * iod), angle, 0.8),
+               skin * 0.85)
+
+    face_mask = _polygon_mask(size, [head], blur=0.7)
+    # Shading: darker towards the outline, and a directional light.
+    inside = (face_mask > 0.5).astype(np.uint8)
+    depth = cv2.distanceTransform(inside, cv2.DIST_L2, 5) / max(iod, 1.0)
+    shade = 0.72 + 0.28 * np.clip(depth / 0.55, 0, 1)
+    light = np.array([np.cos(identity["light_angle"]), np.sin(identity["light_angle"])])
+    rel = np.stack([xx * size - eye_mid[0], yy * size - eye_mid[1]], -1) / (2.5 * iod)
+    shade = shade * (1 + identity["light_strength"] * (rel @ light.astype(np.float32)))
+    face_layer = skin[None, None].astype(np.float32) * shade[..., None]
+    alpha = face_mask[..., None]
+    canvas = canvas * (1 - alpha) + face_layer * alpha
+
+    # Hair on top of the cranium, down to a hairline arched above the brows.
+    hairline = identity["hairline"] * iod
+    hair_polygon = np.vstack([
+        cranium,
+        centre - 1.02 * half_width * right,
+        eye_mid - 0.9 * half_width * right + 0.55 * hairline * up,
+        eye_mid - 0.45 * half_width * right + 0.85 * hairline * up,
+        eye_mid + 0.95 * hairline * up,
+        eye_mid + 0.45 * half_width * right + 0.85 * hairline * up,
+        eye_mid + 0.9 * half_width * right + 0.55 * hairline * up,
+        centre + 1.02 * half_width * right,
+    ])
+    hair_mask = _polygon_mask(size, [hair_polygon], blur=1.2) * face_mask
+    _paint(canvas, hair_mask, hair)
+
+    # Cheek and nasolabial shading. A palsied side is flat: its fold fades.
+    for side, ala, corner, sign in (("right", 31, 48, -1), ("left", 35, 54, 1)):
+        strength = 1.0 - (severity if side == palsy_side else 0.0)
+        start = landmarks[ala] + sign * 0.15 * iod * right + 0.05 * iod * up
+        end = landmarks[corner] + sign * 0.14 * iod * right - 0.08 * iod * up
+        mid = (start + end) / 2 + sign * 0.1 * iod * right
+        fold = _line_mask(size, [_smooth_curve([start, mid, end], 12)],
+                          0.06 * iod, blur=0.05 * iod)
+        _paint(canvas, fold, skin * 0.55, 0.55 * strength)
+
+    # Nose: shaded bridge sides, a lit tip and dark nostrils.
+    for sign in (-1, 1):
+        side_line = [landmarks[27] + sign * 0.12 * iod * right,
+                     landmarks[29] + sign * 0.17 * iod * right,
+                     landmarks[31 if sign < 0 else 35] + 0.08 * iod * up]
+        _paint(canvas, _line_mask(size, [_smooth_curve(side_line, 10)], 0.07 * iod,
+                                  blur=0.06 * iod), skin * 0.6, 0.6)
+    nose_base = np.vstack([landmarks[31:36], landmarks[30]])
+    _paint(canvas, _polygon_mask(size, [nose_base], blur=0.08 * iod), skin * 0.8, 0.6)
+    _paint(canvas, _ellipse_mask(size, landmarks[30] + 0.04 * iod * up,
+                                 (0.1 * iod, 0.08 * iod), blur=0.07 * iod),
+           np.minimum(skin * 1.12, 255), 0.6)
+    angle = np.degrees(np.arctan2(right[1], right[0]))
+    for index in (32, 34):
+        nostril = landmarks[index] + 0.04 * iod * up
+        _paint(canvas, _ellipse_mask(size, nostril, (0.075 * iod, 0.035 * iod), angle,
+                                     blur=0.02 * iod), skin * 0.25, 0.9)
+
+    # Brows: thick strokes whose upper edge follows landmarks 17-26.
+    thickness = identity["brow_thickness"] * iod
+    for brow in (landmarks[17:22], landmarks[22:27]):
+        centre_line = _smooth_curve(brow - 0.03 * iod * up, 20)
+        _paint(canvas, _line_mask(size, [centre_line], 2 * thickness * 0.7,
+                                  blur=0.02 * iod), hair * 0.8, 0.95)
+
+    # Eyes: a socket shadow, sclera, iris and pupil inside the lids, a dark
+    # upper lid margin with lashes and a lighter lower one.
+    for eye_index in (np.r_[36:42], np.r_[42:48]):
+        eye = landmarks[eye_index]
+        eye_centre = eye.mean(axis=0)
+        upper = _smooth_curve(eye[[0, 1, 2, 3]], 16)
+        lower = _smooth_curve(eye[[3, 4, 5, 0]], 16)
+        opening = np.linalg.norm((eye[1] + eye[2]) / 2 - (eye[4] + eye[5]) / 2)
+        _paint(canvas, _ellipse_mask(size, eye_centre + 0.06 * iod * up,
+                                     (0.3 * iod, 0.17 * iod),
+                                     angle, blur=0.08 * iod), skin * 0.7, 0.55)
+        if opening > 0.02 * iod:
+            sclera = _polygon_mask(size, [np.vstack([upper, lower])])
+            _paint(canvas, sclera, (240, 238, 234))
+            iris = _ellipse_mask(size, eye_centre, (0.12 * iod, 0.12 * iod)) * sclera
+            _paint(canvas, iris, identity["iris"])
+            pupil = _ellipse_mask(size, eye_centre, (0.05 * iod, 0.05 * iod)) * sclera
+            _paint(canvas, pupil, (10, 10, 10))
+            _paint(canvas, _line_mask(size, [lower], 0.035 * iod), skin * 0.4, 0.85)
+        _paint(canvas, _line_mask(size, [upper], 0.07 * iod), (25, 20, 20), 1.0)
+
+    # Mouth: lips, and the gap between them with teeth when it is open.
+    lip_colour = skin * np.array([0.8, 0.45, 0.48])
+    outer = landmarks[48:60]
+    _paint(canvas, _polygon_mask(size, [outer], blur=0.02 * iod), lip_colour, 0.95)
+    _paint(canvas, _line_mask(size, [outer], 0.025 * iod, closed=True), lip_colour * 0.7,
+           0.6)
+    inner = landmarks[60:68]
+    gap = np.linalg.norm(landmarks[62] - landmarks[66])
+    if gap > 0.04 * iod:
+        _paint(canvas, _polygon_mask(size, [inner]), (60, 25, 30))
+        teeth = _polygon_mask(size, [inner]) * (yy * size < (landmarks[62, 1] + 0.5 * gap))
+        _paint(canvas, teeth, (235, 230, 215), 0.9)
+    _paint(canvas, _line_mask(size, [np.vstack([landmarks[48], landmarks[60:65],
+                                                  landmarks[54]])], 0.04 * iod),
+           lip_colour * 0.45, 0.9)
+
+    # Camera: slight blur, sensor noise, then 8 bits.
+    canvas = cv2.GaussianBlur(canvas, (0, 0), 0.6)
+    canvas += rng.normal(0.0, rng.uniform(1.5, 5.0), canvas.shape).astype(np.float32)
+    return np.clip(np.round(canvas), 0, 255).astype(np.uint8)
+
+
+@validate_params(
+    {
+        "n_patients": [Interval(numbers.Integral, 0, None, closed="left")],
+        "n_controls": [Interval(numbers.Integral, 0, None, closed="left")],
+        "expressions": ["array-like"],
+        "image_size": [Interval(numbers.Integral, 64, None, closed="left")],
+        "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
+        "severity_range": [tuple],
+        "random_state": ["random_state"],
+        "output_dir": [str, os.PathLike, None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_synthetic_cohort(
+    n_patients=21,
+    n_controls=21,
+    expressions=EXPRESSIONS,
+    image_size=224,
+    *,
+    n_repeats=1,
+    severity_range=(0.4, 1.0),
+    random_state=None,
+    output_dir=None,
+):
+    """Generate a cohort of synthetic face photographs with and without palsy.
+
+    Each person gets an identity (face shape and proportions, skin tone, hair,
+    background and lighting) and is photographed once per expression (and per
+    repeat), each time with fresh head-pose jitter and sensor noise. Patients
+    have a unilateral palsy on a random side with a random severity:
+
+    - at rest the brow droops, the lower lid sags and the mouth corner falls;
+    - on voluntary expressions the affected side moves only ``1 - severity``
+      as far: the brow barely rises, the eye does not close completely, the
+      mouth corner lags on smiling and puckering;
+    - the nasolabial fold on the affected side is flattened.
+
+    Controls are symmetric up to pose and natural variation. Nothing here is
+    real patient data, and a model that does well on it has shown only that
+    it can read the signs the renderer paints.
+
+    Parameters
+    ----------
+    n_patients : int, default=21
+        Number of people with palsy (label 1).
+    n_controls : int, default=21
+        Number of people without palsy (label 0).
+    expressions : sequence of str, default=("rest", "smile", "raise_eyebrows", \
+"close_eyes", "pucker")
+        Expressions to photograph, from those five.
+    image_size : int, default=224
+        Side of the square images in pixels; at least 64.
+    n_repeats : int, default=1
+        Photographs per person and expression, each with its own pose and
+        noise.
+    severity_range : tuple of float, default=(0.4, 1.0)
+        Range of the uniform palsy severity, 0 (none) to 1 (no movement).
+    random_state : int, RandomState instance or None, default=None
+        Seed for reproducible cohorts.
+    output_dir : str or path-like, default=None
+        If given, the images are written there as PNG files together with a
+        ``manifest.csv`` that :func:`load_manifest` reads, and the returned
+        ``X`` holds their paths instead of the arrays.
+
+    Returns
+    -------
+    cohort : :class:`~sklearn.utils.Bunch`
+        With fields:
+
+        - ``images``: ndarray of shape (n_images, image_size, image_size, 3),
+          uint8 RGB (only when ``output_dir`` is None);
+        - ``X``: the estimators' input, the images array, or the 1-D array of
+          absolute file paths when ``output_dir`` is given;
+        - ``y``: ndarray of shape (n_images,), 1 for palsy, 0 for control;
+        - ``groups``: ndarray of patient ids, one per image;
+        - ``expression``: ndarray of the expression in each image;
+        - ``landmarks``: ndarray of shape (n_images, 68, 2), the ground-truth
+          iBUG 300-W landmarks in pixels;
+        - ``side``: ndarray with the affected side ("left" or "right",
+          the subject's own) or "none";
+        - ``severity``: ndarray of floats, 0 for controls;
+        - ``grade``: ndarray of ints from 1 (normal) to 6, a House-Brackmann-like
+          grade derived from the severity (a stand-in, not a clinical grading);
+        - ``frame``: a DataFrame with one row per image and the columns
+          above, plus ``image`` when written to disk;
+        - ``manifest``: the manifest's path, when ``output_dir`` is given.
+
+    See Also
+    --------
+    load_manifest : Read a cohort written with ``output_dir``.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.datasets import make_synthetic_cohort
+    >>> cohort = make_synthetic_cohort(n_patients=2, n_controls=1,
+    ...                                expressions=("rest", "smile"),
+    ...                                image_size=96, random_state=0)
+    >>> cohort.images.shape
+    (6, 96, 96, 3)
+    >>> cohort.y.tolist()
+    [1, 1, 1, 1, 0, 0]
+    >>> sorted(set(cohort.groups))
+    ['C01', 'P01', 'P02']
+    """
+    expressions = tuple(expressions)
+    unknown = sorted(set(expressions) - set(EXPRESSIONS))
+    if unknown or not expressions:
+        raise ValueError(
+            f"expressions must be a non-empty subset of {EXPRESSIONS}; got {unknown}"
+        )
+    low, high = severity_range
+    if not 0.0 <= low <= high <= 1.0:
+        raise ValueError(
+            f"severity_range must satisfy 0 <= low <= high <= 1; got {severity_range}"
+        )
+    rng = check_random_state(random_state)
+    seed = rng.randint(np.iinfo(np.int32).max)
+    generator = np.random.default_rng(seed)
+
+    people = [(f"P{i + 1:02d}", 1) for i in range(n_patients)] + [
+        (f"C{i + 1:02d}", 0) for i in range(n_controls)
+    ]
+    images, rows, landmark_list = [], [], []
+    for patient_id, label in people:
+        identity = _identity(generator)
+        side = str(generator.choice(["left", "right"])) if label else None
+        severity = float(generator.uniform(low, high)) if label else 0.0
+        for expression in expressions:
+            shape = _face_shape(identity, expression, side, severity)
+            for repeat in range(n_repeats):
+                landmarks = _pose(shape, generator, image_size)
+                image = _render(landmarks, identity, expression, generator,
+                                image_size, side, severity)
+                images.append(image)
+                landmark_list.append(landmarks)
+                rows.append({
+                    "patient_id": patient_id,
+                    "label": label,
+                    "expression": expression,
+                    "repeat": repeat,
+                    "side": side or "none",
+                    "severity": severity,
+                    "grade": _house_brackmann_like(severity),
+                })
+
+    frame = pd.DataFrame(rows)
+    images = np.stack(images) if images else np.empty(
+        (0, image_size, image_size, 3), np.uint8
+    )
+    cohort = Bunch(
+        y=frame["label"].to_numpy(),
+        groups=frame["patient_id"].to_numpy(dtype=object),
+        expression=frame["expression"].to_numpy(dtype=object),
+        landmarks=np.stack(landmark_list) if landmark_list else np.empty((0, 68, 2)),
+        side=frame["side"].to_numpy(dtype=object),
+        severity=frame["severity"].to_numpy(),
+        grade=frame["grade"].to_numpy(),
+        frame=frame,
+    )
+    if output_dir is None:
+        cohort.images = images
+        cohort.X = images
+        return cohort
+
+    from PIL import Image
+
+    output_dir = Path(output_dir).resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    names = [
+        f"{row.patient_id}/{row.patient_id}_{row.expression}_{row.repeat}.png"
+        for row in frame.itertuples()
+    ]
+    for name, image in zip(names, images):
+        (output_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(output_dir / name)
+    frame.insert(0, "image", names)
+    manifest = output_dir / "manifest.csv"
+    frame.to_csv(manifest, index=False)
+    cohort.X = np.array([str(output_dir / name) for name in names], dtype=object)
+    cohort.manifest = str(manifest)
+    cohort.frame = frame
+    return cohort

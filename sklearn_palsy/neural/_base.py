@@ -1,0 +1,307 @@
+"""What the skorch-wrapped classifiers share.
+
+The estimators here are thin scikit-learn estimators of our own that build a
+skorch net inside ``fit`` and keep it as ``net_``; they do not subclass skorch,
+so scikit-learn's own checks see ordinary classifiers.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from skorch import NeuralNetBinaryClassifier, NeuralNetClassifier
+from skorch.callbacks import EarlyStopping
+from skorch.helper import predefined_split
+from skorch.utils import to_tensor
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+__all__ = ["NeuralClassifierMixin"]
+
+
+class _WeightedLossMixin:
+    """Weight each sample's loss by ``X["sample_weight"]``.
+
+    The criterion is built with ``reduction="none"``; the batch loss is the
+    weighted mean, so a weight of 2 counts a sample twice.
+    """
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        if isinstance(self.criterion_, torch.nn.BCEWithLogitsLoss):
+            y_true = y_true.to(y_pred.dtype)
+        loss = self.criterion_(y_pred, y_true)
+        if isinstance(X, dict) and "sample_weight" in X:
+            weight = to_tensor(X["sample_weight"], device=self.device).to(loss.dtype)
+            return (loss * weight).sum() / weight.sum().clamp_min(1e-12)
+        return loss.mean()
+
+
+class _BinaryNet(_WeightedLossMixin, NeuralNetBinaryClassifier):
+    """skorch's binary classifier (BCE with logits) with sample weights."""
+
+
+class _MulticlassNet(_WeightedLossMixin, NeuralNetClassifier):
+    """skorch's classifier (cross-entropy on logits) with sample weights."""
+
+
+def _seed_from(random_state):
+    """An int seed for torch from a scikit-learn ``random_state``."""
+    if random_state is None:
+        return int(np.random.randint(np.iinfo(np.int32).max))
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(random_state.randint(np.iinfo(np.int32).max))
+
+
+COMMON_CONSTRAINTS = {
+    "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+    "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+    "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+    "class_weight": [StrOptions({"balanced"}), dict, None],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+    "device": [str],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
+    """Fit, predict and embed for the skorch-wrapped classifiers.
+
+    Subclasses provide ``_module_and_params(X_train, n_outputs)``, returning
+    the module class and its ``module__`` parameters, ``_dataset(X, y,
+    sample_weight, training)`` returning a torch Dataset whose items are
+    ``({"X": tensor, "sample_weight": w}, y)``, and ``_check_X(X, reset)``.
+    """
+
+    def _extra_net_params(self):
+        """More keyword arguments for the skorch net."""
+        return {}
+
+    def _n_outputs(self):
+        return 1 if len(self.classes_) == 2 else len(self.classes_)
+
+    def _check_device(self):
+        if str(self.device).startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} was asked for, but torch sees no CUDA GPU"
+            )
+
+    def _fit_net(self, X, y, sample_weight=None, groups=None):
+        """Encode the labels, split off a validation part and train the net."""
+        self._check_device()
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes in y; got 1 class: "
+                f"{self.classes_.tolist()}"
+            )
+        y_encoded = encoder.transform(y)
+        n_samples = len(y_encoded)
+        weight = _check_sample_weight(sample_weight, np.empty(n_samples), dtype=np.float32)
+        if self.class_weight is not None:
+            weight = weight * compute_sample_weight(self.class_weight, y_encoded).astype(
+                np.float32
+            )
+        if groups is not None and len(groups) != n_samples:
+            raise ValueError(
+                f"groups has {len(groups)} entries but X has {n_samples} samples"
+            )
+        seed = _seed_from(self.random_state)
+        train_index = np.arange(n_samples)
+        callbacks = []
+        train_split = None
+        if self.early_stopping:
+            train_index, valid_index = self._validation_split(y_encoded, groups, seed)
+            valid = self._dataset(
+                _take(X, valid_index), y_encoded[valid_index], weight[valid_index],
+                training=False,
+            )
+            train_split = predefined_split(valid)
+            callbacks.append(
+                ("early_stopping", EarlyStopping(
+                    monitor="valid_loss", patience=self.n_iter_no_change,
+                    load_best=True,
+                ))
+            )
+            self.validation_index_ = valid_index
+        train = self._dataset(
+            _take(X, train_index), y_encoded[train_index], weight[train_index],
+            training=True,
+        )
+        module, module_params = self._module_and_params(train, self._n_outputs())
+        net_class = _BinaryNet if self._n_outputs() == 1 else _MulticlassNet
+        criterion = (
+            torch.nn.BCEWithLogitsLoss
+            if net_class is _BinaryNet
+            else torch.nn.CrossEntropyLoss
+        )
+        self.net_ = net_class(
+            module,
+            criterion=criterion,
+            criterion__reduction="none",
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            optimizer__weight_decay=self.weight_decay,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=train_split,
+            callbacks=callbacks,
+            iterator_train__shuffle=True,
+            device=self.device,
+            verbose=self.verbose,
+            **self._extra_net_params(),
+            **{f"module__{k}": v for k, v in module_params.items()},
+        )
+        # Seed torch without touching the caller's global random state.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            with warnings.catch_warnings():
+                # skorch warns when y is None with a Dataset: ours carries y.
+                warnings.filterwarnings("ignore", message=".*y=None.*")
+                self.net_.fit(train, y=None)
+        self.n_epochs_ = len(self.net_.history)
+        return self
+
+    def _validation_split(self, y_encoded, groups, seed):
+        n_samples = len(y_encoded)
+        if groups is not None:
+            if len(np.unique(groups)) < 2:
+                raise ValueError(
+                    "early_stopping needs at least 2 groups to hold some out"
+                )
+            splitter = GroupShuffleSplit(
+                n_splits=1, test_size=self.validation_fraction, random_state=seed
+            )
+            return next(splitter.split(np.zeros(n_samples), y_encoded, groups))
+        warnings.warn(
+            "early_stopping without groups: the validation split is made by image, "
+            "so one patient's images can sit on both sides of it. Pass "
+            "groups=patient_ids to fit (with metadata routing on, request it with "
+            "set_fit_request(groups=True)).",
+            UserWarning,
+            stacklevel=3,
+        )
+        splitter = StratifiedShuffleSplit(
+            n_splits=1, test_size=self.validation_fraction, random_state=seed
+        )
+        return next(splitter.split(np.zeros(n_samples), y_encoded))
+
+    def _forward(self, X, method):
+        """Run the trained module over X in evaluation mode, batch by batch."""
+        check_is_fitted(self)
+        dataset = self._dataset(X, None, None, training=False)
+        if method == "embed":
+            return self._embed(dataset)
+        return self.net_.forward(dataset, training=False).detach().cpu().numpy()
+
+    def _embed(self, dataset):
+        module = self.net_.module_
+        module.eval()
+        outputs = []
+        with torch.inference_mode():
+            for batch, _ in self.net_.get_iterator(dataset, training=False):
+                inputs = batch["X"].to(self.net_.device)
+                outputs.append(module.embed(inputs).float().cpu().numpy())
+        if not outputs:
+            return np.empty((0, module.n_embedding), dtype=np.float32)
+        return np.concatenate(outputs)
+
+    def decision_function(self, X):
+        """Return the network's logits.
+
+        Parameters
+        ----------
+        X : array-like
+            Input samples, as for ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The logit of the positive class for binary problems, one logit
+            per class otherwise.
+        """
+        X = self._check_X(X, reset=False)
+        logits = self._forward(X, "logits").astype(np.float64)
+        return logits
+
+    def predict_proba(self, X):
+        """Return class probabilities.
+
+        Parameters
+        ----------
+        X : array-like
+            Input samples, as for ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        logits = self.decision_function(X)
+        if logits.ndim == 1:
+            positive = 1.0 / (1.0 + np.exp(-logits))
+            return np.column_stack([1.0 - positive, positive])
+        logits = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Return the most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array-like
+            Input samples, as for ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def embed(self, X):
+        """Return the penultimate-layer embedding of each sample.
+
+        Named ``embed`` rather than ``transform`` so that scikit-learn treats
+        the estimator as a classifier, not as a transformer.
+
+        Parameters
+        ----------
+        X : array-like
+            Input samples, as for ``fit``.
+
+        Returns
+        -------
+        embedding : ndarray of shape (n_samples, n_embedding)
+            The trunk's output, before the final layer; fusion and plots use
+            it.
+        """
+        X = self._check_X(X, reset=False)
+        return self._forward(X, "embed")
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "net_")
+
+
+def _take(X, index):
+    """Rows of an array, or items of a list, by position."""
+    if isinstance(X, np.ndarray):
+        return X[index]
+    return [X[i] for i in index]

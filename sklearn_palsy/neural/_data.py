@@ -1,0 +1,87 @@
+"""Torch datasets that feed the skorch nets: feature arrays and images.
+
+Items are ``({"X": tensor, "sample_weight": weight}, target)``, so the loss can
+weight samples and the fusion net can take a dict of several inputs.
+"""
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+__all__ = ["ArrayDataset", "ImageDataset"]
+
+
+def _targets(y, n_samples, binary):
+    if y is None:
+        y = np.zeros(n_samples)
+    return np.asarray(y, dtype=np.float32 if binary else np.int64)
+
+
+def _weights(sample_weight, n_samples):
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=np.float32)
+    return np.asarray(sample_weight, dtype=np.float32)
+
+
+class ArrayDataset(Dataset):
+    """Rows of a float feature matrix.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Features; stored as float32.
+    y : ndarray of shape (n_samples,) or None
+        Encoded targets; None gives zeros (for prediction).
+    sample_weight : ndarray of shape (n_samples,) or None
+        Per-sample loss weights.
+    binary : bool
+        Float targets for BCE if True, integer targets otherwise.
+    """
+
+    def __init__(self, X, y=None, sample_weight=None, binary=True):
+        self.X = torch.as_tensor(np.asarray(X, dtype=np.float32))
+        self.y = torch.as_tensor(_targets(y, len(self.X), binary))
+        self.sample_weight = torch.as_tensor(_weights(sample_weight, len(self.X)))
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        return {"X": self.X[index], "sample_weight": self.sample_weight[index]}, self.y[
+            index
+        ]
+
+
+class ImageDataset(Dataset):
+    """Images loaded lazily, one item at a time, then transformed.
+
+    Parameters
+    ----------
+    images : list of str or ndarray
+        Paths (read when the item is asked for, so a data set never has to
+        fit in memory) or uint8 arrays of shape (H, W, 3) or (H, W).
+    transform : callable
+        Maps an (H, W, 3) uint8 array to a float tensor of shape (3, S, S),
+        or (n_views, 3, S, S) for test-time augmentation.
+    y, sample_weight, binary
+        As for :class:`ArrayDataset`.
+    """
+
+    def __init__(self, images, transform, y=None, sample_weight=None, binary=True):
+        self.images = images
+        self.transform = transform
+        self.y = torch.as_tensor(_targets(y, len(images), binary))
+        self.sample_weight = torch.as_tensor(_weights(sample_weight, len(images)))
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, index):
+        from ..faces._io import read_image
+
+        # Grey line images become three identical channels here.
+        pixels = read_image(self.images[index], min_size=8)
+        return (
+            {"X": self.transform(pixels), "sample_weight": self.sample_weight[index]},
+            self.y[index],
+        )

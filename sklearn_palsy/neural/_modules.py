@@ -1,0 +1,173 @@
+"""Torch modules, at module scope so that fitted estimators pickle and deepcopy.
+
+Every module has a ``trunk`` (the network up to its penultimate layer), an
+``n_embedding`` (the trunk's output width), a ``head`` (the final linear
+layer) and an ``embed`` method; fusion concatenates trunks' embeddings and
+trains a joint head.
+"""
+
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+__all__ = ["MLPModule", "ResNetModule", "load_resnet_weights"]
+
+
+class MLPModule(nn.Module):
+    """A feed-forward network: (Linear, ReLU, Dropout) blocks, then a head.
+
+    Parameters
+    ----------
+    n_features : int
+        Input width.
+    hidden_layer_sizes : tuple of int, default=(64, 32)
+        Width of each hidden layer.
+    dropout : float, default=0.2
+        Dropout after each hidden layer.
+    n_outputs : int, default=1
+        One logit for binary problems, one per class otherwise.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes=(64, 32), dropout=0.2,
+                 n_outputs=1):
+        super().__init__()
+        layers, width = [], n_features
+        for size in hidden_layer_sizes:
+            layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(dropout)]
+            width = size
+        self.trunk = nn.Sequential(*layers)
+        self.n_embedding = width
+        self.n_outputs = n_outputs
+        self.head = nn.Linear(width, n_outputs)
+
+    def embed(self, X):
+        return self.trunk(X)
+
+    def forward(self, X, sample_weight=None):
+        logits = self.head(self.trunk(X))
+        return logits.squeeze(-1) if self.n_outputs == 1 else logits
+
+
+_FREEZE_TRAINABLE = {
+    "none": None,
+    "backbone": (),
+    "all_but_layer4": ("layer4",),
+}
+
+
+def _imagenet_weights_error(arch, url, cached):
+    return FileNotFoundError(
+        f"ImageNet weights for {arch} are not in torch's cache ({cached}) and could "
+        f"not be downloaded. On a machine with internet access download {url}, "
+        f"then either copy it to {cached} (or set TORCH_HOME), or pass "
+        "weights='/path/to/the/file.pth'."
+    )
+
+
+def load_resnet_weights(arch, weights):
+    """Return a state dict of ImageNet weights for a torchvision ResNet.
+
+    Parameters
+    ----------
+    arch : {"resnet18", "resnet34", "resnet50"}
+        Architecture.
+    weights : "imagenet", str or path-like
+        "imagenet" uses torchvision's weight enum (``ResNet18_Weights.DEFAULT``
+        and so on) and its cache under ``TORCH_HOME``, downloading only if
+        the file is not cached; a path loads a state dict saved with
+        ``torch.save`` (loaded with ``weights_only=True``, so it runs no code).
+
+    Returns
+    -------
+    state_dict : dict
+        The weights.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is missing, or the ImageNet weights are neither cached
+        nor downloadable; the message says how to provide the file.
+    """
+    if isinstance(weights, str) and weights == "imagenet":
+        from torchvision.models import get_model_weights
+
+        enum = get_model_weights(arch).DEFAULT
+        cached = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(enum.url)
+        if cached.is_file():
+            return torch.load(cached, map_location="cpu", weights_only=True)
+        try:
+            return enum.get_state_dict(progress=False)
+        except Exception as error:  # no network here: say how to get the file
+            raise _imagenet_weights_error(arch, enum.url, cached) from error
+    path = Path(weights)
+    if not path.is_file():
+        raise FileNotFoundError(f"weights file not found: {str(path)!r}")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(state, dict) and "state_dict" in state:
+        state = state["state_dict"]
+    return state
+
+
+class ResNetModule(nn.Module):
+    """A torchvision ResNet whose classification layer is replaced by ``head``.
+
+    Parameters
+    ----------
+    arch : {"resnet18", "resnet34", "resnet50"}, default="resnet18"
+        torchvision architecture.
+    weights : None, "imagenet", str or path-like, default=None
+        Initial weights of the trunk; see :func:`load_resnet_weights`.
+    freeze : {"none", "backbone", "all_but_layer4"}, default="none"
+        Which parts stay fixed: nothing, the whole trunk, or all of the
+        trunk but its last stage (as the paper's authors did). Frozen parts
+        also keep their batch-norm statistics fixed.
+    n_outputs : int, default=1
+        One logit for binary problems, one per class otherwise.
+    """
+
+    def __init__(self, arch="resnet18", weights=None, freeze="none", n_outputs=1):
+        super().__init__()
+        import torchvision
+
+        trunk = getattr(torchvision.models, arch)(weights=None)
+        if weights is not None:
+            state = load_resnet_weights(arch, weights)
+            state = {k: v for k, v in state.items() if not k.startswith("fc.")}
+            missing, unexpected = trunk.load_state_dict(state, strict=False)
+            missing = [k for k in missing if not k.startswith("fc.")]
+            if missing or unexpected:
+                raise ValueError(
+                    f"weights do not fit {arch}: missing {missing[:5]}, "
+                    f"unexpected {unexpected[:5]}"
+                )
+        self.n_embedding = trunk.fc.in_features
+        trunk.fc = nn.Identity()
+        self.trunk = trunk
+        self.n_outputs = n_outputs
+        self.head = nn.Linear(self.n_embedding, n_outputs)
+        self.freeze = freeze
+        trainable = _FREEZE_TRAINABLE[freeze]
+        self._frozen = []
+        if trainable is not None:
+            for name, child in self.trunk.named_children():
+                if name not in trainable:
+                    child.requires_grad_(False)
+                    self._frozen.append(child)
+
+    def train(self, mode=True):
+        super().train(mode)
+        for child in self._frozen:
+            child.eval()
+        return self
+
+    def embed(self, X):
+        if X.ndim == 5:  # (batch, views, 3, S, S): average test-time views
+            batch, views = X.shape[:2]
+            return self.trunk(X.flatten(0, 1)).unflatten(0, (batch, views)).mean(1)
+        return self.trunk(X)
+
+    def forward(self, X, sample_weight=None):
+        logits = self.head(self.embed(X))
+        return logits.squeeze(-1) if self.n_outputs == 1 else logits
