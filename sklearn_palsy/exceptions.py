@@ -9,7 +9,9 @@ concerned; errors about many rows name all of them, not only the first.
 __all__ = [
     "PalsyError",
     "ManifestError",
+    "ManifestNotFoundError",
     "ImageReadError",
+    "ImageFileNotFoundError",
     "ImageTooLargeError",
     "ImageTooSmallError",
     "NoFaceDetectedError",
@@ -58,6 +60,21 @@ class ManifestError(PalsyError, ValueError):
         self.problems = list(problems or [])
 
 
+class ManifestNotFoundError(_PathError, FileNotFoundError):
+    """A manifest file or image folder does not exist.
+
+    Both a :class:`PalsyError` and a :class:`FileNotFoundError`, so either
+    ``except`` clause catches it.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.exceptions import ManifestNotFoundError
+    >>> err = ManifestNotFoundError("manifest file not found", path="m.csv")
+    >>> isinstance(err, FileNotFoundError), err.path
+    (True, 'm.csv')
+    """
+
+
 class ImageReadError(_PathError, OSError):
     """An image file is missing, empty, truncated or not an image.
 
@@ -66,6 +83,21 @@ class ImageReadError(_PathError, OSError):
     >>> from sklearn_palsy.exceptions import ImageReadError
     >>> str(ImageReadError("cannot read image", path="a.png"))
     "cannot read image: 'a.png'"
+    """
+
+
+class ImageFileNotFoundError(ImageReadError, FileNotFoundError):
+    """An image file does not exist.
+
+    Both an :class:`ImageReadError` and a :class:`FileNotFoundError`, so
+    either ``except`` clause catches it.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.exceptions import ImageFileNotFoundError
+    >>> isinstance(ImageFileNotFoundError("file not found", path="a.jpg"),
+    ...            FileNotFoundError)
+    True
     """
 
 

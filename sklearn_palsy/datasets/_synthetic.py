@@ -602,7 +602,9 @@ def make_synthetic_cohort(
                     "grade": _house_brackmann_like(severity),
                 })
 
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=[
+        "patient_id", "label", "expression", "repeat", "side", "severity", "grade"
+    ])
     images = np.stack(images) if images else np.empty(
         (0, image_size, image_size, 3), np.uint8
     )

@@ -1,0 +1,556 @@
+"""Reading a cohort of patient images from a CSV manifest or a folder tree.
+
+The unit of data is one image of one patient; the group is the patient. Both
+loaders return the same :class:`~sklearn.utils.Bunch`: ``X`` holds absolute
+image paths (the input every image transformer takes), ``y`` the labels and
+``groups`` the patient ids, ready for ``GroupKFold``.
+
+Both loaders check the whole input before raising, so that one
+:class:`~sklearn_palsy.exceptions.ManifestError` names every bad row at once
+instead of one per run. Images are only checked to exist here; decoding them is
+the image readers' job.
+"""
+
+import csv
+import io
+import os
+import re
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+from ..exceptions import ManifestError, ManifestNotFoundError
+
+__all__ = ["load_image_folder", "load_manifest"]
+
+_REQUIRED_COLUMNS = ("image", "label", "patient_id")
+# The column load_manifest adds to the frame, holding each image's absolute path.
+_PATH_COLUMN = "path"
+_IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+)
+# ASCII digits only: int() would also accept "1_000" and non-Latin digits.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_FOLDER_LAYOUT = "<root>/<label>/<patient_id>/<image>"
+
+
+def load_manifest(path):
+    """Load a cohort of patient images listed in a CSV manifest.
+
+    Each row of the manifest is one image of one patient. The columns
+    ``image``, ``label`` and ``patient_id`` are required; ``expression``,
+    ``side``, ``grade`` and any other column are optional and kept in the
+    returned frame. The whole manifest is checked before anything is returned,
+    and every problem found is reported in a single error.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The manifest, a comma-separated UTF-8 file whose first line names the
+        columns:
+
+        - ``image``: the image file, relative to the manifest's folder, or
+          absolute.
+        - ``label``: the class of the image, for example ``1`` for palsy and
+          ``0`` for a control.
+        - ``patient_id``: who is in the image; read as text, so ``007`` stays
+          ``"007"``.
+        - ``expression``, ``side``, ``grade`` (optional), and any other
+          column.
+
+        Leading and trailing spaces are stripped from every cell, and blank
+        lines are skipped.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object, in the manifest's row order, with attributes:
+
+        X : ndarray of str of shape (n_images,)
+            Absolute path of each image, as an object array.
+        y : ndarray of shape (n_images,)
+            Label of each image: integers when every label is an integer,
+            otherwise strings.
+        groups : ndarray of str of shape (n_images,)
+            Patient id of each image, as an object array; pass it as
+            ``groups`` to a group-aware splitter such as ``GroupKFold``.
+        frame : :class:`pandas.DataFrame` of shape (n_images, n_columns + 1)
+            Every column of the manifest, plus ``path``, the absolute path of
+            each image. ``label`` holds the values of ``y`` and
+            ``patient_id`` those of ``groups``; in the other columns empty
+            cells are missing values, and a column whose values are all
+            numbers is numeric.
+        source : str
+            Absolute path of the manifest.
+        DESCR : str
+            A short description of the cohort.
+
+    Raises
+    ------
+    ManifestNotFoundError
+        If the manifest file does not exist. It is also a
+        :class:`FileNotFoundError`.
+    ManifestError
+        If the manifest is malformed: not UTF-8 CSV text, empty, without data
+        rows, without a required column, with a column named twice or named
+        ``path``, or with rows that have the wrong number of fields, an empty
+        image, label or patient id, an image file that does not exist, or an
+        image already listed on an earlier row (after resolving ``..`` and
+        symbolic links). Every problem is reported: the message names each
+        offending line (the header is line 1) with its image, and
+        ``error.problems`` lists the ``(line, reason)`` pairs. Problems about
+        the file as a whole are reported on line 1. It is also a
+        :class:`ValueError`.
+
+    See Also
+    --------
+    load_image_folder : Load images laid out as ``root/<label>/<patient_id>/``.
+    make_synthetic_cohort : Generate a cohort, optionally written with a
+        manifest that this function reads.
+
+    Notes
+    -----
+    The images are not opened: a file that exists but is not an image is
+    reported when a transformer reads it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_palsy.datasets import load_manifest
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = Path(tmp.name)
+    >>> for name in ["p1_rest.png", "p1_smile.png", "p2_rest.png"]:
+    ...     _ = (folder / name).write_bytes(b"image bytes")
+    >>> _ = (folder / "manifest.csv").write_text(
+    ...     "image,label,patient_id,expression\\n"
+    ...     "p1_rest.png,1,007,rest\\n"
+    ...     "p1_smile.png,1,007,smile\\n"
+    ...     "p2_rest.png,0,012,rest\\n"
+    ... )
+    >>> data = load_manifest(folder / "manifest.csv")
+    >>> [Path(image).name for image in data.X]
+    ['p1_rest.png', 'p1_smile.png', 'p2_rest.png']
+    >>> data.y
+    array([1, 1, 0])
+    >>> data.groups
+    array(['007', '007', '012'], dtype=object)
+    >>> data.frame["expression"].tolist()
+    ['rest', 'smile', 'rest']
+
+    Every bad row is named in one error:
+
+    >>> from sklearn_palsy.exceptions import ManifestError
+    >>> _ = (folder / "bad.csv").write_text(
+    ...     "image,label,patient_id\\n"
+    ...     "p1_rest.png,1,\\n"
+    ...     "p2_rest.png,0,012\\n"
+    ...     "missing.png,,012\\n"
+    ... )
+    >>> try:
+    ...     load_manifest(folder / "bad.csv")
+    ... except ManifestError as error:
+    ...     for line, reason in error.problems:
+    ...         print(line, reason.split(":")[0])
+    2 empty patient_id
+    4 image file not found
+    4 empty label
+    >>> tmp.cleanup()
+    """
+    source = _absolute_path(path)
+    if not os.path.exists(source):
+        raise ManifestNotFoundError("manifest file not found", path=source)
+    if os.path.isdir(source):
+        reason = (
+            "this is a folder, not a CSV file; use load_image_folder to read "
+            "a folder of images"
+        )
+        raise _manifest_error(source, [(1, reason)])
+    header_line, columns, records = _read_csv(source)
+    problems = _check_header(columns, header_line, has_rows=bool(records))
+    position = {}
+    for index, name in enumerate(columns):
+        position.setdefault(name, index)
+    images = {}  # line -> image cell, to name each bad row by its image
+    rows = []
+    folder = os.path.dirname(source)
+    first_line_of_file = {}  # resolved image path -> first line listing it
+    for line, fields in records:
+        if len(fields) != len(columns):
+            problems.append(
+                (line, f"has {len(fields)} fields; the header has {len(columns)}")
+            )
+            continue
+        cells = [field.strip() for field in fields]
+        rows.append(cells)
+        if "image" in position:
+            image = images[line] = cells[position["image"]]
+            problems.extend(
+                (line, reason)
+                for reason in _check_image(image, folder, line, first_line_of_file)
+            )
+        for name in ("label", "patient_id"):
+            if name in position and not cells[position[name]]:
+                problems.append((line, f"empty {name}"))
+    if problems:
+        raise _manifest_error(source, problems, images)
+
+    frame = pd.DataFrame(rows, columns=columns)
+    for name in columns:
+        if name not in _REQUIRED_COLUMNS:
+            frame[name] = _infer_column(frame[name])
+    y = _parse_labels(frame["label"].tolist())
+    frame["label"] = y
+    frame[_PATH_COLUMN] = [_join(folder, image) for image in frame["image"].tolist()]
+    return _make_bunch(frame, y, source, "manifest")
+
+
+def load_image_folder(root):
+    """Load a cohort of patient images laid out in folders by label and patient.
+
+    The layout is ``root/<label>/<patient_id>/<image>``: one folder per label,
+    holding one folder per patient, holding that patient's images. Image
+    files are recognised by their extension (``.jpg``, ``.jpeg``, ``.png``,
+    ``.bmp``, ``.tif``, ``.tiff`` or ``.webp``, in any case); other files and
+    hidden files and folders (whose names start with ``.``) are ignored.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The top folder of the layout.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        The same attributes as :func:`load_manifest` returns, one row per
+        image, sorted by label folder, then patient folder, then file name:
+
+        X : ndarray of str of shape (n_images,)
+            Absolute path of each image, as an object array.
+        y : ndarray of shape (n_images,)
+            The name of each image's label folder: integers when every label
+            folder's name is an integer, otherwise strings.
+        groups : ndarray of str of shape (n_images,)
+            The name of each image's patient folder, as an object array.
+        frame : :class:`pandas.DataFrame` of shape (n_images, 4)
+            Columns ``image`` (the path relative to ``root``, with ``/``),
+            ``label``, ``patient_id`` and ``path`` (the absolute path).
+        source : str
+            Absolute path of ``root``.
+        DESCR : str
+            A short description of the cohort.
+
+    Raises
+    ------
+    ManifestNotFoundError
+        If ``root`` does not exist. It is also a :class:`FileNotFoundError`.
+    ManifestError
+        If ``root`` is not a folder, holds no image, holds images at another
+        depth than ``root/<label>/<patient_id>/<image>``, or holds one file
+        twice (through symbolic links). Every problem is reported: the message
+        names each offending file, and ``error.problems`` lists the
+        ``(path, reason)`` pairs, with paths relative to ``root``. It is also a
+        :class:`ValueError`.
+
+    See Also
+    --------
+    load_manifest : Load images listed in a CSV file, with optional columns.
+
+    Notes
+    -----
+    Patients are told apart by the name of their folder alone, so the same
+    name under two label folders is one patient. Number patients across the
+    whole cohort, not within each label, or a group-aware split will put
+    different people together.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_palsy.datasets import load_image_folder
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> root = Path(tmp.name)
+    >>> for name in ["1/P01/rest.jpg", "1/P01/smile.jpg", "0/C01/rest.PNG"]:
+    ...     (root / name).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (root / name).write_bytes(b"image bytes")
+    >>> data = load_image_folder(root)
+    >>> data.frame["image"].tolist()
+    ['0/C01/rest.PNG', '1/P01/rest.jpg', '1/P01/smile.jpg']
+    >>> data.y
+    array([0, 1, 1])
+    >>> data.groups
+    array(['C01', 'P01', 'P01'], dtype=object)
+
+    An image outside a patient folder is an error, not skipped:
+
+    >>> from sklearn_palsy.exceptions import ManifestError
+    >>> _ = (root / "1" / "stray.jpg").write_bytes(b"image bytes")
+    >>> try:
+    ...     load_image_folder(root)
+    ... except ManifestError as error:
+    ...     print(error.problems[0][0])
+    1/stray.jpg
+    >>> tmp.cleanup()
+    """
+    source = _absolute_path(root)
+    if not os.path.exists(source):
+        raise ManifestNotFoundError("image folder not found", path=source)
+    if not os.path.isdir(source):
+        hint = (
+            "; use load_manifest to read a CSV manifest"
+            if source.lower().endswith(".csv")
+            else ""
+        )
+        raise _folder_error(source, [(source, f"this is a file, not a folder{hint}")])
+
+    found = []
+    _find_images(source, (), found, ancestors=frozenset())
+    problems = []
+    rows = []
+    first_of_file = {}  # resolved image path -> first relative path naming it
+    for parts in found:
+        relative = "/".join(parts)
+        if len(parts) != 3:
+            problems.append((relative, _wrong_depth_reason(len(parts))))
+            continue
+        resolved = os.path.realpath(os.path.join(source, *parts))
+        if resolved in first_of_file:
+            problems.append((relative, f"same file as {first_of_file[resolved]!r}"))
+            continue
+        first_of_file[resolved] = relative
+        label, patient_id, _ = parts
+        rows.append((relative, label.strip(), patient_id.strip()))
+    if not found:
+        problems.append(
+            (
+                source,
+                "no image files found; expected "
+                f"{_FOLDER_LAYOUT} with one of the extensions "
+                + ", ".join(sorted(_IMAGE_EXTENSIONS)),
+            )
+        )
+    if problems:
+        raise _folder_error(source, problems)
+
+    frame = pd.DataFrame(rows, columns=list(_REQUIRED_COLUMNS))
+    y = _parse_labels(frame["label"].tolist())
+    frame["label"] = y
+    frame[_PATH_COLUMN] = [
+        os.path.join(source, *image.split("/")) for image in frame["image"].tolist()
+    ]
+    return _make_bunch(frame, y, source, "image folder")
+
+
+def _absolute_path(path):
+    """Return ``path`` as an absolute, normalised string."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"expected a path as a str or path-like object; got {type(path).__name__}"
+        )
+    return os.path.abspath(os.fsdecode(path))
+
+
+def _join(folder, image):
+    """Return the absolute path of ``image``, relative to ``folder`` unless absolute."""
+    return os.path.normpath(os.path.join(folder, image))
+
+
+def _read_csv(source):
+    """Split a manifest into its header and data records.
+
+    Returns
+    -------
+    header_line : int
+        The 1-based line of the header.
+    columns : list of str
+        The column names, stripped; an empty name becomes ``"Unnamed: i"``.
+    records : list of (int, list of str)
+        The first line of each record and its fields, blank lines left out.
+        Line numbers are physical lines, so they stay right when a quoted field
+        spans several lines.
+    """
+    with open(source, "rb") as file:
+        raw = file.read()
+    try:
+        text = raw.decode("utf-8-sig")  # accepts the BOM that Excel writes
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        reason = "not UTF-8 text; is this a CSV file? Save it as UTF-8 CSV"
+        raise _manifest_error(source, [(line, reason)]) from error
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = None
+    records = []
+    last_line = 0
+    try:
+        for fields in reader:
+            first_line, last_line = last_line + 1, reader.line_num
+            if len(fields) <= 1 and not "".join(fields).strip():
+                continue
+            if header is None:
+                header = (first_line, fields)
+            else:
+                records.append((first_line, fields))
+    except csv.Error as error:
+        reason = f"not readable as CSV: {error}"
+        raise _manifest_error(source, [(reader.line_num, reason)]) from error
+    if header is None:
+        reason = "the manifest is empty; expected a header line naming the columns "
+        raise _manifest_error(source, [(1, reason + ", ".join(_REQUIRED_COLUMNS))])
+    header_line, names = header
+    columns = [name.strip() or f"Unnamed: {index}" for index, name in enumerate(names)]
+    return header_line, columns, records
+
+
+def _check_header(columns, header_line, *, has_rows):
+    """List the problems of a manifest's header, as ``(line, reason)`` pairs."""
+    problems = []
+    for name, count in Counter(columns).items():
+        if count > 1:
+            problems.append((header_line, f"column {name!r} appears {count} times"))
+    missing = [name for name in _REQUIRED_COLUMNS if name not in columns]
+    for name in missing:
+        reason = f"missing required column {name!r}"
+        if len(columns) == 1:
+            delimiter = next((d for d in ";\t|" if d in columns[0]), None)
+            if delimiter is not None:
+                reason += f" (is the file delimited by {delimiter!r} instead of ','?)"
+        problems.append((header_line, reason))
+    if _PATH_COLUMN in columns:
+        problems.append(
+            (
+                header_line,
+                f"column {_PATH_COLUMN!r} is reserved for the absolute image path "
+                "that load_manifest adds; rename it",
+            )
+        )
+    if not has_rows:
+        problems.append((header_line, "the manifest has no data rows"))
+    return problems
+
+
+def _check_image(image, folder, line, first_line_of_file):
+    """List what is wrong with one row's image cell, as reasons."""
+    if not image:
+        return ["empty image"]
+    path = _join(folder, image)
+    reasons = []
+    if not os.path.exists(path):
+        reasons.append(f"image file not found: {path!r}")
+    elif not os.path.isfile(path):
+        reasons.append(f"image path is not a file: {path!r}")
+    resolved = os.path.realpath(path)
+    if resolved in first_line_of_file:
+        reasons.append(f"same image as line {first_line_of_file[resolved]}")
+    else:
+        first_line_of_file[resolved] = line
+    return reasons
+
+
+def _find_images(folder, parts, found, *, ancestors):
+    """Append the relative parts of every image under ``folder``, sorted by name.
+
+    Symbolic links to folders are followed; ``ancestors`` holds the resolved
+    folders above, so that a link back up the tree is not followed forever.
+    """
+    resolved = os.path.realpath(folder)
+    if resolved in ancestors:
+        return
+    ancestors = ancestors | {resolved}
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            _find_images(entry.path, (*parts, entry.name), found, ancestors=ancestors)
+        elif (
+            entry.is_file()
+            and os.path.splitext(entry.name)[1].lower() in _IMAGE_EXTENSIONS
+        ):
+            found.append((*parts, entry.name))
+
+
+def _wrong_depth_reason(depth):
+    """Say why an image found ``depth`` levels below the root is misplaced."""
+    where = {
+        1: "directly in the root folder",
+        2: "in a label folder but not in a patient folder",
+    }.get(depth, f"{depth - 3} folder level(s) too deep")
+    return f"image {where}; expected {_FOLDER_LAYOUT}"
+
+
+def _infer_column(column):
+    """Turn empty cells into missing values, and all-number columns into numbers."""
+    values = pd.Series(
+        [cell if cell else None for cell in column.tolist()],
+        index=column.index,
+        dtype=object,
+    )
+    try:
+        return pd.to_numeric(values)
+    except (ValueError, TypeError):
+        # Let pandas pick its text dtype, as read_csv would.
+        return pd.Series(values.tolist(), index=column.index)
+
+
+def _parse_labels(labels):
+    """Return labels as int64 when all are integers, otherwise as strings."""
+    if labels and all(_INTEGER.fullmatch(label) for label in labels):
+        try:
+            return np.array([int(label) for label in labels], dtype=np.int64)
+        except OverflowError:
+            pass
+    return np.array(labels, dtype=object)
+
+
+def _make_bunch(frame, y, source, kind):
+    """Build the Bunch that both loaders return from their finished frame."""
+    groups = np.array(frame["patient_id"].tolist(), dtype=object)
+    counts = Counter(y.tolist())
+    label_counts = ", ".join(
+        f"{label!r}: {counts[label]}" for label in sorted(counts, key=str)
+    )
+    descr = (
+        f"Patient images read from the {kind} {source!r}.\n\n"
+        f"{len(frame)} images of {len(set(groups.tolist()))} patients.\n"
+        f"Images per label: {label_counts}.\n"
+        "X holds absolute image paths, y the labels and groups the patient ids;\n"
+        "split by groups so that no patient is on both sides of a split.\n"
+    )
+    return Bunch(
+        X=np.array(frame[_PATH_COLUMN].tolist(), dtype=object),
+        y=y,
+        groups=groups,
+        frame=frame,
+        source=source,
+        DESCR=descr,
+    )
+
+
+def _manifest_error(source, problems, images=None):
+    """Build one ManifestError naming every ``(line, reason)`` problem.
+
+    ``images`` maps lines to their image cell, so that a row is named by both.
+    """
+    images = images or {}
+
+    def describe(line):
+        if images.get(line):
+            return f"line {line} (image {images[line]!r})"
+        return f"line {line}"
+
+    return _error(f"manifest {source!r}", source, problems, describe)
+
+
+def _folder_error(source, problems):
+    """Build one ManifestError naming every ``(path, reason)`` problem."""
+    return _error(f"image folder {source!r}", source, problems, repr)
+
+
+def _error(what, source, problems, describe):
+    count = len(problems)
+    lines = [f"{what} has {count} problem{'s' if count > 1 else ''}:"]
+    lines += [f"  {describe(row)}: {reason}" for row, reason in problems]
+    return ManifestError("\n".join(lines), source=source, problems=problems)

@@ -1,0 +1,647 @@
+"""Tests of load_manifest and load_image_folder."""
+
+import csv
+import os
+import re
+import string
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sklearn_palsy.datasets import load_image_folder, load_manifest
+from sklearn_palsy.exceptions import ManifestError, ManifestNotFoundError, PalsyError
+
+
+def _touch(folder, *names):
+    """Write a few bytes to each named file; the loaders only check existence."""
+    for name in names:
+        path = Path(folder) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"\x89PNG not really")
+
+
+def _manifest(folder, text, name="manifest.csv"):
+    path = Path(folder) / name
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def _rows_named(error):
+    """The rows that start a line of the error message, in order."""
+    return [int(row) for row in re.findall(r"^  line (\d+)", str(error), re.M)]
+
+
+# --------------------------------------------------------------------------
+# load_manifest: good manifests
+
+
+def test_relative_paths_keep_row_order_ids_and_int_labels(tmp_path):
+    _touch(tmp_path, "b.png", "a.png", "sub/c.jpg")
+    path = _manifest(
+        tmp_path,
+        "image,label,patient_id\n"
+        "b.png,1,007\n"
+        "a.png,0,12\n"
+        "sub/c.jpg,1,007\n",
+    )
+    data = load_manifest(path)
+    assert data.X.dtype == object
+    assert data.X.tolist() == [
+        str(tmp_path / "b.png"), str(tmp_path / "a.png"), str(tmp_path / "sub/c.jpg")
+    ]
+    assert data.y.dtype == np.int64
+    assert data.y.tolist() == [1, 0, 1]
+    assert data.groups.dtype == object
+    assert data.groups.tolist() == ["007", "12", "007"]
+    assert data.frame["image"].tolist() == ["b.png", "a.png", "sub/c.jpg"]
+    assert data.frame["patient_id"].tolist() == ["007", "12", "007"]
+    assert data.frame["label"].tolist() == [1, 0, 1]
+    assert data.frame["path"].tolist() == data.X.tolist()
+    assert data.source == str(path)
+    assert "3 images of 2 patients" in data.DESCR
+
+
+def test_relative_paths_are_relative_to_the_manifest_not_the_cwd(
+    tmp_path, monkeypatch
+):
+    _touch(tmp_path / "data", "a.png")
+    _manifest(tmp_path / "data", "image,label,patient_id\na.png,1,P1\n")
+    monkeypatch.chdir(tmp_path)
+    data = load_manifest("data/manifest.csv")
+    assert data.X.tolist() == [str(tmp_path / "data" / "a.png")]
+    assert data.source == str(tmp_path / "data" / "manifest.csv")
+
+
+def test_absolute_and_dotted_paths(tmp_path):
+    _touch(tmp_path / "images", "a.png", "b.png", "c.png")
+    manifest_dir = tmp_path / "manifests"
+    manifest_dir.mkdir()
+    path = _manifest(
+        manifest_dir,
+        "image,label,patient_id\n"
+        f"{tmp_path / 'images' / 'a.png'},1,P1\n"
+        "../images/b.png,0,P2\n"
+        "./../images/./c.png,0,P3\n",
+    )
+    data = load_manifest(path)
+    assert data.X.tolist() == [str(tmp_path / "images" / name)
+                               for name in ("a.png", "b.png", "c.png")]
+    assert data.frame["image"].tolist()[1:] == ["../images/b.png",
+                                                "./../images/./c.png"]
+
+
+def test_optional_and_extra_columns_are_kept(tmp_path):
+    _touch(tmp_path, "a.png", "b.png", "c.png")
+    path = _manifest(
+        tmp_path,
+        "site,image,label,patient_id,expression,side,grade,severity,notes\n"
+        "Leiden,a.png,1,P1,smile,left,3,0.5,\"a note, with a comma\"\n"
+        "Jena,b.png,1,P1,rest,left,3,0.25,\n"
+        "Jena,c.png,0,P2,rest,none,1,0,007\n",
+    )
+    data = load_manifest(path)
+    frame = data.frame
+    assert list(frame.columns) == [
+        "site", "image", "label", "patient_id", "expression", "side", "grade",
+        "severity", "notes", "path",
+    ]
+    assert frame["site"].tolist() == ["Leiden", "Jena", "Jena"]
+    assert frame["expression"].tolist() == ["smile", "rest", "rest"]
+    assert frame["side"].tolist() == ["left", "left", "none"]
+    assert frame["grade"].tolist() == [3, 3, 1]
+    assert frame["grade"].dtype.kind == "i"
+    assert frame["severity"].tolist() == [0.5, 0.25, 0.0]
+    assert frame["notes"][0] == "a note, with a comma"
+    assert pd.isna(frame["notes"][1])
+    assert frame["notes"][2] == "007"
+    assert data.y.tolist() == [1, 1, 0]
+
+
+def test_string_labels_are_stripped_strings(tmp_path):
+    _touch(tmp_path, "a.png", "b.png", "c.png")
+    path = _manifest(
+        tmp_path,
+        "image,label,patient_id\n"
+        "a.png, palsy ,P1\n"
+        "b.png,control,P2\n"
+        "c.png,1,P3\n",
+    )
+    data = load_manifest(path)
+    assert data.y.dtype == object
+    # One label that is not an integer makes every label a string.
+    assert data.y.tolist() == ["palsy", "control", "1"]
+    assert data.frame["label"].tolist() == ["palsy", "control", "1"]
+
+
+@pytest.mark.parametrize(
+    "labels, expected",
+    [
+        (["+1", "-2", "0"], [1, -2, 0]),
+        (["1.0", "2", "3"], ["1.0", "2", "3"]),
+        (["1_0", "2", "3"], ["1_0", "2", "3"]),
+    ],
+)
+def test_only_plain_integers_become_ints(tmp_path, labels, expected):
+    _touch(tmp_path, "a.png", "b.png", "c.png")
+    rows = "".join(f"{name},{label},P\n" for name, label in
+                   zip(["a.png", "b.png", "c.png"], labels, strict=True))
+    data = load_manifest(_manifest(tmp_path, "image,label,patient_id\n" + rows))
+    assert data.y.tolist() == expected
+    assert (data.y.dtype == np.int64) == isinstance(expected[0], int)
+
+
+def test_spaces_bom_crlf_and_blank_lines_are_tolerated(tmp_path):
+    _touch(tmp_path, "a.png", "b.png")
+    path = tmp_path / "manifest.csv"
+    path.write_bytes(
+        "\ufeffimage , label , patient_id\r\n"
+        "\r\n"
+        " a.png , 1 , 007 \r\n"
+        "   \r\n"
+        "b.png,0,008\r\n"
+        "\r\n".encode("utf-8")
+    )
+    data = load_manifest(path)
+    assert data.X.tolist() == [str(tmp_path / "a.png"), str(tmp_path / "b.png")]
+    assert data.y.tolist() == [1, 0]
+    assert data.groups.tolist() == ["007", "008"]
+
+
+# --------------------------------------------------------------------------
+# load_manifest: bad manifests
+
+
+def test_every_missing_file_is_named(tmp_path):
+    _touch(tmp_path, "b.png", "d.png")
+    path = _manifest(
+        tmp_path,
+        "image,label,patient_id\n"
+        "a.png,1,P1\n"
+        "b.png,1,P1\n"
+        "c.png,0,P2\n"
+        "d.png,0,P2\n",
+    )
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    error = info.value
+    assert isinstance(error, ValueError) and isinstance(error, PalsyError)
+    assert error.source == str(path)
+    assert [row for row, _ in error.problems] == [2, 4]
+    assert all("image file not found" in reason for _, reason in error.problems)
+    assert str(tmp_path / "c.png") in error.problems[1][1]
+    message = str(error)
+    assert "line 2 (image 'a.png')" in message
+    assert "line 4 (image 'c.png')" in message
+    assert "b.png" not in message and "d.png" not in message
+    assert "2 problems" in message
+
+
+def test_empty_cells_are_named(tmp_path):
+    _touch(tmp_path, "a.png", "b.png", "c.png", "d.png")
+    path = _manifest(
+        tmp_path,
+        "image,label,patient_id\n"
+        "a.png,,P1\n"
+        "b.png,1,   \n"
+        "c.png,0,P2\n"
+        ",1,P3\n"
+        "d.png,  ,\n",
+    )
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert info.value.problems == [
+        (2, "empty label"),
+        (3, "empty patient_id"),
+        (5, "empty image"),
+        (6, "empty label"),
+        (6, "empty patient_id"),
+    ]
+    assert _rows_named(info.value) == [2, 3, 5, 6, 6]
+    assert "line 6 (image 'd.png'): empty label" in str(info.value)
+
+
+def test_duplicated_images_name_the_later_rows(tmp_path):
+    _touch(tmp_path, "a.png", "b.png", "sub/x.png")
+    path = _manifest(
+        tmp_path,
+        "image,label,patient_id\n"
+        "a.png,1,P1\n"
+        "b.png,1,P1\n"
+        "./a.png,1,P2\n"
+        "sub/../b.png,0,P3\n"
+        f"{tmp_path / 'a.png'},0,P4\n"
+        "sub/x.png,0,P4\n",
+    )
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert info.value.problems == [
+        (4, "same image as line 2"),
+        (5, "same image as line 3"),
+        (6, "same image as line 2"),
+    ]
+
+
+def test_symlinked_duplicate_is_found(tmp_path):
+    _touch(tmp_path, "a.png")
+    try:
+        os.symlink(tmp_path / "a.png", tmp_path / "link.png")
+    except (OSError, NotImplementedError):
+        pytest.skip("symbolic links are not available")
+    path = _manifest(tmp_path, "image,label,patient_id\na.png,1,P1\nlink.png,1,P2\n")
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert info.value.problems == [(3, "same image as line 2")]
+
+
+def test_missing_columns_are_all_named(tmp_path):
+    _touch(tmp_path, "a.png")
+    path = _manifest(tmp_path, "image,diagnosis\na.png,1\n")
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert info.value.problems == [
+        (1, "missing required column 'label'"),
+        (1, "missing required column 'patient_id'"),
+    ]
+    assert "label" in str(info.value) and "patient_id" in str(info.value)
+
+
+def test_missing_columns_do_not_hide_row_problems(tmp_path):
+    path = _manifest(tmp_path, "image,label\nmissing.png,1\n")
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert [row for row, _ in info.value.problems] == [1, 2]
+    assert "patient_id" in info.value.problems[0][1]
+    assert "image file not found" in info.value.problems[1][1]
+
+
+def test_semicolon_delimited_file_gets_a_hint(tmp_path):
+    path = _manifest(tmp_path, "image;label;patient_id\na.png;1;P1\n")
+    with pytest.raises(ManifestError, match="delimited by ';'") as info:
+        load_manifest(path)
+    assert len(info.value.problems) == 3
+
+
+def test_duplicated_and_reserved_columns(tmp_path):
+    _touch(tmp_path, "a.png")
+    path = _manifest(
+        tmp_path, "image,label,patient_id,label,path\na.png,1,P1,0,x\n"
+    )
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    reasons = [reason for _, reason in info.value.problems]
+    assert [row for row, _ in info.value.problems] == [1, 1]
+    assert reasons[0] == "column 'label' appears 2 times"
+    assert "'path' is reserved" in reasons[1]
+
+
+def test_rows_with_the_wrong_number_of_fields(tmp_path):
+    _touch(tmp_path, "a.png", "b.png", "c.png")
+    path = _manifest(
+        tmp_path,
+        "image,label,patient_id\n"
+        "a.png,1,P1,extra\n"
+        "b.png,1,P2\n"
+        "c.png,1\n",
+    )
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert info.value.problems == [
+        (2, "has 4 fields; the header has 3"),
+        (4, "has 2 fields; the header has 3"),
+    ]
+
+
+def test_line_numbers_count_physical_lines(tmp_path):
+    _touch(tmp_path, "a.png")
+    for newline in ("\n", "\r\n"):
+        path = _manifest(
+            tmp_path,
+            newline.join([
+                "image,label,patient_id,notes",
+                'a.png,1,P1,"a note',
+                'on two lines"',
+                "",
+                'missing.png,0,P2,"another',
+                'long note"',
+                "",
+            ]),
+        )
+        with pytest.raises(ManifestError) as info:
+            load_manifest(path)
+        # A row is named by the line it starts on.
+        assert [row for row, _ in info.value.problems] == [5]
+
+
+@pytest.mark.parametrize(
+    "content, line, reason",
+    [
+        (b"", 1, "the manifest is empty"),
+        (b"\n  \n\n", 1, "the manifest is empty"),
+        (b"image,label,patient_id\n", 1, "the manifest has no data rows"),
+        (b"\n\nimage,label,patient_id\n\n", 3, "the manifest has no data rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xd8", 1, "not UTF-8 text"),
+        (b"image,label,patient_id\na.png,1,P1\nb\xe9.png,1,P2\n", 3,
+         "not UTF-8 text"),
+        (b"image,label,patient_id\na.png,1," + b"x" * 200_000 + b"\n", 2,
+         "not readable as CSV"),
+    ],
+)
+def test_empty_and_unreadable_files(tmp_path, content, line, reason):
+    _touch(tmp_path, "a.png")
+    path = tmp_path / "manifest.csv"
+    path.write_bytes(content)
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert len(info.value.problems) == 1
+    assert info.value.problems[0][0] == line
+    assert info.value.problems[0][1].startswith(reason)
+    assert info.value.source == str(path)
+
+
+def test_all_kinds_of_problem_are_reported_together(tmp_path):
+    _touch(tmp_path, "a.png", "b.png", "c.png", "e.png")
+    path = _manifest(
+        tmp_path,
+        "image,label,patient_id\n"
+        "a.png,1,P1\n"
+        "missing.png,1,P1\n"
+        "b.png,,P2\n"
+        "c.png,0,P3\n"
+        "e.png,0,\n"
+        "b.png,0,P4\n",
+    )
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert [row for row, _ in info.value.problems] == [3, 4, 6, 7]
+    assert _rows_named(info.value) == [3, 4, 6, 7]
+    assert info.value.problems[2:] == [(6, "empty patient_id"),
+                                       (7, "same image as line 4")]
+
+
+def test_missing_manifest_is_a_file_not_found_error(tmp_path):
+    path = tmp_path / "nowhere.csv"
+    with pytest.raises(FileNotFoundError, match="nowhere.csv") as info:
+        load_manifest(path)
+    assert isinstance(info.value, ManifestNotFoundError)
+    assert isinstance(info.value, PalsyError)
+    assert info.value.path == str(path)
+
+
+def test_folder_given_as_manifest(tmp_path):
+    with pytest.raises(ManifestError, match="load_image_folder") as info:
+        load_manifest(tmp_path)
+    assert [row for row, _ in info.value.problems] == [1]
+
+
+def test_non_path_argument_is_a_type_error():
+    with pytest.raises(TypeError, match="path"):
+        load_manifest(3)
+
+
+# --------------------------------------------------------------------------
+# load_image_folder
+
+
+def test_image_folder_reads_labels_patients_and_sorts(tmp_path):
+    _touch(
+        tmp_path,
+        "1/P02/b.JPG", "1/P02/a.png", "1/007/smile.webp", "0/C01/rest.TIFF",
+        "0/C01/x.jpeg", "0/C01/y.bmp", "0/C01/z.tif",
+        # Ignored: hidden files and folders, and files that are not images.
+        "1/P02/.hidden.png", "1/.DS_Store", ".git/1/P/a.png", "1/P02/notes.txt",
+        "README.md", "0/C01/.ipynb_checkpoints/a.png",
+    )
+    data = load_image_folder(tmp_path)
+    expected = [
+        "0/C01/rest.TIFF", "0/C01/x.jpeg", "0/C01/y.bmp", "0/C01/z.tif",
+        "1/007/smile.webp", "1/P02/a.png", "1/P02/b.JPG",
+    ]
+    assert data.frame["image"].tolist() == expected
+    assert data.X.tolist() == [str(tmp_path / name) for name in expected]
+    assert data.y.dtype == np.int64
+    assert data.y.tolist() == [0, 0, 0, 0, 1, 1, 1]
+    assert data.groups.tolist() == ["C01"] * 4 + ["007", "P02", "P02"]
+    assert list(data.frame.columns) == ["image", "label", "patient_id", "path"]
+    assert data.source == str(tmp_path)
+    assert "7 images of 3 patients" in data.DESCR
+
+
+def test_image_folder_string_labels(tmp_path):
+    _touch(tmp_path, "palsy/P1/a.png", "control/C1/a.png")
+    data = load_image_folder(str(tmp_path))
+    assert data.y.dtype == object
+    assert data.y.tolist() == ["control", "palsy"]
+    assert data.groups.tolist() == ["C1", "P1"]
+
+
+def test_image_folder_matches_an_equivalent_manifest(tmp_path):
+    _touch(tmp_path, "1/P1/a.png", "1/P1/b.png", "0/C1/a.png")
+    _manifest(
+        tmp_path,
+        "image,label,patient_id\n0/C1/a.png,0,C1\n1/P1/a.png,1,P1\n1/P1/b.png,1,P1\n",
+        name="list.csv",
+    )
+    from_folder = load_image_folder(tmp_path)
+    from_manifest = load_manifest(tmp_path / "list.csv")
+    for key in ("X", "y", "groups"):
+        np.testing.assert_array_equal(from_folder[key], from_manifest[key])
+
+
+def test_images_at_the_wrong_depth_are_all_named(tmp_path):
+    _touch(
+        tmp_path,
+        "1/P1/good.png", "stray.png", "1/loose.jpg", "1/P1/session/deep.png",
+        "0/notes.txt",
+    )
+    with pytest.raises(ManifestError) as info:
+        load_image_folder(tmp_path)
+    problems = dict(info.value.problems)
+    assert sorted(problems) == ["1/P1/session/deep.png", "1/loose.jpg", "stray.png"]
+    assert "directly in the root folder" in problems["stray.png"]
+    assert "not in a patient folder" in problems["1/loose.jpg"]
+    assert "too deep" in problems["1/P1/session/deep.png"]
+    for name in problems:
+        assert repr(name) in str(info.value)
+    assert "good.png" not in str(info.value)
+    assert info.value.source == str(tmp_path)
+
+
+@pytest.mark.parametrize("files", [[], ["1/P1/notes.txt", "1/P1/.a.png"]])
+def test_folder_without_images_is_an_error(tmp_path, files):
+    _touch(tmp_path, *files)
+    with pytest.raises(ManifestError, match="no image files found") as info:
+        load_image_folder(tmp_path)
+    assert info.value.problems[0][0] == str(tmp_path)
+
+
+def test_missing_or_non_folder_root(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing") as info:
+        load_image_folder(tmp_path / "missing")
+    assert isinstance(info.value, ManifestNotFoundError)
+    path = _manifest(tmp_path, "image,label,patient_id\n")
+    with pytest.raises(ManifestError, match="use load_manifest"):
+        load_image_folder(path)
+
+
+def test_image_folder_follows_folder_links_and_finds_duplicates(tmp_path):
+    _touch(tmp_path, "store/a.png", "root/1/P1/b.png")
+    try:
+        os.symlink(tmp_path / "store", tmp_path / "root" / "1" / "P2",
+                   target_is_directory=True)
+        os.symlink(tmp_path / "store", tmp_path / "root" / "1" / "P3",
+                   target_is_directory=True)
+        # A link back up the tree must not be followed forever.
+        os.symlink(tmp_path / "root", tmp_path / "root" / "1" / "P1" / "loop",
+                   target_is_directory=True)
+    except (OSError, NotImplementedError):
+        pytest.skip("symbolic links are not available")
+    with pytest.raises(ManifestError) as info:
+        load_image_folder(tmp_path / "root")
+    # P2 is followed and read; P3 repeats its file; the loop is not entered.
+    assert info.value.problems == [("1/P3/a.png", "same file as '1/P2/a.png'")]
+    os.remove(tmp_path / "root" / "1" / "P3")
+    data = load_image_folder(tmp_path / "root")
+    assert data.frame["image"].tolist() == ["1/P1/b.png", "1/P2/a.png"]
+    assert data.groups.tolist() == ["P1", "P2"]
+
+
+# --------------------------------------------------------------------------
+# Properties over random manifests
+
+_ID_ALPHABET = string.ascii_letters + string.digits + "-_ ,\"'"
+_patient_ids = st.text(_ID_ALPHABET, min_size=1, max_size=6).filter(str.strip)
+_labels = st.one_of(
+    st.lists(st.integers(-3, 3).map(str), min_size=1, max_size=3),
+    st.lists(st.sampled_from(["palsy", " control ", "HB 3", "0", "x,y"]),
+             min_size=1, max_size=3),
+)
+_SPELLINGS = ("relative", "dotted", "absolute", "subfolder")
+
+
+@st.composite
+def _cohorts(draw):
+    """Rows of (file name, spelling, label, patient id), a few per patient."""
+    label_choices = draw(_labels)
+    rows = []
+    for patient in range(draw(st.integers(1, 4))):
+        patient_id = draw(_patient_ids)
+        for image in range(draw(st.integers(1, 4))):
+            rows.append({
+                "file": f"p{patient}_{image}.png",
+                "spelling": draw(st.sampled_from(_SPELLINGS)),
+                "label": draw(st.sampled_from(label_choices)),
+                "patient_id": patient_id,
+            })
+    return rows
+
+
+def _cell(folder, row):
+    """The manifest cell naming a row's image, and the image's absolute path."""
+    subfolder = "sub" if row["spelling"] == "subfolder" else ""
+    return {
+        "relative": row["file"],
+        "dotted": f"./sub/../{row['file']}",
+        "absolute": os.path.join(folder, row["file"]),
+        "subfolder": f"sub/{row['file']}",
+    }[row["spelling"]], os.path.join(folder, subfolder, row["file"])
+
+
+def _write_cohort(folder, rows, cells):
+    with open(os.path.join(folder, "manifest.csv"), "w", newline="",
+              encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["image", "label", "patient_id"])
+        for row, cell in zip(rows, cells, strict=True):
+            writer.writerow([cell, row["label"], row["patient_id"]])
+    return os.path.join(folder, "manifest.csv")
+
+
+@settings(max_examples=50, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(rows=_cohorts())
+def test_valid_manifests_round_trip(rows):
+    with tempfile.TemporaryDirectory() as folder:
+        os.mkdir(os.path.join(folder, "sub"))
+        cells, paths = zip(*(_cell(folder, row) for row in rows), strict=True)
+        _touch(folder, *paths)
+        data = load_manifest(_write_cohort(folder, rows, cells))
+    assert data.X.tolist() == list(paths)
+    labels = [row["label"].strip() for row in rows]
+    if all(re.fullmatch(r"-?\d+", label) for label in labels):
+        assert data.y.dtype == np.int64
+        assert data.y.tolist() == [int(label) for label in labels]
+    else:
+        assert data.y.dtype == object
+        assert data.y.tolist() == labels
+    assert data.groups.tolist() == [row["patient_id"].strip() for row in rows]
+    assert data.frame["image"].tolist() == list(cells)
+
+
+_CORRUPTIONS = ("missing", "empty label", "empty patient", "duplicate")
+
+
+@st.composite
+def _corrupted_cohorts(draw):
+    """A cohort, a set of corruptions per row (some rows clean) and sources."""
+    rows = draw(_cohorts())
+    kinds = []
+    for index in range(len(rows)):
+        choices = _CORRUPTIONS if index else _CORRUPTIONS[:3]
+        kinds.append(draw(st.sets(st.sampled_from(choices), max_size=2)))
+    if not any(kinds):
+        # At least one corrupted row, so that the manifest must be rejected.
+        index = draw(st.integers(0, len(rows) - 1))
+        kinds[index] = {"missing"}
+    # Each duplicate repeats the image of one earlier row.
+    duplicated = {index: draw(st.integers(0, index - 1))
+                  for index, kind in enumerate(kinds) if "duplicate" in kind}
+    return rows, kinds, duplicated
+
+
+@settings(max_examples=50, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(cohort=_corrupted_cohorts(), blank=st.sampled_from(["", "  "]))
+def test_corrupted_manifests_name_exactly_the_corrupted_rows(cohort, blank):
+    rows, kinds, duplicated = cohort
+    with tempfile.TemporaryDirectory() as folder:
+        os.mkdir(os.path.join(folder, "sub"))
+        cells, paths = zip(*(_cell(folder, row) for row in rows), strict=True)
+        cells = list(cells)
+        # The row whose image each row names, following chains of duplicates.
+        origin = list(range(len(rows)))
+        for index, source in sorted(duplicated.items()):
+            origin[index] = origin[source]
+            cells[index] = cells[source]
+        for index, path in enumerate(paths):
+            if origin[index] == index and "missing" not in kinds[index]:
+                _touch(folder, path)
+        for row, kind in zip(rows, kinds, strict=True):
+            if "empty label" in kind:
+                row["label"] = blank
+            if "empty patient" in kind:
+                row["patient_id"] = blank
+        manifest = _write_cohort(folder, rows, cells)
+        with pytest.raises(ManifestError) as info:
+            load_manifest(manifest)
+    expected = []
+    for index, kind in enumerate(kinds):
+        line = index + 2
+        if "missing" in kinds[origin[index]]:
+            expected.append((line, "image file not found"))
+        if "duplicate" in kind:
+            expected.append((line, f"same image as line {origin[index] + 2}"))
+        if "empty label" in kind:
+            expected.append((line, "empty label"))
+        if "empty patient" in kind:
+            expected.append((line, "empty patient_id"))
+    found = [(line, reason.split(":")[0]) for line, reason in info.value.problems]
+    assert found == expected
+    corrupted_lines = {index + 2 for index, kind in enumerate(kinds) if kind}
+    assert {line for line, _ in info.value.problems} == corrupted_lines
+    assert set(_rows_named(info.value)) == corrupted_lines
+    assert info.value.source == manifest
