@@ -13,7 +13,7 @@ import torch
 from skorch import NeuralNetBinaryClassifier, NeuralNetClassifier
 from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
-from skorch.utils import to_tensor
+from skorch.utils import to_device, to_tensor
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
@@ -203,9 +203,13 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
         """Run the trained module over X in evaluation mode, batch by batch."""
         check_is_fitted(self)
         dataset = self._dataset(X, None, None, training=False)
-        if method == "embed":
-            return self._embed(dataset)
-        return self.net_.forward(dataset, training=False).detach().cpu().numpy()
+        # DataLoader draws a seed from torch's global generator each time it
+        # iterates; fork it so that predicting leaves the caller's state alone.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            if method == "embed":
+                return self._embed(dataset)
+            return self.net_.forward(dataset, training=False).detach().cpu().numpy()
 
     def _embed(self, dataset):
         module = self.net_.module_
@@ -213,7 +217,10 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
         outputs = []
         with torch.inference_mode():
             for batch, _ in self.net_.get_iterator(dataset, training=False):
-                inputs = batch["X"].to(self.net_.device)
+                inputs = {k: v for k, v in batch.items() if k != "sample_weight"}
+                # A single net embeds its "X"; a fusion net a dict of inputs.
+                inputs = inputs["X"] if list(inputs) == ["X"] else inputs
+                inputs = to_device(inputs, self.net_.device)
                 outputs.append(module.embed(inputs).float().cpu().numpy())
         if not outputs:
             return np.empty((0, module.n_embedding), dtype=np.float32)
@@ -301,7 +308,9 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
 
 
 def _take(X, index):
-    """Rows of an array, or items of a list, by position."""
+    """Rows of an array, items of a list, or both for a dict of them."""
+    if isinstance(X, dict):
+        return {name: _take(value, index) for name, value in X.items()}
     if isinstance(X, np.ndarray):
         return X[index]
     return [X[i] for i in index]

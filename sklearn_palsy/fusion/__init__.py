@@ -1,0 +1,6 @@
+"""Multimodal fusion and the paper's configurations."""
+
+from ._fusion import FusionClassifier, FusionModule
+from ._paper import PAPER_PIPELINES, make_paper_pipelines
+
+__all__ = ["PAPER_PIPELINES", "FusionClassifier", "FusionModule", "make_paper_pipelines"]

@@ -1,0 +1,144 @@
+"""The paper's configurations as ready-to-evaluate estimators."""
+
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ..neural._ffnn import FFNNClassifier
+from ..neural._resnet import ResNetClassifier
+from ..preprocessing._face import FaceCropper, LandmarkDetector
+from ..preprocessing._features import ExpressionFeatures
+from ..preprocessing._lines import LineSegmentRenderer
+from ._fusion import FusionClassifier
+
+__all__ = ["PAPER_PIPELINES", "make_paper_pipelines"]
+
+PAPER_PIPELINES = (
+    "features_ffnn",
+    "landmarks_ffnn",
+    "rgb_resnet",
+    "lines_resnet",
+    "lines+features_intermediate",
+    "lines+features_late",
+    "rgb+features_intermediate",
+)
+
+
+def make_paper_pipelines(
+    *,
+    image_size=224,
+    ffnn_epochs=100,
+    resnet_epochs=10,
+    fusion_epochs=20,
+    weights=None,
+    freeze="none",
+    landmark_backend="dlib",
+    cache_dir=None,
+    random_state=None,
+    device="cpu",
+):
+    """Build the paper's single-modality and fusion models, unfitted.
+
+    Every estimator starts from image paths (or image arrays): faces are
+    detected once per distinct image through the shared cache, then each
+    configuration computes its view.
+
+    - ``features_ffnn``: expression features (29 symmetry features and the
+      clinical measures), standardised, into an FFNN;
+    - ``landmarks_ffnn``: aligned landmark coordinates into an FFNN;
+    - ``rgb_resnet``: RGB face crops into a ResNet;
+    - ``lines_resnet``: line-segment images into a ResNet;
+    - ``lines+features_intermediate``: the paper's fusion, trunks joined
+      before a joint head;
+    - ``lines+features_late``: the same branches fused by averaging their
+      probabilities;
+    - ``rgb+features_intermediate``: RGB crops and features, joined.
+
+    Parameters
+    ----------
+    image_size : int, default=224
+        Side of the crops and line images (the paper's 224; smaller is much
+        faster on a CPU).
+    ffnn_epochs, resnet_epochs, fusion_epochs : int, default=100, 10, 20
+        Training epochs of the FFNNs, the ResNets and the joint fusion nets.
+    weights : None, "imagenet" or path, default=None
+        Initial ResNet weights (the paper fine-tuned ImageNet weights; they
+        must be provided as a file where there is no network).
+    freeze : {"none", "backbone", "all_but_layer4"}, default="none"
+        ResNet layers kept fixed.
+    landmark_backend : {"dlib", "mediapipe"}, default="dlib"
+        Landmark model.
+    cache_dir : str or path-like, default=None
+        On-disk face cache shared by all configurations.
+    random_state : int or None, default=None
+        Seed of every network.
+    device : str, default="cpu"
+        Torch device.
+
+    Returns
+    -------
+    estimators : dict of str to estimator
+        Named, unfitted estimators, in the order of ``PAPER_PIPELINES``.
+
+    Examples
+    --------
+    >>> from sklearn_palsy import make_paper_pipelines
+    >>> models = make_paper_pipelines(image_size=64, random_state=0)
+    >>> list(models)[:2]
+    ['features_ffnn', 'landmarks_ffnn']
+    >>> models["lines+features_intermediate"].fusion
+    'intermediate'
+    """
+    scheme = "ibug68" if landmark_backend == "dlib" else "mediapipe"
+
+    def landmarks():
+        return LandmarkDetector(backend=landmark_backend, cache_dir=cache_dir)
+
+    def features_view():
+        return Pipeline([
+            ("landmarks", landmarks()),
+            ("features", ExpressionFeatures(kinds=("symmetry", "clinical"),
+                                            scheme=scheme)),
+            ("scale", StandardScaler()),
+        ])
+
+    def lines_view():
+        return Pipeline([
+            ("landmarks", landmarks()),
+            ("lines", LineSegmentRenderer(size=image_size, scheme=scheme)),
+        ])
+
+    def rgb_view():
+        return FaceCropper(size=image_size, cache_dir=cache_dir)
+
+    def ffnn(**params):
+        return FFNNClassifier(max_epochs=ffnn_epochs, random_state=random_state,
+                              device=device, **params)
+
+    def resnet(**params):
+        return ResNetClassifier(
+            image_size=image_size, weights=weights, freeze=freeze,
+            max_epochs=resnet_epochs, random_state=random_state, device=device,
+            **params,
+        )
+
+    def fusion(image_branch, image_view, kind):
+        return FusionClassifier(
+            [(image_branch, image_view, resnet()), ("features", features_view(), ffnn())],
+            fusion=kind, max_epochs=fusion_epochs, random_state=random_state,
+            device=device,
+        )
+
+    return {
+        "features_ffnn": Pipeline(features_view().steps + [("ffnn", ffnn())]),
+        "landmarks_ffnn": Pipeline([
+            ("landmarks", landmarks()),
+            ("coordinates", ExpressionFeatures(kinds=("coordinates",), scheme=scheme)),
+            ("scale", StandardScaler()),
+            ("ffnn", ffnn()),
+        ]),
+        "rgb_resnet": Pipeline([("crop", rgb_view()), ("resnet", resnet())]),
+        "lines_resnet": Pipeline(lines_view().steps + [("resnet", resnet())]),
+        "lines+features_intermediate": fusion("lines", lines_view(), "intermediate"),
+        "lines+features_late": fusion("lines", lines_view(), "late"),
+        "rgb+features_intermediate": fusion("rgb", rgb_view(), "intermediate"),
+    }

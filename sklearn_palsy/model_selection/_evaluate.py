@@ -1,0 +1,288 @@
+"""Cross-validation by patient: the leakage guard and the comparison table."""
+
+import numbers
+import time
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone, is_classifier
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+from sklearn.model_selection import GroupKFold, check_cv
+from sklearn.utils import Bunch, _safe_indexing
+from tqdm.auto import tqdm
+
+from ..exceptions import PatientLeakageError
+
+__all__ = ["METRICS", "check_patient_split", "evaluate_pipelines"]
+
+METRICS = (
+    "precision",
+    "recall",
+    "specificity",
+    "f1",
+    "accuracy",
+    "balanced_accuracy",
+    "roc_auc",
+)
+
+
+def check_patient_split(cv, X, y, groups):
+    """Check that no split puts one patient on both sides, and return the splits.
+
+    Parameters
+    ----------
+    cv : int, cross-validation generator or iterable
+        As for :func:`~sklearn.model_selection.cross_validate`; an int means
+        :class:`~sklearn.model_selection.GroupKFold` with that many folds.
+    X : array-like of shape (n_samples, ...)
+        The samples (only their number is used).
+    y : array-like of shape (n_samples,)
+        Labels.
+    groups : array-like of shape (n_samples,)
+        Patient id of each sample.
+
+    Returns
+    -------
+    splits : list of (train, test) tuples of index arrays
+        The splits, checked.
+
+    Raises
+    ------
+    PatientLeakageError
+        If a split has a patient in both its training and its test part; the
+        message names the fold and the patients.
+    ValueError
+        If ``groups`` is missing or its length differs from X's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.model_selection import GroupKFold, KFold
+    >>> from sklearn_palsy import check_patient_split
+    >>> X, y = np.zeros((6, 1)), np.array([0, 1, 0, 1, 0, 1])
+    >>> groups = np.array(["a", "a", "b", "b", "c", "c"])
+    >>> len(check_patient_split(GroupKFold(3), X, y, groups))
+    3
+    >>> check_patient_split(KFold(3), X, y, groups)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sklearn_palsy.exceptions.PatientLeakageError: fold 0 puts patients ...
+    """
+    n_samples = len(X) if not hasattr(X, "shape") else X.shape[0]
+    if groups is None:
+        raise ValueError("groups (one patient id per sample) are needed to split by patient")
+    groups = np.asarray(groups)
+    if len(groups) != n_samples:
+        raise ValueError(f"groups has {len(groups)} entries but X has {n_samples} samples")
+    if isinstance(cv, numbers.Integral):
+        cv = GroupKFold(n_splits=cv)
+    cv = check_cv(cv, y, classifier=True)
+    splits = list(cv.split(np.zeros(n_samples), y, groups))
+    for fold, (train, test) in enumerate(splits):
+        shared = np.intersect1d(groups[train], groups[test])
+        if shared.size:
+            shown = ", ".join(map(str, shared[:10])) + (" ..." if shared.size > 10 else "")
+            raise PatientLeakageError(
+                f"fold {fold} puts patients {shown} in both training and test: use "
+                "GroupKFold or LeaveOneGroupOut with groups=patient ids"
+            )
+    return splits
+
+
+def _scores(y_true, score, pos_label):
+    """Every metric of the table for one set of binary predictions."""
+    y_true = np.asarray(y_true)
+    positive = y_true == pos_label
+    predicted = score >= 0.5
+    both = len(np.unique(positive)) == 2
+    negatives = (~positive).sum()
+    return {
+        "precision": precision_score(positive, predicted, zero_division=0),
+        "recall": recall_score(positive, predicted, zero_division=0),
+        "specificity": ((~positive) & (~predicted)).sum() / negatives
+        if negatives
+        else np.nan,
+        "f1": f1_score(positive, predicted, zero_division=0),
+        "accuracy": accuracy_score(positive, predicted),
+        "balanced_accuracy": balanced_accuracy_score(positive, predicted)
+        if both
+        else np.nan,
+        "roc_auc": roc_auc_score(positive, score) if both else np.nan,
+    }
+
+
+def patient_scores(y_true, proba, groups):
+    """Pool image probabilities into one probability per patient (their mean).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_images,)
+        Labels of the images.
+    proba : array-like of shape (n_images,)
+        Probability of the positive class for each image.
+    groups : array-like of shape (n_images,)
+        Patient ids.
+
+    Returns
+    -------
+    frame : DataFrame
+        One row per patient, with ``patient_id``, ``y_true`` (the patient's
+        label) and ``proba`` (the mean over their images).
+    """
+    frame = pd.DataFrame({"patient_id": groups, "y_true": y_true, "proba": proba})
+    labels = frame.groupby("patient_id", sort=False)["y_true"].nunique()
+    mixed = labels[labels > 1].index.tolist()
+    if mixed:
+        raise ValueError(f"patients {mixed[:10]} have images with different labels")
+    return frame.groupby("patient_id", sort=False).agg(
+        y_true=("y_true", "first"), proba=("proba", "mean")
+    ).reset_index()
+
+
+def _fit_and_score(name, estimator, X, y, groups, train, test, fold, pos_label):
+    start = time.perf_counter()
+    fitted = clone(estimator).fit(_safe_indexing(X, train), y[train])
+    fit_time = time.perf_counter() - start
+    proba = fitted.predict_proba(_safe_indexing(X, test))
+    column = list(fitted.classes_).index(pos_label)
+    positive = proba[:, column]
+    return name, fold, test, positive, fit_time
+
+
+def evaluate_pipelines(
+    estimators,
+    X,
+    y,
+    groups,
+    cv=None,
+    *,
+    pos_label=1,
+    n_jobs=None,
+    verbose=1,
+):
+    """Cross-validate several estimators by patient and tabulate their scores.
+
+    Each estimator is cloned and fitted on every training fold; its
+    probabilities on the test fold are scored per image (as the paper
+    reports) and per patient (a patient's probability is the mean over their
+    images). Every split is checked first with :func:`check_patient_split`,
+    so a split that puts one patient on both sides is refused.
+
+    Parameters
+    ----------
+    estimators : dict of str to estimator
+        Binary classifiers with ``predict_proba``, e.g. from
+        :func:`~sklearn_palsy.make_paper_pipelines`.
+    X : array-like
+        Shared input, usually a 1-D array of image paths.
+    y : array-like of shape (n_samples,)
+        Labels.
+    groups : array-like of shape (n_samples,)
+        Patient ids.
+    cv : int, splitter or iterable, default=None
+        None means ``GroupKFold(5)``;
+        :class:`~sklearn.model_selection.LeaveOneGroupOut` gives
+        leave-one-patient-out.
+    pos_label : int or str, default=1
+        The label of palsy.
+    n_jobs : int, default=None
+        Folds fitted in parallel (joblib; also under a Dask backend).
+    verbose : int, default=1
+        Show a progress bar over estimators and folds.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        With fields:
+
+        - ``scores``: tidy DataFrame, one row per estimator, fold and level
+          ("image" or "patient"), with a column per metric
+          (precision, recall, specificity, f1, accuracy, balanced_accuracy,
+          roc_auc) and ``fit_time``;
+        - ``summary``: DataFrame indexed by estimator and level with the mean
+          and standard deviation of each metric over the folds;
+        - ``predictions``: DataFrame of the out-of-fold probability of every
+          image for every estimator (columns ``estimator``, ``fold``,
+          ``index``, ``patient_id``, ``y_true``, ``proba``);
+        - ``splits``: the checked (train, test) splits.
+
+    Raises
+    ------
+    PatientLeakageError
+        If ``cv`` puts a patient on both sides of a split.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_palsy import ExpressionFeatures, evaluate_pipelines
+    >>> from sklearn_palsy.datasets import make_synthetic_cohort
+    >>> cohort = make_synthetic_cohort(n_patients=6, n_controls=6,
+    ...                                expressions=("rest",), random_state=0)
+    >>> model = make_pipeline(ExpressionFeatures(kinds=("symmetry",)),
+    ...                       LogisticRegression())
+    >>> result = evaluate_pipelines({"features": model}, cohort.landmarks,
+    ...                             cohort.y, cohort.groups, cv=3, verbose=0)
+    >>> sorted(set(result.scores.level))
+    ['image', 'patient']
+    """
+    if not isinstance(estimators, dict) or not estimators:
+        raise ValueError("estimators must be a non-empty dict of name to estimator")
+    for name, estimator in estimators.items():
+        if not (is_classifier(estimator) and hasattr(estimator, "predict_proba")):
+            raise TypeError(f"estimator {name!r} is not a classifier with predict_proba")
+    y = np.asarray(y)
+    groups = np.asarray(groups)
+    splits = check_patient_split(GroupKFold(5) if cv is None else cv, X, y, groups)
+    if len(np.unique(y)) != 2 or pos_label not in set(y.tolist()):
+        raise ValueError(
+            f"evaluate_pipelines scores binary problems with pos_label={pos_label!r}; "
+            f"y has classes {np.unique(y).tolist()}"
+        )
+    jobs = [
+        delayed(_fit_and_score)(name, estimator, X, y, groups, train, test, fold,
+                                pos_label)
+        for name, estimator in estimators.items()
+        for fold, (train, test) in enumerate(splits)
+    ]
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    progress = tqdm(results, total=len(jobs), desc="evaluating", disable=not verbose)
+
+    rows, predictions = [], []
+    for name, fold, test, positive, fit_time in progress:
+        progress.set_postfix_str(f"{name} fold {fold}")
+        image_scores = _scores(y[test], positive, pos_label)
+        rows.append({"estimator": name, "fold": fold, "level": "image",
+                     **image_scores, "fit_time": fit_time})
+        per_patient = patient_scores(y[test], positive, groups[test])
+        patient_level = _scores(per_patient.y_true.to_numpy(),
+                                per_patient.proba.to_numpy(), pos_label)
+        rows.append({"estimator": name, "fold": fold, "level": "patient",
+                     **patient_level, "fit_time": fit_time})
+        predictions.append(pd.DataFrame({
+            "estimator": name, "fold": fold, "index": test,
+            "patient_id": groups[test], "y_true": y[test], "proba": positive,
+        }))
+    scores = pd.DataFrame(rows)
+    order = {name: i for i, name in enumerate(estimators)}
+    scores = scores.sort_values(
+        ["estimator", "level", "fold"], key=lambda c: c.map(order) if c.name ==
+        "estimator" else c
+    ).reset_index(drop=True)
+    summary = scores.groupby(["estimator", "level"], sort=False)[list(METRICS)].agg(
+        ["mean", "std"]
+    )
+    return Bunch(
+        scores=scores,
+        summary=summary,
+        predictions=pd.concat(predictions, ignore_index=True),
+        splits=splits,
+    )

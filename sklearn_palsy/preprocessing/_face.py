@@ -1,0 +1,279 @@
+"""Face cropping and landmark detection as scikit-learn transformers."""
+
+import numbers
+import os
+import warnings
+
+import cv2
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..faces._analysis import analyze_faces
+from ..faces._io import DEFAULT_MAX_PIXELS, read_image
+from ._base import ImageTransformerMixin, as_image_list
+
+__all__ = ["FaceCropper", "LandmarkDetector", "NoFaceFallbackWarning"]
+
+
+class NoFaceFallbackWarning(UserWarning):
+    """No face was found in an image, and a documented fallback was used."""
+
+
+_COMMON_CONSTRAINTS = {
+    "cache_dir": [str, os.PathLike, None],
+    "n_jobs": [numbers.Integral, None],
+    "verbose": ["verbose"],
+    "max_pixels": [Interval(numbers.Integral, 1, None, closed="left"), None],
+}
+
+
+def _crop_square(image, box, margin, size):
+    """Cut a square around ``box``, enlarged by ``margin``, resized to ``size``."""
+    left, top, right, bottom = box
+    side = max(right - left, bottom - top) * (1 + 2 * margin)
+    centre_x, centre_y = (left + right) / 2, (top + bottom) / 2
+    x0 = int(round(centre_x - side / 2))
+    y0 = int(round(centre_y - side / 2))
+    side = max(int(round(side)), 1)
+    height, width = image.shape[:2]
+    # Pad by replicating the border where the square leaves the image.
+    pad = max(0, -x0, -y0, x0 + side - width, y0 + side - height)
+    if pad:
+        image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        x0, y0 = x0 + pad, y0 + pad
+    crop = image[y0 : y0 + side, x0 : x0 + side]
+    interpolation = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+    return cv2.resize(crop, (size, size), interpolation=interpolation)
+
+
+class FaceCropper(ImageTransformerMixin):
+    """Find the face in each image and cut a square crop of fixed size around it.
+
+    Images are read robustly (EXIF orientation; grey, RGBA, palette, 16-bit
+    and CMYK images become RGB), the face is found with dlib's HOG detector,
+    and a square around it, enlarged by ``margin``, is resized to ``size``.
+    Where several faces are found the largest is used, with a warning.
+    Detection results are cached by image content, so a grid search detects
+    each distinct image once.
+
+    Parameters
+    ----------
+    size : int, default=224
+        Side of the output crops in pixels (the paper's 224).
+    margin : float, default=0.25
+        Extra border on each side, as a fraction of the detected face's size.
+    on_missing : {"raise", "center"}, default="raise"
+        With "raise", an image without a face raises
+        :class:`~sklearn_palsy.exceptions.NoFaceDetectedError` naming it; with
+        "center" the largest centred square is used instead, with a
+        :class:`NoFaceFallbackWarning`.
+    cache_dir : str or path-like, default=None
+        Keep detection results on disk here as well as in memory.
+    n_jobs : int, default=None
+        Processes used to detect faces that are not cached yet.
+    verbose : int, default=0
+        Show a progress bar when positive.
+    max_pixels : int, default=None
+        Refuse larger images (decompression bombs); None uses the library's
+        default of 80 megapixels.
+
+    See Also
+    --------
+    LandmarkDetector : The landmarks of the same faces.
+
+    Examples
+    --------
+    >>> from sklearn_palsy import FaceCropper, make_synthetic_cohort
+    >>> cohort = make_synthetic_cohort(n_patients=1, n_controls=1,
+    ...                                expressions=("rest",), random_state=0)
+    >>> FaceCropper(size=64).fit_transform(cohort.images).shape
+    (2, 64, 64, 3)
+    """
+
+    _parameter_constraints = {
+        "size": [Interval(numbers.Integral, 8, None, closed="left")],
+        "margin": [Interval(numbers.Real, 0, None, closed="left")],
+        "on_missing": [StrOptions({"raise", "center"})],
+        **_COMMON_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        *,
+        size=224,
+        margin=0.25,
+        on_missing="raise",
+        cache_dir=None,
+        n_jobs=None,
+        verbose=0,
+        max_pixels=None,
+    ):
+        self.size = size
+        self.margin = margin
+        self.on_missing = on_missing
+        self.cache_dir = cache_dir
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.max_pixels = max_pixels
+
+    def transform(self, X):
+        """Crop the face out of each image.
+
+        Parameters
+        ----------
+        X : array-like of image paths or images
+            A 1-D array of paths, a list of (H, W, 3) uint8 arrays, or an
+            (n, H, W, 3) uint8 array.
+
+        Returns
+        -------
+        crops : ndarray of shape (n_images, size, size, 3), dtype uint8
+            The face crops, RGB.
+        """
+        self._validate_params()
+        images = as_image_list(X)
+        analyses = analyze_faces(
+            images,
+            backend="dlib",
+            max_pixels=self.max_pixels,
+            cache_dir=self.cache_dir,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            on_missing="raise" if self.on_missing == "raise" else "ignore",
+        )
+        crops = np.empty((len(images), self.size, self.size, 3), dtype=np.uint8)
+        for index, (image, analysis) in enumerate(zip(images, analyses)):
+            pixels = read_image(
+                image,
+                max_pixels=DEFAULT_MAX_PIXELS if self.max_pixels is None else self.max_pixels,
+            )
+            box = analysis.box
+            margin = self.margin
+            if box is None:
+                name = image if isinstance(image, str) else f"image at index {index}"
+                warnings.warn(
+                    f"no face found in {name}; using the centred square instead",
+                    NoFaceFallbackWarning,
+                    stacklevel=2,
+                )
+                height, width = pixels.shape[:2]
+                side = min(height, width)
+                box = ((width - side) / 2, (height - side) / 2,
+                       (width + side) / 2, (height + side) / 2)
+                margin = 0.0
+            crops[index] = _crop_square(pixels, box, margin, self.size)
+        return crops
+
+
+class LandmarkDetector(ImageTransformerMixin):
+    """Place facial landmarks on each image.
+
+    ``backend="dlib"`` gives the 68 iBUG 300-W points of dlib's shape
+    predictor; ``backend="mediapipe"`` gives MediaPipe Face Mesh's 478 points
+    with the irises (it needs the optional ``mediapipe`` extra). Both run
+    offline from models shipped in their pip packages. Results are cached by
+    image content, shared with :class:`FaceCropper`.
+
+    Parameters
+    ----------
+    backend : {"dlib", "mediapipe"}, default="dlib"
+        Landmark model.
+    on_missing : {"raise", "nan"}, default="raise"
+        With "raise", an image without a face raises
+        :class:`~sklearn_palsy.exceptions.NoFaceDetectedError` naming it; with
+        "nan" its landmarks are NaN, with a :class:`NoFaceFallbackWarning`.
+    cache_dir : str or path-like, default=None
+        Keep detection results on disk here as well as in memory.
+    n_jobs : int, default=None
+        Processes used for images that are not cached yet.
+    verbose : int, default=0
+        Show a progress bar when positive.
+    max_pixels : int, default=None
+        Refuse larger images (decompression bombs); None uses the library's
+        default of 80 megapixels.
+
+    Attributes
+    ----------
+    scheme : LandmarkScheme
+        The landmark scheme of the backend (regions and left/right pairs).
+
+    See Also
+    --------
+    ExpressionFeatures : Symmetry and clinical features from the landmarks.
+
+    Examples
+    --------
+    >>> from sklearn_palsy import LandmarkDetector, make_synthetic_cohort
+    >>> cohort = make_synthetic_cohort(n_patients=1, n_controls=1,
+    ...                                expressions=("rest",), random_state=0)
+    >>> LandmarkDetector().fit_transform(cohort.images).shape
+    (2, 68, 2)
+    """
+
+    _parameter_constraints = {
+        "backend": [StrOptions({"dlib", "mediapipe"})],
+        "on_missing": [StrOptions({"raise", "nan"})],
+        **_COMMON_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        *,
+        backend="dlib",
+        on_missing="raise",
+        cache_dir=None,
+        n_jobs=None,
+        verbose=0,
+        max_pixels=None,
+    ):
+        self.backend = backend
+        self.on_missing = on_missing
+        self.cache_dir = cache_dir
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.max_pixels = max_pixels
+
+    @property
+    def scheme(self):
+        from ..faces._schemes import get_scheme
+
+        return get_scheme("ibug68" if self.backend == "dlib" else "mediapipe")
+
+    def transform(self, X):
+        """Return the landmarks of the face in each image.
+
+        Parameters
+        ----------
+        X : array-like of image paths or images
+            A 1-D array of paths, a list of (H, W, 3) uint8 arrays, or an
+            (n, H, W, 3) uint8 array.
+
+        Returns
+        -------
+        landmarks : ndarray of shape (n_images, n_landmarks, 2), dtype float64
+            ``(x, y)`` in pixels of each (EXIF-oriented) image.
+        """
+        self._validate_params()
+        images = as_image_list(X)
+        analyses = analyze_faces(
+            images,
+            backend=self.backend,
+            max_pixels=self.max_pixels,
+            cache_dir=self.cache_dir,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            on_missing="raise" if self.on_missing == "raise" else "ignore",
+        )
+        n_landmarks = self.scheme.n_landmarks
+        landmarks = np.full((len(images), n_landmarks, 2), np.nan)
+        for index, (image, analysis) in enumerate(zip(images, analyses)):
+            if analysis.landmarks is None:
+                name = image if isinstance(image, str) else f"image at index {index}"
+                warnings.warn(
+                    f"no face found in {name}; its landmarks are NaN",
+                    NoFaceFallbackWarning,
+                    stacklevel=2,
+                )
+                continue
+            landmarks[index] = analysis.landmarks
+        return landmarks

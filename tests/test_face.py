@@ -1,0 +1,218 @@
+"""Tests of FaceCropper, LandmarkDetector and the per-image face cache."""
+
+import joblib
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import check_get_params_invariance, \
+    check_no_attributes_set_in_init, check_parameters_default_constructible, \
+    check_set_params
+
+from sklearn_palsy.datasets import make_synthetic_cohort
+from sklearn_palsy.exceptions import ImageReadError, ImageTooSmallError, \
+    NoFaceDetectedError
+from sklearn_palsy.faces import _dlib
+from sklearn_palsy.faces._analysis import MultipleFacesWarning, clear_face_cache, \
+    face_cache_info
+from sklearn_palsy.preprocessing._face import FaceCropper, LandmarkDetector, \
+    NoFaceFallbackWarning
+from sklearn_palsy.preprocessing._features import ExpressionFeatures
+
+TRANSFORMERS = [FaceCropper(size=64), LandmarkDetector()]
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    return make_synthetic_cohort(
+        n_patients=4, n_controls=4, expressions=("rest", "smile"), image_size=160,
+        random_state=0, output_dir=tmp_path_factory.mktemp("cohort"),
+    )
+
+
+@pytest.fixture
+def count_detector_calls(monkeypatch):
+    """Count the real dlib detector's runs; the cache starts empty."""
+    clear_face_cache()
+    calls = []
+    real = _dlib.detect_faces
+
+    def counting(image, **kwargs):
+        calls.append(image.shape)
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(_dlib, "detect_faces", counting)
+    yield calls
+    clear_face_cache()
+
+
+@pytest.mark.parametrize("transformer", TRANSFORMERS, ids=lambda t: type(t).__name__)
+def test_api_checks(transformer):
+    name = type(transformer).__name__
+    check_no_attributes_set_in_init(name, transformer)
+    check_parameters_default_constructible(name, transformer)
+    check_get_params_invariance(name, transformer)
+    check_set_params(name, transformer)
+    assert repr(transformer).startswith(name)
+    cloned = clone(transformer)
+    assert cloned is not transformer
+    assert cloned.get_params() == transformer.get_params()
+
+
+def test_face_cropper_centres_the_face(cohort):
+    crops = FaceCropper(size=96, margin=0.25).fit_transform(cohort.X)
+    assert crops.shape == (len(cohort.X), 96, 96, 3) and crops.dtype == np.uint8
+    # The crop is not a plain centre square: it differs from one.
+    full = np.asarray(Image.open(cohort.X[0]).resize((96, 96)))
+    assert np.abs(crops[0].astype(int) - full).mean() > 10
+    # Map the ground-truth nose tip into the crop: it sits near the centre.
+    landmarks = LandmarkDetector().fit_transform(cohort.X)
+    from sklearn_palsy.faces._analysis import analyze_faces
+
+    for analysis, truth in zip(analyze_faces(cohort.X), cohort.landmarks):
+        left, top, right, bottom = analysis.box
+        side = max(right - left, bottom - top) * 1.5
+        centre = np.array([(left + right) / 2, (top + bottom) / 2])
+        nose = (truth[30] - (centre - side / 2)) / side * 96
+        assert np.all(np.abs(nose - 48) < 20)
+    assert landmarks.shape == (len(cohort.X), 68, 2)
+
+
+def test_landmarks_match_ground_truth(cohort):
+    landmarks = LandmarkDetector().fit_transform(cohort.X)
+    truth = cohort.landmarks
+    iod = np.linalg.norm(truth[:, 36:42].mean(1) - truth[:, 42:48].mean(1), axis=1)
+    error = np.linalg.norm(landmarks - truth, axis=2) / iod[:, None]
+    assert np.median(error) < 0.1
+
+
+def test_paths_and_arrays_give_the_same_result(cohort):
+    from_paths = LandmarkDetector().fit_transform(cohort.X[:3])
+    arrays = np.stack([np.asarray(Image.open(p).convert("RGB")) for p in cohort.X[:3]])
+    np.testing.assert_allclose(LandmarkDetector().fit_transform(arrays), from_paths)
+    np.testing.assert_array_equal(
+        FaceCropper(size=48).fit_transform(list(arrays)),
+        FaceCropper(size=48).fit_transform(cohort.X[:3]),
+    )
+
+
+def _no_face_image(path):
+    gradient = np.linspace(0, 255, 200 * 200 * 3).reshape(200, 200, 3)
+    Image.fromarray(gradient.astype(np.uint8)).save(path)
+    return str(path)
+
+
+def test_no_face_raises_naming_the_file_or_falls_back(tmp_path):
+    path = _no_face_image(tmp_path / "wall.png")
+    with pytest.raises(NoFaceDetectedError, match="wall.png"):
+        FaceCropper().fit_transform([path])
+    with pytest.raises(NoFaceDetectedError, match="wall.png"):
+        LandmarkDetector().fit_transform([path])
+    with pytest.warns(NoFaceFallbackWarning, match="wall.png"):
+        crop = FaceCropper(size=50, on_missing="center").fit_transform([path])
+    expected = np.asarray(Image.open(path).resize((50, 50), Image.BILINEAR))
+    assert np.abs(crop[0].astype(int) - expected).mean() < 3
+    with pytest.warns(NoFaceFallbackWarning, match="wall.png"):
+        landmarks = LandmarkDetector(on_missing="nan").fit_transform([path])
+    assert np.isnan(landmarks).all()
+
+
+def test_two_faces_take_the_largest_and_say_so(cohort):
+    big = np.asarray(Image.open(cohort.X[0]).convert("RGB"))
+    small = np.asarray(Image.open(cohort.X[2]).convert("RGB").resize((120, 120)))
+    canvas = np.full((240, 400, 3), 128, np.uint8)
+    canvas[40:200, 0:160] = big
+    canvas[60:180, 260:380] = small
+    with pytest.warns(MultipleFacesWarning, match="2 faces"):
+        landmarks = LandmarkDetector().fit_transform([canvas])
+    # The landmarks are those of the big face on the left.
+    assert landmarks[0, :, 0].max() < 170
+
+
+@pytest.mark.parametrize(
+    "content, error",
+    [(b"", ImageReadError), (b"not an image at all", ImageReadError)],
+    ids=["zero-byte", "text-named-png"],
+)
+def test_bad_files_raise_naming_the_file(tmp_path, content, error):
+    path = tmp_path / "broken.png"
+    path.write_bytes(content)
+    for transformer in (FaceCropper(), LandmarkDetector()):
+        with pytest.raises(error, match="broken.png"):
+            transformer.fit_transform([str(path)])
+
+
+def test_missing_and_tiny_files_raise_naming_the_file(tmp_path):
+    with pytest.raises(ImageReadError, match="missing.png"):
+        LandmarkDetector().fit_transform([str(tmp_path / "missing.png")])
+    tiny = tmp_path / "tiny.png"
+    Image.fromarray(np.zeros((10, 10, 3), np.uint8)).save(tiny)
+    with pytest.raises(ImageTooSmallError, match="tiny.png"):
+        FaceCropper().fit_transform([str(tiny)])
+
+
+def test_detection_runs_once_per_distinct_image_in_a_grid_search(
+    cohort, count_detector_calls
+):
+    model = make_pipeline(
+        LandmarkDetector(), ExpressionFeatures(kinds=("symmetry",)),
+        LogisticRegression(max_iter=1000),
+    )
+    search = GridSearchCV(
+        model, {"logisticregression__C": [0.01, 0.1, 1.0, 10.0]}, cv=GroupKFold(3)
+    )
+    search.fit(cohort.X, cohort.y, groups=cohort.groups)
+    assert len(search.cv_results_["params"]) == 4
+    assert len(count_detector_calls) == len(set(cohort.X)) == len(cohort.X)
+    assert face_cache_info()["computed"] == len(cohort.X)
+
+
+def test_identical_content_at_two_paths_is_detected_once(
+    cohort, tmp_path, count_detector_calls
+):
+    copy = tmp_path / "copy.png"
+    copy.write_bytes(open(cohort.X[0], "rb").read())
+    landmarks = LandmarkDetector().fit_transform([cohort.X[0], str(copy)])
+    assert len(count_detector_calls) == 1
+    np.testing.assert_array_equal(landmarks[0], landmarks[1])
+
+
+def test_disk_cache_is_reused_after_the_memory_cache_is_cleared(
+    cohort, tmp_path, count_detector_calls
+):
+    first = LandmarkDetector(cache_dir=tmp_path).fit_transform(cohort.X[:4])
+    assert len(count_detector_calls) == 4
+    clear_face_cache()
+    second = LandmarkDetector(cache_dir=tmp_path).fit_transform(cohort.X[:4])
+    assert len(count_detector_calls) == 4
+    np.testing.assert_array_equal(first, second)
+
+
+def test_n_jobs_gives_the_same_landmarks(cohort):
+    clear_face_cache()
+    parallel = LandmarkDetector(n_jobs=2).fit_transform(cohort.X[:6])
+    clear_face_cache()
+    sequential = LandmarkDetector().fit_transform(cohort.X[:6])
+    np.testing.assert_array_equal(parallel, sequential)
+
+
+@pytest.mark.parametrize("transformer", TRANSFORMERS, ids=lambda t: type(t).__name__)
+def test_idempotent_fit_and_joblib_round_trip(transformer, cohort, tmp_path):
+    first = clone(transformer).fit(cohort.X[:3]).transform(cohort.X[:3])
+    fitted = clone(transformer).fit(cohort.X[:3]).fit(cohort.X[:3])
+    np.testing.assert_array_equal(fitted.transform(cohort.X[:3]), first)
+    joblib.dump(fitted, tmp_path / "t.joblib")
+    loaded = joblib.load(tmp_path / "t.joblib")
+    np.testing.assert_array_equal(loaded.transform(cohort.X[:3]), first)
+
+
+def test_transformers_succeed_on_95_percent_of_the_cohort():
+    cohort = make_synthetic_cohort(random_state=1)
+    landmarks = LandmarkDetector(on_missing="nan").fit_transform(cohort.X)
+    found = np.isfinite(landmarks).all(axis=(1, 2))
+    assert found.mean() >= 0.95
+    crops = FaceCropper(size=64, on_missing="center").fit_transform(cohort.X[found])
+    assert crops.shape == (found.sum(), 64, 64, 3)

@@ -1,0 +1,367 @@
+"""Tests of the skorch-wrapped FFNNClassifier and ResNetClassifier."""
+
+import joblib
+import numpy as np
+import pytest
+import sklearn
+import torch
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
+
+from sklearn_palsy.neural import _data
+from sklearn_palsy.neural._ffnn import FFNNClassifier
+from sklearn_palsy.neural._resnet import ResNetClassifier, make_image_transform
+
+
+@pytest.fixture(scope="module")
+def tabular():
+    X, y = make_classification(
+        n_samples=240, n_features=8, n_informative=4, random_state=0
+    )
+    groups = np.repeat(np.arange(40), 6)
+    return X.astype(np.float32), y, groups
+
+
+@pytest.fixture(scope="module")
+def images():
+    """Tiny images whose class shows as a bright left or right half."""
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 80, size=(24, 32, 32, 3), dtype=np.uint8)
+    y = np.array([0, 1] * 12)
+    X[y == 1, :, :16] += 120
+    X[y == 0, :, 16:] += 120
+    groups = np.repeat(np.arange(8), 3)
+    return X, y, groups
+
+
+def small_resnet(**params):
+    defaults = dict(image_size=32, max_epochs=2, batch_size=8, random_state=0)
+    return ResNetClassifier(**{**defaults, **params})
+
+
+# ---------------------------------------------------------------- FFNN
+def test_ffnn_binary_outputs_are_consistent(tabular):
+    X, y, _ = tabular
+    clf = FFNNClassifier(max_epochs=40, random_state=0).fit(X, y)
+    proba = clf.predict_proba(X)
+    scores = clf.decision_function(X)
+    assert proba.shape == (240, 2) and scores.shape == (240,)
+    np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-6)
+    np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-scores)), rtol=1e-5)
+    np.testing.assert_array_equal(clf.predict(X), (scores > 0).astype(int))
+    assert clf.score(X, y) > 0.85
+    assert clf.embed(X).shape == (240, 32)
+    assert clf.n_features_in_ == 8 and clf.n_epochs_ == 40
+
+
+def test_ffnn_multiclass_and_string_labels():
+    X, y = make_classification(
+        n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=1
+    )
+    labels = np.array(["healthy", "central", "peripheral"])[y]
+    clf = FFNNClassifier(max_epochs=60, random_state=0).fit(X, labels)
+    assert clf.classes_.tolist() == ["central", "healthy", "peripheral"]
+    assert clf.decision_function(X).shape == (300, 3)
+    assert set(clf.predict(X)) <= set(labels)
+    assert clf.score(X, labels) > 0.7
+
+
+def test_ffnn_same_seed_bit_identical_and_global_rng_untouched(tabular):
+    X, y, _ = tabular
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    first = FFNNClassifier(max_epochs=5, random_state=7).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(torch.rand(3), expected_next)
+    second = FFNNClassifier(max_epochs=5, random_state=7).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    other = FFNNClassifier(max_epochs=5, random_state=8).fit(X, y).predict_proba(X)
+    assert not np.array_equal(first, other)
+
+
+def test_ffnn_class_weight_balanced_favours_the_minority():
+    X, y = make_classification(
+        n_samples=400, n_features=5, weights=[0.9, 0.1], class_sep=0.5, random_state=2
+    )
+    plain = FFNNClassifier(max_epochs=30, random_state=0).fit(X, y)
+    balanced = FFNNClassifier(max_epochs=30, random_state=0,
+                              class_weight="balanced").fit(X, y)
+    minority = y == 1
+    assert (balanced.predict(X)[minority] == 1).mean() > (
+        plain.predict(X)[minority] == 1
+    ).mean()
+
+
+def test_ffnn_sample_weight_moves_predictions(tabular):
+    X, y, _ = tabular
+    weight = np.where(y == 1, 10.0, 1.0)
+    plain = FFNNClassifier(max_epochs=10, random_state=0).fit(X, y)
+    heavy = FFNNClassifier(max_epochs=10, random_state=0).fit(X, y, sample_weight=weight)
+    assert heavy.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean()
+    ones = FFNNClassifier(max_epochs=10, random_state=0).fit(
+        X, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_allclose(ones.predict_proba(X), plain.predict_proba(X), atol=1e-6)
+
+
+def test_ffnn_early_stopping_holds_out_whole_patients(tabular):
+    X, y, groups = tabular
+    clf = FFNNClassifier(max_epochs=200, early_stopping=True, n_iter_no_change=3,
+                         random_state=0).fit(X, y, groups=groups)
+    held_out = set(groups[clf.validation_index_])
+    trained = set(groups) - held_out
+    assert held_out and trained
+    assert not held_out & set(groups[np.setdiff1d(np.arange(len(y)),
+                                                  clf.validation_index_)])
+    assert clf.n_epochs_ < 200
+    assert "valid_loss" in clf.net_.history[-1]
+
+
+def test_ffnn_early_stopping_without_groups_warns(tabular):
+    X, y, _ = tabular
+    with pytest.warns(UserWarning, match="groups"):
+        FFNNClassifier(max_epochs=3, early_stopping=True, random_state=0).fit(X, y)
+
+
+def test_groups_reach_fit_through_metadata_routing(tabular):
+    X, y, groups = tabular
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = FFNNClassifier(max_epochs=30, early_stopping=True, n_iter_no_change=2,
+                             random_state=0).set_fit_request(groups=True)
+        search = GridSearchCV(clf, {"lr": [1e-3, 1e-2]}, cv=GroupKFold(3))
+        search.fit(X, y, groups=groups)
+    best = search.best_estimator_
+    # The refit saw all patients; its validation part holds whole patients.
+    held_out = set(groups[best.validation_index_])
+    rest = np.setdiff1d(np.arange(len(y)), best.validation_index_)
+    assert held_out and not held_out & set(groups[rest])
+
+
+def test_ffnn_in_pipeline_grid_search_with_group_kfold(tabular):
+    X, y, groups = tabular
+    model = make_pipeline(StandardScaler(), FFNNClassifier(max_epochs=40, random_state=0))
+    search = GridSearchCV(
+        model, {"ffnnclassifier__hidden_layer_sizes": [(16,), (32, 16)]},
+        cv=GroupKFold(3),
+    ).fit(X, y, groups=groups)
+    assert search.best_score_ > 0.7
+    assert search.best_estimator_[-1].hidden_layer_sizes in [(16,), (32, 16)]
+
+
+def test_ffnn_verbose_prints_the_epoch_table(tabular, capsys):
+    X, y, _ = tabular
+    FFNNClassifier(max_epochs=2, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "epoch" in out and "train_loss" in out
+
+
+def test_single_class_is_refused(tabular):
+    X, _, _ = tabular
+    with pytest.raises(ValueError, match="1 class"):
+        FFNNClassifier(max_epochs=1).fit(X, np.zeros(len(X)))
+
+
+def test_groups_of_wrong_length_are_refused(tabular):
+    X, y, groups = tabular
+    with pytest.raises(ValueError, match="groups has 10 entries"):
+        FFNNClassifier(max_epochs=1, early_stopping=True).fit(X, y, groups=groups[:10])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_ffnn_on_cuda(tabular):  # pragma: no cover - only where there is a GPU
+    X, y, _ = tabular
+    clf = FFNNClassifier(max_epochs=5, device="cuda", random_state=0).fit(X, y)
+    assert next(clf.net_.module_.parameters()).is_cuda
+    assert clf.predict_proba(X).shape == (240, 2)
+
+
+def test_cuda_without_gpu_is_a_clear_error(tabular, monkeypatch):
+    X, y, _ = tabular
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        FFNNClassifier(max_epochs=1, device="cuda").fit(X, y)
+
+
+# ---------------------------------------------------------------- ResNet
+@pytest.mark.parametrize("estimator", [ResNetClassifier(), FFNNClassifier()],
+                         ids=["resnet", "ffnn"])
+def test_api_checks(estimator):
+    name = type(estimator).__name__
+    check_no_attributes_set_in_init(name, estimator)
+    check_parameters_default_constructible(name, estimator)
+    check_get_params_invariance(name, estimator)
+    check_set_params(name, estimator)
+    assert repr(estimator).startswith(name)
+
+
+def test_resnet_shapes_and_unfitted_error(images):
+    X, y, _ = images
+    with pytest.raises(NotFittedError):
+        small_resnet().predict(X)
+    clf = small_resnet().fit(X, y)
+    assert clf.predict_proba(X).shape == (24, 2)
+    assert clf.decision_function(X).shape == (24,)
+    assert clf.predict(X).shape == (24,)
+    assert clf.embed(X).shape == (24, 512)
+    assert clf.classes_.tolist() == [0, 1]
+
+
+def test_resnet_accepts_grey_line_images_and_paths(images, tmp_path):
+    from PIL import Image
+
+    X, y, _ = images
+    grey = X[..., 0]
+    clf = small_resnet(max_epochs=1).fit(grey, y)
+    paths = []
+    for i, image in enumerate(grey):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(image).save(paths[-1])
+    np.testing.assert_allclose(
+        clf.predict_proba(np.array(paths, dtype=object)), clf.predict_proba(grey),
+        atol=1e-6,
+    )
+
+
+def test_resnet_reads_paths_lazily_batch_by_batch(images, tmp_path, monkeypatch):
+    from PIL import Image
+
+    X, y, _ = images
+    paths = []
+    for i, image in enumerate(X):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(image).save(paths[-1])
+    clf = small_resnet(max_epochs=1).fit(X, y)
+    from sklearn_palsy.faces import _io
+
+    reads = []
+    real = _io.read_image
+
+    def counting(image, **kwargs):
+        reads.append(image)
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(_io, "read_image", counting)
+    dataset = clf._dataset(paths, None, None, training=False)
+    assert reads == []  # building the dataset reads nothing
+    dataset[3]
+    assert reads == [paths[3]]
+    clf.predict_proba(np.array(paths, dtype=object))
+    assert len(reads) == 1 + len(paths)
+
+
+def test_resnet_same_seed_same_predictions_and_idempotent_fit(images):
+    X, y, _ = images
+    first = small_resnet().fit(X, y)
+    again = small_resnet().fit(X, y)
+    np.testing.assert_array_equal(first.predict_proba(X), again.predict_proba(X))
+    refit = first.fit(X, y)
+    np.testing.assert_array_equal(refit.predict_proba(X), again.predict_proba(X))
+
+
+def test_resnet_joblib_round_trip_and_clone(images, tmp_path):
+    X, y, _ = images
+    clf = small_resnet().fit(X, y)
+    joblib.dump(clf, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    fresh = clone(clf)
+    assert not hasattr(fresh, "net_")
+    fresh.set_params(lr=0.5)
+    assert clf.lr == 1e-4
+    fresh.fit(X, y)
+    assert fresh.net_ is not clf.net_
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_resnet_nested_params_in_grid_search_with_group_kfold(images):
+    X, y, groups = images
+    model = make_pipeline(small_resnet(max_epochs=1))
+    search = GridSearchCV(
+        model, {"resnetclassifier__lr": [1e-4, 1e-3]}, cv=GroupKFold(2)
+    ).fit(X, y, groups=groups)
+    assert search.best_params_["resnetclassifier__lr"] in (1e-4, 1e-3)
+    assert search.predict(X).shape == (24,)
+
+
+def test_resnet_freeze_keeps_the_frozen_trunk_fixed(images):
+    X, y, _ = images
+    clf = small_resnet(freeze="all_but_layer4", max_epochs=1)
+    clf.fit(X, y)
+    module = clf.net_.module_
+    assert not any(p.requires_grad for p in module.trunk.layer1.parameters())
+    assert all(p.requires_grad for p in module.trunk.layer4.parameters())
+    # Frozen batch-norm layers keep their running statistics.
+    fresh = type(module)(arch="resnet18")
+    np.testing.assert_array_equal(
+        module.trunk.bn1.running_mean.numpy(), fresh.trunk.bn1.running_mean.numpy()
+    )
+
+
+def test_resnet_weights_from_a_local_file(images, tmp_path):
+    import torchvision
+
+    X, y, _ = images
+    reference = torchvision.models.resnet18(weights=None)
+    torch.save(reference.state_dict(), tmp_path / "weights.pth")
+    clf = small_resnet(weights=str(tmp_path / "weights.pth"), freeze="backbone",
+                       max_epochs=1).fit(X, y)
+    np.testing.assert_array_equal(
+        clf.net_.module_.trunk.conv1.weight.detach().numpy(),
+        reference.conv1.weight.detach().numpy(),
+    )
+    with pytest.raises(FileNotFoundError, match="missing.pth"):
+        small_resnet(weights=str(tmp_path / "missing.pth")).fit(X, y)
+
+
+def test_resnet_imagenet_without_network_says_how_to_provide_the_file(
+    images, tmp_path, monkeypatch
+):
+    X, y, _ = images
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
+    with pytest.raises(FileNotFoundError, match="resnet18-f37072fd.pth"):
+        small_resnet(weights="imagenet").fit(X, y)
+
+
+def test_augmentation_never_flips_by_default():
+    image = np.zeros((32, 32, 3), np.uint8)
+    image[:, :8] = 255  # a bright stripe on the left
+    transform = make_image_transform(32, augment="light")
+    torch.manual_seed(0)
+    for _ in range(30):
+        out = transform(image)
+        assert out[:, :, :10].mean() > out[:, :, 22:].mean()
+    flip = make_image_transform(32, augment="light+flip")
+    torch.manual_seed(0)
+    assert any(
+        (lambda out: out[:, :, 22:].mean() > out[:, :, :10].mean())(flip(image))
+        for _ in range(30)
+    )
+
+
+def test_tencrop_tta_averages_ten_views(images):
+    X, y, _ = images
+    transform = make_image_transform(32, tta="tencrop")
+    assert transform(X[0]).shape == (10, 3, 32, 32)
+    clf = small_resnet(tta="tencrop").fit(X, y)
+    assert clf.predict_proba(X).shape == (24, 2)
+
+
+def test_dataset_weights_and_targets():
+    dataset = _data.ArrayDataset(np.ones((3, 2)), np.array([0, 1, 1]),
+                                 np.array([1.0, 2.0, 3.0]))
+    inputs, target = dataset[2]
+    assert inputs["sample_weight"].item() == 3.0 and target.item() == 1.0
