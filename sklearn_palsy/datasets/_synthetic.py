@@ -22,61 +22,12 @@ import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ..faces._schemes import IBUG68_MEAN_FACE
+
 __all__ = ["make_synthetic_cohort"]
 
-# Mean iBUG 300-W face in a unit box (x right, y down), symmetrised below.
-# Proportions follow the widely used dlib alignment template.
-_TEMPLATE = np.array(
-    [
-        (0.0792, 0.3392), (0.0829, 0.4570), (0.0968, 0.5756), (0.1221, 0.6919),
-        (0.1687, 0.8003), (0.2398, 0.8957), (0.3257, 0.9771), (0.4223, 1.0433),
-        (0.5318, 1.0608), (0.6413, 1.0398), (0.7381, 0.9723), (0.8244, 0.8896),
-        (0.8948, 0.7925), (0.9394, 0.6815), (0.9611, 0.5622), (0.9706, 0.4418),
-        (0.9712, 0.3221), (0.1638, 0.2492), (0.2178, 0.2043), (0.2913, 0.1924),
-        (0.3675, 0.2036), (0.4393, 0.2331), (0.5864, 0.2281), (0.6602, 0.1959),
-        (0.7375, 0.1824), (0.8132, 0.1928), (0.8708, 0.2353), (0.5153, 0.3186),
-        (0.5162, 0.3962), (0.5171, 0.4738), (0.5182, 0.5532), (0.4337, 0.6041),
-        (0.4755, 0.6208), (0.5207, 0.6343), (0.5659, 0.6188), (0.6071, 0.6016),
-        (0.2524, 0.3311), (0.2987, 0.3026), (0.3557, 0.3030), (0.4037, 0.3387),
-        (0.3525, 0.3500), (0.2968, 0.3505), (0.6313, 0.3341), (0.6791, 0.2965),
-        (0.7360, 0.2947), (0.7829, 0.3213), (0.7403, 0.3418), (0.6850, 0.3437),
-        (0.3532, 0.7462), (0.4146, 0.7191), (0.4777, 0.7068), (0.5227, 0.7171),
-        (0.5698, 0.7054), (0.6352, 0.7157), (0.6995, 0.7394), (0.6394, 0.8052),
-        (0.5764, 0.8354), (0.5254, 0.8417), (0.4764, 0.8375), (0.4138, 0.8100),
-        (0.3801, 0.7500), (0.4780, 0.7451), (0.5234, 0.7489), (0.5711, 0.7433),
-        (0.6724, 0.7442), (0.5725, 0.7766), (0.5240, 0.7834), (0.4776, 0.7785),
-    ]
-)
-
-_MIRROR = np.array(
-    [16 - i for i in range(17)]
-    + [26, 25, 24, 23, 22, 21, 20, 19, 18, 17]
-    + [27, 28, 29, 30]
-    + [35, 34, 33, 32, 31]
-    + [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40]
-    + [54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55]
-    + [64, 63, 62, 61, 60, 67, 66, 65]
-)
-
-
-def _mean_face():
-    """The template, made exactly mirror-symmetric, in inter-ocular units.
-
-    The eye centres land at (-0.5, 0) and (0.5, 0).
-    """
-    mirrored = _TEMPLATE[_MIRROR].copy()
-    mirrored[:, 0] = -mirrored[:, 0]
-    shape = _TEMPLATE.copy()
-    shape[:, 0] -= 0.5
-    mirrored[:, 0] += 0.5
-    shape = (shape + mirrored) / 2
-    right_eye = shape[36:42].mean(axis=0)
-    left_eye = shape[42:48].mean(axis=0)
-    shape -= (right_eye + left_eye) / 2
-    return shape / np.linalg.norm(left_eye - right_eye)
-
-
-_MEAN_FACE = _mean_face()
+# The renderer starts from the mean iBUG 300-W face in inter-ocular units.
+_MEAN_FACE = IBUG68_MEAN_FACE
 
 # Indices by the subject's side: the subject's right is the image's left.
 _SIDE_POINTS = {

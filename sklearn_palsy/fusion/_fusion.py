@@ -280,29 +280,30 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         self : object
             This estimator.
         """
-        if "branches" in params:
-            self.branches = params.pop("branches")
-        names = [name for name, _, _ in self.branches]
+        branches = params.pop("branches", self.branches)
+        names = [branch[0] for branch in branches] if isinstance(branches, list) else []
         own, nested = {}, {}
         for key, value in params.items():
-            head = key.split("__", 1)[0]
-            if head in names:
+            if key.split("__", 1)[0] in names:
                 nested[key] = value
             else:
                 own[key] = value
-        branches = [list(branch) for branch in self.branches]
-        for key, value in nested.items():
-            name, _, rest = key.partition("__")
-            branch = branches[names.index(name)]
-            if rest == "":
-                branch[2] = value
-            elif rest == "transformer":
-                branch[1] = value
-            elif rest.startswith("transformer__"):
-                branch[1].set_params(**{rest[len("transformer__"):]: value})
-            else:
-                branch[2].set_params(**{rest: value})
-        self.branches = [tuple(branch) for branch in branches]
+        if nested:
+            branches = [list(branch) for branch in branches]
+            for key, value in nested.items():
+                name, _, rest = key.partition("__")
+                branch = branches[names.index(name)]
+                if rest == "":
+                    branch[2] = value
+                elif rest == "transformer":
+                    branch[1] = value
+                elif rest.startswith("transformer__"):
+                    branch[1].set_params(**{rest[len("transformer__"):]: value})
+                else:
+                    branch[2].set_params(**{rest: value})
+            branches = [tuple(branch) for branch in branches]
+        # Keep the very object the caller passed when nothing inside changed.
+        self.branches = branches
         super(_BaseComposition, self).set_params(**own)
         return self
 
@@ -511,7 +512,7 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
     def _extra_net_params(self):
         # Each trunk learns at its own estimator's rate; the head at ours.
         groups = [
-            (f"module.branches.{name}.*", {"lr": estimator.lr})
+            (f"branches.{name}.*", {"lr": estimator.lr})
             for name, estimator in zip(self._branch_names, self.estimators_)
         ]
         return {"optimizer__param_groups": groups}

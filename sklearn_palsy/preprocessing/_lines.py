@@ -21,7 +21,8 @@ _SHIFT = 4  # OpenCV sub-pixel drawing precision: 1/16 pixel
 def _to_canvas(aligned, size, face_scale):
     """Map aligned coordinates (inter-ocular units) into the drawing."""
     # The eyes sit a third of the way down; the chin about 1.9 units below.
-    origin = np.array([size / 2, size * 0.36])
+    # Pixel centres sit on integers, so the image's mirror axis is (size - 1) / 2.
+    origin = np.array([(size - 1) / 2, size * 0.36])
     return aligned * (size / face_scale) + origin
 
 

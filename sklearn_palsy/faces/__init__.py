@@ -1,0 +1,39 @@
+"""Per-image face functions: reading, detection, landmarks, schemes, alignment.
+
+These are pure functions on one image or one set of landmarks; the
+scikit-learn transformers in :mod:`sklearn_palsy.preprocessing` sit on top.
+"""
+
+from ._analysis import (
+    FaceAnalysis,
+    MultipleFacesWarning,
+    analyze_face,
+    analyze_faces,
+    clear_face_cache,
+    face_cache_info,
+)
+from ._dlib import detect_faces, dlib_model_path, predict_landmarks
+from ._geometry import align_landmarks
+from ._io import DEFAULT_MAX_PIXELS, image_id, read_image
+from ._schemes import IBUG68, IBUG68_MEAN_FACE, MEDIAPIPE478, LandmarkScheme, get_scheme
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "IBUG68",
+    "IBUG68_MEAN_FACE",
+    "MEDIAPIPE478",
+    "FaceAnalysis",
+    "LandmarkScheme",
+    "MultipleFacesWarning",
+    "align_landmarks",
+    "analyze_face",
+    "analyze_faces",
+    "clear_face_cache",
+    "detect_faces",
+    "dlib_model_path",
+    "face_cache_info",
+    "get_scheme",
+    "image_id",
+    "predict_landmarks",
+    "read_image",
+]

@@ -1,0 +1,269 @@
+"""Face alignment: eyes level, eye midpoint at the origin, inter-ocular distance 1.
+
+Every geometric feature is computed on aligned landmarks, so that it does not
+depend on where the face is in the photograph, how large it is or how the head
+is rolled. The eyes define the frame (not the jaw line 0-16, which tilts when
+the jaw droops), and the scaling is isotropic, so angles are kept.
+
+Coordinates are image coordinates: x to the right, y downwards. The eye
+centres are the means of iBUG points 36-41 (the subject's right eye, on the
+image's left) and 42-47, taken through the scheme's iBUG mapping; after
+alignment they sit at (-0.5, 0) and (0.5, 0).
+"""
+
+import numpy as np
+
+from ..exceptions import InvalidLandmarksError
+from ._schemes import get_scheme
+
+__all__ = [
+    "align_landmarks",
+    "check_landmarks",
+    "eye_centres",
+    "inter_ocular_distance",
+    "to_frame",
+]
+
+_RIGHT_EYE = list(range(36, 42))
+_LEFT_EYE = list(range(42, 48))
+
+
+def _rows(mask):
+    return np.flatnonzero(mask).tolist()
+
+
+def check_landmarks(landmarks, scheme):
+    """Return landmarks as a float (n, K, 2) array, checking shape and values.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of ``scheme`` in image coordinates.
+    scheme : str or LandmarkScheme
+        The landmark scheme.
+
+    Returns
+    -------
+    landmarks : ndarray of shape (n_samples, n_landmarks, 2)
+        A float64 array; a single face becomes a batch of one.
+
+    Raises
+    ------
+    InvalidLandmarksError
+        If the shape does not fit the scheme, or if any landmark is NaN or
+        infinite; the message names every offending row (sample index).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.faces._geometry import check_landmarks
+    >>> check_landmarks(np.zeros((68, 2)), "ibug68").shape
+    (1, 68, 2)
+    >>> from sklearn_palsy.exceptions import InvalidLandmarksError
+    >>> bad = np.zeros((3, 68, 2))
+    >>> bad[2, 5, 0] = np.nan
+    >>> try:
+    ...     check_landmarks(bad, "ibug68")
+    ... except InvalidLandmarksError as error:
+    ...     print(error)
+    landmarks of rows [2] are NaN or infinite
+    """
+    scheme = get_scheme(scheme)
+    try:
+        landmarks = np.asarray(landmarks, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise InvalidLandmarksError(f"landmarks are not numeric: {error}") from error
+    if landmarks.ndim == 2:
+        landmarks = landmarks[np.newaxis]
+    if landmarks.ndim != 3 or landmarks.shape[1:] != (scheme.n_landmarks, 2):
+        raise InvalidLandmarksError(
+            f"expected landmarks of shape (n, {scheme.n_landmarks}, 2) or "
+            f"({scheme.n_landmarks}, 2) for the {scheme.name} scheme; "
+            f"got {np.shape(landmarks)}"
+        )
+    bad = ~np.isfinite(landmarks).all(axis=(1, 2))
+    if bad.any():
+        raise InvalidLandmarksError(
+            f"landmarks of rows {_rows(bad)} are NaN or infinite"
+        )
+    return landmarks
+
+
+def eye_centres(landmarks, scheme="ibug68"):
+    """Return the centres of the subject's right and left eyes.
+
+    Each centre is the mean of the six iBUG-equivalent eye points (36-41 for
+    the subject's right eye, on the image's left; 42-47 for the left).
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of ``scheme``.
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme.
+
+    Returns
+    -------
+    right : ndarray of shape (n_samples, 2) or (2,)
+        Centre of the subject's right eye.
+    left : ndarray of shape (n_samples, 2) or (2,)
+        Centre of the subject's left eye.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._geometry import eye_centres
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> right, left = eye_centres(IBUG68_MEAN_FACE)
+    >>> (right.round(6) + 0.0).tolist(), (left.round(6) + 0.0).tolist()
+    ([-0.5, 0.0], [0.5, 0.0])
+    """
+    scheme = get_scheme(scheme)
+    single = np.ndim(landmarks) == 2
+    ibug = scheme.to_ibug68(check_landmarks(landmarks, scheme))
+    right, left = ibug[:, _RIGHT_EYE].mean(axis=1), ibug[:, _LEFT_EYE].mean(axis=1)
+    return (right[0], left[0]) if single else (right, left)
+
+
+def inter_ocular_distance(landmarks, scheme="ibug68"):
+    """Return the distance between the eye centres.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of ``scheme``.
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme.
+
+    Returns
+    -------
+    distance : ndarray of shape (n_samples,) or float
+        ``|mean(36..41) - mean(42..47)|``, in the units of the landmarks.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._geometry import inter_ocular_distance
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> round(float(inter_ocular_distance(IBUG68_MEAN_FACE * 80)), 6)
+    80.0
+    """
+    right, left = eye_centres(landmarks, scheme)
+    return np.linalg.norm(left - right, axis=-1)
+
+
+def to_frame(points, right, left):
+    """Express points in the frame of two reference points, without scaling.
+
+    The frame has its origin at the midpoint M of ``right`` and ``left``, its
+    u axis along ``right -> left`` and its v axis perpendicular, pointing
+    down in the image (image coordinates have y down, so the frame is a
+    rotation of the image about M).
+
+    Parameters
+    ----------
+    points : ndarray of shape (n_samples, n_points, 2)
+        Points in image coordinates.
+    right, left : ndarray of shape (n_samples, 2)
+        The reference points (eye or iris centres): ``right`` is the
+        subject's right, on the image's left.
+
+    Returns
+    -------
+    framed : ndarray of shape (n_samples, n_points, 2)
+        ``(u, v)`` of each point, in the units of the input.
+    distance : ndarray of shape (n_samples,)
+        ``|left - right|``; where it is 0 the frame is not rotated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.faces._geometry import to_frame
+    >>> framed, distance = to_frame(np.array([[[1.0, 1.0]]]),
+    ...                             np.array([[0.0, 0.0]]), np.array([[0.0, 2.0]]))
+    >>> (framed.round(6) + 0.0).tolist(), distance.tolist()
+    ([[[0.0, -1.0]]], [2.0])
+    """
+    delta = left - right
+    distance = np.hypot(delta[:, 0], delta[:, 1])
+    safe = np.where(distance > 0, distance, 1.0)
+    cos = np.where(distance > 0, delta[:, 0] / safe, 1.0)[:, None]
+    sin = np.where(distance > 0, delta[:, 1] / safe, 0.0)[:, None]
+    centred = points - ((right + left) / 2)[:, None, :]
+    x, y = centred[..., 0], centred[..., 1]
+    # Rotation by minus the eye-line angle: right -> left lands on +u.
+    return np.stack([cos * x + sin * y, cos * y - sin * x], axis=-1), distance
+
+
+def align_landmarks(landmarks, scheme="ibug68"):
+    """Level the eyes, centre their midpoint and scale the face to unit IOD.
+
+    The face is rotated about the midpoint of the eye centres so that the
+    line through them is horizontal, translated so that the midpoint is at
+    the origin, and scaled isotropically so that the inter-ocular distance
+    (IOD) is 1. The subject's right eye centre lands on (-0.5, 0) and the
+    left on (0.5, 0); y still points down the face.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of ``scheme`` in image coordinates (x right, y down).
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme; eye centres are taken through its iBUG mapping.
+
+    Returns
+    -------
+    aligned : ndarray of the shape of ``landmarks``
+        Aligned landmarks, in units of the inter-ocular distance.
+    inter_ocular_distance : ndarray of shape (n_samples,) or float
+        The inter-ocular distance in the input's units (pixels).
+
+    Raises
+    ------
+    InvalidLandmarksError
+        If landmarks are NaN or infinite, if the shape does not fit the
+        scheme, or if the eye centres coincide (a degenerate face); the
+        message names every offending row.
+
+    See Also
+    --------
+    eye_centres : The eye centres used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.faces._geometry import align_landmarks
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> angle = np.deg2rad(30)
+    >>> rotation = np.array([[np.cos(angle), -np.sin(angle)],
+    ...                      [np.sin(angle), np.cos(angle)]])
+    >>> photo = IBUG68_MEAN_FACE @ rotation.T * 90 + [320, 240]
+    >>> aligned, inter_ocular = align_landmarks(photo)
+    >>> bool(np.allclose(aligned, IBUG68_MEAN_FACE)), round(float(inter_ocular), 6)
+    (True, 90.0)
+    """
+    scheme = get_scheme(scheme)
+    single = np.ndim(landmarks) == 2
+    landmarks = check_landmarks(landmarks, scheme)
+    ibug = scheme.to_ibug68(landmarks)
+    right, left = ibug[:, _RIGHT_EYE].mean(axis=1), ibug[:, _LEFT_EYE].mean(axis=1)
+    framed, distance = to_frame(landmarks, right, left)
+    degenerate = ~(np.isfinite(distance) & (distance > 0))
+    if degenerate.any():
+        raise InvalidLandmarksError(
+            f"landmarks of rows {_rows(degenerate)} are degenerate: the eye "
+            "centres coincide (zero inter-ocular distance)"
+        )
+    aligned = framed / distance[:, None, None]
+    # A distance that underflows next to far-flung points overflows here.
+    overflow = ~np.isfinite(aligned).all(axis=(1, 2))
+    if overflow.any():
+        raise InvalidLandmarksError(
+            f"landmarks of rows {_rows(overflow)} are degenerate: the "
+            "inter-ocular distance is too small for the size of the face"
+        )
+    if single:
+        return aligned[0], float(distance[0])
+    return aligned, distance

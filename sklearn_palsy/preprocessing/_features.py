@@ -1,0 +1,888 @@
+"""Handcrafted facial-symmetry, clinical and coordinate features from landmarks.
+
+Pure, batch-vectorised functions compute each family of features from
+landmarks of shape (n, K, 2) (:func:`symmetry_features`,
+:func:`clinical_features`, :func:`coordinate_features`); the scikit-learn
+transformer :class:`ExpressionFeatures` is a thin layer on top of
+:func:`expression_features`.
+
+Conventions: image coordinates (x right, y down); "right" and "left" are the
+subject's (the subject's right is the image's left: iBUG points 17-21, 36-41,
+48). Signed features compare the sides: angles are measured in the aligned
+frame and ``..._asym`` features are left minus right, so mirroring a face
+flips their sign and swaps every ``..._right`` with its ``..._left``.
+
+Undefined values
+----------------
+No feature is NaN or infinite on finite, non-degenerate landmarks:
+
+* S(a, b) = min(a, b) / max(a, b), with S(0, 0) = 1 (two closed eyes are
+  symmetric); one closed side gives 0.
+* A ratio whose denominator is 0 (face width W = |P0 - P16| or mouth width
+  d(48, 54)) is 0, as the original study replaced undefined values by 0.
+* The angle of a zero-length segment is 0.
+* Slopes |dy| / |dx| are capped at 1000 (89.94 degrees); a vertical segment
+  gives 1000 and a zero-length one 0.
+* Brow heights below the eye line count as 0 in the brow-height ratio.
+* Where a curve never reaches the abscissa it is evaluated at, its nearer
+  end point is used (see :func:`clinical_features`).
+
+Landmarks that are NaN or infinite, faces whose eye centres (or, with
+MediaPipe, iris centres) coincide, and irises of zero diameter raise
+:class:`~sklearn_palsy.exceptions.InvalidLandmarksError` naming every
+offending row; so does any feature that still overflows.
+"""
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
+
+from ..exceptions import InvalidLandmarksError
+from ..faces._geometry import align_landmarks, check_landmarks, to_frame
+from ..faces._schemes import LandmarkScheme, get_scheme
+
+__all__ = [
+    "IRIS_DIAMETER_MM",
+    "SYMMETRY_FEATURE_NAMES",
+    "ExpressionFeatures",
+    "clinical_feature_names",
+    "clinical_features",
+    "coordinate_features",
+    "expression_feature_names",
+    "expression_features",
+    "iris_diameter",
+    "symmetry_features",
+]
+
+#: Mean horizontal visible iris diameter of adults, in millimetres (Emotrics).
+IRIS_DIAMETER_MM = 11.77
+
+KINDS = ("symmetry", "clinical", "coordinates")
+
+#: Names of the 29 symmetry features (Parra-Dominguez et al. 2021), in order.
+SYMMETRY_FEATURE_NAMES = (
+    "brow_outer_angle",  # 0  A(17->26)
+    "brow_mid_angle",  # 1  A(19->24)
+    "brow_inner_angle",  # 2  A(21->22)
+    "brow_height_ratio",  # 3  S(height 17-21, height 22-26) above the eye line
+    "brow_outer_slope",  # 4  |dy|/|dx| of 17, 26
+    "brow_mid_slope",  # 5  of 19, 24
+    "brow_inner_slope",  # 6  of 21, 22
+    "canthi_angle",  # 7  A(36->45)
+    "eye_width_ratio",  # 8  S(d(36,39), d(42,45))
+    "canthus_face_edge_ratio",  # 9  S(d(0,36), d(45,16))
+    "canthus_ala_ratio",  # 10 S(d(36,31), d(45,35))
+    "eye_opening_ratio",  # 11 S(mean lid openings right, left)
+    "lateral_lid_opening_ratio",  # 12 S(d(37,41), d(44,46))
+    "medial_lid_opening_ratio",  # 13 S(d(38,40), d(43,47))
+    "commissure_angle",  # 14 A(48->54)
+    "canthus_lower_lip_ratio",  # 15 S(d(36,57), d(45,57))
+    "lateral_lip_height_ratio",  # 16 S(d(49,59), d(53,55))
+    "paramedian_lip_height_ratio",  # 17 S(d(50,58), d(52,56))
+    "commissure_lower_lip_to_face_width",  # 18 max(d(48,57), d(54,57)) / W
+    "lateral_lip_height_to_mouth_width",  # 19 max(d(49,59), d(53,55)) / d(48,54)
+    "paramedian_lip_height_to_mouth_width",  # 20 max(d(50,58), d(52,56)) / d(48,54)
+    "hemilip_perimeter_to_mouth_width",  # 21 max(hemi-lip perimeters) / d(48,54)
+    "nose_base_angle",  # 22 A(31->35)
+    "nose_tip_lower_lip_angle",  # 23 A(30->57) from the vertical
+    "ala_lower_lip_ratio",  # 24 S(d(31,57), d(35,57))
+    "mid_brow_lower_lip_to_face_width",  # 25 max(d(19,57), d(24,57)) / W
+    "brow_lower_lip_to_face_width",  # 26 max(d(20,57), d(23,57)) / W
+    "chin_lower_lip_to_face_width",  # 27 d(8,57) / W
+    "subnasale_upper_lip_to_face_width",  # 28 d(33,51) / W
+)
+
+_MAX_SLOPE = 1000.0
+
+# Clinical measures compared between the sides, and whether each is a length.
+_PER_SIDE = (
+    ("brow_height", True),
+    ("mrd1", True),
+    ("mrd2", True),
+    ("palpebral_fissure_height", True),
+    ("commissure_excursion", True),
+    ("smile_angle", False),
+)
+_DEVIATION_ONLY = ("commissure_height", "upper_lip_height", "lower_lip_height")
+_SIDES = ("right", "left", "deviation", "asym")
+
+
+# --------------------------------------------------------------------------
+# Small vectorised helpers; P is (n, 68, 2).
+
+
+def _rows(mask):
+    return np.flatnonzero(mask).tolist()
+
+
+def _dist(P, i, j):
+    delta = P[:, i] - P[:, j]
+    return np.hypot(delta[:, 0], delta[:, 1])
+
+
+def _angle(P, i, j):
+    """Signed angle of i -> j in degrees; positive when j is lower in the image."""
+    delta = P[:, j] - P[:, i]
+    return np.degrees(np.arctan2(delta[:, 1], delta[:, 0]))
+
+
+def _slope(P, i, j):
+    """|dy| / |dx|, capped at _MAX_SLOPE; 0 for a zero-length segment."""
+    delta = np.abs(P[:, j] - P[:, i])
+    dx, dy = delta[:, 0], delta[:, 1]
+    slope = np.divide(dy, dx, out=np.full_like(dx, _MAX_SLOPE), where=dx > 0)
+    slope = np.minimum(slope, _MAX_SLOPE)
+    return np.where((dx == 0) & (dy == 0), 0.0, slope)
+
+
+def _sym(a, b):
+    """S(a, b) = min / max for a, b >= 0, with S(0, 0) = 1."""
+    high = np.maximum(a, b)
+    return np.divide(np.minimum(a, b), high, out=np.ones_like(high), where=high > 0)
+
+
+def _ratio(numerator, denominator):
+    """numerator / denominator, 0 where the denominator is 0."""
+    return np.divide(
+        numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0
+    )
+
+
+def _perimeter(P, indices):
+    closed = P[:, list(indices) + [indices[0]]]
+    steps = np.diff(closed, axis=1)
+    return np.hypot(steps[..., 0], steps[..., 1]).sum(axis=1)
+
+
+def _crossing(curve, u):
+    """v of a polyline where it crosses the abscissa u.
+
+    Linear interpolation along the landmark polyline. Where it crosses more
+    than once, the crossings are averaged (which does not depend on the order
+    of the points, so the rule commutes with mirroring); where it never
+    reaches u, the v of its end point nearer in u is used (both ends averaged
+    on a tie).
+
+    Parameters
+    ----------
+    curve : ndarray of shape (n, m, 2)
+        ``(u, v)`` of the polyline's points.
+    u : ndarray of shape (n,)
+        Where to evaluate it.
+
+    Returns
+    -------
+    v : ndarray of shape (n,)
+    """
+    u0, v0 = curve[:, :-1, 0], curve[:, :-1, 1]
+    u1, v1 = curve[:, 1:, 0], curve[:, 1:, 1]
+    q = u[:, None]
+    inside = (np.minimum(u0, u1) <= q) & (q <= np.maximum(u0, u1))
+    du = u1 - u0
+    # A vertical segment at u spans a range of v: take its middle.
+    t = np.divide(q - u0, du, out=np.full_like(du, 0.5), where=du != 0)
+    v = v0 + t * (v1 - v0)
+    count = inside.sum(axis=1)
+    crossed = np.where(inside, v, 0.0).sum(axis=1) / np.maximum(count, 1)
+    first, last = curve[:, 0], curve[:, -1]
+    gap_first, gap_last = np.abs(first[:, 0] - u), np.abs(last[:, 0] - u)
+    nearest = np.where(
+        gap_first < gap_last,
+        first[:, 1],
+        np.where(gap_last < gap_first, last[:, 1], (first[:, 1] + last[:, 1]) / 2),
+    )
+    return np.where(count > 0, crossed, nearest)
+
+
+def _as_batch(landmarks, scheme):
+    scheme = get_scheme(scheme)
+    single = np.ndim(landmarks) == 2
+    return check_landmarks(landmarks, scheme), scheme, single
+
+
+def _unbatch(features, single):
+    return features[0] if single else features
+
+
+# --------------------------------------------------------------------------
+# Symmetry features.
+
+
+def _symmetry_from_aligned(P):
+    """The 29 features from aligned iBUG-68 points P, (n, 68, 2)."""
+    face_width = _dist(P, 0, 16)
+    mouth_width = _dist(P, 48, 54)
+    # Heights above the eye line, which is y = 0 in the aligned frame.
+    right_brow = np.maximum(-P[:, 17:22, 1].mean(axis=1), 0.0)
+    left_brow = np.maximum(-P[:, 22:27, 1].mean(axis=1), 0.0)
+    right_opening = (_dist(P, 37, 41) + _dist(P, 38, 40)) / 2
+    left_opening = (_dist(P, 43, 47) + _dist(P, 44, 46)) / 2
+    nose_to_lip = P[:, 57] - P[:, 30]
+    columns = [
+        _angle(P, 17, 26),
+        _angle(P, 19, 24),
+        _angle(P, 21, 22),
+        _sym(right_brow, left_brow),
+        _slope(P, 17, 26),
+        _slope(P, 19, 24),
+        _slope(P, 21, 22),
+        _angle(P, 36, 45),
+        _sym(_dist(P, 36, 39), _dist(P, 42, 45)),
+        _sym(_dist(P, 0, 36), _dist(P, 45, 16)),
+        _sym(_dist(P, 36, 31), _dist(P, 45, 35)),
+        _sym(right_opening, left_opening),
+        _sym(_dist(P, 37, 41), _dist(P, 44, 46)),
+        _sym(_dist(P, 38, 40), _dist(P, 43, 47)),
+        _angle(P, 48, 54),
+        _sym(_dist(P, 36, 57), _dist(P, 45, 57)),
+        _sym(_dist(P, 49, 59), _dist(P, 53, 55)),
+        _sym(_dist(P, 50, 58), _dist(P, 52, 56)),
+        _ratio(np.maximum(_dist(P, 48, 57), _dist(P, 54, 57)), face_width),
+        _ratio(np.maximum(_dist(P, 49, 59), _dist(P, 53, 55)), mouth_width),
+        _ratio(np.maximum(_dist(P, 50, 58), _dist(P, 52, 56)), mouth_width),
+        _ratio(
+            np.maximum(
+                _perimeter(P, (48, 49, 50, 51, 57, 58, 59)),
+                _perimeter(P, (51, 52, 53, 54, 55, 56, 57)),
+            ),
+            mouth_width,
+        ),
+        _angle(P, 31, 35),
+        # From the downward vertical; positive when 57 lies to the image's
+        # right of the nose tip (towards the subject's left).
+        np.degrees(np.arctan2(nose_to_lip[:, 0], nose_to_lip[:, 1])),
+        _sym(_dist(P, 31, 57), _dist(P, 35, 57)),
+        _ratio(np.maximum(_dist(P, 19, 57), _dist(P, 24, 57)), face_width),
+        _ratio(np.maximum(_dist(P, 20, 57), _dist(P, 23, 57)), face_width),
+        _ratio(_dist(P, 8, 57), face_width),
+        _ratio(_dist(P, 33, 51), face_width),
+    ]
+    return np.column_stack(columns)
+
+
+def symmetry_features(landmarks, scheme="ibug68"):
+    """Compute the 29 handcrafted facial-symmetry features.
+
+    The features of Parra-Dominguez et al. (2021), computed on landmarks
+    aligned by :func:`~sklearn_palsy.faces.align_landmarks` (eyes level,
+    isotropic scale) from the 68 iBUG-equivalent points of the scheme. In
+    the notation below, S(a, b) = min(a, b) / max(a, b) (1 when symmetric),
+    A(i -> j) is the signed angle of segment i -> j in degrees in the
+    aligned frame (positive when j is lower in the image, so mirroring the
+    face flips its sign), d is the distance, W = d(0, 16).
+
+    ====  =====================================  ==================================
+    #     name                                   formula
+    ====  =====================================  ==================================
+    0     brow_outer_angle                       A(17 -> 26)
+    1     brow_mid_angle                         A(19 -> 24)
+    2     brow_inner_angle                       A(21 -> 22)
+    3     brow_height_ratio                      S(mean height of 17-21, of 22-26
+                                                 above the eye line)
+    4-6   brow_{outer,mid,inner}_slope           |dy|/|dx| of 17-26, 19-24, 21-22
+    7     canthi_angle                           A(36 -> 45)
+    8     eye_width_ratio                        S(d(36,39), d(42,45))
+    9     canthus_face_edge_ratio                S(d(0,36), d(45,16))
+    10    canthus_ala_ratio                      S(d(36,31), d(45,35))
+    11    eye_opening_ratio                      S(mean(d(37,41), d(38,40)),
+                                                 mean(d(43,47), d(44,46)))
+    12    lateral_lid_opening_ratio              S(d(37,41), d(44,46))
+    13    medial_lid_opening_ratio               S(d(38,40), d(43,47))
+    14    commissure_angle                       A(48 -> 54)
+    15    canthus_lower_lip_ratio                S(d(36,57), d(45,57))
+    16    lateral_lip_height_ratio               S(d(49,59), d(53,55))
+    17    paramedian_lip_height_ratio            S(d(50,58), d(52,56))
+    18    commissure_lower_lip_to_face_width     max(d(48,57), d(54,57)) / W
+    19    lateral_lip_height_to_mouth_width      max(d(49,59), d(53,55)) / d(48,54)
+    20    paramedian_lip_height_to_mouth_width   max(d(50,58), d(52,56)) / d(48,54)
+    21    hemilip_perimeter_to_mouth_width       max(perimeter 48-49-50-51-57-58-59,
+                                                 51-52-53-54-55-56-57) / d(48,54)
+    22    nose_base_angle                        A(31 -> 35)
+    23    nose_tip_lower_lip_angle               angle of 30 -> 57 from the
+                                                 downward vertical
+    24    ala_lower_lip_ratio                    S(d(31,57), d(35,57))
+    25    mid_brow_lower_lip_to_face_width       max(d(19,57), d(24,57)) / W
+    26    brow_lower_lip_to_face_width           max(d(20,57), d(23,57)) / W
+    27    chin_lower_lip_to_face_width           d(8,57) / W
+    28    subnasale_upper_lip_to_face_width      d(33,51) / W
+    ====  =====================================  ==================================
+
+    Values that are undefined on a degenerate geometry follow the rules in
+    the module's docstring (S(0, 0) = 1, x/0 = 0, slopes capped at 1000).
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of ``scheme`` in image coordinates.
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme.
+
+    Returns
+    -------
+    features : ndarray of shape (n_samples, 29) or (29,)
+        In the order of :data:`SYMMETRY_FEATURE_NAMES`.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> from sklearn_palsy.preprocessing._features import symmetry_features
+    >>> features = symmetry_features(IBUG68_MEAN_FACE * 100)
+    >>> features.shape
+    (29,)
+    >>> round(abs(float(features[14])), 9), round(float(features[8]), 9)
+    (0.0, 1.0)
+    """
+    landmarks, scheme, single = _as_batch(landmarks, scheme)
+    aligned, _ = align_landmarks(landmarks, scheme)
+    features = _symmetry_from_aligned(scheme.to_ibug68(aligned))
+    return _unbatch(features, single)
+
+
+# --------------------------------------------------------------------------
+# Clinical measures (Emotrics).
+
+
+def iris_diameter(landmarks, scheme="mediapipe478"):
+    """Return the mean iris diameter of each face, in the landmarks' units.
+
+    Each iris's diameter is the mean of its two rim-to-rim chords (rim points
+    1-3 and 2-4 after the centre); the two irises are averaged.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of a scheme with irises.
+    scheme : str or LandmarkScheme, default="mediapipe478"
+        The landmark scheme; it must have irises.
+
+    Returns
+    -------
+    diameter : ndarray of shape (n_samples,) or float
+        Mean iris diameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.preprocessing._features import iris_diameter
+    >>> face = np.zeros((478, 2))
+    >>> for centre, x in ((468, -30.0), (473, 30.0)):
+    ...     face[centre:centre + 5] = [[x, 0], [x + 6, 0], [x, -6], [x - 6, 0],
+    ...                                [x, 6]]
+    >>> float(iris_diameter(face))
+    12.0
+    """
+    landmarks, scheme, single = _as_batch(landmarks, scheme)
+    if not scheme.has_irises:
+        raise ValueError(f"the {scheme.name} scheme has no iris points")
+    chords = []
+    for side in ("right_iris", "left_iris"):
+        rim = landmarks[:, list(scheme.regions[side][1:5])]
+        for a, b in ((0, 2), (1, 3)):
+            delta = rim[:, a] - rim[:, b]
+            chords.append(np.hypot(delta[:, 0], delta[:, 1]))
+    diameter = np.mean(chords, axis=0)
+    return float(diameter[0]) if single else diameter
+
+
+def clinical_feature_names(scheme="ibug68"):
+    """Return the names of the clinical measures, in order.
+
+    Parameters
+    ----------
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme: lengths end in ``_mm`` where it has irises.
+
+    Returns
+    -------
+    names : list of str
+        34 names, without the ``clinical__`` prefix.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.preprocessing._features import clinical_feature_names
+    >>> clinical_feature_names()[:4]
+    ['brow_height_right', 'brow_height_left', 'brow_height_deviation', \
+'brow_height_asym']
+    >>> clinical_feature_names("mediapipe")[0]
+    'brow_height_right_mm'
+    """
+    unit = "_mm" if get_scheme(scheme).has_irises else ""
+    names = []
+    for measure, is_length in _PER_SIDE:
+        suffix = unit if is_length else ""
+        for part in _SIDES:
+            names.append(f"{measure}_{part}{suffix}")
+    for measure in _DEVIATION_ONLY:
+        names += [f"{measure}_deviation{unit}", f"{measure}_asym{unit}"]
+    names += [f"dental_show_{part}{unit}" for part in _SIDES]
+    return names
+
+
+def _compare(right, left):
+    return [right, left, np.abs(left - right), left - right]
+
+
+def clinical_features(landmarks, scheme="ibug68"):
+    """Compute Emotrics-style clinical measures of facial symmetry.
+
+    The measures of Guarin et al. (2018), in a frame whose u axis runs along
+    the line between the iris centres (MediaPipe) or the eye centres (iBUG
+    68, which has no irises) from the subject's right to left, whose v axis
+    points down, with the origin at their midpoint. Curves through landmark
+    runs are evaluated by linear interpolation along the polyline at a given
+    u (crossings averaged; the nearer end point where the run does not reach
+    it). Per side, o is the iris centre (the eye centre for iBUG 68) and
+    heights are positive upwards.
+
+    * ``brow_height``: from o up to the brow (17-21 / 22-26) above it.
+    * ``mrd1`` / ``mrd2``: from o up to the upper lid (36-39 / 42-45) and down
+      to the lower lid (36, 41, 40, 39 / 42, 47, 46, 45).
+    * ``palpebral_fissure_height``: lower minus upper lid at the mid-eye,
+      halfway between the canthi (negative only if the lids cross).
+    * ``commissure_excursion``: d(48 or 54, Lmid), where Lmid is where the
+      outer lower lip (48, 59, 58, 57, 56, 55, 54) crosses the midline u = 0.
+    * ``smile_angle``: degrees between the downward midline and Lmid ->
+      commissure (0 for a zero-length segment).
+    * ``commissure_height``: height of 48 and 54.
+    * ``upper_lip_height`` / ``lower_lip_height``: height of the outer upper
+      (48-51 / 54-51) or lower (48, 59, 58, 57 / 54, 55, 56, 57) lip halfway
+      from the midline out to the commissure.
+    * ``dental_show``: inner lower (60, 67, 66, 65, 64) minus inner upper
+      (60-64) lip, halfway out to the commissure.
+
+    Each measure gives ``_right`` and ``_left`` values (except the three
+    heights, whose absolute level carries no information), ``_deviation`` =
+    |left - right| and the signed ``_asym`` = left - right. Lengths are in
+    millimetres (11.77 mm over the mean iris diameter in pixels, names ending
+    in ``_mm``) when the scheme has irises, else in inter-ocular distances.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of ``scheme`` in image coordinates.
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme.
+
+    Returns
+    -------
+    features : ndarray of shape (n_samples, 34) or (34,)
+        In the order of :func:`clinical_feature_names`.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> from sklearn_palsy.preprocessing._features import (
+    ...     clinical_feature_names, clinical_features)
+    >>> face = IBUG68_MEAN_FACE.copy()
+    >>> face[48, 1] += 0.1  # the subject's right mouth corner droops
+    >>> values = dict(zip(clinical_feature_names(), clinical_features(face)))
+    >>> round(float(values["commissure_height_asym"]), 6)
+    0.1
+    """
+    landmarks, scheme, single = _as_batch(landmarks, scheme)
+    ibug = scheme.to_ibug68(landmarks)
+    if scheme.has_irises:
+        right = landmarks[:, scheme.regions["right_iris"][0]]
+        left = landmarks[:, scheme.regions["left_iris"][0]]
+        diameter = iris_diameter(landmarks, scheme)
+        bad = ~(np.isfinite(diameter) & (diameter > 0))
+        if bad.any():
+            raise InvalidLandmarksError(
+                f"landmarks of rows {_rows(bad)} are degenerate: an iris "
+                "diameter of zero cannot set the millimetre scale"
+            )
+        unit = IRIS_DIAMETER_MM / diameter
+    else:
+        right, left = ibug[:, 36:42].mean(axis=1), ibug[:, 42:48].mean(axis=1)
+        unit = None
+    points = np.concatenate([ibug, right[:, None], left[:, None]], axis=1)
+    framed, distance = to_frame(points, right, left)
+    bad = ~(np.isfinite(distance) & (distance > 0))
+    if bad.any():
+        raise InvalidLandmarksError(
+            f"landmarks of rows {_rows(bad)} are degenerate: the "
+            f"{'iris' if scheme.has_irises else 'eye'} centres coincide"
+        )
+    if unit is None:
+        unit = 1.0 / distance
+    framed = framed * unit[:, None, None]
+    Q, centres = framed[:, :68], {"right": framed[:, 68], "left": framed[:, 69]}
+    u, v = Q[..., 0], Q[..., 1]
+
+    def curve(indices):
+        return Q[:, list(indices)]
+
+    # Each side's runs are listed medial to lateral and mirror each other.
+    runs = {
+        "right": {
+            "brow": (21, 20, 19, 18, 17),
+            "upper_lid": (39, 38, 37, 36),
+            "lower_lid": (39, 40, 41, 36),
+            "canthi": (36, 39),
+            "commissure": 48,
+            "upper_lip": (51, 50, 49, 48),
+            "lower_lip": (57, 58, 59, 48),
+        },
+        "left": {
+            "brow": (22, 23, 24, 25, 26),
+            "upper_lid": (42, 43, 44, 45),
+            "lower_lid": (42, 47, 46, 45),
+            "canthi": (45, 42),
+            "commissure": 54,
+            "upper_lip": (51, 52, 53, 54),
+            "lower_lip": (57, 56, 55, 54),
+        },
+    }
+    outer_lower_lip = curve((48, 59, 58, 57, 56, 55, 54))
+    inner_upper_lip = curve((60, 61, 62, 63, 64))
+    inner_lower_lip = curve((60, 67, 66, 65, 64))
+    lmid_v = _crossing(outer_lower_lip, np.zeros(len(Q)))
+    lmid = np.column_stack([np.zeros(len(Q)), lmid_v])
+
+    side = {}
+    for name, run in runs.items():
+        o_u, o_v = centres[name][:, 0], centres[name][:, 1]
+        canthus_a, canthus_b = run["canthi"]
+        mid_eye = (u[:, canthus_a] + u[:, canthus_b]) / 2
+        corner = Q[:, run["commissure"]]
+        to_corner = corner - lmid
+        halfway = u[:, run["commissure"]] / 2
+        side[name] = {
+            "brow_height": o_v - _crossing(curve(run["brow"]), o_u),
+            "mrd1": o_v - _crossing(curve(run["upper_lid"]), o_u),
+            "mrd2": _crossing(curve(run["lower_lid"]), o_u) - o_v,
+            "palpebral_fissure_height": _crossing(curve(run["lower_lid"]), mid_eye)
+            - _crossing(curve(run["upper_lid"]), mid_eye),
+            "commissure_excursion": np.hypot(to_corner[:, 0], to_corner[:, 1]),
+            "smile_angle": np.degrees(
+                np.arctan2(np.abs(to_corner[:, 0]), to_corner[:, 1])
+            ),
+            "commissure_height": -v[:, run["commissure"]],
+            "upper_lip_height": -_crossing(curve(run["upper_lip"]), halfway),
+            "lower_lip_height": -_crossing(curve(run["lower_lip"]), halfway),
+            "dental_show": _crossing(inner_lower_lip, halfway)
+            - _crossing(inner_upper_lip, halfway),
+        }
+    columns = []
+    for measure, _ in _PER_SIDE:
+        columns += _compare(side["right"][measure], side["left"][measure])
+    for measure in _DEVIATION_ONLY:
+        columns += _compare(side["right"][measure], side["left"][measure])[2:]
+    columns += _compare(side["right"]["dental_show"], side["left"]["dental_show"])
+    return _unbatch(np.column_stack(columns), single)
+
+
+# --------------------------------------------------------------------------
+# Coordinates and the combination.
+
+
+def coordinate_features(landmarks, scheme="ibug68"):
+    """Flatten aligned, scale-normalised landmark coordinates.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of ``scheme`` in image coordinates.
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme.
+
+    Returns
+    -------
+    features : ndarray of shape (n_samples, 2 * n_landmarks) or (2 * n_landmarks,)
+        ``x0, y0, x1, y1, ...`` after :func:`~sklearn_palsy.faces.align_landmarks`
+        (inter-ocular distance 1, eye midpoint at the origin, eyes level).
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> from sklearn_palsy.preprocessing._features import coordinate_features
+    >>> coordinate_features(IBUG68_MEAN_FACE * 50 + 200).shape
+    (136,)
+    """
+    landmarks, scheme, single = _as_batch(landmarks, scheme)
+    aligned, _ = align_landmarks(landmarks, scheme)
+    return _unbatch(aligned.reshape(len(aligned), -1), single)
+
+
+def _check_kinds(kinds):
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown or not kinds or len(set(kinds)) != len(kinds):
+        raise ValueError(
+            f"kinds must be a non-empty selection without repeats from {KINDS}; "
+            f"got {kinds!r}"
+        )
+    return kinds
+
+
+def expression_feature_names(kinds=("symmetry", "clinical"), scheme="ibug68"):
+    """Return the names of the features :func:`expression_features` computes.
+
+    Parameters
+    ----------
+    kinds : tuple of {"symmetry", "clinical", "coordinates"}, \
+default=("symmetry", "clinical")
+        Feature families, in output order.
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme.
+
+    Returns
+    -------
+    names : list of str
+        Each prefixed by its family, as ``symmetry__commissure_angle``.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.preprocessing._features import expression_feature_names
+    >>> expression_feature_names(("symmetry", "coordinates"))[0]
+    'symmetry__brow_outer_angle'
+    >>> expression_feature_names(("coordinates",))[:3]
+    ['coordinates__x0', 'coordinates__y0', 'coordinates__x1']
+    """
+    scheme = get_scheme(scheme)
+    names = []
+    for kind in _check_kinds(kinds):
+        if kind == "symmetry":
+            names += [f"symmetry__{name}" for name in SYMMETRY_FEATURE_NAMES]
+        elif kind == "clinical":
+            names += [f"clinical__{name}" for name in clinical_feature_names(scheme)]
+        else:
+            for k in range(scheme.n_landmarks):
+                names += [f"coordinates__x{k}", f"coordinates__y{k}"]
+    return names
+
+
+_FUNCTIONS = {
+    "symmetry": symmetry_features,
+    "clinical": clinical_features,
+    "coordinates": coordinate_features,
+}
+
+
+def expression_features(landmarks, kinds=("symmetry", "clinical"), scheme="ibug68"):
+    """Compute feature families from landmarks and stack them side by side.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of ``scheme`` in image coordinates.
+    kinds : tuple of {"symmetry", "clinical", "coordinates"}, \
+default=("symmetry", "clinical")
+        Feature families, in output order.
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme.
+
+    Returns
+    -------
+    features : ndarray of shape (n_samples, n_features) or (n_features,)
+        Named by :func:`expression_feature_names`.
+
+    Raises
+    ------
+    InvalidLandmarksError
+        On NaN or infinite landmarks or a degenerate face, naming the rows.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> from sklearn_palsy.preprocessing._features import expression_features
+    >>> expression_features(IBUG68_MEAN_FACE).shape
+    (63,)
+    """
+    landmarks, scheme, single = _as_batch(landmarks, scheme)
+    features = np.hstack(
+        [_FUNCTIONS[kind](landmarks, scheme) for kind in _check_kinds(kinds)]
+    )
+    overflow = ~np.isfinite(features).all(axis=1)
+    if overflow.any():
+        raise InvalidLandmarksError(
+            f"landmarks of rows {_rows(overflow)} are degenerate: their features "
+            "overflow"
+        )
+    return _unbatch(features, single)
+
+
+# --------------------------------------------------------------------------
+# The transformer.
+
+
+class ExpressionFeatures(TransformerMixin, BaseEstimator):
+    """Turn face landmarks into symmetry, clinical or coordinate features.
+
+    A stateless transformer over :func:`expression_features`: it aligns each
+    face on its eyes and computes the chosen feature families, for landmarks
+    of either scheme (MediaPipe landmarks go through the scheme's iBUG-68
+    mapping). Put a :class:`~sklearn.preprocessing.StandardScaler` after it,
+    which is how the original study's scaling to [-1, 1] is done here.
+
+    * ``"symmetry"``: the 29 handcrafted features of Parra-Dominguez et al.
+      (2021), see :func:`symmetry_features`.
+    * ``"clinical"``: 34 Emotrics measures (Guarin et al. 2018), per side,
+      deviation and signed left-minus-right asymmetry, in millimetres when
+      the scheme has irises, else in inter-ocular distances; see
+      :func:`clinical_features`.
+    * ``"coordinates"``: the aligned landmark coordinates, flattened.
+
+    Parameters
+    ----------
+    kinds : tuple of {"symmetry", "clinical", "coordinates"}, \
+default=("symmetry", "clinical")
+        Feature families, in output order.
+    scheme : {"ibug68", "dlib", "mediapipe", "mediapipe478"} or \
+LandmarkScheme, default="ibug68"
+        The landmark scheme of the input.
+
+    Attributes
+    ----------
+    scheme_ : LandmarkScheme
+        The scheme used.
+    kinds_ : tuple of str
+        The feature families computed.
+    n_features_in_ : int
+        ``2 * n_landmarks``: the width of the flattened input.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame of flattened landmarks.
+
+    See Also
+    --------
+    sklearn_palsy.LandmarkDetector : Landmarks from face images.
+    sklearn_palsy.faces.align_landmarks : The alignment used.
+
+    Notes
+    -----
+    Input is landmarks of shape (n_samples, n_landmarks, 2) in image
+    coordinates (x right, y down). The flattened form (n_samples,
+    2 * n_landmarks), ``x0, y0, x1, y1, ...``, is accepted too, so that the
+    transformer works on ordinary feature matrices and in scikit-learn's
+    estimator checks; any other width raises a ``ValueError``.
+
+    Landmarks that are NaN or infinite, and degenerate faces (eye centres
+    that coincide), raise :class:`~sklearn_palsy.exceptions.InvalidLandmarksError`
+    naming every offending row; see the module's docstring for the values
+    given to features that are undefined on a degenerate geometry.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> from sklearn_palsy.preprocessing._features import ExpressionFeatures
+    >>> faces = IBUG68_MEAN_FACE[None] * 100 + 250
+    >>> features = ExpressionFeatures().fit_transform(faces)
+    >>> features.shape
+    (1, 63)
+    >>> ExpressionFeatures().fit(faces).get_feature_names_out()[14]
+    'symmetry__commissure_angle'
+    """
+
+    _parameter_constraints = {
+        "kinds": [tuple, list],
+        "scheme": [
+            StrOptions({"ibug68", "dlib", "mediapipe", "mediapipe478"}),
+            LandmarkScheme,
+        ],
+    }
+
+    def __init__(self, *, kinds=("symmetry", "clinical"), scheme="ibug68"):
+        self.kinds = kinds
+        self.scheme = scheme
+
+    def _validate_landmarks(self, X, *, reset):
+        scheme = self.scheme_
+        width = 2 * scheme.n_landmarks
+        if not sparse.issparse(X) and not hasattr(X, "iloc"):
+            array = np.asarray(X)
+            if array.ndim == 3:
+                if array.shape[1:] != (scheme.n_landmarks, 2):
+                    raise InvalidLandmarksError(
+                        f"expected landmarks of shape (n, {scheme.n_landmarks}, 2) "
+                        f"for the {scheme.name} scheme; got {array.shape}"
+                    )
+                X = array.reshape(len(array), -1)
+        X = validate_data(
+            self, X, reset=reset, dtype=np.float64, ensure_all_finite=False
+        )
+        if X.shape[1] != width:
+            raise ValueError(
+                f"expected {width} feature(s), the flattened {scheme.n_landmarks} "
+                f"landmarks of the {scheme.name} scheme; got {X.shape[1]} feature(s)"
+            )
+        return check_landmarks(X.reshape(len(X), scheme.n_landmarks, 2), scheme)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and the landmarks; nothing is learnt.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_samples, 2 * n_landmarks)
+            Landmarks in image coordinates.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            This transformer.
+        """
+        self.kinds_ = _check_kinds(self.kinds)
+        self.scheme_ = get_scheme(self.scheme)
+        landmarks = self._validate_landmarks(X, reset=True)
+        # Fail at fit, not later, on degenerate faces (it costs milliseconds).
+        expression_features(landmarks, self.kinds_, self.scheme_)
+        return self
+
+    def transform(self, X):
+        """Compute the features of each face.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_samples, 2 * n_landmarks)
+            Landmarks in image coordinates.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features_out)
+            Float64 features, named by :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self)
+        landmarks = self._validate_landmarks(X, reset=False)
+        return expression_features(landmarks, self.kinds_, self.scheme_)
+
+    def get_feature_names_out(self, input_features=None):
+        """Return the names of the output features.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Only checked against the input's names, which do not enter the
+            output names.
+
+        Returns
+        -------
+        names : ndarray of str
+            ``symmetry__...``, ``clinical__...`` and ``coordinates__x0``,
+            ``coordinates__y0``, ... in output order.
+        """
+        check_is_fitted(self)
+        _check_feature_names_in(self, input_features)
+        return np.asarray(
+            expression_feature_names(self.kinds_, self.scheme_), dtype=object
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Landmarks are (n, K, 2); the flattened 2-D form is accepted too.
+        tags.input_tags.three_d_array = True
+        return tags
