@@ -209,10 +209,40 @@ def test_idempotent_fit_and_joblib_round_trip(transformer, cohort, tmp_path):
     np.testing.assert_array_equal(loaded.transform(cohort.X[:3]), first)
 
 
-def test_transformers_succeed_on_95_percent_of_the_cohort():
+@pytest.fixture(scope="module")
+def paper_cohort():
+    """The paper-sized cohort (21 + 21 people, 5 expressions) with its landmarks."""
     cohort = make_synthetic_cohort(random_state=1)
     landmarks = LandmarkDetector(on_missing="nan").fit_transform(cohort.X)
+    return cohort, landmarks
+
+
+def test_transformers_succeed_on_95_percent_of_the_cohort(paper_cohort):
+    cohort, landmarks = paper_cohort
     found = np.isfinite(landmarks).all(axis=(1, 2))
     assert found.mean() >= 0.95
-    crops = FaceCropper(size=64, on_missing="center").fit_transform(cohort.X[found])
-    assert crops.shape == (found.sum(), 64, 64, 3)
+    crops = FaceCropper(size=64, on_missing="center").fit_transform(cohort.X)
+    assert crops.shape == (len(cohort.X), 64, 64, 3)
+
+
+def test_symmetry_features_of_detected_landmarks_separate_palsy(paper_cohort):
+    from sklearn.model_selection import cross_val_score
+    from sklearn.preprocessing import StandardScaler
+
+    cohort, landmarks = paper_cohort
+    found = np.isfinite(landmarks).all(axis=(1, 2))
+    model = make_pipeline(ExpressionFeatures(kinds=("symmetry",)), StandardScaler(),
+                          LogisticRegression(max_iter=1000))
+    auc = cross_val_score(model, landmarks[found], cohort.y[found],
+                          groups=cohort.groups[found], cv=GroupKFold(5),
+                          scoring="roc_auc")
+    assert auc.mean() >= 0.9
+
+
+def test_progress_bar_unless_verbose_is_zero(cohort, capsys):
+    clear_face_cache()
+    LandmarkDetector(verbose=1).fit_transform(cohort.X[:2])
+    assert "faces (dlib)" in capsys.readouterr().err
+    clear_face_cache()
+    LandmarkDetector(verbose=0).fit_transform(cohort.X[:2])
+    assert "faces (dlib)" not in capsys.readouterr().err

@@ -238,3 +238,18 @@ def test_paper_pipelines_fit_on_a_tiny_cohort(cohort):
         proba = model.fit(X, y).predict_proba(X)
         assert proba.shape == (24, 2), name
         np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
+
+
+@pytest.mark.parametrize("fusion", ["intermediate", "late"])
+def test_shapes_same_seed_idempotent_fit_and_joblib(tabular, fusion, tmp_path):
+    X, y, _ = tabular
+    first = tabular_fusion(fusion=fusion).fit(X, y)
+    proba = first.predict_proba(X)
+    assert proba.shape == (120, 2) and first.predict(X).shape == (120,)
+    assert first.decision_function(X).shape == (120,)
+    np.testing.assert_array_equal(
+        tabular_fusion(fusion=fusion).fit(X, y).predict_proba(X), proba)
+    np.testing.assert_array_equal(first.fit(X, y).predict_proba(X), proba)
+    joblib.dump(first, tmp_path / "fusion.joblib")
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "fusion.joblib").predict_proba(X), proba)

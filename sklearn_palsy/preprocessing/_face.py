@@ -27,6 +27,19 @@ _COMMON_CONSTRAINTS = {
 }
 
 
+def _analyze(transformer, images, backend):
+    """Detection and landmarks for each image, through the shared cache."""
+    return analyze_faces(
+        images,
+        backend=backend,
+        max_pixels=transformer.max_pixels,
+        cache_dir=transformer.cache_dir,
+        n_jobs=transformer.n_jobs,
+        verbose=transformer.verbose,
+        on_missing="raise" if transformer.on_missing == "raise" else "ignore",
+    )
+
+
 def _crop_square(image, box, margin, size):
     """Cut a square around ``box``, enlarged by ``margin``, resized to ``size``."""
     left, top, right, bottom = box
@@ -132,15 +145,7 @@ class FaceCropper(ImageTransformerMixin):
         """
         self._validate_params()
         images = as_image_list(X)
-        analyses = analyze_faces(
-            images,
-            backend="dlib",
-            max_pixels=self.max_pixels,
-            cache_dir=self.cache_dir,
-            n_jobs=self.n_jobs,
-            verbose=self.verbose,
-            on_missing="raise" if self.on_missing == "raise" else "ignore",
-        )
+        analyses = _analyze(self, images, backend="dlib")
         crops = np.empty((len(images), self.size, self.size, 3), dtype=np.uint8)
         for index, (image, analysis) in enumerate(zip(images, analyses)):
             pixels = read_image(
@@ -255,15 +260,7 @@ class LandmarkDetector(ImageTransformerMixin):
         """
         self._validate_params()
         images = as_image_list(X)
-        analyses = analyze_faces(
-            images,
-            backend=self.backend,
-            max_pixels=self.max_pixels,
-            cache_dir=self.cache_dir,
-            n_jobs=self.n_jobs,
-            verbose=self.verbose,
-            on_missing="raise" if self.on_missing == "raise" else "ignore",
-        )
+        analyses = _analyze(self, images, backend=self.backend)
         n_landmarks = self.scheme.n_landmarks
         landmarks = np.full((len(images), n_landmarks, 2), np.nan)
         for index, (image, analysis) in enumerate(zip(images, analyses)):
