@@ -27,6 +27,7 @@ def make_paper_pipelines(
     *,
     image_size=224,
     ffnn_epochs=100,
+    ffnn_lr=1e-2,
     resnet_epochs=10,
     fusion_epochs=20,
     weights=None,
@@ -60,6 +61,10 @@ def make_paper_pipelines(
         faster on a CPU).
     ffnn_epochs, resnet_epochs, fusion_epochs : int, default=100, 10, 20
         Training epochs of the FFNNs, the ResNets and the joint fusion nets.
+    ffnn_lr : float, default=1e-2
+        Adam's learning rate for the FFNNs, standalone and as fusion trunks.
+        Higher than the estimator's default so that the features trunk also
+        converges within the fusion net's fewer epochs.
     weights : None, "imagenet" or path, default=None
         Initial ResNet weights (the paper fine-tuned ImageNet weights; they
         must be provided as a file where there is no network).
@@ -111,8 +116,8 @@ def make_paper_pipelines(
         return FaceCropper(size=image_size, cache_dir=cache_dir)
 
     def ffnn(**params):
-        return FFNNClassifier(max_epochs=ffnn_epochs, random_state=random_state,
-                              device=device, **params)
+        return FFNNClassifier(max_epochs=ffnn_epochs, lr=ffnn_lr,
+                              random_state=random_state, device=device, **params)
 
     def resnet(**params):
         return ResNetClassifier(
