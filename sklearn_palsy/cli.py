@@ -32,6 +32,81 @@ def _demo(args):
     return 0
 
 
+def _write_failures(failures, path):
+    """Save the failures when asked, and say on stderr how many were skipped."""
+    from ._batch import write_csv_atomic
+
+    if path is not None:
+        write_csv_atomic(failures, path)
+    if len(failures):
+        where = f"; listed in {path}" if path is not None else ""
+        message = f"sklearn-palsy: skipped {len(failures)} image(s){where}"
+        print(message, file=sys.stderr)
+
+
+def _extract(args):
+    from ._batch import extract_features, resolve_images, write_csv_atomic
+
+    X, _, _, _ = resolve_images(args.source)
+    features, failures = extract_features(
+        X, backend=args.backend, on_error=args.on_error, verbose=not args.quiet
+    )
+    write_csv_atomic(features, args.out)
+    _write_failures(failures, args.failures)
+    print(f"{len(features)} image(s) written to {args.out}")
+    return 0
+
+
+def _train(args):
+    from ._batch import save_model_joblib, train_model
+
+    overrides = {}
+    if args.epochs_scale is not None:
+        # make_paper_pipelines' defaults: 100 FFNN, 10 ResNet, 20 fusion epochs.
+        for name, default in (("ffnn_epochs", 100), ("resnet_epochs", 10),
+                              ("fusion_epochs", 20)):
+            overrides[name] = max(1, round(default * args.epochs_scale))
+    model = train_model(
+        args.manifest, args.pipeline, image_size=args.image_size,
+        random_state=args.random_state, landmark_backend=args.backend, **overrides,
+    )
+    save_model_joblib(model, args.out)
+    print(f"{args.pipeline} model written to {args.out}")
+    print(DISCLAIMER)
+    return 0
+
+
+def _predict(args):
+    from ._batch import (
+        load_model_joblib,
+        predict_images,
+        resolve_images,
+        write_csv_atomic,
+    )
+
+    source = args.images[0] if len(args.images) == 1 else args.images
+    X, _, _, _ = resolve_images(source)
+    model = load_model_joblib(args.model)
+    predictions, failures = predict_images(
+        model, X, on_error=args.on_error, backend=args.backend
+    )
+    if args.out is None:
+        print(predictions.to_string(index=False))
+    else:
+        write_csv_atomic(predictions, args.out)
+        print(f"{len(predictions)} prediction(s) written to {args.out}")
+    _write_failures(failures, args.failures)
+    print(DISCLAIMER, file=sys.stderr if args.out is None else sys.stdout)
+    return 0
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive; got {text}")
+    return value
+
+
 def build_parser():
     """Return the argument parser of the ``sklearn-palsy`` command."""
     parser = argparse.ArgumentParser(
@@ -48,6 +123,64 @@ def build_parser():
     demo.add_argument("--random-state", type=int, default=0, help="cohort seed")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(handler=_demo)
+
+    from .fusion import PAPER_PIPELINES
+
+    extract = commands.add_parser(
+        "extract", help="write landmarks and expression features of images to CSV"
+    )
+    extract.add_argument(
+        "source", metavar="IMAGES_OR_MANIFEST",
+        help="a manifest CSV, a folder of images or one image file",
+    )
+    extract.add_argument("--out", default="features.csv", help="features CSV")
+    extract.add_argument("--backend", choices=("dlib", "mediapipe"), default="dlib",
+                         help="landmark model")
+    extract.add_argument(
+        "--on-error", choices=("raise", "skip"), default="raise",
+        help="on unreadable images or images without a face: fail (naming every "
+        "one, writing nothing) or skip them",
+    )
+    extract.add_argument("--failures", default=None,
+                         help="CSV listing skipped images and why")
+    extract.add_argument("--quiet", action="store_true", help="no progress bars")
+    extract.set_defaults(handler=_extract)
+
+    train = commands.add_parser(
+        "train", help="fit one of the paper's pipelines and save it with joblib"
+    )
+    train.add_argument("manifest", metavar="MANIFEST",
+                       help="a manifest CSV or a root/<label>/<patient_id>/ folder")
+    train.add_argument("--pipeline", required=True, metavar="NAME",
+                       help="one of: " + ", ".join(PAPER_PIPELINES))
+    train.add_argument("--out", required=True,
+                       help="model file (joblib; load only trusted model files)")
+    train.add_argument("--image-size", type=int, default=64,
+                       help="side of crops and line images")
+    train.add_argument("--epochs-scale", type=_positive_float, default=None,
+                       help="multiply the default numbers of epochs by this")
+    train.add_argument("--backend", choices=("dlib", "mediapipe"), default="dlib",
+                       help="landmark model")
+    train.add_argument("--random-state", type=int, default=0, help="network seed")
+    train.set_defaults(handler=_train)
+
+    predict = commands.add_parser(
+        "predict",
+        help="predict palsy and the affected side; model files run code when "
+        "loaded, so use only trusted ones",
+    )
+    predict.add_argument("model", metavar="MODEL", help="model file from train")
+    predict.add_argument("images", metavar="IMAGES", nargs="+",
+                         help="image files, or one folder or manifest")
+    predict.add_argument("--out", default=None,
+                         help="predictions CSV (default: print the table)")
+    predict.add_argument("--on-error", choices=("raise", "skip"), default="raise",
+                         help="fail on bad images or skip them")
+    predict.add_argument("--failures", default=None,
+                         help="CSV listing skipped images and why")
+    predict.add_argument("--backend", choices=("dlib", "mediapipe"), default="dlib",
+                         help="landmark model used to find the affected side")
+    predict.set_defaults(handler=_predict)
     return parser
 
 

@@ -17,6 +17,8 @@ __all__ = [
     "NoFaceDetectedError",
     "InvalidLandmarksError",
     "PatientLeakageError",
+    "ImageBatchError",
+    "ModelFileError",
 ]
 
 
@@ -129,6 +131,40 @@ class NoFaceDetectedError(_PathError, ValueError):
 
 class InvalidLandmarksError(PalsyError, ValueError):
     """Landmarks are NaN, infinite, of the wrong shape or outside the image."""
+
+
+class ImageBatchError(PalsyError, ValueError):
+    """Some images of a batch could not be analysed.
+
+    Parameters
+    ----------
+    failures : pandas.DataFrame
+        One row per failed image, with columns ``image`` and ``error``.
+
+    Attributes
+    ----------
+    failures : pandas.DataFrame
+        The failed images and the reason for each.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_palsy.exceptions import ImageBatchError
+    >>> err = ImageBatchError(pd.DataFrame({"image": ["a.png"], "error": ["empty"]}))
+    >>> str(err)
+    '1 image(s) failed: a.png (empty)'
+    """
+
+    def __init__(self, failures):
+        self.failures = failures
+        listed = "; ".join(
+            f"{image} ({error})" for image, error in zip(failures.image, failures.error)
+        )
+        super().__init__(f"{len(failures)} image(s) failed: {listed}")
+
+
+class ModelFileError(PalsyError, ValueError):
+    """A model file is not a model saved by :func:`sklearn_palsy._batch.save_model_joblib`."""
 
 
 class PatientLeakageError(PalsyError, ValueError):

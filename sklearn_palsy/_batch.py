@@ -1,0 +1,561 @@
+"""Batch jobs behind the ``sklearn-palsy`` command: extract, train, predict.
+
+These functions hold the work of the command-line tool so that it can be
+called, tested and reused from Python; :mod:`sklearn_palsy.cli` only parses
+arguments. Failures on single images are collected over the whole batch and
+reported together, never one per run.
+
+.. warning::
+
+   Model files are written and read with :mod:`joblib`, which uses
+   :mod:`pickle`. **Loading a joblib or pickle file runs code chosen by
+   whoever wrote it.** Only load model files that you made yourself or that
+   come from a source you trust as much as the code you install.
+"""
+
+import inspect
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from .datasets import load_image_folder, load_manifest
+from .exceptions import (
+    ImageBatchError,
+    ImageFileNotFoundError,
+    ImageReadError,
+    ImageTooSmallError,
+    InvalidLandmarksError,
+    ManifestNotFoundError,
+    ModelFileError,
+)
+from .faces import read_image
+from .fusion import PAPER_PIPELINES, make_paper_pipelines
+from .preprocessing._face import LandmarkDetector, NoFaceFallbackWarning
+from .preprocessing._features import ExpressionFeatures
+
+__all__ = [
+    "extract_features",
+    "load_model_joblib",
+    "predict_images",
+    "resolve_images",
+    "save_model_joblib",
+    "train_model",
+    "write_csv_atomic",
+]
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+_ON_ERROR = ("raise", "skip")
+# Clinical measures whose signed left-minus-right asymmetry decides the side.
+_SIDE_MEASURES = ("commissure_excursion", "brow_height")
+
+
+def _is_image_file(path):
+    return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
+
+
+def _has_label_patient_layout(root):
+    """Whether every image under ``root`` sits at ``root/<label>/<patient>/``."""
+    images = [
+        path
+        for path in root.rglob("*")
+        if _is_image_file(path)
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+    ]
+    return bool(images) and all(
+        len(path.relative_to(root).parts) == 3 for path in images
+    )
+
+
+def resolve_images(source):
+    """Turn a manifest, a folder or a list of files into image paths.
+
+    Parameters
+    ----------
+    source : str, path-like or list of them
+        - a CSV manifest (read by :func:`~sklearn_palsy.datasets.load_manifest`);
+        - a folder laid out as ``root/<label>/<patient_id>/<image>`` (read by
+          :func:`~sklearn_palsy.datasets.load_image_folder`);
+        - any other folder: every image file under it, at any depth, sorted
+          (extensions ``.jpg .jpeg .png .bmp .tif .tiff .webp``, any case;
+          hidden files and folders are skipped);
+        - one image file, or a list of image files.
+
+    Returns
+    -------
+    X : ndarray of str of shape (n_images,)
+        Image paths, as an object array.
+    y : ndarray of shape (n_images,) or None
+        Labels, from a manifest or a labelled folder.
+    groups : ndarray of shape (n_images,) or None
+        Patient ids, from a manifest or a labelled folder.
+    frame : pandas.DataFrame or None
+        The loader's frame, from a manifest or a labelled folder.
+
+    Raises
+    ------
+    ManifestNotFoundError
+        If ``source`` is a single path that does not exist.
+    ImageFileNotFoundError
+        If files of a list do not exist; the message names every one.
+    ManifestError
+        If a manifest or labelled folder is malformed, or a folder holds
+        no image.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_palsy._batch import resolve_images
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ["b.png", "a.JPG", "notes.txt"]:
+    ...     _ = (folder / name).write_bytes(b"bytes")
+    >>> X, y, groups, frame = resolve_images(folder)
+    >>> [Path(x).name for x in X], y, groups
+    (['a.JPG', 'b.png'], None, None)
+    """
+    if isinstance(source, (list, tuple, np.ndarray)):
+        paths = [str(path) for path in source]
+        missing = [path for path in paths if not os.path.isfile(path)]
+        if missing:
+            raise ImageFileNotFoundError(
+                f"{len(missing)} image file(s) not found: " + ", ".join(missing)
+            )
+        return np.asarray(paths, dtype=object), None, None, None
+    path = Path(source)
+    if not path.exists():
+        raise ManifestNotFoundError("images, folder or manifest not found", path=path)
+    if path.is_dir():
+        if _has_label_patient_layout(path):
+            data = load_image_folder(path)
+            return data.X, data.y, data.groups, data.frame
+        images = sorted(
+            str(image)
+            for image in path.rglob("*")
+            if _is_image_file(image)
+            and not any(part.startswith(".") for part in image.relative_to(path).parts)
+        )
+        if not images:
+            from .exceptions import ManifestError
+
+            raise ManifestError(
+                f"no image file ({', '.join(IMAGE_EXTENSIONS)}) under {str(path)!r}",
+                source=str(path),
+            )
+        return np.asarray(images, dtype=object), None, None, None
+    if path.suffix.lower() == ".csv":
+        data = load_manifest(path)
+        return data.X, data.y, data.groups, data.frame
+    return np.asarray([str(path)], dtype=object), None, None, None
+
+
+def _check_on_error(on_error):
+    if on_error not in _ON_ERROR:
+        raise ValueError(f"on_error must be one of {list(_ON_ERROR)}; got {on_error!r}")
+
+
+def _detect(images, *, backend, verbose):
+    """Landmarks of the readable images with a face; failures for the others.
+
+    Returns ``(kept, landmarks, failures)``: the paths analysed, their
+    landmarks of shape (n_kept, K, 2), and ``(image, reason)`` pairs.
+    """
+    images = [str(image) for image in images]
+    failures = {}
+    readable = []
+    # analyze_faces stops the whole batch at the first unreadable file, so
+    # every file is read once here to collect all the bad ones.
+    for image in images:
+        try:
+            read_image(image)
+        except (ImageReadError, ImageTooSmallError) as error:
+            failures[image] = str(error)
+        else:
+            readable.append(image)
+    detector = LandmarkDetector(backend=backend, on_missing="nan", verbose=verbose)
+    n_landmarks = detector.scheme.n_landmarks
+    landmarks = np.empty((0, n_landmarks, 2))
+    if readable:
+        with warnings.catch_warnings():
+            # Faces not found are reported as failures instead.
+            warnings.simplefilter("ignore", NoFaceFallbackWarning)
+            landmarks = detector.fit_transform(np.asarray(readable, dtype=object))
+    found = ~np.isnan(landmarks).any(axis=(1, 2))
+    for image, ok in zip(readable, found):
+        if not ok:
+            failures[image] = f"no face found by the {backend} detector"
+    kept = [image for image, ok in zip(readable, found) if ok]
+    ordered = [(image, failures[image]) for image in images if image in failures]
+    return kept, landmarks[found], ordered, detector.scheme
+
+
+def _features(landmarks, kinds, scheme, kept, failures):
+    """Features of each face; degenerate faces join the failures."""
+    transformer = ExpressionFeatures(kinds=tuple(kinds), scheme=scheme)
+    if not len(kept):
+        names = _feature_names(kinds, scheme)
+        return kept, landmarks, np.empty((0, len(names))), names
+    try:
+        values = transformer.fit_transform(landmarks)
+        return kept, landmarks, values, list(transformer.get_feature_names_out())
+    except InvalidLandmarksError:
+        pass
+    rows, good = [], []
+    for index, image in enumerate(kept):
+        try:
+            rows.append(transformer.fit_transform(landmarks[index : index + 1])[0])
+            good.append(index)
+        except InvalidLandmarksError as error:
+            failures.append((image, f"invalid landmarks: {error}"))
+    names = _feature_names(kinds, scheme)
+    values = np.asarray(rows).reshape(len(good), len(names))
+    return [kept[i] for i in good], landmarks[good], values, names
+
+
+def _feature_names(kinds, scheme):
+    from .preprocessing._features import expression_feature_names
+
+    return list(expression_feature_names(tuple(kinds), scheme))
+
+
+def _failures_frame(failures):
+    return pd.DataFrame(failures, columns=["image", "error"])
+
+
+def extract_features(
+    images, *, backend="dlib", kinds=("symmetry", "clinical"), on_error="raise",
+    verbose=1,
+):
+    """Compute landmarks and expression features of each image.
+
+    Parameters
+    ----------
+    images : sequence of str or path-like
+        Image files, for example ``X`` from :func:`resolve_images`.
+    backend : {"dlib", "mediapipe"}, default="dlib"
+        Landmark model of :class:`~sklearn_palsy.LandmarkDetector`; results
+        go through the shared face cache.
+    kinds : tuple of str, default=("symmetry", "clinical")
+        Feature families of :class:`~sklearn_palsy.preprocessing.ExpressionFeatures`.
+    on_error : {"raise", "skip"}, default="raise"
+        What to do with images that cannot be read, hold no face or give
+        degenerate landmarks. With "raise", every image is tried first and
+        one :class:`ImageBatchError` names all the failures; with "skip",
+        they are left out of ``features`` and listed in ``failures``.
+    verbose : int, default=1
+        Show a progress bar while detecting faces.
+
+    Returns
+    -------
+    features : pandas.DataFrame
+        One row per analysed image: ``image``, the landmark coordinates in
+        pixels ``x_0 .. x_{K-1}`` and ``y_0 .. y_{K-1}``, then the feature
+        columns named as by ``ExpressionFeatures.get_feature_names_out``.
+    failures : pandas.DataFrame
+        Columns ``image`` and ``error``, one row per failed image (empty
+        when none failed).
+
+    Raises
+    ------
+    ImageBatchError
+        With ``on_error="raise"``, when any image failed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn_palsy import make_synthetic_cohort
+    >>> from sklearn_palsy._batch import extract_features
+    >>> cohort = make_synthetic_cohort(1, 1, ("rest",), 160, random_state=0,
+    ...                                output_dir=tempfile.mkdtemp())  # doctest: +SKIP
+    >>> features, failures = extract_features(cohort.X, verbose=0)  # doctest: +SKIP
+    >>> features.shape[0], len(failures)  # doctest: +SKIP
+    (2, 0)
+    """
+    _check_on_error(on_error)
+    kept, landmarks, failures, scheme = _detect(images, backend=backend,
+                                                verbose=verbose)
+    kept, landmarks, values, names = _features(landmarks, kinds, scheme, kept,
+                                               failures)
+    failures_frame = _failures_frame(failures)
+    if on_error == "raise" and len(failures_frame):
+        raise ImageBatchError(failures_frame)
+    n_landmarks = scheme.n_landmarks
+    columns = {"image": kept}
+    for axis, coordinate in enumerate("xy"):
+        for index in range(n_landmarks):
+            columns[f"{coordinate}_{index}"] = landmarks[:, index, axis]
+    for position, name in enumerate(names):
+        columns[name] = values[:, position]
+    return pd.DataFrame(columns), failures_frame
+
+
+def _atomic_write(path, write, mode):
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(
+        mode, dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        with handle:
+            write(handle)
+        os.replace(handle.name, path)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+
+
+def write_csv_atomic(frame, path):
+    """Write a DataFrame to CSV so that the file is never half-written.
+
+    The CSV goes to a temporary file in the same folder, then replaces
+    ``path`` in one :func:`os.replace`: readers see the old file or the new
+    one, and an interrupted write leaves no partial CSV behind.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Written without its index.
+    path : str or path-like
+        Destination; its folder is created when missing.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from pathlib import Path
+    >>> from sklearn_palsy._batch import write_csv_atomic
+    >>> path = Path(tempfile.mkdtemp()) / "out.csv"
+    >>> write_csv_atomic(pd.DataFrame({"a": [1, 2]}), path)
+    >>> path.read_text().splitlines()
+    ['a', '1', '2']
+    """
+    _atomic_write(path, lambda handle: frame.to_csv(handle, index=False), "w")
+
+
+def train_model(manifest, pipeline, *, image_size=64, random_state=0, **overrides):
+    """Fit one of the paper's pipelines on a labelled cohort.
+
+    Parameters
+    ----------
+    manifest : str or path-like
+        A CSV manifest or a ``root/<label>/<patient_id>/`` folder (see
+        :func:`resolve_images`).
+    pipeline : str
+        A name of :data:`~sklearn_palsy.fusion.PAPER_PIPELINES`.
+    image_size : int, default=64
+        Side of the crops and line images.
+    random_state : int, default=0
+        Seed of every network.
+    **overrides
+        Further arguments of :func:`~sklearn_palsy.make_paper_pipelines`,
+        for example ``ffnn_epochs=5``.
+
+    Returns
+    -------
+    model : estimator
+        The fitted estimator. ``groups`` (patient ids) is passed to ``fit``
+        only when the estimator's ``fit`` names a ``groups`` parameter.
+
+    Raises
+    ------
+    ValueError
+        If ``pipeline`` is unknown (the message lists the valid names), or
+        the cohort has no labels.
+
+    Examples
+    --------
+    >>> from sklearn_palsy._batch import train_model
+    >>> model = train_model("cohort/manifest.csv", "features_ffnn",
+    ...                     ffnn_epochs=5)  # doctest: +SKIP
+    """
+    if pipeline not in PAPER_PIPELINES:
+        raise ValueError(
+            f"unknown pipeline {pipeline!r}; choose one of: "
+            + ", ".join(PAPER_PIPELINES)
+        )
+    X, y, groups, _ = resolve_images(manifest)
+    if y is None:
+        raise ValueError(
+            f"{str(manifest)!r} has no labels; give a CSV manifest or a "
+            "root/<label>/<patient_id>/ folder"
+        )
+    model = make_paper_pipelines(
+        image_size=image_size, random_state=random_state, **overrides
+    )[pipeline]
+    if "groups" in inspect.signature(model.fit).parameters:
+        return model.fit(X, y, groups=groups)
+    return model.fit(X, y)
+
+
+def save_model_joblib(model, path):
+    """Save a fitted model with joblib, atomically.
+
+    The file holds a dict ``{"model": model, "sklearn_palsy_version": ...,
+    "classes": ...}``; :func:`load_model_joblib` reads it back.
+
+    .. warning::
+
+       joblib files are pickles: **loading one runs code chosen by whoever
+       wrote it.** Share them only with people who trust you, and load only
+       files from trusted sources.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted estimator.
+    path : str or path-like
+        Destination, written through a temporary file and :func:`os.replace`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn_palsy._batch import load_model_joblib, save_model_joblib
+    >>> path = Path(tempfile.mkdtemp()) / "model.joblib"
+    >>> save_model_joblib(DummyClassifier().fit([[0], [1]], [0, 1]), path)
+    >>> load_model_joblib(path).classes_
+    array([0, 1])
+    """
+    from . import __version__
+
+    classes = getattr(model, "classes_", None)
+    payload = {
+        "model": model,
+        "sklearn_palsy_version": __version__,
+        "classes": None if classes is None else list(classes),
+    }
+    _atomic_write(path, lambda handle: joblib.dump(payload, handle), "wb")
+
+
+def load_model_joblib(path):
+    """Load a model saved by :func:`save_model_joblib`.
+
+    .. warning::
+
+       **This runs code stored in the file** (joblib uses pickle). Only load
+       files you made yourself or that come from a source you trust.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The model file.
+
+    Returns
+    -------
+    model : estimator
+        The fitted estimator.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ModelFileError
+        If the file is not a model saved by :func:`save_model_joblib`.
+
+    Examples
+    --------
+    >>> from sklearn_palsy._batch import load_model_joblib
+    >>> load_model_joblib("no-such-model.joblib")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: model file not found: 'no-such-model.joblib'
+    """
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"model file not found: {str(path)!r}")
+    try:
+        payload = joblib.load(path)
+    except Exception as error:  # noqa: BLE001 - any unpickling failure
+        raise ModelFileError(
+            f"cannot load model file {str(path)!r}: {type(error).__name__}: {error}"
+        ) from error
+    if not isinstance(payload, dict) or "model" not in payload:
+        raise ModelFileError(
+            f"{str(path)!r} is not a model file written by sklearn-palsy train"
+        )
+    return payload["model"]
+
+
+def _affected_sides(landmarks, scheme):
+    """Subject's side that moves less, from signed clinical asymmetry."""
+    transformer = ExpressionFeatures(kinds=("clinical",), scheme=scheme)
+    values = transformer.fit_transform(landmarks)
+    names = list(transformer.get_feature_names_out())
+    columns = [
+        position
+        for position, name in enumerate(names)
+        if "_asym" in name and any(measure in name for measure in _SIDE_MEASURES)
+    ]
+    score = np.nansum(values[:, columns], axis=1)
+    return np.where(score < 0, "left", np.where(score > 0, "right", "none"))
+
+
+def predict_images(model, images, *, on_error="raise", backend="dlib", verbose=0):
+    """Predict palsy and the affected side for each image.
+
+    Parameters
+    ----------
+    model : fitted classifier
+        For example from :func:`train_model` or :func:`load_model_joblib`;
+        it takes image paths and has ``predict_proba`` and ``classes_``.
+    images : sequence of str or path-like
+        Image files.
+    on_error : {"raise", "skip"}, default="raise"
+        As in :func:`extract_features`: images that cannot be read or hold
+        no face raise one :class:`ImageBatchError`, or are skipped and listed.
+    backend : {"dlib", "mediapipe"}, default="dlib"
+        Landmark model used to screen the images and find the affected side.
+    verbose : int, default=0
+        Show a progress bar while detecting faces.
+
+    Returns
+    -------
+    predictions : pandas.DataFrame
+        One row per analysed image: ``image``, ``probability`` (of the
+        positive class, ``model.classes_[-1]``), ``label`` (the class of
+        highest probability) and ``affected_side``.
+    failures : pandas.DataFrame
+        Columns ``image`` and ``error``.
+
+    Notes
+    -----
+    ``affected_side`` is "none" when the label is not the positive class.
+    Otherwise it is read from the signed clinical asymmetries
+    (``left - right``, subject's sides) of the commissure excursion and of
+    the brow height: the side that moves less is the affected one, so a
+    negative sum gives "left", a positive sum "right", and an exact zero
+    "none". This is a heuristic read of one photograph, not a diagnosis.
+
+    Examples
+    --------
+    >>> from sklearn_palsy._batch import load_model_joblib, predict_images
+    >>> model = load_model_joblib("model.joblib")  # doctest: +SKIP
+    >>> predictions, failures = predict_images(model, ["face.jpg"])  # doctest: +SKIP
+    """
+    _check_on_error(on_error)
+    kept, landmarks, failures, scheme = _detect(images, backend=backend,
+                                                verbose=verbose)
+    kept, landmarks, _, _ = _features(landmarks, ("clinical",), scheme, kept,
+                                      failures)
+    failures_frame = _failures_frame(failures)
+    if on_error == "raise" and len(failures_frame):
+        raise ImageBatchError(failures_frame)
+    columns = ["image", "probability", "label", "affected_side"]
+    if not kept:
+        return pd.DataFrame(columns=columns), failures_frame
+    proba = model.predict_proba(np.asarray(kept, dtype=object))
+    classes = np.asarray(model.classes_)
+    labels = classes[np.argmax(proba, axis=1)]
+    positive = labels == classes[-1]
+    sides = np.where(positive, _affected_sides(landmarks, scheme), "none")
+    predictions = pd.DataFrame({
+        "image": kept,
+        "probability": proba[:, -1],
+        "label": labels,
+        "affected_side": sides,
+    })
+    return predictions[columns], failures_frame

@@ -1,0 +1,319 @@
+"""Figures of an evaluation: confusion matrices, ROC and PR curves, landmarks.
+
+The curves and matrices are drawn with scikit-learn's own displays from the
+out-of-fold probabilities that :func:`~sklearn_palsy.evaluate_pipelines`
+keeps in ``result.predictions``. Figures are built as
+:class:`matplotlib.figure.Figure` objects, not through pyplot, so no window
+opens and nothing accumulates in pyplot's registry.
+"""
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import (
+    ConfusionMatrixDisplay,
+    PrecisionRecallDisplay,
+    RocCurveDisplay,
+)
+
+from ..faces._schemes import IBUG68
+
+__all__ = [
+    "plot_confusion_matrices",
+    "plot_landmarks",
+    "plot_permutation_importance",
+    "plot_precision_recall_curves",
+    "plot_roc_curves",
+    "pooled_predictions",
+]
+
+_LEVELS = ("image", "patient")
+
+
+def pooled_predictions(result, level="image"):
+    """Return the out-of-fold probabilities of an evaluation, per image or patient.
+
+    Parameters
+    ----------
+    result : Bunch
+        The output of :func:`~sklearn_palsy.evaluate_pipelines`.
+    level : {"image", "patient"}, default="image"
+        "patient" pools a patient's images by their mean probability, within
+        each fold, as the patient-level scores do.
+
+    Returns
+    -------
+    frame : DataFrame
+        Columns ``estimator``, ``fold``, ``patient_id``, ``y_true`` and
+        ``proba``, in the order of the estimators in ``result``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.utils import Bunch
+    >>> predictions = pd.DataFrame({"estimator": "m", "fold": 0, "index": [0, 1, 2],
+    ...                             "patient_id": ["a", "a", "b"],
+    ...                             "y_true": [1, 1, 0], "proba": [0.2, 0.6, 0.1]})
+    >>> pooled_predictions(Bunch(predictions=predictions), "patient").proba.tolist()
+    [0.4, 0.1]
+    """
+    if level not in _LEVELS:
+        raise ValueError(f"level must be one of {_LEVELS}; got {level!r}")
+    predictions = result.predictions
+    columns = ["estimator", "fold", "patient_id", "y_true", "proba"]
+    if level == "image":
+        return predictions[columns].reset_index(drop=True)
+    return (
+        predictions.groupby(["estimator", "fold", "patient_id"], sort=False)
+        .agg(y_true=("y_true", "first"), proba=("proba", "mean"))
+        .reset_index()[columns]
+    )
+
+
+def _estimator_names(frame):
+    return list(pd.unique(frame["estimator"]))
+
+
+def _positive_label(frame):
+    labels = np.unique(frame["y_true"])
+    return 1 if 1 in labels.tolist() else labels[-1]
+
+
+def plot_confusion_matrices(result, level="image", threshold=0.5):
+    """Draw one confusion matrix per estimator from out-of-fold predictions.
+
+    Parameters
+    ----------
+    result : Bunch
+        The output of :func:`~sklearn_palsy.evaluate_pipelines`.
+    level : {"image", "patient"}, default="image"
+        Count images, or patients (mean probability of their images within
+        each fold).
+    threshold : float, default=0.5
+        Probability at or above which palsy is predicted.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        One axes per estimator, titled with its name; rows are the true
+        labels (control, palsy), columns the predicted ones.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.utils import Bunch
+    >>> predictions = pd.DataFrame({"estimator": "m", "fold": 0, "index": [0, 1],
+    ...                             "patient_id": ["a", "b"], "y_true": [1, 0],
+    ...                             "proba": [0.9, 0.7]})
+    >>> figure = plot_confusion_matrices(Bunch(predictions=predictions))
+    >>> len(figure.axes[0].images)
+    1
+    """
+    frame = pooled_predictions(result, level)
+    names = _estimator_names(frame)
+    positive = _positive_label(frame)
+    figure = Figure(figsize=(3.6 * len(names), 3.4), layout="constrained")
+    axes = figure.subplots(1, len(names), squeeze=False)[0]
+    for ax, name in zip(axes, names):
+        part = frame[frame["estimator"] == name]
+        y_true = (part["y_true"].to_numpy() == positive).astype(int)
+        y_pred = (part["proba"].to_numpy() >= threshold).astype(int)
+        ConfusionMatrixDisplay.from_predictions(
+            y_true, y_pred, labels=[0, 1], display_labels=["control", "palsy"],
+            ax=ax, colorbar=False, cmap="Blues",
+        )
+        ax.set_title(f"{name} ({level})")
+    return figure
+
+
+def _plot_curves(result, level, display, title):
+    frame = pooled_predictions(result, level)
+    positive = _positive_label(frame)
+    figure = Figure(figsize=(5, 4.5), layout="constrained")
+    ax = figure.subplots()
+    for name in _estimator_names(frame):
+        part = frame[frame["estimator"] == name]
+        display.from_predictions(
+            part["y_true"].to_numpy(), part["proba"].to_numpy(),
+            pos_label=positive, name=name, ax=ax,
+        )
+    ax.set_title(f"{title} ({level} level)")
+    return figure
+
+
+def plot_roc_curves(result, level="image"):
+    """Draw the ROC curve of every estimator on one pair of axes.
+
+    Parameters
+    ----------
+    result : Bunch
+        The output of :func:`~sklearn_palsy.evaluate_pipelines`.
+    level : {"image", "patient"}, default="image"
+        Curves over images, or over patients (mean probability per fold).
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        One axes with one line per estimator, labelled with its AUC.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.utils import Bunch
+    >>> predictions = pd.DataFrame({"estimator": "m", "fold": 0, "index": [0, 1],
+    ...                             "patient_id": ["a", "b"], "y_true": [1, 0],
+    ...                             "proba": [0.9, 0.2]})
+    >>> len(plot_roc_curves(Bunch(predictions=predictions)).axes[0].lines)
+    1
+    """
+    return _plot_curves(result, level, RocCurveDisplay, "ROC")
+
+
+def plot_precision_recall_curves(result, level="image"):
+    """Draw the precision-recall curve of every estimator on one pair of axes.
+
+    Parameters
+    ----------
+    result : Bunch
+        The output of :func:`~sklearn_palsy.evaluate_pipelines`.
+    level : {"image", "patient"}, default="image"
+        Curves over images, or over patients (mean probability per fold).
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        One axes with one line per estimator, labelled with its average
+        precision.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.utils import Bunch
+    >>> predictions = pd.DataFrame({"estimator": "m", "fold": 0, "index": [0, 1],
+    ...                             "patient_id": ["a", "b"], "y_true": [1, 0],
+    ...                             "proba": [0.9, 0.2]})
+    >>> figure = plot_precision_recall_curves(Bunch(predictions=predictions))
+    >>> len(figure.axes[0].lines)
+    1
+    """
+    return _plot_curves(result, level, PrecisionRecallDisplay, "Precision-recall")
+
+
+def plot_landmarks(image, landmarks, scheme=IBUG68, features=None, ax=None):
+    """Draw a face with its landmark contours and, optionally, asymmetry measures.
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3) or (H, W), or None
+        The face; None draws the landmarks alone (y pointing down).
+    landmarks : array-like of shape (n_landmarks, 2)
+        Points in image coordinates (x right, y down).
+    scheme : LandmarkScheme, default=IBUG68
+        Which contours to draw: one line per entry of ``scheme.contours``.
+    features : dict of str to float, default=None
+        Named asymmetry measures, written in a text box.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure's axes when None.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.faces import IBUG68_MEAN_FACE
+    >>> ax = plot_landmarks(None, IBUG68_MEAN_FACE, features={"eye_ratio": 0.93})
+    >>> len(ax.lines), len(ax.texts)
+    (9, 1)
+    """
+    landmarks = np.asarray(landmarks, dtype=float)
+    if landmarks.ndim != 2 or landmarks.shape[1] != 2:
+        raise ValueError(f"landmarks must have shape (K, 2); got {landmarks.shape}")
+    if landmarks.shape[0] != scheme.n_landmarks:
+        raise ValueError(
+            f"scheme {scheme.name!r} has {scheme.n_landmarks} landmarks; "
+            f"got {landmarks.shape[0]}"
+        )
+    if ax is None:
+        ax = Figure(figsize=(4, 4), layout="constrained").subplots()
+    if image is not None:
+        image = np.asarray(image)
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+    for contour, (indices, closed) in scheme.contours.items():
+        indices = list(indices) + ([indices[0]] if closed else [])
+        points = landmarks[indices]
+        ax.plot(points[:, 0], points[:, 1], "-", color="lime", linewidth=1,
+                label=contour)
+    ax.scatter(landmarks[:, 0], landmarks[:, 1], s=4, color="red", zorder=3)
+    if image is None:
+        ax.set_aspect("equal")
+        if not ax.yaxis_inverted():
+            ax.invert_yaxis()
+    ax.set_axis_off()
+    if features:
+        text = "\n".join(f"{name}: {value:.3g}" for name, value in features.items())
+        ax.text(0.02, 0.98, text, transform=ax.transAxes, va="top", ha="left",
+                fontsize=7, bbox={"boxstyle": "round", "facecolor": "white",
+                                  "alpha": 0.8})
+    return ax
+
+
+def plot_permutation_importance(estimator, X, y, feature_names, n_repeats=5,
+                                random_state=0, top=15):
+    """Draw the permutation importance of a fitted model's features.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        The model, scored with its default ``score`` (accuracy for classifiers).
+    X : array-like of shape (n_samples, n_features)
+        Held-out data.
+    y : array-like of shape (n_samples,)
+        Its labels.
+    feature_names : sequence of str
+        Name of each column of X.
+    n_repeats : int, default=5
+        Shuffles per feature.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the shuffles.
+    top : int, default=15
+        How many of the most important features to show.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Horizontal bars of the mean drop in score (with its standard
+        deviation), the most important at the top.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.random.default_rng(0).normal(size=(40, 3))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> model = LogisticRegression().fit(X, y)
+    >>> figure = plot_permutation_importance(model, X, y, ["a", "b", "c"], top=2)
+    >>> [label.get_text() for label in figure.axes[0].get_yticklabels()][-1]
+    'a'
+    """
+    feature_names = [str(name) for name in feature_names]
+    importance = permutation_importance(
+        estimator, X, y, n_repeats=n_repeats, random_state=random_state
+    )
+    if len(feature_names) != len(importance.importances_mean):
+        raise ValueError(
+            f"{len(feature_names)} feature names for "
+            f"{len(importance.importances_mean)} features"
+        )
+    order = np.argsort(importance.importances_mean)[::-1][:top][::-1]
+    figure = Figure(figsize=(6, 0.3 * len(order) + 1.2), layout="constrained")
+    ax = figure.subplots()
+    ax.barh(np.arange(len(order)), importance.importances_mean[order],
+            xerr=importance.importances_std[order], color="tab:blue")
+    ax.set_yticks(np.arange(len(order)), [feature_names[i] for i in order])
+    ax.set_xlabel("mean decrease in score")
+    ax.set_title("Permutation importance")
+    return figure
