@@ -6,22 +6,62 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import load_manifest, make_synthetic_cohort
+from .datasets._synthetic import EXPRESSIONS
 from .faces import analyze_faces
 
 __all__ = ["run_demo"]
 
 
-def run_demo(out_dir="demo_output", *, random_state=0, verbose=1):
-    """Generate the synthetic cohort, write it to disk and summarise it.
+def run_demo(
+    out_dir="demo_output",
+    *,
+    n_patients=21,
+    n_controls=21,
+    expressions=EXPRESSIONS,
+    image_size=48,
+    epochs_scale=1.0,
+    n_splits=5,
+    pipelines=None,
+    random_state=0,
+    verbose=1,
+):
+    """Generate the synthetic cohort, run the paper's comparison and report it.
+
+    The cohort (21 people with palsy and 21 controls, as in the paper, five
+    expressions each) is written to ``out_dir/cohort`` with its manifest and
+    read back through :func:`~sklearn_palsy.load_manifest`, exactly as a
+    user's data would come in. Then every configuration of
+    :func:`~sklearn_palsy.make_paper_pipelines` is cross-validated by patient,
+    and the table, an HTML report and the best model are written to
+    ``out_dir``.
 
     Parameters
     ----------
     out_dir : str or path-like, default="demo_output"
-        Folder that receives the cohort's images and ``manifest.csv``.
+        Output folder.
+    n_patients, n_controls : int, default=21
+        Size of the cohort.
+    expressions : tuple of str, default=all five
+        Expressions photographed.
+    image_size : int, default=48
+        Side of the crops and line images; small so that the demo runs in a
+        few minutes on two CPU cores (the paper used 224).
+    epochs_scale : float, default=1.0
+        Multiplies the epochs (60 FFNN, 8 ResNet, 8 fusion).
+    n_splits : int, default=5
+        Folds of GroupKFold.
+    pipelines : list of str, default=None
+        Configurations to run; None runs all seven.
     random_state : int, default=0
-        Seed of the cohort.
+        Seed of the cohort and of the networks.
     verbose : int, default=1
-        Show a progress bar while detecting faces.
+        Progress bars.
+
+    Returns
+    -------
+    summary : dict
+        The cohort's counts and detection rate, the experiment (``experiment``,
+        see :func:`~sklearn_palsy._experiment.run_experiment`) and the time.
 
     Examples
     --------
@@ -30,22 +70,28 @@ def run_demo(out_dir="demo_output", *, random_state=0, verbose=1):
     >>> summary = run_demo(tempfile.mkdtemp(), verbose=0)  # doctest: +SKIP
     >>> summary["patients with palsy"], summary["controls"]  # doctest: +SKIP
     (21, 21)
-
-    Returns
-    -------
-    summary : dict
-        Counts of patients, images per class and expression, and the share of
-        images in which dlib's detector finds a face.
     """
+    from ._experiment import run_experiment
+
     start = time.perf_counter()
-    cohort_dir = Path(out_dir) / "cohort"
-    make_synthetic_cohort(random_state=random_state, output_dir=cohort_dir)
-    # Read back through the public loader, exactly as a user's data would come in.
+    out_dir = Path(out_dir)
+    cohort_dir = out_dir / "cohort"
+    make_synthetic_cohort(n_patients=n_patients, n_controls=n_controls,
+                          expressions=expressions, random_state=random_state,
+                          output_dir=cohort_dir)
     data = load_manifest(cohort_dir / "manifest.csv")
     frame = data.frame
     analyses = analyze_faces(data.X, verbose=verbose, on_missing="ignore")
     detected = np.array([analysis.box is not None for analysis in analyses])
     labels = np.asarray(data.y)
+    epochs = {name: max(1, round(default * epochs_scale))
+              for name, default in (("ffnn_epochs", 60), ("resnet_epochs", 8),
+                                    ("fusion_epochs", 8))}
+    experiment = run_experiment(
+        data.X[detected], labels[detected], data.groups[detected], out_dir,
+        pipelines=pipelines, n_splits=n_splits, image_size=image_size,
+        random_state=random_state, verbose=verbose, **epochs,
+    )
     return {
         "manifest": str(cohort_dir / "manifest.csv"),
         "patients with palsy": int(frame.loc[labels == 1, "patient_id"].nunique()),
@@ -59,5 +105,7 @@ def run_demo(out_dir="demo_output", *, random_state=0, verbose=1):
             str(k): int(v) for k, v in frame["expression"].value_counts().items()
         },
         "face detection rate": float(detected.mean()),
+        "settings": {"image size": image_size, "folds": n_splits, **epochs},
+        "experiment": experiment,
         "seconds": round(time.perf_counter() - start, 1),
     }

@@ -13,10 +13,26 @@ from .exceptions import PalsyError
 DISCLAIMER = "sklearn-palsy is a research tool, not a medical device."
 
 
+def _print_experiment(experiment):
+    print()
+    print("The paper's table (mean ± sd over folds, per image and per patient):")
+    print(experiment.table.to_string())
+    print()
+    print(f"best configuration (highest per-patient F1): {experiment.best}")
+    print(f"report : {experiment.paths.report}")
+    print(f"table  : {experiment.paths.table_csv} and {experiment.paths.table_md}")
+    print(f"model  : {experiment.paths.model} (best configuration, all images)")
+
+
 def _demo(args):
     from ._demo import run_demo
 
-    summary = run_demo(args.out, random_state=args.random_state, verbose=not args.quiet)
+    summary = run_demo(
+        args.out, n_patients=args.n_patients, n_controls=args.n_controls,
+        image_size=args.image_size, epochs_scale=args.epochs_scale,
+        n_splits=args.folds, pipelines=args.pipelines,
+        random_state=args.random_state, verbose=not args.quiet,
+    )
     print(f"Synthetic cohort written to {summary['manifest']}")
     print(f"  patients with palsy : {summary['patients with palsy']}")
     print(f"  controls            : {summary['controls']}")
@@ -27,7 +43,31 @@ def _demo(args):
     for name, count in summary["images per expression"].items():
         print(f"    {name:<17} : {count}")
     print(f"  face detection rate : {summary['face detection rate']:.1%} (dlib HOG)")
-    print(f"  took {summary['seconds']} s")
+    settings = summary["settings"]
+    print(
+        f"Settings chosen to finish in minutes on two CPU cores: images of "
+        f"{settings['image size']} px (the paper used 224), "
+        f"{settings['ffnn_epochs']} FFNN / {settings['resnet_epochs']} ResNet / "
+        f"{settings['fusion_epochs']} fusion epochs, ResNets trained from scratch, "
+        f"GroupKFold({settings['folds']}) by patient."
+    )
+    _print_experiment(summary["experiment"])
+    print(f"took {summary['seconds']} s")
+    print(DISCLAIMER)
+    return 0
+
+
+def _evaluate(args):
+    from ._experiment import run_experiment
+    from .datasets import load_manifest
+
+    data = load_manifest(args.manifest)
+    experiment = run_experiment(
+        data.X, data.y, data.groups, args.out, pipelines=args.pipelines,
+        cv=args.cv, n_splits=args.folds, image_size=args.image_size,
+        random_state=args.random_state, verbose=not args.quiet,
+    )
+    _print_experiment(experiment)
     print(DISCLAIMER)
     return 0
 
@@ -116,15 +156,55 @@ def build_parser():
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True)
 
+    from .fusion import PAPER_PIPELINES
+
+    def pipeline_list(text):
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        unknown = [name for name in names if name not in PAPER_PIPELINES]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"unknown pipelines {unknown}; choose from {', '.join(PAPER_PIPELINES)}"
+            )
+        return names
+
     demo = commands.add_parser(
-        "demo", help="generate the synthetic cohort and summarise it"
+        "demo",
+        help="generate the synthetic cohort, run the paper's comparison by "
+        "patient, print the table, write the report and the best model",
     )
     demo.add_argument("--out", default="demo_output", help="output folder")
-    demo.add_argument("--random-state", type=int, default=0, help="cohort seed")
+    demo.add_argument("--n-patients", type=int, default=21,
+                      help="people with palsy (default: 21, as in the paper)")
+    demo.add_argument("--n-controls", type=int, default=21, help="controls")
+    demo.add_argument("--image-size", type=int, default=48,
+                      help="side of crops and line images (default: 48)")
+    demo.add_argument("--epochs-scale", type=_positive_float, default=1.0,
+                      help="multiply the numbers of epochs by this")
+    demo.add_argument("--folds", type=int, default=5, help="GroupKFold folds")
+    demo.add_argument("--pipelines", type=pipeline_list, default=None,
+                      help="comma-separated configurations (default: all)")
+    demo.add_argument("--random-state", type=int, default=0, help="seed")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(handler=_demo)
 
-    from .fusion import PAPER_PIPELINES
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="compare the paper's configurations on a manifest by patient; "
+        "write the table (CSV and Markdown), the report and the best model",
+    )
+    evaluate.add_argument("manifest", metavar="MANIFEST", help="manifest CSV")
+    evaluate.add_argument("--cv", choices=("group-kfold", "lopo"),
+                          default="group-kfold",
+                          help="GroupKFold by patient, or leave-one-patient-out")
+    evaluate.add_argument("--folds", type=int, default=5, help="GroupKFold folds")
+    evaluate.add_argument("--pipelines", type=pipeline_list, default=None,
+                          help="comma-separated configurations (default: all)")
+    evaluate.add_argument("--image-size", type=int, default=48,
+                          help="side of crops and line images")
+    evaluate.add_argument("--out", required=True, help="output folder")
+    evaluate.add_argument("--random-state", type=int, default=0, help="seed")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
+    evaluate.set_defaults(handler=_evaluate)
 
     extract = commands.add_parser(
         "extract", help="write landmarks and expression features of images to CSV"

@@ -10,19 +10,105 @@ import pytest
 from sklearn_palsy.cli import main
 
 
-def test_demo_writes_the_cohort_and_prints_its_summary(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
+DEMO_FAST = ["--n-patients", "4", "--n-controls", "4", "--folds", "2",
+             "--epochs-scale", "0.2", "--image-size", "32", "--quiet"]
+
+
+def _report_sections(path):
+    """The images and table headers of an HTML report, parsed."""
+    from html.parser import HTMLParser
+
+    class Collect(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.images, self.captions, self.headings = [], [], []
+            self._tag = None
+
+        def handle_starttag(self, tag, attrs):
+            self._tag = tag
+            if tag == "img":
+                self.images.append(dict(attrs)["src"])
+
+        def handle_endtag(self, tag):
+            self._tag = None
+
+        def handle_data(self, data):
+            if self._tag == "figcaption":
+                self.captions.append(data)
+            if self._tag in ("h1", "h2"):
+                self.headings.append(data)
+
+    parser = Collect()
+    parser.feed(Path(path).read_text(encoding="utf-8"))
+    return parser
+
+
+def test_demo_runs_the_experiment_and_writes_report_and_model(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), *DEMO_FAST]) == 0
     out = capsys.readouterr().out
-    assert "patients with palsy : 21" in out
-    assert "controls            : 21" in out
-    assert "images              : 210" in out
+    assert "patients with palsy : 4" in out and "controls            : 4" in out
+    assert "images              : 40" in out
     for expression in ("rest", "smile", "raise_eyebrows", "close_eyes", "pucker"):
         assert expression in out
-    assert "face detection rate : 100.0%" in out or "face detection rate : 9" in out
+    assert "face detection rate : 100.0%" in out
+    assert "images of 32 px" in out and "GroupKFold(2)" in out
+    from sklearn_palsy.fusion import PAPER_PIPELINES
+
+    # The paper-style table: one row per configuration, per image and patient.
+    for name in PAPER_PIPELINES:
+        assert name in out
+    assert "image precision" in out and "patient f1" in out
     assert "not a medical device" in out
-    manifest = pd.read_csv(tmp_path / "cohort" / "manifest.csv")
-    assert len(manifest) == 210
-    assert all((tmp_path / "cohort" / image).is_file() for image in manifest.image)
+    table = pd.read_csv(tmp_path / "table.csv")
+    assert list(table.configuration) == list(PAPER_PIPELINES)
+    assert "| configuration" in (tmp_path / "table.md").read_text()
+    report = _report_sections(tmp_path / "report.html")
+    assert all(src.startswith("data:image/png;base64,") for src in report.images)
+    captions = " ".join(report.captions)
+    for figure in ("Confusion matrices (image level)", "ROC curves (patient level)",
+                   "Precision-recall curves (image level)", "Landmarks",
+                   "Permutation importance"):
+        assert figure in captions
+    assert len(report.images) == len(report.captions) >= 8
+    assert "The paper's table" in report.headings
+    # The saved best model predicts new photos through the CLI.
+    best = table.set_index("configuration")
+    assert len(best) == 7
+    images = sorted((tmp_path / "cohort").glob("*/*.png"))[:3]
+    assert main(["predict", str(tmp_path / "model.joblib"), *map(str, images),
+                 "--out", str(tmp_path / "p.csv")]) == 0
+    predictions = pd.read_csv(tmp_path / "p.csv")
+    assert len(predictions) == 3 and predictions.probability.between(0, 1).all()
+
+
+def test_evaluate_writes_table_and_report_for_chosen_pipelines(cohort_dir, tmp_path,
+                                                                 capsys):
+    code = main(["evaluate", str(cohort_dir / "manifest.csv"), "--out",
+                 str(tmp_path), "--pipelines", "features_ffnn,lines_resnet",
+                 "--folds", "3", "--image-size", "32", "--quiet"])
+    assert code == 0
+    table = pd.read_csv(tmp_path / "table.csv")
+    assert list(table.configuration) == ["features_ffnn", "lines_resnet"]
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "model.joblib").is_file()
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert set(scores.fold) == {0, 1, 2} and set(scores.level) == {"image", "patient"}
+    assert "best configuration" in capsys.readouterr().out
+
+
+def test_evaluate_leave_one_patient_out(cohort_dir, tmp_path):
+    assert main(["evaluate", str(cohort_dir / "manifest.csv"), "--out", str(tmp_path),
+                 "--pipelines", "features_ffnn", "--cv", "lopo", "--quiet"]) == 0
+    assert pd.read_csv(tmp_path / "scores.csv").fold.nunique() == 6
+
+
+def test_evaluate_refuses_unknown_pipelines_and_missing_manifests(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["evaluate", "m.csv", "--out", str(tmp_path), "--pipelines", "magic"])
+    assert exit_.value.code == 2
+    assert "unknown pipelines ['magic']" in capsys.readouterr().err
+    assert main(["evaluate", str(tmp_path / "none.csv"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "none.csv" in err and "Traceback" not in err
 
 
 def test_entry_point_is_installed_and_has_help():
@@ -42,7 +128,7 @@ def test_bad_arguments_exit_non_zero_with_a_message(capsys):
 
 # --- extract, train and predict -------------------------------------------------
 
-SUBCOMMANDS = ("demo", "extract", "train", "predict")
+SUBCOMMANDS = ("demo", "evaluate", "extract", "train", "predict")
 
 
 @pytest.fixture(scope="module")

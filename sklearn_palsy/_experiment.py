@@ -1,0 +1,235 @@
+"""The paper's experiment: compare configurations by patient, explain, report."""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+from sklearn.utils import Bunch
+
+from ._batch import _atomic_write, save_model_joblib, write_csv_atomic
+from .fusion import PAPER_PIPELINES, make_paper_pipelines
+from .model_selection import evaluate_pipelines
+
+__all__ = ["paper_table", "run_experiment"]
+
+_TABLE_METRICS = ("precision", "recall", "f1")
+
+
+def paper_table(result, metrics=_TABLE_METRICS):
+    """Lay the scores out as the paper does: one row per configuration.
+
+    Parameters
+    ----------
+    result : Bunch
+        The output of :func:`~sklearn_palsy.evaluate_pipelines`.
+    metrics : tuple of str, default=("precision", "recall", "f1")
+        Metrics to show, each per image and per patient.
+
+    Returns
+    -------
+    table : DataFrame
+        Indexed by configuration, with columns such as ``image precision``
+        and ``patient f1`` holding "mean ± sd" over the folds.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_palsy import ExpressionFeatures, evaluate_pipelines
+    >>> from sklearn_palsy._experiment import paper_table
+    >>> from sklearn_palsy.datasets import make_synthetic_cohort
+    >>> cohort = make_synthetic_cohort(n_patients=6, n_controls=6,
+    ...                                expressions=("rest",), random_state=0)
+    >>> model = make_pipeline(ExpressionFeatures(kinds=("symmetry",)),
+    ...                       LogisticRegression())
+    >>> result = evaluate_pipelines({"features": model}, cohort.landmarks,
+    ...                             cohort.y, cohort.groups, cv=3, verbose=0)
+    >>> list(paper_table(result).columns)[:2]
+    ['image precision', 'image recall']
+    """
+    summary = result.summary
+    names = list(dict.fromkeys(summary.index.get_level_values("estimator")))
+    table = pd.DataFrame(index=pd.Index(names, name="configuration"))
+    for level in ("image", "patient"):
+        for metric in metrics:
+            means = summary.xs(level, level="level")[(metric, "mean")]
+            stds = summary.xs(level, level="level")[(metric, "std")]
+            table[f"{level} {metric}"] = [
+                f"{means[name]:.3f} ± {0.0 if np.isnan(stds[name]) else stds[name]:.3f}"
+                for name in names
+            ]
+    return table
+
+
+def _figures(result, data, best_name, best_model, image_size):
+    """Everything the report shows beyond the curves and matrices."""
+    from .faces import IBUG68
+    from .preprocessing import ExpressionFeatures, LandmarkDetector
+    from .reporting import plot_grad_cam, plot_landmarks, plot_permutation_importance
+
+    import matplotlib.figure
+
+    figures = {}
+    y = np.asarray(data.y)
+    # One face of each class, with its landmarks and its asymmetry measures.
+    chosen = [int(np.flatnonzero(y == label)[0]) for label in np.unique(y)][:2]
+    landmarks = LandmarkDetector(on_missing="nan").fit_transform(data.X[chosen])
+    features = ExpressionFeatures(kinds=("clinical",))
+    figure = matplotlib.figure.Figure(figsize=(4 * len(chosen), 4.5))
+    from .faces import read_image
+
+    for position, (index, points) in enumerate(zip(chosen, landmarks), start=1):
+        ax = figure.add_subplot(1, len(chosen), position)
+        if np.isfinite(points).all():
+            values = features.fit_transform(points[None])[0]
+            names = features.get_feature_names_out()
+            shown = {
+                name.replace("clinical__", ""): value
+                for name, value in zip(names, values)
+                if name.endswith("_deviation") and ("brow" in name or "commissure" in name)
+            }
+            plot_landmarks(read_image(data.X[index]), points, IBUG68, features=shown,
+                           ax=ax)
+        ax.set_title(f"{Path(data.X[index]).name} (label {y[index]})")
+    figures["Landmarks and asymmetry measures"] = figure
+
+    # Permutation importance of the expression features, on a held-out fold.
+    if "features_ffnn" in result.summary.index.get_level_values("estimator"):
+        train, test = result.splits[0]
+        model = make_paper_pipelines(image_size=image_size, ffnn_epochs=60,
+                                     random_state=0)["features_ffnn"]
+        model.fit(data.X[train], y[train])
+        figures["Permutation importance of the expression features (held-out fold)"] = (
+            plot_permutation_importance(
+                model[-1], model[:-1].transform(data.X[test]), y[test],
+                model.named_steps["features"].get_feature_names_out(), n_repeats=5,
+            )
+        )
+
+    # Grad-CAM of the best model's ResNet branch, where it has one.
+    resnet, images = _resnet_and_images(best_model, data.X[chosen])
+    if resnet is not None:
+        from .reporting import grad_cam
+
+        heatmaps = grad_cam(resnet, images)
+        figure = matplotlib.figure.Figure(figsize=(4 * len(chosen), 4.5))
+        for position, (image, heatmap) in enumerate(zip(images, heatmaps), start=1):
+            ax = figure.add_subplot(1, len(chosen), position)
+            plot_grad_cam(np.asarray(image), heatmap, ax=ax)
+        figures[f"Grad-CAM of {best_name}"] = figure
+    return figures
+
+
+def _resnet_and_images(model, X):
+    """The ResNet inside a fitted pipeline and its input images, if any."""
+    from sklearn.pipeline import Pipeline
+
+    from .neural import ResNetClassifier
+
+    if isinstance(model, Pipeline) and isinstance(model[-1], ResNetClassifier):
+        return model[-1], model[:-1].transform(X)
+    return None, None
+
+
+def run_experiment(
+    X,
+    y,
+    groups,
+    out_dir,
+    *,
+    pipelines=None,
+    cv="group-kfold",
+    n_splits=5,
+    image_size=48,
+    ffnn_epochs=60,
+    resnet_epochs=8,
+    fusion_epochs=8,
+    random_state=0,
+    verbose=1,
+):
+    """Run the paper's comparison by patient, then write the table, report and model.
+
+    Parameters
+    ----------
+    X : array-like of str
+        Image paths.
+    y : array-like
+        Labels (1 for palsy).
+    groups : array-like
+        Patient ids.
+    out_dir : str or path-like
+        Receives ``table.csv``, ``table.md``, ``scores.csv``, ``report.html``
+        and ``model.joblib`` (the best configuration refitted on all images).
+    pipelines : list of str, default=None
+        Configurations from :data:`~sklearn_palsy.fusion.PAPER_PIPELINES`;
+        None runs them all.
+    cv : {"group-kfold", "lopo"}, default="group-kfold"
+        GroupKFold with ``n_splits`` folds, or leave-one-patient-out.
+    n_splits : int, default=5
+        Folds of GroupKFold.
+    image_size, ffnn_epochs, resnet_epochs, fusion_epochs : int
+        Passed to :func:`~sklearn_palsy.make_paper_pipelines`; the defaults
+        keep the whole paper table within a few minutes on two CPU cores.
+    random_state : int, default=0
+        Seed of every network.
+    verbose : int, default=1
+        Progress bars.
+
+    Returns
+    -------
+    experiment : Bunch
+        ``result`` (from :func:`~sklearn_palsy.evaluate_pipelines`), ``table``
+        (:func:`paper_table`), ``best`` (the configuration with the highest
+        mean per-patient F1), and the paths written.
+    """
+    start = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    models = make_paper_pipelines(
+        image_size=image_size, ffnn_epochs=ffnn_epochs, resnet_epochs=resnet_epochs,
+        fusion_epochs=fusion_epochs, random_state=random_state,
+    )
+    names = list(PAPER_PIPELINES) if pipelines is None else list(pipelines)
+    unknown = sorted(set(names) - set(models))
+    if unknown:
+        raise ValueError(
+            f"unknown pipelines {unknown}; choose from {', '.join(PAPER_PIPELINES)}"
+        )
+    splitter = LeaveOneGroupOut() if cv == "lopo" else GroupKFold(n_splits=n_splits)
+    X, y, groups = np.asarray(X, dtype=object), np.asarray(y), np.asarray(groups)
+    result = evaluate_pipelines({name: models[name] for name in names}, X, y, groups,
+                                cv=splitter, verbose=verbose)
+    table = paper_table(result)
+    patient_f1 = result.summary.xs("patient", level="level")[("f1", "mean")]
+    best = str(patient_f1.idxmax())
+
+    paths = Bunch(table_csv=out_dir / "table.csv", table_md=out_dir / "table.md",
+                  scores=out_dir / "scores.csv", report=out_dir / "report.html",
+                  model=out_dir / "model.joblib")
+    write_csv_atomic(table.reset_index(), paths.table_csv)
+    write_csv_atomic(result.scores, paths.scores)
+    _atomic_write(paths.table_md,
+                  lambda handle: handle.write(table.to_markdown() + "\n"), "w")
+
+    best_model = models[best].fit(X, y)
+    save_model_joblib(best_model, paths.model)
+
+    from .reporting import write_report
+
+    data = Bunch(X=X, y=y)
+    figures = _figures(result, data, best, best_model, image_size)
+    settings = pd.DataFrame({
+        "setting": ["images", "patients", "cross-validation", "image size",
+                    "epochs (FFNN / ResNet / fusion)", "best configuration"],
+        "value": [len(y), len(np.unique(groups)),
+                  "leave-one-patient-out" if cv == "lopo" else f"GroupKFold({n_splits})",
+                  f"{image_size} px", f"{ffnn_epochs} / {resnet_epochs} / {fusion_epochs}",
+                  f"{best} (highest mean per-patient F1), saved to {paths.model.name}"],
+    })
+    write_report(paths.report, result, title="sklearn-palsy: the paper's comparison",
+                 figures=figures,
+                 extra_tables={"Settings": settings, "The paper's table": table})
+    return Bunch(result=result, table=table, best=best, paths=paths,
+                 seconds=round(time.perf_counter() - start, 1))
