@@ -63,7 +63,7 @@ def paper_table(result, metrics=_TABLE_METRICS):
     return table
 
 
-def _figures(result, data, best_name, best_model, image_size):
+def _figures(result, data, image_size, resnet_epochs):
     """Everything the report shows beyond the curves and matrices."""
     from .faces import IBUG68
     from .preprocessing import ExpressionFeatures, LandmarkDetector
@@ -108,17 +108,30 @@ def _figures(result, data, best_name, best_model, image_size):
             )
         )
 
-    # Grad-CAM of the best model's ResNet branch, where it has one.
-    resnet, images = _resnet_and_images(best_model, data.X[chosen])
-    if resnet is not None:
-        from .reporting import grad_cam
+    # Grad-CAM of each ResNet configuration, trained on the first fold's
+    # training patients and shown on held-out faces of both classes.
+    from .reporting import grad_cam
 
-        heatmaps = grad_cam(resnet, images)
-        figure = matplotlib.figure.Figure(figsize=(4 * len(chosen), 4.5))
-        for position, (image, heatmap) in enumerate(zip(images, heatmaps), start=1):
-            ax = figure.add_subplot(1, len(chosen), position)
+    names = result.summary.index.get_level_values("estimator")
+    train, test = result.splits[0]
+    shown = [int(test[np.flatnonzero(y[test] == label)[0]]) for label in np.unique(y[test])]
+    for name in ("lines_resnet", "rgb_resnet"):
+        if name not in names:
+            continue
+        model = make_paper_pipelines(image_size=image_size, resnet_epochs=resnet_epochs,
+                                     random_state=0)[name]
+        model.fit(data.X[train], y[train])
+        resnet, images = _resnet_and_images(model, data.X[shown])
+        # layer3 keeps a few cells of resolution at small image sizes.
+        heatmaps = grad_cam(resnet, images, target_layer="layer3")
+        figure = matplotlib.figure.Figure(figsize=(4 * len(shown), 4.5))
+        for position, (index, image, heatmap) in enumerate(
+            zip(shown, images, heatmaps), start=1
+        ):
+            ax = figure.add_subplot(1, len(shown), position)
             plot_grad_cam(np.asarray(image), heatmap, ax=ax)
-        figures[f"Grad-CAM of {best_name}"] = figure
+            ax.set_title(f"{Path(data.X[index]).name} (label {y[index]})")
+        figures[f"Grad-CAM of {name} (layer3, held-out faces)"] = figure
     return figures
 
 
@@ -219,7 +232,7 @@ def run_experiment(
     from .reporting import write_report
 
     data = Bunch(X=X, y=y)
-    figures = _figures(result, data, best, best_model, image_size)
+    figures = _figures(result, data, image_size, resnet_epochs)
     settings = pd.DataFrame({
         "setting": ["images", "patients", "cross-validation", "image size",
                     "epochs (FFNN / ResNet / fusion)", "best configuration"],
