@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 MP_VENV ?= .venv-mediapipe
 MP_STAMP := $(MP_VENV)/.installed-stamp
 PIP_INSTALL = -m pip install --quiet -c constraints.txt
+DOCS_STAMP := $(VENV)/.docs-stamp
 
-.PHONY: demo test test-mediapipe clean
+.PHONY: demo test test-mediapipe docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,12 @@ $(MP_STAMP): pyproject.toml constraints.txt
 	$(MP_VENV)/bin/python $(PIP_INSTALL) -e ".[test,mediapipe]"
 	touch $(MP_STAMP)
 
+# The docs tools go into the same .venv; their own stamp reinstalls them when
+# pyproject.toml or constraints.txt change.
+$(DOCS_STAMP): $(STAMP)
+	$(PY) $(PIP_INSTALL) -e ".[test,docs]"
+	touch $(DOCS_STAMP)
+
 demo: $(STAMP)
 	$(VENV)/bin/sklearn-palsy demo --out demo_output
 
@@ -30,6 +37,10 @@ test: $(STAMP)
 # The MediaPipe backend's tests, in the numpy<2 environment.
 test-mediapipe: $(MP_STAMP)
 	$(MP_VENV)/bin/python -m pytest -m mediapipe
+
+# The Sphinx site, with the gallery's examples run; any warning fails the build.
+docs: $(DOCS_STAMP)
+	MPLBACKEND=Agg $(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 clean:
 	rm -rf $(VENV) $(MP_VENV) demo_output .pytest_cache build *.egg-info

@@ -751,7 +751,7 @@ LandmarkScheme, default="ibug68"
         The feature families computed.
     n_features_in_ : int
         ``2 * n_landmarks``: the width of the flattened input.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame of flattened landmarks.
 
     See Also
