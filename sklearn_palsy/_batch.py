@@ -15,7 +15,6 @@ reported together, never one per run.
 
 import inspect
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from ._atomic import atomic_write
 from .datasets import load_image_folder, load_manifest
 from .exceptions import (
     ImageBatchError,
@@ -293,22 +293,6 @@ def extract_features(
     return pd.DataFrame(columns), failures_frame
 
 
-def _atomic_write(path, write, mode):
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        mode, dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
-            write(handle)
-        os.replace(handle.name, path)
-    except BaseException:
-        os.unlink(handle.name)
-        raise
-
-
 def write_csv_atomic(frame, path):
     """Write a DataFrame to CSV so that the file is never half-written.
 
@@ -333,7 +317,7 @@ def write_csv_atomic(frame, path):
     >>> path.read_text().splitlines()
     ['a', '1', '2']
     """
-    _atomic_write(path, lambda handle: frame.to_csv(handle, index=False), "w")
+    atomic_write(path, lambda handle: frame.to_csv(handle, index=False), "w")
 
 
 def train_model(manifest, pipeline, *, image_size=64, random_state=0, **overrides):
@@ -429,7 +413,7 @@ def save_model_joblib(model, path):
         "sklearn_palsy_version": __version__,
         "classes": None if classes is None else list(classes),
     }
-    _atomic_write(path, lambda handle: joblib.dump(payload, handle), "wb")
+    atomic_write(path, lambda handle: joblib.dump(payload, handle), "wb")
 
 
 def load_model_joblib(path):

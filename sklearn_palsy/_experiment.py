@@ -8,7 +8,8 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.utils import Bunch
 
-from ._batch import _atomic_write, save_model_joblib, write_csv_atomic
+from ._atomic import atomic_write
+from ._batch import save_model_joblib, write_csv_atomic
 from .fusion import PAPER_PIPELINES, make_paper_pipelines
 from .model_selection import evaluate_pipelines
 
@@ -223,8 +224,7 @@ def run_experiment(
                   model=out_dir / "model.joblib")
     write_csv_atomic(table.reset_index(), paths.table_csv)
     write_csv_atomic(result.scores, paths.scores)
-    _atomic_write(paths.table_md,
-                  lambda handle: handle.write(table.to_markdown() + "\n"), "w")
+    atomic_write(paths.table_md, lambda handle: handle.write(table.to_markdown() + "\n"))
 
     best_model = models[best].fit(X, y)
     save_model_joblib(best_model, paths.model)

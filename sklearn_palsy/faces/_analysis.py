@@ -12,7 +12,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import warnings
 from collections import OrderedDict
@@ -23,6 +22,7 @@ import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
+from .._atomic import atomic_write
 from ..exceptions import NoFaceDetectedError
 from ._io import image_id, read_image
 
@@ -189,16 +189,8 @@ def _disk_load(cache_dir, key):
 
 def _disk_store(cache_dir, key, value):
     path = _disk_path(cache_dir, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a reader never sees half a file.
-    handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(handle)
-    try:
-        joblib.dump(value, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_write(path, lambda handle: joblib.dump(value, handle), "wb")
 
 
 def _describe(image, index):

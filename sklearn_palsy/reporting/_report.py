@@ -10,12 +10,12 @@ import html
 import io
 import os
 import platform
-import tempfile
 from importlib import metadata
 
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .._atomic import atomic_write
 from ._plots import (
     plot_confusion_matrices,
     plot_precision_recall_curves,
@@ -269,19 +269,5 @@ def write_report(path, result, *, title="sklearn-palsy report", figures=None,
         f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
         "<body>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
     )
-    folder = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".report-",
-                                             suffix=".html.tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(document)
-        # mkstemp makes the file private (0600); give it the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    atomic_write(path, lambda handle: handle.write(document))
     return path
