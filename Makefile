@@ -14,7 +14,7 @@ DOCS_STAMP := $(VENV)/.docs-stamp
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) $(PIP_INSTALL) -e ".[test]"
+	$(PY) $(PIP_INSTALL) -e ".[test,distributed]"
 	touch $(STAMP)
 
 $(MP_STAMP): pyproject.toml constraints.txt
@@ -25,7 +25,7 @@ $(MP_STAMP): pyproject.toml constraints.txt
 # The docs tools go into the same .venv; their own stamp reinstalls them when
 # pyproject.toml or constraints.txt change.
 $(DOCS_STAMP): $(STAMP)
-	$(PY) $(PIP_INSTALL) -e ".[test,docs]"
+	$(PY) $(PIP_INSTALL) -e ".[test,distributed,docs]"
 	touch $(DOCS_STAMP)
 
 demo: $(STAMP)
