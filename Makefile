@@ -10,7 +10,7 @@ MP_STAMP := $(MP_VENV)/.installed-stamp
 PIP_INSTALL = -m pip install --quiet -c constraints.txt
 DOCS_STAMP := $(VENV)/.docs-stamp
 
-.PHONY: demo test test-mediapipe docs clean
+.PHONY: demo test test-mediapipe docs bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test-mediapipe: $(MP_STAMP)
 # The Sphinx site, with the gallery's examples run; any warning fails the build.
 docs: $(DOCS_STAMP)
 	MPLBACKEND=Agg $(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+# Speed and memory against their targets (benchmarks/README.md); about
+# 15 minutes on two cores. Not part of make test: figures, not pass/fail.
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) $(MP_VENV) demo_output .pytest_cache build *.egg-info

@@ -7,6 +7,7 @@ diagnose, treat or triage anyone.
 __version__ = "0.1.0.dev0"
 
 from . import datasets, exceptions  # noqa: E402
+from ._serialization import load_model, save_model  # noqa: E402
 from .datasets import load_image_folder, load_manifest, make_synthetic_cohort  # noqa: E402
 from .fusion import FusionClassifier, make_paper_pipelines  # noqa: E402
 from .model_selection import check_patient_split, evaluate_pipelines  # noqa: E402
@@ -38,7 +39,9 @@ __all__ = [
     "evaluate_pipelines",
     "load_image_folder",
     "load_manifest",
+    "load_model",
     "make_paper_pipelines",
     "make_synthetic_cohort",
     "read_openface_csv",
+    "save_model",
 ]

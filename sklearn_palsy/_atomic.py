@@ -49,6 +49,9 @@ def atomic_write(path, write, mode="w", encoding=None):
     try:
         with os.fdopen(descriptor, mode, encoding=encoding) as handle:
             write(handle)
+            # On disk before the rename, so a crash cannot leave an empty file.
+            handle.flush()
+            os.fsync(handle.fileno())
         # mkstemp makes the file private (0600); give it the usual permissions.
         umask = os.umask(0)
         os.umask(umask)

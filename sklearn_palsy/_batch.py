@@ -5,12 +5,17 @@ called, tested and reused from Python; :mod:`sklearn_palsy.cli` only parses
 arguments. Failures on single images are collected over the whole batch and
 reported together, never one per run.
 
+Model files are chosen by extension (:func:`save_model_file`,
+:func:`load_model_file`): ``.safetensors`` files are in sklearn-palsy's safe
+format (:func:`sklearn_palsy.save_model`), which loads without running code;
+``.joblib`` and ``.pkl`` files are written and read with :mod:`joblib`.
+
 .. warning::
 
-   Model files are written and read with :mod:`joblib`, which uses
-   :mod:`pickle`. **Loading a joblib or pickle file runs code chosen by
-   whoever wrote it.** Only load model files that you made yourself or that
-   come from a source you trust as much as the code you install.
+   joblib uses :mod:`pickle`. **Loading a joblib or pickle file runs code
+   chosen by whoever wrote it.** Only load such model files that you made
+   yourself or that come from a source you trust as much as the code you
+   install.
 """
 
 import inspect
@@ -21,6 +26,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from ._atomic import atomic_write
 from .datasets import load_image_folder, load_manifest
@@ -33,7 +39,6 @@ from .exceptions import (
     ManifestNotFoundError,
     ModelFileError,
 )
-from .faces import read_image
 from .fusion import PAPER_PIPELINES, make_paper_pipelines
 from .preprocessing._face import LandmarkDetector, NoFaceFallbackWarning
 from .preprocessing._features import ExpressionFeatures
@@ -52,6 +57,10 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 _ON_ERROR = ("raise", "skip")
 # Clinical measures whose signed left-minus-right asymmetry decides the side.
 _SIDE_MEASURES = ("commissure_excursion", "brow_height")
+# Images analysed together by extract_features and predict_images: their
+# landmark, feature and model temporaries stay this size however many
+# images there are (benchmarks/bench_scaling.py measures the memory).
+_CHUNK_SIZE = 256
 
 
 def _is_image_file(path):
@@ -167,23 +176,33 @@ def _detect(images, *, backend, verbose):
     images = [str(image) for image in images]
     failures = {}
     readable = []
-    # analyze_faces stops the whole batch at the first unreadable file, so
-    # every file is read once here to collect all the bad ones.
-    for image in images:
-        try:
-            read_image(image)
-        except (ImageReadError, ImageTooSmallError) as error:
-            failures[image] = str(error)
-        else:
-            readable.append(image)
     detector = LandmarkDetector(backend=backend, on_missing="nan", verbose=verbose)
     n_landmarks = detector.scheme.n_landmarks
     landmarks = np.empty((0, n_landmarks, 2))
-    if readable:
-        with warnings.catch_warnings():
-            # Faces not found are reported as failures instead.
-            warnings.simplefilter("ignore", NoFaceFallbackWarning)
-            landmarks = detector.fit_transform(np.asarray(readable, dtype=object))
+    with warnings.catch_warnings():
+        # Faces not found are reported as failures instead.
+        warnings.simplefilter("ignore", NoFaceFallbackWarning)
+        try:
+            # The usual case, every file readable: each image is decoded once.
+            if images:
+                landmarks = detector.fit_transform(np.asarray(images, dtype=object))
+            readable = images
+        except (ImageReadError, ImageTooSmallError):
+            # analyze_faces stops at the first bad file; go image by image to
+            # collect every bad one. Images analysed before the stop come
+            # from the face cache.
+            rows = []
+            single = LandmarkDetector(backend=backend, on_missing="nan")
+            for image in tqdm(images, desc=f"faces ({backend})", disable=not verbose,
+                              leave=False):
+                try:
+                    rows.append(single.transform([image])[0])
+                except (ImageReadError, ImageTooSmallError) as error:
+                    failures[image] = str(error)
+                else:
+                    readable.append(image)
+            if rows:
+                landmarks = np.stack(rows)
     found = ~np.isnan(landmarks).any(axis=(1, 2))
     for image, ok in zip(readable, found):
         if not ok:
@@ -224,6 +243,17 @@ def _feature_names(kinds, scheme):
 
 def _failures_frame(failures):
     return pd.DataFrame(failures, columns=["image", "error"])
+
+
+def _chunks(images, *, backend, verbose):
+    """Consecutive lists of at most ``_CHUNK_SIZE`` paths, with one progress bar."""
+    images = [str(image) for image in images]
+    with tqdm(total=len(images), desc=f"faces ({backend})", disable=not verbose,
+              leave=False) as progress:
+        for start in range(0, len(images), _CHUNK_SIZE):
+            chunk = images[start : start + _CHUNK_SIZE]
+            yield chunk
+            progress.update(len(chunk))
 
 
 def extract_features(
@@ -276,21 +306,33 @@ def extract_features(
     (2, 0)
     """
     _check_on_error(on_error)
-    kept, landmarks, failures, scheme = _detect(images, backend=backend,
-                                                verbose=verbose)
-    kept, landmarks, values, names = _features(landmarks, kinds, scheme, kept,
-                                               failures)
-    failures_frame = _failures_frame(failures)
+    # Chunk by chunk, so that only the rows of the result grow with the
+    # number of images; each row is one block of x, y and feature values.
+    kept, rows, failures, feature_failures = [], [], [], []
+    scheme = LandmarkDetector(backend=backend).scheme
+    names = _feature_names(kinds, scheme)
+    for chunk in _chunks(images, backend=backend, verbose=verbose):
+        chunk_kept, landmarks, chunk_failures, scheme = _detect(
+            chunk, backend=backend, verbose=0
+        )
+        failures += chunk_failures
+        chunk_kept, landmarks, values, names = _features(
+            landmarks, kinds, scheme, chunk_kept, feature_failures
+        )
+        kept += chunk_kept
+        rows.append(np.concatenate(
+            [landmarks[:, :, 0], landmarks[:, :, 1], values], axis=1
+        ))
+    failures_frame = _failures_frame(failures + feature_failures)
     if on_error == "raise" and len(failures_frame):
         raise ImageBatchError(failures_frame)
     n_landmarks = scheme.n_landmarks
-    columns = {"image": kept}
-    for axis, coordinate in enumerate("xy"):
-        for index in range(n_landmarks):
-            columns[f"{coordinate}_{index}"] = landmarks[:, index, axis]
-    for position, name in enumerate(names):
-        columns[name] = values[:, position]
-    return pd.DataFrame(columns), failures_frame
+    columns = [f"{coordinate}_{index}" for coordinate in "xy"
+               for index in range(n_landmarks)] + list(names)
+    values = np.concatenate(rows) if rows else np.empty((0, len(columns)))
+    frame = pd.DataFrame(values, columns=columns, copy=False)
+    frame.insert(0, "image", kept)
+    return frame, failures_frame
 
 
 def write_csv_atomic(frame, path):
@@ -464,6 +506,94 @@ def load_model_joblib(path):
     return payload["model"]
 
 
+SAFE_MODEL_EXTENSIONS = (".safetensors",)
+JOBLIB_MODEL_EXTENSIONS = (".joblib", ".pkl")
+
+
+def _model_format(path):
+    """"safetensors" or "joblib", from the file's extension."""
+    suffix = Path(path).suffix.lower()
+    if suffix in SAFE_MODEL_EXTENSIONS:
+        return "safetensors"
+    if suffix in JOBLIB_MODEL_EXTENSIONS:
+        return "joblib"
+    raise ModelFileError(
+        f"model file {str(path)!r} has an unknown extension {suffix!r}: use "
+        ".safetensors (loads without running code) or .joblib / .pkl (a "
+        "pickle, which runs code when loaded)"
+    )
+
+
+def save_model_file(model, path):
+    """Save a fitted model in the format its extension names.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted estimator.
+    path : str or path-like
+        ``.safetensors`` for :func:`sklearn_palsy.save_model`'s safe format,
+        ``.joblib`` or ``.pkl`` for :func:`save_model_joblib`.
+
+    Raises
+    ------
+    ModelFileError
+        If the extension is none of these.
+    TypeError
+        If the model holds something the safe format cannot (the message
+        names it).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn_palsy._batch import load_model_file, save_model_file
+    >>> path = Path(tempfile.mkdtemp()) / "model.safetensors"
+    >>> save_model_file(DummyClassifier().fit([[0], [1]], [0, 1]), path)
+    >>> load_model_file(path).classes_
+    array([0, 1])
+    """
+    from ._serialization import save_model
+
+    if _model_format(path) == "safetensors":
+        save_model(model, path)
+    else:
+        save_model_joblib(model, path)
+
+
+def load_model_file(path):
+    """Load a model in the format its extension names.
+
+    ``.safetensors`` files are read by :func:`sklearn_palsy.load_model`,
+    which runs no code from the file; ``.joblib`` and ``.pkl`` files by
+    :func:`load_model_joblib`, which does (load only trusted ones).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The model file.
+
+    Returns
+    -------
+    model : estimator
+        The fitted estimator.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a joblib file does not exist.
+    ModelFileError
+        If the extension is unknown, or the file is not a valid model file
+        (a missing ``.safetensors`` file included).
+    """
+    from ._serialization import load_model
+
+    if _model_format(path) == "safetensors":
+        return load_model(path)
+    return load_model_joblib(path)
+
+
 def _affected_sides(landmarks, scheme):
     """Subject's side that moves less, from signed clinical asymmetry."""
     transformer = ExpressionFeatures(kinds=("clinical",), scheme=scheme)
@@ -521,25 +651,34 @@ def predict_images(model, images, *, on_error="raise", backend="dlib", verbose=0
     >>> predictions, failures = predict_images(model, ["face.jpg"])  # doctest: +SKIP
     """
     _check_on_error(on_error)
-    kept, landmarks, failures, scheme = _detect(images, backend=backend,
-                                                verbose=verbose)
-    kept, landmarks, _, _ = _features(landmarks, ("clinical",), scheme, kept,
-                                      failures)
-    failures_frame = _failures_frame(failures)
+    columns = ["image", "probability", "label", "affected_side"]
+    classes = np.asarray(model.classes_)
+    # Chunk by chunk, so that memory does not grow with the number of images
+    # beyond the face cache and the (small) predictions.
+    parts, failures, feature_failures = [], [], []
+    for chunk in _chunks(images, backend=backend, verbose=verbose):
+        kept, landmarks, chunk_failures, scheme = _detect(
+            chunk, backend=backend, verbose=0
+        )
+        failures += chunk_failures
+        kept, landmarks, _, _ = _features(landmarks, ("clinical",), scheme, kept,
+                                          feature_failures)
+        if not kept or (on_error == "raise" and (failures or feature_failures)):
+            # With "raise", the other images are only checked from now on.
+            continue
+        proba = model.predict_proba(np.asarray(kept, dtype=object))
+        labels = classes[np.argmax(proba, axis=1)]
+        positive = labels == classes[-1]
+        sides = np.where(positive, _affected_sides(landmarks, scheme), "none")
+        parts.append(pd.DataFrame({
+            "image": kept,
+            "probability": proba[:, -1],
+            "label": labels,
+            "affected_side": sides,
+        }))
+    failures_frame = _failures_frame(failures + feature_failures)
     if on_error == "raise" and len(failures_frame):
         raise ImageBatchError(failures_frame)
-    columns = ["image", "probability", "label", "affected_side"]
-    if not kept:
+    if not parts:
         return pd.DataFrame(columns=columns), failures_frame
-    proba = model.predict_proba(np.asarray(kept, dtype=object))
-    classes = np.asarray(model.classes_)
-    labels = classes[np.argmax(proba, axis=1)]
-    positive = labels == classes[-1]
-    sides = np.where(positive, _affected_sides(landmarks, scheme), "none")
-    predictions = pd.DataFrame({
-        "image": kept,
-        "probability": proba[:, -1],
-        "label": labels,
-        "affected_side": sides,
-    })
-    return predictions[columns], failures_frame
+    return pd.concat(parts, ignore_index=True)[columns], failures_frame

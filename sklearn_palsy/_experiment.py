@@ -9,7 +9,8 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.utils import Bunch
 
 from ._atomic import atomic_write
-from ._batch import save_model_joblib, write_csv_atomic
+from ._batch import write_csv_atomic
+from ._serialization import save_model
 from .fusion import PAPER_PIPELINES, make_paper_pipelines
 from .model_selection import evaluate_pipelines
 
@@ -175,7 +176,8 @@ def run_experiment(
         Patient ids.
     out_dir : str or path-like
         Receives ``table.csv``, ``table.md``, ``scores.csv``, ``report.html``
-        and ``model.joblib`` (the best configuration refitted on all images).
+        and ``model.safetensors`` (the best configuration refitted on all
+        images, in the safe format of :func:`~sklearn_palsy.save_model`).
     pipelines : list of str, default=None
         Configurations from :data:`~sklearn_palsy.fusion.PAPER_PIPELINES`;
         None runs them all.
@@ -221,13 +223,13 @@ def run_experiment(
 
     paths = Bunch(table_csv=out_dir / "table.csv", table_md=out_dir / "table.md",
                   scores=out_dir / "scores.csv", report=out_dir / "report.html",
-                  model=out_dir / "model.joblib")
+                  model=out_dir / "model.safetensors")
     write_csv_atomic(table.reset_index(), paths.table_csv)
     write_csv_atomic(result.scores, paths.scores)
     atomic_write(paths.table_md, lambda handle: handle.write(table.to_markdown() + "\n"))
 
     best_model = models[best].fit(X, y)
-    save_model_joblib(best_model, paths.model)
+    save_model(best_model, paths.model)
 
     from .reporting import write_report
 

@@ -98,7 +98,14 @@ def _extract(args):
 
 
 def _train(args):
-    from ._batch import save_model_joblib, train_model
+    import os
+
+    from ._batch import _model_format, save_model_file, train_model
+
+    if os.path.exists(args.manifest):
+        # Refuse an unknown model extension before training, not after; a
+        # missing manifest is reported by train_model.
+        _model_format(args.out)
 
     overrides = {}
     if args.epochs_scale is not None:
@@ -110,7 +117,7 @@ def _train(args):
         args.manifest, args.pipeline, image_size=args.image_size,
         random_state=args.random_state, landmark_backend=args.backend, **overrides,
     )
-    save_model_joblib(model, args.out)
+    save_model_file(model, args.out)
     print(f"{args.pipeline} model written to {args.out}")
     print(DISCLAIMER)
     return 0
@@ -118,7 +125,7 @@ def _train(args):
 
 def _predict(args):
     from ._batch import (
-        load_model_joblib,
+        load_model_file,
         predict_images,
         resolve_images,
         write_csv_atomic,
@@ -126,7 +133,7 @@ def _predict(args):
 
     source = args.images[0] if len(args.images) == 1 else args.images
     X, _, _, _ = resolve_images(source)
-    model = load_model_joblib(args.model)
+    model = load_model_file(args.model)
     predictions, failures = predict_images(
         model, X, on_error=args.on_error, backend=args.backend
     )
@@ -227,14 +234,16 @@ def build_parser():
     extract.set_defaults(handler=_extract)
 
     train = commands.add_parser(
-        "train", help="fit one of the paper's pipelines and save it with joblib"
+        "train", help="fit one of the paper's pipelines and save it, in the safe "
+        "format (.safetensors) or with joblib (.joblib, .pkl)"
     )
     train.add_argument("manifest", metavar="MANIFEST",
                        help="a manifest CSV or a root/<label>/<patient_id>/ folder")
     train.add_argument("--pipeline", required=True, metavar="NAME",
                        help="one of: " + ", ".join(PAPER_PIPELINES))
     train.add_argument("--out", required=True,
-                       help="model file (joblib; load only trusted model files)")
+                       help="model file: .safetensors loads without running code; "
+                       ".joblib or .pkl is a pickle, which runs code when loaded")
     train.add_argument("--image-size", type=int, default=64,
                        help="side of crops and line images")
     train.add_argument("--epochs-scale", type=_positive_float, default=None,
@@ -246,10 +255,12 @@ def build_parser():
 
     predict = commands.add_parser(
         "predict",
-        help="predict palsy and the affected side; model files run code when "
-        "loaded, so use only trusted ones",
+        help="predict palsy and the affected side; .safetensors models load "
+        "without running code, .joblib and .pkl models run code when loaded, so "
+        "use only trusted ones",
     )
-    predict.add_argument("model", metavar="MODEL", help="model file from train")
+    predict.add_argument("model", metavar="MODEL",
+                         help="model file from train (.safetensors, .joblib or .pkl)")
     predict.add_argument("images", metavar="IMAGES", nargs="+",
                          help="image files, or one folder or manifest")
     predict.add_argument("--out", default=None,

@@ -164,7 +164,13 @@ class ImageBatchError(PalsyError, ValueError):
 
 
 class ModelFileError(PalsyError, ValueError):
-    """A model file is not a model saved by :func:`sklearn_palsy._batch.save_model_joblib`."""
+    """A model file cannot be loaded: missing, damaged, modified or incompatible.
+
+    Raised by :func:`sklearn_palsy.load_model` for a safetensors model file
+    that is truncated, fails its checksum, was written by an incompatible
+    version or names a class outside scikit-learn and sklearn-palsy, and by
+    the command-line tool for a joblib file that does not hold a model.
+    """
 
 
 class PatientLeakageError(PalsyError, ValueError):

@@ -76,7 +76,7 @@ def test_demo_runs_the_experiment_and_writes_report_and_model(tmp_path, capsys):
     best = table.set_index("configuration")
     assert len(best) == 7
     images = sorted((tmp_path / "cohort").glob("*/*.png"))[:3]
-    assert main(["predict", str(tmp_path / "model.joblib"), *map(str, images),
+    assert main(["predict", str(tmp_path / "model.safetensors"), *map(str, images),
                  "--out", str(tmp_path / "p.csv")]) == 0
     predictions = pd.read_csv(tmp_path / "p.csv")
     assert len(predictions) == 3 and predictions.probability.between(0, 1).all()
@@ -90,7 +90,7 @@ def test_evaluate_writes_table_and_report_for_chosen_pipelines(cohort_dir, tmp_p
     assert code == 0
     table = pd.read_csv(tmp_path / "table.csv")
     assert list(table.configuration) == ["features_ffnn", "lines_resnet"]
-    assert (tmp_path / "report.html").is_file() and (tmp_path / "model.joblib").is_file()
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "model.safetensors").is_file()
     scores = pd.read_csv(tmp_path / "scores.csv")
     assert set(scores.fold) == {0, 1, 2} and set(scores.level) == {"image", "patient"}
     assert "best configuration" in capsys.readouterr().out
@@ -333,3 +333,34 @@ def test_entry_point_runs_extract_and_reports_errors(cohort_dir, tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("sklearn-palsy: error:")
     assert "missing.csv" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_chunked_batches_match_one_chunk_and_keep_every_failure(
+    model_path, flat_folder_with_bad_file, monkeypatch
+):
+    """Chunks of 2 images give the rows, failures and probabilities of one chunk."""
+    import numpy as np
+
+    from sklearn_palsy import _batch
+
+    images = sorted(str(p) for p in flat_folder_with_bad_file.iterdir())
+    model = _batch.load_model_file(model_path)
+
+    def run():
+        features, failures = _batch.extract_features(images, on_error="skip",
+                                                     verbose=0)
+        predictions, predict_failures = _batch.predict_images(model, images,
+                                                              on_error="skip")
+        return features, failures, predictions, predict_failures
+
+    whole = run()
+    monkeypatch.setattr(_batch, "_CHUNK_SIZE", 2)
+    chunked = run()
+    assert len(whole[0]) == 4 and len(whole[1]) == 1 and len(whole[3]) == 1
+    pd.testing.assert_frame_equal(chunked[0], whole[0])
+    pd.testing.assert_frame_equal(chunked[1], whole[1])
+    pd.testing.assert_frame_equal(chunked[3], whole[3])
+    # Batch sizes change float32 sums in the network's last bits only.
+    np.testing.assert_allclose(chunked[2]["probability"], whole[2]["probability"],
+                               atol=1e-6)
+    assert (chunked[2]["label"] == whole[2]["label"]).all()

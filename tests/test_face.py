@@ -17,7 +17,7 @@ from sklearn_palsy.exceptions import ImageReadError, ImageTooSmallError, \
     NoFaceDetectedError
 from sklearn_palsy.faces import _dlib
 from sklearn_palsy.faces._analysis import MultipleFacesWarning, clear_face_cache, \
-    face_cache_info
+    face_cache_info, no_face_cache
 from sklearn_palsy.preprocessing._face import FaceCropper, LandmarkDetector, \
     NoFaceFallbackWarning
 from sklearn_palsy.preprocessing._features import ExpressionFeatures
@@ -189,6 +189,22 @@ def test_disk_cache_is_reused_after_the_memory_cache_is_cleared(
     second = LandmarkDetector(cache_dir=tmp_path).fit_transform(cohort.X[:4])
     assert len(count_detector_calls) == 4
     np.testing.assert_array_equal(first, second)
+
+
+def test_no_face_cache_detects_every_time_and_keeps_earlier_entries(
+    cohort, tmp_path, count_detector_calls
+):
+    images = cohort.X[:3]
+    cached = LandmarkDetector(cache_dir=tmp_path).fit_transform(images)
+    assert len(count_detector_calls) == 3
+    with no_face_cache():
+        for _ in range(2):
+            again = LandmarkDetector(cache_dir=tmp_path).fit_transform(images)
+            np.testing.assert_array_equal(again, cached)
+    assert len(count_detector_calls) == 3 + 2 * 3
+    # Outside the block the entries cached before it serve again.
+    LandmarkDetector(cache_dir=tmp_path).fit_transform(images)
+    assert len(count_detector_calls) == 9
 
 
 def test_n_jobs_gives_the_same_landmarks(cohort):

@@ -1,8 +1,11 @@
 """Tests of check_patient_split and evaluate_pipelines."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut
@@ -11,6 +14,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_palsy.datasets import make_synthetic_cohort
 from sklearn_palsy.exceptions import PatientLeakageError
+from sklearn_palsy.neural import FFNNClassifier
 from sklearn_palsy.model_selection import (
     METRICS,
     check_patient_split,
@@ -114,3 +118,21 @@ def test_mixed_labels_within_a_patient_are_refused():
                             np.array(["a", "a", "b"]))
     assert isinstance(pooled, pd.DataFrame)
     assert pooled.proba.tolist() == pytest.approx([0.4, 0.1])
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_evaluate_pipelines_routes_groups_to_fit_when_routing_is_on(routing):
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(12), 5)
+    X, y = rng.normal(size=(60, 5)), groups % 2
+    with sklearn.config_context(enable_metadata_routing=routing):
+        clf = FFNNClassifier(max_epochs=2, early_stopping=True, random_state=0)
+        if routing:
+            clf.set_fit_request(groups=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            evaluate_pipelines({"ffnn": clf}, X, y, groups, cv=3, verbose=0)
+    by_image = [w for w in caught if "early_stopping without groups" in str(w.message)]
+    # Routing off: groups only split, so early stopping splits by image and
+    # says so, once per fold. Routing on: every fold's fit gets its patients.
+    assert len(by_image) == (0 if routing else 3)

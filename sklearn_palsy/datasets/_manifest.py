@@ -96,7 +96,8 @@ def load_manifest(path):
         If the manifest is malformed: not UTF-8 CSV text, empty, without data
         rows, without a required column, with a column named twice or named
         ``path``, or with rows that have the wrong number of fields, an empty
-        image, label or patient id, an image file that does not exist, or an
+        image, label or patient id, an image path that cannot exist (it holds
+        a NUL character), an image file that does not exist, or an
         image already listed on an earlier row (after resolving ``..`` and
         symbolic links). Every problem is reported: the message names each
         offending line (the header is line 1) with its image, and
@@ -434,6 +435,9 @@ def _check_image(image, folder, line, first_line_of_file):
     """List what is wrong with one row's image cell, as reasons."""
     if not image:
         return ["empty image"]
+    if "\x00" in image:
+        # No file system allows it, and os.path functions raise on it.
+        return [f"image path contains a NUL character: {image!r}"]
     path = _join(folder, image)
     reasons = []
     if not os.path.exists(path):

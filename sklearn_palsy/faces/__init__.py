@@ -11,6 +11,7 @@ from ._analysis import (
     analyze_faces,
     clear_face_cache,
     face_cache_info,
+    no_face_cache,
 )
 from ._dlib import detect_faces, dlib_model_path, predict_landmarks
 from ._geometry import align_landmarks
@@ -34,6 +35,7 @@ __all__ = [
     "face_cache_info",
     "get_scheme",
     "image_id",
+    "no_face_cache",
     "predict_landmarks",
     "read_image",
 ]

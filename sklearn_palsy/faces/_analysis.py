@@ -8,6 +8,7 @@ cache that survives :func:`sklearn.base.clone`, and optionally on disk
 (``cache_dir``) so that worker processes and later sessions share it.
 """
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -33,6 +34,7 @@ __all__ = [
     "analyze_faces",
     "clear_face_cache",
     "face_cache_info",
+    "no_face_cache",
 ]
 
 
@@ -107,6 +109,8 @@ class _FaceCache:
         self._items = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = self.computed = 0
+        # Switched off by no_face_cache(); process-wide, like the cache.
+        self.enabled = True
 
     def get(self, key):
         with self._lock:
@@ -166,6 +170,44 @@ def face_cache_info():
         "misses": _CACHE.misses,
         "computed": _CACHE.computed,
     }
+
+
+@contextlib.contextmanager
+def no_face_cache():
+    """Analyse every image afresh inside this block, without the face cache.
+
+    Inside the ``with`` block :func:`analyze_faces` (and so
+    :class:`~sklearn_palsy.LandmarkDetector` and
+    :class:`~sklearn_palsy.FaceCropper`) neither reads nor writes the
+    in-memory cache or a ``cache_dir``: every call detects its images again.
+    The same picture twice within one call is still analysed once. Entries
+    cached before the block are kept and used again after it.
+
+    It is meant for measuring what the cache saves, and for ruling the cache
+    out when debugging. The switch is process-wide (threads included);
+    worker processes started inside the block, e.g. by
+    ``GridSearchCV(n_jobs=2)``, keep their own cache.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.datasets import make_synthetic_cohort
+    >>> from sklearn_palsy.faces._analysis import (analyze_faces,
+    ...     clear_face_cache, face_cache_info, no_face_cache)
+    >>> cohort = make_synthetic_cohort(n_patients=1, n_controls=0,
+    ...                                expressions=("rest",), random_state=0)
+    >>> clear_face_cache()
+    >>> with no_face_cache():
+    ...     _ = analyze_faces(cohort.images)
+    ...     _ = analyze_faces(cohort.images)
+    >>> face_cache_info()["computed"], face_cache_info()["size"]
+    (2, 0)
+    """
+    previous = _CACHE.enabled
+    _CACHE.enabled = False
+    try:
+        yield
+    finally:
+        _CACHE.enabled = previous
 
 
 def _cache_key(content_id, backend, max_pixels):
@@ -254,8 +296,9 @@ def analyze_faces(
         max_pixels = DEFAULT_MAX_PIXELS
     images = list(images)
     keys = [_cache_key(image_id(image), backend, max_pixels) for image in images]
-    results = [_CACHE.get(key) for key in keys]
-    if cache_dir is not None:
+    use_cache = _CACHE.enabled
+    results = [_CACHE.get(key) if use_cache else None for key in keys]
+    if cache_dir is not None and use_cache:
         for i, key in enumerate(keys):
             if results[i] is None:
                 results[i] = _disk_load(cache_dir, key)
@@ -283,8 +326,10 @@ def analyze_faces(
         fresh = {}
         for (key, _), analysis in zip(order, progress):
             fresh[key] = analysis
-            _CACHE.put(key, analysis)
             _CACHE.computed += 1
+            if not use_cache:
+                continue
+            _CACHE.put(key, analysis)
             if cache_dir is not None:
                 _disk_store(cache_dir, key, analysis)
         results = [fresh[key] if r is None else r for key, r in zip(keys, results)]

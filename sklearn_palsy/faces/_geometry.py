@@ -11,6 +11,8 @@ image's left) and 42-47, taken through the scheme's iBUG mapping; after
 alignment they sit at (-0.5, 0) and (0.5, 0).
 """
 
+import re
+
 import numpy as np
 
 from ..exceptions import InvalidLandmarksError
@@ -21,8 +23,12 @@ __all__ = [
     "check_landmarks",
     "eye_centres",
     "inter_ocular_distance",
+    "name_every_bad_row",
     "to_frame",
 ]
+
+# Every per-row error of this package reads "landmarks of rows [i, j] <reason>".
+_ROWS_MESSAGE = re.compile(r"landmarks of rows \[([0-9, ]+)\] (.+)", re.DOTALL)
 
 _RIGHT_EYE = list(range(36, 42))
 _LEFT_EYE = list(range(42, 48))
@@ -32,7 +38,7 @@ def _rows(mask):
     return np.flatnonzero(mask).tolist()
 
 
-def check_landmarks(landmarks, scheme):
+def check_landmarks(landmarks, scheme, *, ensure_finite=True):
     """Return landmarks as a float (n, K, 2) array, checking shape and values.
 
     Parameters
@@ -42,6 +48,10 @@ def check_landmarks(landmarks, scheme):
         Landmarks of ``scheme`` in image coordinates.
     scheme : str or LandmarkScheme
         The landmark scheme.
+    ensure_finite : bool, default=True
+        Refuse NaN and infinite values. False leaves them for a later check,
+        such as :func:`name_every_bad_row`, that names them together with
+        the rows refused for other reasons.
 
     Returns
     -------
@@ -82,12 +92,87 @@ def check_landmarks(landmarks, scheme):
             f"({scheme.n_landmarks}, 2) for the {scheme.name} scheme; "
             f"got {np.shape(landmarks)}"
         )
+    if not ensure_finite:
+        return landmarks
     bad = ~np.isfinite(landmarks).all(axis=(1, 2))
     if bad.any():
         raise InvalidLandmarksError(
             f"landmarks of rows {_rows(bad)} are NaN or infinite"
         )
     return landmarks
+
+
+def name_every_bad_row(landmarks, compute):
+    """Run a per-row computation on a batch, naming every row it refuses.
+
+    ``compute`` checks its rows in stages (values, then eye distance, then
+    iris size, ...) and raises at the first stage that finds a bad row, so
+    on its own it names only the rows of that stage. Here the rows it names
+    are set aside and the others computed again, until every bad row is
+    known; one :class:`~sklearn_palsy.exceptions.InvalidLandmarksError` then
+    names them all, each with its reason. The retries only happen when
+    something is wrong, so a clean batch costs one call.
+
+    Parameters
+    ----------
+    landmarks : ndarray of shape (n_samples, n_landmarks, 2)
+        The batch, NaN allowed.
+    compute : callable
+        Maps a batch to its result, treating rows independently, and raises
+        ``InvalidLandmarksError("landmarks of rows [...] <reason>")`` for
+        rows it cannot handle (local indices of the batch it was given).
+
+    Returns
+    -------
+    result
+        ``compute(landmarks)``, when no row is refused.
+
+    Raises
+    ------
+    InvalidLandmarksError
+        Naming every refused row, grouped by reason, in batch indices.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.faces._geometry import align_landmarks, name_every_bad_row
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> faces = np.stack([IBUG68_MEAN_FACE] * 4)
+    >>> faces[1, 0, 0] = np.nan
+    >>> faces[3] = 0.0
+    >>> try:
+    ...     name_every_bad_row(faces, align_landmarks)
+    ... except Exception as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    landmarks of rows [1] are NaN or infinite; landmarks of rows [3] are
+    degenerate: the eye centres coincide (zero inter-ocular distance)
+    """
+    try:
+        return compute(landmarks)
+    except InvalidLandmarksError as error:
+        first = error
+    remaining = np.arange(len(landmarks))
+    problems = []
+    error = first
+    while True:
+        match = _ROWS_MESSAGE.fullmatch(str(error))
+        if match is None:
+            # Not about rows (a wrong shape, say): nothing to collect.
+            raise error
+        local = [int(row) for row in match.group(1).split(",")]
+        problems.append((remaining[local].tolist(), match.group(2)))
+        remaining = np.delete(remaining, local)
+        if not len(remaining):
+            break
+        try:
+            compute(landmarks[remaining])
+            break
+        except InvalidLandmarksError as again:
+            error = again
+    message = "; ".join(
+        f"landmarks of rows {rows} {reason}" for rows, reason in problems
+    )
+    raise InvalidLandmarksError(message) from first
 
 
 def eye_centres(landmarks, scheme="ibug68"):
@@ -256,8 +341,10 @@ def align_landmarks(landmarks, scheme="ibug68"):
             f"landmarks of rows {_rows(degenerate)} are degenerate: the eye "
             "centres coincide (zero inter-ocular distance)"
         )
-    aligned = framed / distance[:, None, None]
-    # A distance that underflows next to far-flung points overflows here.
+    # A distance that underflows next to far-flung points overflows here;
+    # the check below names those rows, so numpy need not warn as well.
+    with np.errstate(over="ignore", invalid="ignore"):
+        aligned = framed / distance[:, None, None]
     overflow = ~np.isfinite(aligned).all(axis=(1, 2))
     if overflow.any():
         raise InvalidLandmarksError(

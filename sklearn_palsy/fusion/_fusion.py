@@ -6,8 +6,9 @@ import warnings
 import numpy as np
 import torch
 from sklearn.base import _fit_context, clone
-from sklearn.model_selection import GroupKFold, StratifiedKFold
-from sklearn.utils import Bunch, _safe_indexing
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.utils import Bunch, _safe_indexing, check_random_state
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
@@ -131,11 +132,14 @@ class FusionClassifier(NeuralClassifierMixin, _BaseComposition):
         Stacking meta-learner for late fusion, fitted on the branches'
         out-of-fold probabilities; None uses the weighted mean.
     cv : int, default=5
-        Inner folds for stacking: :class:`~sklearn.model_selection.GroupKFold`
+        Inner folds for stacking:
+        :class:`~sklearn.model_selection.StratifiedGroupKFold`
         with groups, else stratified folds (with a warning).
     lr, max_epochs, batch_size, weight_decay, class_weight, early_stopping, \
 validation_fraction, n_iter_no_change, device, random_state, verbose
         Training of the joint net, as for :class:`~sklearn_palsy.FFNNClassifier`.
+        In late fusion ``random_state`` also seeds every branch estimator
+        (or step of a branch pipeline) whose own ``random_state`` is None.
 
     Attributes
     ----------
@@ -391,6 +395,13 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         y = np.asarray(y)
         if _n_samples(X) != len(y):
             raise ValueError(f"X has {_n_samples(X)} samples but y has {len(y)}")
+        # Checked before any branch's (possibly slow) face work.
+        check_classification_targets(y)
+        if len(np.unique(y)) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes in y; got 1 class: "
+                f"{np.unique(y).tolist()}"
+            )
         if groups is not None:
             groups = np.asarray(groups)
             if len(groups) != len(y):
@@ -416,9 +427,34 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
             views[name] = estimator._check_X(views[name], reset=True)
         return self._fit_net(views, y, sample_weight=sample_weight, groups=groups)
 
+    def _seeded_branches(self, active):
+        """Clones of the branch estimators; unseeded ones get a seed from ours.
+
+        As scikit-learn's ensembles do: a ``random_state`` left at None in a
+        branch (or in a step of a branch pipeline) is set from the
+        FusionClassifier's own ``random_state``, so that the same int gives
+        the same late fusion. Seeds set on a branch are kept.
+        """
+        estimators = [clone(estimator) for _, _, estimator in active]
+        if self.random_state is None:
+            return estimators
+        seeds = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=len(estimators)
+        )
+        for estimator, seed in zip(estimators, seeds):
+            unseeded = {
+                key: int(seed)
+                for key, value in estimator.get_params(deep=True).items()
+                if (key == "random_state" or key.endswith("__random_state"))
+                and value is None
+            }
+            estimator.set_params(**unseeded)
+        return estimators
+
     def _fit_late(self, active, views, y, sample_weight, groups):
+        branches = self._seeded_branches(active)
         self.estimators_ = []
-        for (name, _, estimator) in active:
+        for (name, _, _), estimator in zip(active, branches):
             self.estimators_.append(
                 self._fit_branch(clone(estimator), views[name], y, sample_weight, groups)
             )
@@ -436,12 +472,13 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
             )
             splitter = StratifiedKFold(n_splits=self.cv)
         else:
-            splitter = GroupKFold(n_splits=self.cv)
+            # Stratified, so that no inner training fold lacks a class.
+            splitter = StratifiedGroupKFold(n_splits=self.cv)
         self.inner_splits_ = list(splitter.split(np.zeros(len(y)), y, groups))
         meta = np.zeros((len(y), self._n_meta_columns()))
         for train, test in self.inner_splits_:
             fold = []
-            for (name, _, estimator) in active:
+            for (name, _, _), estimator in zip(active, branches):
                 fitted = self._fit_branch(
                     clone(estimator), _safe_indexing(views[name], train), y[train],
                     None if sample_weight is None else np.asarray(sample_weight)[train],
@@ -508,6 +545,15 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
             "dropout": self.dropout,
             "n_outputs": n_outputs,
         }
+
+    def _module_and_params_for_load(self, n_outputs):
+        # As _module_and_params, with every branch's initial weights off.
+        module, params = self._module_and_params(None, n_outputs)
+        params["branches"] = {
+            name: estimator._module_and_params_for_load(1)
+            for name, estimator in zip(self._branch_names, self.estimators_)
+        }
+        return module, params
 
     def _extra_net_params(self):
         # Each trunk learns at its own estimator's rate; the head at ours.

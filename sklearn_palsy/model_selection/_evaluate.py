@@ -5,7 +5,6 @@ import time
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import (
     accuracy_score,
@@ -17,6 +16,11 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import GroupKFold, check_cv
 from sklearn.utils import Bunch, _safe_indexing
+from sklearn.utils._metadata_requests import _routing_enabled
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+# scikit-learn's Parallel and delayed carry the caller's config (transform_output,
+# metadata routing, ...) into joblib workers, as plain joblib does not.
+from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
 from ..exceptions import PatientLeakageError
@@ -71,7 +75,7 @@ def check_patient_split(cv, X, y, groups):
     >>> groups = np.array(["a", "a", "b", "b", "c", "c"])
     >>> len(check_patient_split(GroupKFold(3), X, y, groups))
     3
-    >>> check_patient_split(KFold(3), X, y, groups)  # doctest: +ELLIPSIS
+    >>> check_patient_split(KFold(2), X, y, groups)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     sklearn_palsy.exceptions.PatientLeakageError: fold 0 puts patients ...
@@ -147,9 +151,28 @@ def patient_scores(y_true, proba, groups):
     ).reset_index()
 
 
+def _fit_params(estimator, groups):
+    """``groups`` for ``estimator.fit`` when metadata routing asks for it.
+
+    As in :func:`~sklearn.model_selection.cross_validate`: with routing on,
+    the training fold's patient ids reach every step that requested
+    ``groups`` (early stopping by patient, late fusion's inner folds); with
+    routing off, ``groups`` only splits.
+    """
+    if not _routing_enabled():
+        return {}
+    router = MetadataRouter(owner="evaluate_pipelines").add(
+        estimator=estimator,
+        method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+    )
+    return router.route_params(params={"groups": groups}, caller="fit").estimator.fit
+
+
 def _fit_and_score(name, estimator, X, y, groups, train, test, fold, pos_label):
     start = time.perf_counter()
-    fitted = clone(estimator).fit(_safe_indexing(X, train), y[train])
+    fitted = clone(estimator).fit(
+        _safe_indexing(X, train), y[train], **_fit_params(estimator, groups[train])
+    )
     fit_time = time.perf_counter() - start
     proba = fitted.predict_proba(_safe_indexing(X, test))
     column = list(fitted.classes_).index(pos_label)
@@ -186,7 +209,9 @@ def evaluate_pipelines(
     y : array-like of shape (n_samples,)
         Labels.
     groups : array-like of shape (n_samples,)
-        Patient ids.
+        Patient ids. They define the splits; with metadata routing on
+        (``sklearn.set_config(enable_metadata_routing=True)``) the training
+        fold's ids also reach every step whose ``fit`` requests ``groups``.
     cv : int, splitter or iterable, default=None
         None means ``GroupKFold(5)``;
         :class:`~sklearn.model_selection.LeaveOneGroupOut` gives

@@ -22,7 +22,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-__all__ = ["NeuralClassifierMixin"]
+__all__ = ["NeuralClassifierMixin", "bfloat16_supported", "resolve_precision"]
 
 
 class _WeightedLossMixin:
@@ -43,11 +43,93 @@ class _WeightedLossMixin:
         return loss.mean()
 
 
-class _BinaryNet(_WeightedLossMixin, NeuralNetBinaryClassifier):
+def bfloat16_supported(device="cpu"):
+    """Whether ``device`` runs bfloat16 arithmetic natively.
+
+    On a CUDA GPU this is torch's own test (Ampere and later); on the CPU it
+    is oneDNN's (AVX-512 BF16 or AMX instructions). Elsewhere bfloat16 would
+    be emulated and slower than float32.
+
+    Parameters
+    ----------
+    device : str or torch.device, default="cpu"
+        The device to ask about.
+
+    Returns
+    -------
+    supported : bool
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return False
+
+
+def resolve_precision(precision, device):
+    """``"float32"`` or ``"bfloat16"`` for a ``precision`` option.
+
+    ``"auto"`` picks bfloat16 where :func:`bfloat16_supported` says the
+    device has it natively, float32 elsewhere.
+    """
+    if precision == "auto":
+        return "bfloat16" if bfloat16_supported(device) else "float32"
+    return precision
+
+
+class _ExecutionMixin:
+    """Mixed precision and memory layout for skorch's forward passes.
+
+    ``precision="bfloat16"`` runs the module's forward pass under
+    :func:`torch.autocast` (convolutions and matrix products in bfloat16,
+    everything else in float32); the outputs, and so the loss, are float32.
+    ``channels_last=True`` keeps the module's weights and 4-D inputs in
+    channels-last (NHWC) layout, which oneDNN and cuDNN convolve faster.
+    """
+
+    def __init__(self, *args, precision="float32", channels_last=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.precision = precision
+        self.channels_last = channels_last
+
+    def initialize_module(self):
+        super().initialize_module()
+        if self.channels_last:
+            self.module_ = self.module_.to(memory_format=torch.channels_last)
+        return self
+
+    def autocast(self):
+        """The context that runs a forward pass in the chosen precision."""
+        precision = resolve_precision(self.precision, self.device)
+        return torch.autocast(
+            device_type=torch.device(self.device).type,
+            dtype=torch.bfloat16,
+            enabled=precision == "bfloat16",
+        )
+
+    def prepare_input(self, x):
+        """Move 4-D image batches to channels-last layout when asked."""
+        if not self.channels_last:
+            return x
+        if isinstance(x, dict):
+            return {k: self.prepare_input(v) for k, v in x.items()}
+        if isinstance(x, torch.Tensor) and x.ndim == 4:
+            return x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    def infer(self, x, **fit_params):
+        x = to_device(self.prepare_input(x), self.device)
+        with self.autocast():
+            y_infer = super().infer(x, **fit_params)
+        return y_infer.float()
+
+
+class _BinaryNet(_ExecutionMixin, _WeightedLossMixin, NeuralNetBinaryClassifier):
     """skorch's binary classifier (BCE with logits) with sample weights."""
 
 
-class _MulticlassNet(_WeightedLossMixin, NeuralNetClassifier):
+class _MulticlassNet(_ExecutionMixin, _WeightedLossMixin, NeuralNetClassifier):
     """skorch's classifier (cross-entropy on logits) with sample weights."""
 
 
@@ -142,28 +224,8 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
             training=True,
         )
         module, module_params = self._module_and_params(train, self._n_outputs())
-        net_class = _BinaryNet if self._n_outputs() == 1 else _MulticlassNet
-        criterion = (
-            torch.nn.BCEWithLogitsLoss
-            if net_class is _BinaryNet
-            else torch.nn.CrossEntropyLoss
-        )
-        self.net_ = net_class(
-            module,
-            criterion=criterion,
-            criterion__reduction="none",
-            optimizer=torch.optim.Adam,
-            lr=self.lr,
-            optimizer__weight_decay=self.weight_decay,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            train_split=train_split,
-            callbacks=callbacks,
-            iterator_train__shuffle=True,
-            device=self.device,
-            verbose=self.verbose,
-            **self._extra_net_params(),
-            **{f"module__{k}": v for k, v in module_params.items()},
+        self.net_ = self._build_net(
+            module, module_params, train_split=train_split, callbacks=callbacks
         )
         # Seed torch without touching the caller's global random state.
         with torch.random.fork_rng(devices=[]):
@@ -174,6 +236,97 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
                 self.net_.fit(train, y=None)
         self.n_epochs_ = len(self.net_.history)
         return self
+
+    def _build_net(self, module, module_params, *, train_split=None, callbacks=()):
+        """The (uninitialised) skorch net, for ``fit`` and for :func:`load_model`."""
+        net_class = _BinaryNet if self._n_outputs() == 1 else _MulticlassNet
+        criterion = (
+            torch.nn.BCEWithLogitsLoss
+            if net_class is _BinaryNet
+            else torch.nn.CrossEntropyLoss
+        )
+        return net_class(
+            module,
+            criterion=criterion,
+            criterion__reduction="none",
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            optimizer__weight_decay=self.weight_decay,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            train_split=train_split,
+            callbacks=list(callbacks),
+            iterator_train__shuffle=True,
+            device=self.device,
+            verbose=self.verbose,
+            **self._extra_net_params(),
+            **{f"module__{k}": v for k, v in module_params.items()},
+        )
+
+    # ------------------------------------------------ the safe model format
+    def _module_and_params_for_load(self, n_outputs):
+        """The module and its parameters, without initial weights.
+
+        The saved state dict replaces every weight, so loading a model never
+        reads or downloads pretrained (e.g. ImageNet) weights.
+        """
+        module, params = self._module_and_params(None, n_outputs)
+        if "weights" in params:
+            params = {**params, "weights": None}
+        return module, params
+
+    def _get_safe_state(self):
+        """Fitted attributes as data, for :func:`~sklearn_palsy.save_model`.
+
+        Everything but the constructor's parameters, with ``net_`` (a skorch
+        net, which is not data) replaced by its module's state dict (weights
+        and batch-norm buffers, as numpy arrays) and its training history.
+        """
+        params = self.get_params(deep=False)
+        state = {
+            key: value for key, value in vars(self).items()
+            if key not in params and key != "net_"
+        }
+        if hasattr(self, "net_"):
+            state["net_"] = {
+                "module_state_dict": {
+                    name: tensor.detach().cpu().contiguous().numpy()
+                    for name, tensor in self.net_.module_.state_dict().items()
+                },
+                "history": self.net_.history.to_list(),
+            }
+        return state
+
+    def _set_safe_state(self, state):
+        """Restore what :meth:`_get_safe_state` gave, rebuilding ``net_``.
+
+        The net is built by the same code as in ``fit``, initialised, and
+        given the saved weights with ``load_state_dict(strict=True)``, so a
+        state dict that does not fit the architecture is refused.
+        """
+        from skorch.history import History
+
+        state = dict(state)
+        net_state = state.pop("net_", None)
+        vars(self).update(state)
+        if net_state is None:
+            return
+        if set(net_state) != {"module_state_dict", "history"}:
+            raise ValueError(f"net_ has entries {sorted(net_state)}")
+        self._check_device()
+        module, module_params = self._module_and_params_for_load(self._n_outputs())
+        net = self._build_net(module, module_params)
+        # Initialising draws random weights, soon overwritten; keep the
+        # caller's random state as it was.
+        with torch.random.fork_rng(devices=[]):
+            net.initialize()
+        weights = {
+            name: torch.from_numpy(np.asarray(value))
+            for name, value in net_state["module_state_dict"].items()
+        }
+        net.module_.load_state_dict(weights, strict=True)
+        net.history = History(net_state["history"])
+        self.net_ = net
 
     def _validation_split(self, y_encoded, groups, seed):
         n_samples = len(y_encoded)
@@ -209,18 +362,20 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
             torch.manual_seed(0)
             if method == "embed":
                 return self._embed(dataset)
-            return self.net_.forward(dataset, training=False).detach().cpu().numpy()
+            with torch.inference_mode():
+                logits = self.net_.forward(dataset, training=False)
+            return logits.cpu().numpy()
 
     def _embed(self, dataset):
         module = self.net_.module_
         module.eval()
         outputs = []
-        with torch.inference_mode():
+        with torch.inference_mode(), self.net_.autocast():
             for batch, _ in self.net_.get_iterator(dataset, training=False):
                 inputs = {k: v for k, v in batch.items() if k != "sample_weight"}
                 # A single net embeds its "X"; a fusion net a dict of inputs.
                 inputs = inputs["X"] if list(inputs) == ["X"] else inputs
-                inputs = to_device(inputs, self.net_.device)
+                inputs = to_device(self.net_.prepare_input(inputs), self.net_.device)
                 outputs.append(module.embed(inputs).float().cpu().numpy())
         if not outputs:
             return np.empty((0, module.n_embedding), dtype=np.float32)

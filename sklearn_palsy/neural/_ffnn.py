@@ -2,6 +2,7 @@
 
 import numbers
 
+import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
@@ -51,7 +52,9 @@ class FFNNClassifier(NeuralClassifierMixin):
         Torch device, e.g. "cuda".
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, dropout and the validation
-        split; the same int gives bit-identical predictions on CPU.
+        split; the same int gives bit-identical predictions on CPU with the
+        same number of torch threads (``torch.get_num_threads()``; Dask
+        workers run with one).
     verbose : int, default=0
         1 prints skorch's table of epochs.
 
@@ -123,7 +126,20 @@ class FFNNClassifier(NeuralClassifierMixin):
         self.verbose = verbose
 
     def _check_X(self, X, reset):
-        return validate_data(self, X, reset=reset, dtype="float32")
+        X = validate_data(self, X, reset=reset, dtype="float32",
+                          ensure_all_finite=False)
+        finite = np.isfinite(X).all(axis=1)
+        if not finite.all():
+            rows = np.flatnonzero(~finite)
+            kind = "NaN" if np.isnan(X[rows]).any() else "infinity"
+            raise ValueError(
+                f"Input X contains {kind} (or a value too large for float32) in "
+                f"rows {rows[:10].tolist()}{' ...' if len(rows) > 10 else ''} "
+                f"({len(rows)} of {len(X)}); {type(self).__name__} needs finite "
+                "features. Impute them (sklearn.impute.SimpleImputer) or drop "
+                "those images."
+            )
+        return X
 
     def _dataset(self, X, y, sample_weight, training):
         return ArrayDataset(X, y, sample_weight, binary=len(self.classes_) == 2)

@@ -148,10 +148,8 @@ class FaceCropper(ImageTransformerMixin):
         analyses = _analyze(self, images, backend="dlib")
         crops = np.empty((len(images), self.size, self.size, 3), dtype=np.uint8)
         for index, (image, analysis) in enumerate(zip(images, analyses)):
-            pixels = read_image(
-                image,
-                max_pixels=DEFAULT_MAX_PIXELS if self.max_pixels is None else self.max_pixels,
-            )
+            limit = DEFAULT_MAX_PIXELS if self.max_pixels is None else self.max_pixels
+            pixels = read_image(image, max_pixels=limit)
             box = analysis.box
             margin = self.margin
             if box is None:
@@ -256,7 +254,11 @@ class LandmarkDetector(ImageTransformerMixin):
         Returns
         -------
         landmarks : ndarray of shape (n_images, n_landmarks, 2), dtype float64
-            ``(x, y)`` in pixels of each (EXIF-oriented) image.
+            ``(x, y)`` in pixels of each (EXIF-oriented) image. They are not
+            clipped to the image: where the frame cuts the face, the
+            predictor still places every point, and those it cannot see may
+            lie beyond the border (negative, or past the width or height).
+            Rows of images without a face are NaN when ``on_missing="nan"``.
         """
         self._validate_params()
         images = as_image_list(X)

@@ -44,7 +44,12 @@ from sklearn.utils.validation import (
 )
 
 from ..exceptions import InvalidLandmarksError
-from ..faces._geometry import align_landmarks, check_landmarks, to_frame
+from ..faces._geometry import (
+    align_landmarks,
+    check_landmarks,
+    name_every_bad_row,
+    to_frame,
+)
 from ..faces._schemes import LandmarkScheme, get_scheme
 
 __all__ = [
@@ -206,6 +211,34 @@ def _as_batch(landmarks, scheme):
     return check_landmarks(landmarks, scheme), scheme, single
 
 
+def _per_row(landmarks, scheme, compute):
+    """``compute(batch, scheme)`` on checked landmarks, naming every bad row.
+
+    A batch with NaN rows and degenerate rows, say, is refused with one
+    error that names both kinds (see
+    :func:`~sklearn_palsy.faces._geometry.name_every_bad_row`), and so is a
+    row whose features overflow.
+    """
+    scheme = get_scheme(scheme)
+    single = np.ndim(landmarks) == 2
+    landmarks = check_landmarks(landmarks, scheme, ensure_finite=False)
+
+    def checked(batch):
+        # Overflow on far-flung points is caught below, by row, with a clear
+        # error: numpy's RuntimeWarnings would only add noise before it.
+        with np.errstate(all="ignore"):
+            features = compute(check_landmarks(batch, scheme), scheme)
+        overflow = ~np.isfinite(features).all(axis=1)
+        if overflow.any():
+            raise InvalidLandmarksError(
+                f"landmarks of rows {_rows(overflow)} are degenerate: their "
+                "features overflow"
+            )
+        return features
+
+    return _unbatch(name_every_bad_row(landmarks, checked), single)
+
+
 def _unbatch(features, single):
     return features[0] if single else features
 
@@ -339,10 +372,12 @@ def symmetry_features(landmarks, scheme="ibug68"):
     >>> round(abs(float(features[14])), 9), round(float(features[8]), 9)
     (0.0, 1.0)
     """
-    landmarks, scheme, single = _as_batch(landmarks, scheme)
+    return _per_row(landmarks, scheme, _symmetry)
+
+
+def _symmetry(landmarks, scheme):
     aligned, _ = align_landmarks(landmarks, scheme)
-    features = _symmetry_from_aligned(scheme.to_ibug68(aligned))
-    return _unbatch(features, single)
+    return _symmetry_from_aligned(scheme.to_ibug68(aligned))
 
 
 # --------------------------------------------------------------------------
@@ -488,7 +523,10 @@ def clinical_features(landmarks, scheme="ibug68"):
     >>> round(float(values["commissure_height_asym"]), 6)
     0.1
     """
-    landmarks, scheme, single = _as_batch(landmarks, scheme)
+    return _per_row(landmarks, scheme, _clinical)
+
+
+def _clinical(landmarks, scheme):
     ibug = scheme.to_ibug68(landmarks)
     if scheme.has_irises:
         right = landmarks[:, scheme.regions["right_iris"][0]]
@@ -578,7 +616,7 @@ def clinical_features(landmarks, scheme="ibug68"):
     for measure in _DEVIATION_ONLY:
         columns += _compare(side["right"][measure], side["left"][measure])[2:]
     columns += _compare(side["right"]["dental_show"], side["left"]["dental_show"])
-    return _unbatch(np.column_stack(columns), single)
+    return np.column_stack(columns)
 
 
 # --------------------------------------------------------------------------
@@ -609,9 +647,12 @@ def coordinate_features(landmarks, scheme="ibug68"):
     >>> coordinate_features(IBUG68_MEAN_FACE * 50 + 200).shape
     (136,)
     """
-    landmarks, scheme, single = _as_batch(landmarks, scheme)
+    return _per_row(landmarks, scheme, _coordinates)
+
+
+def _coordinates(landmarks, scheme):
     aligned, _ = align_landmarks(landmarks, scheme)
-    return _unbatch(aligned.reshape(len(aligned), -1), single)
+    return aligned.reshape(len(aligned), -1)
 
 
 def _check_kinds(kinds):
@@ -662,10 +703,12 @@ default=("symmetry", "clinical")
     return names
 
 
+# The batch computations underneath the public functions: checked landmarks
+# in, features out, raising at the first stage that finds bad rows.
 _FUNCTIONS = {
-    "symmetry": symmetry_features,
-    "clinical": clinical_features,
-    "coordinates": coordinate_features,
+    "symmetry": _symmetry,
+    "clinical": _clinical,
+    "coordinates": _coordinates,
 }
 
 
@@ -691,7 +734,8 @@ default=("symmetry", "clinical")
     Raises
     ------
     InvalidLandmarksError
-        On NaN or infinite landmarks or a degenerate face, naming the rows.
+        On NaN or infinite landmarks or a degenerate face, naming every
+        offending row with its reason, whichever family finds it.
 
     Examples
     --------
@@ -700,17 +744,12 @@ default=("symmetry", "clinical")
     >>> expression_features(IBUG68_MEAN_FACE).shape
     (63,)
     """
-    landmarks, scheme, single = _as_batch(landmarks, scheme)
-    features = np.hstack(
-        [_FUNCTIONS[kind](landmarks, scheme) for kind in _check_kinds(kinds)]
-    )
-    overflow = ~np.isfinite(features).all(axis=1)
-    if overflow.any():
-        raise InvalidLandmarksError(
-            f"landmarks of rows {_rows(overflow)} are degenerate: their features "
-            "overflow"
-        )
-    return _unbatch(features, single)
+    kinds = _check_kinds(kinds)
+
+    def compute(landmarks, scheme):
+        return np.hstack([_FUNCTIONS[kind](landmarks, scheme) for kind in kinds])
+
+    return _per_row(landmarks, scheme, compute)
 
 
 # --------------------------------------------------------------------------
@@ -770,7 +809,16 @@ LandmarkScheme, default="ibug68"
     Landmarks that are NaN or infinite, and degenerate faces (eye centres
     that coincide), raise :class:`~sklearn_palsy.exceptions.InvalidLandmarksError`
     naming every offending row; see the module's docstring for the values
-    given to features that are undefined on a degenerate geometry.
+    given to features that are undefined on a degenerate geometry. NaN
+    landmarks are what :class:`~sklearn_palsy.LandmarkDetector` gives, with
+    ``on_missing="nan"``, for an image without a face: drop those rows first.
+
+    Landmarks outside the image are allowed. The features depend only on
+    the landmarks' geometry relative to the eyes (they ignore translation,
+    scale and in-plane rotation), and no image size is known here, so a
+    face cut by the frame, whose hidden points the detector extrapolates
+    beyond the border, or landmarks given in another frame, are used as
+    they are.
 
     Examples
     --------
@@ -807,7 +855,9 @@ LandmarkScheme, default="ibug68"
                         f"expected landmarks of shape (n, {scheme.n_landmarks}, 2) "
                         f"for the {scheme.name} scheme; got {array.shape}"
                     )
-                X = array.reshape(len(array), -1)
+                # An explicit width, so that 0 faces reach validate_data's
+                # clear "0 sample(s)" error instead of a failed reshape.
+                X = array.reshape(len(array), width)
         X = validate_data(
             self, X, reset=reset, dtype=np.float64, ensure_all_finite=False
         )
@@ -816,7 +866,9 @@ LandmarkScheme, default="ibug68"
                 f"expected {width} feature(s), the flattened {scheme.n_landmarks} "
                 f"landmarks of the {scheme.name} scheme; got {X.shape[1]} feature(s)"
             )
-        return check_landmarks(X.reshape(len(X), scheme.n_landmarks, 2), scheme)
+        # NaN rows are named by expression_features, together with any
+        # degenerate rows, in one error.
+        return X.reshape(len(X), scheme.n_landmarks, 2)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

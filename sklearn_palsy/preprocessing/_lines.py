@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import InvalidLandmarksError
-from ..faces._geometry import align_landmarks
+from ..faces._geometry import align_landmarks, name_every_bad_row
 from ..faces._schemes import LandmarkScheme, get_scheme
 from ._base import ImageTransformerMixin, as_image_list
 
@@ -18,12 +18,61 @@ _GUIDES = {"midline", "pupils", "commissures"}
 _SHIFT = 4  # OpenCV sub-pixel drawing precision: 1/16 pixel
 
 
+# Farthest canvas coordinate, in pixels, drawn as it is: OpenCV takes int32
+# coordinates in 1/16 pixel, so 2**24 pixels (2**28 units) leaves ample room.
+_MAX_COORDINATE = float(1 << 24)
+
+
 def _to_canvas(aligned, size, face_scale):
     """Map aligned coordinates (inter-ocular units) into the drawing."""
     # The eyes sit a third of the way down; the chin about 1.9 units below.
     # Pixel centres sit on integers, so the image's mirror axis is (size - 1) / 2.
     origin = np.array([(size - 1) / 2, size * 0.36])
     return aligned * (size / face_scale) + origin
+
+
+def _fixed(point):
+    """A canvas point in OpenCV's fixed-point units (1/16 pixel)."""
+    return tuple(int(v) for v in np.round(np.asarray(point) * (1 << _SHIFT)))
+
+
+def _clip_segment(start, end, low, high):
+    """The part of segment start -> end inside the square [low, high]^2.
+
+    Liang-Barsky clipping in floating point, so that a segment towards a
+    point far off the canvas keeps its direction. Returns None when the
+    segment misses the square.
+    """
+    delta = end - start
+    t_enter, t_leave = 0.0, 1.0
+    for axis in range(2):
+        for towards, room in ((-delta[axis], start[axis] - low),
+                              (delta[axis], high - start[axis])):
+            if towards == 0:
+                if room < 0:
+                    return None
+                continue
+            t = room / towards
+            if towards < 0:
+                t_enter = max(t_enter, t)
+            else:
+                t_leave = min(t_leave, t)
+    if t_enter > t_leave:
+        return None
+    # Keep the end points bit for bit where they are not clipped.
+    first = start if t_enter == 0.0 else start + t_enter * delta
+    last = end if t_leave == 1.0 else start + t_leave * delta
+    return first, last
+
+
+def _draw_segment(canvas, start, end, thickness):
+    """Draw one anti-aliased segment, clipped to the canvas and its margin."""
+    margin = thickness + 2.0
+    clipped = _clip_segment(np.asarray(start, np.float64), np.asarray(end, np.float64),
+                            -margin, canvas.shape[0] - 1 + margin)
+    if clipped is not None:
+        cv2.line(canvas, _fixed(clipped[0]), _fixed(clipped[1]), 255, thickness,
+                 cv2.LINE_AA, _SHIFT)
 
 
 def render_line_segments(
@@ -53,6 +102,19 @@ def render_line_segments(
     image : ndarray of shape (size, size), dtype uint8
         0 for background, 255 for lines.
 
+    Raises
+    ------
+    InvalidLandmarksError
+        If a landmark is NaN or infinite.
+
+    Notes
+    -----
+    Points that fall outside the drawing (a face that spans more than
+    ``face_scale`` inter-ocular distances, or a landmark far from the rest)
+    are not moved: the segments towards them are drawn up to the border, in
+    their true direction. Mirroring the face left-right mirrors the drawing,
+    up to the anti-aliasing of a few edge pixels.
+
     Examples
     --------
     >>> from sklearn_palsy.faces import IBUG68, IBUG68_MEAN_FACE
@@ -63,21 +125,29 @@ def render_line_segments(
     """
     canvas = np.zeros((size, size), np.uint8)
     points = _to_canvas(np.asarray(aligned, np.float64), size, face_scale)
-    fixed = np.round(points * (1 << _SHIFT)).astype(np.int32)
-    for indices, closed in scheme.contours.values():
-        cv2.polylines(
-            canvas, [fixed[list(indices)]], bool(closed), 255, thickness,
-            cv2.LINE_AA, _SHIFT,
-        )
+    if not np.isfinite(points).all():
+        raise InvalidLandmarksError("aligned landmarks are NaN or infinite")
+    if np.abs(points).max(initial=0.0) <= _MAX_COORDINATE:
+        fixed = np.round(points * (1 << _SHIFT)).astype(np.int32)
+        for indices, closed in scheme.contours.values():
+            cv2.polylines(
+                canvas, [fixed[list(indices)]], bool(closed), 255, thickness,
+                cv2.LINE_AA, _SHIFT,
+            )
+    else:
+        # Far-flung points would overflow the fixed-point coordinates: clip
+        # each segment to the canvas first.
+        for indices, closed in scheme.contours.values():
+            run = list(indices) + ([indices[0]] if closed else [])
+            for start, end in zip(run[:-1], run[1:]):
+                _draw_segment(canvas, points[start], points[end], thickness)
     guides = set(guides)
     if guides:
         ibug = scheme.to_ibug68(np.asarray(aligned)[None])[0]
         ibug_canvas = _to_canvas(ibug, size, face_scale)
 
         def line(p, q):
-            p = tuple(int(v) for v in np.round(p * (1 << _SHIFT)))
-            q = tuple(int(v) for v in np.round(q * (1 << _SHIFT)))
-            cv2.line(canvas, p, q, 255, max(1, thickness // 2), cv2.LINE_AA, _SHIFT)
+            _draw_segment(canvas, p, q, max(1, thickness // 2))
 
         if "midline" in guides:
             centre = _to_canvas(np.zeros(2), size, face_scale)
@@ -100,6 +170,13 @@ class LineSegmentRenderer(TransformerMixin, BaseEstimator):
     base, the outer and inner lips and the jaw are drawn as white polylines
     on black, optionally with guide lines. The output feeds
     :class:`~sklearn_palsy.ResNetClassifier` as (n, size, size) images.
+
+    Landmarks that are NaN or infinite, and faces whose eye centres
+    coincide, raise :class:`~sklearn_palsy.exceptions.InvalidLandmarksError`
+    naming every offending row. Landmarks outside the photograph are
+    allowed: only their position relative to the eyes is drawn, and parts
+    of the aligned face beyond the drawing are cut at its border (see
+    :func:`render_line_segments`).
 
     Parameters
     ----------
@@ -151,25 +228,27 @@ class LineSegmentRenderer(TransformerMixin, BaseEstimator):
         self.face_scale = face_scale
         self.scheme = scheme
 
-    def _check_landmarks(self, X, scheme):
-        X = np.asarray(X, dtype=np.float64)
+    def _aligned(self, X, scheme):
+        """Check the landmarks' shape and values, and align every face."""
+        try:
+            X = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise InvalidLandmarksError(
+                f"landmarks are not numeric: {error}"
+            ) from error
         if X.ndim == 2 and X.shape[1] == 2 * scheme.n_landmarks:
             X = X.reshape(len(X), scheme.n_landmarks, 2)
         if X.ndim != 3 or X.shape[1:] != (scheme.n_landmarks, 2):
-            raise ValueError(
+            raise InvalidLandmarksError(
                 f"expected landmarks of shape (n, {scheme.n_landmarks}, 2) for the "
                 f"{scheme.name} scheme; got {X.shape}"
             )
-        bad = np.flatnonzero(~np.isfinite(X).all(axis=(1, 2)))
-        if bad.size:
-            raise InvalidLandmarksError(
-                f"landmarks of rows {bad.tolist()} are NaN or infinite"
-            )
-        return X
+        # One error names every NaN, infinite or degenerate row.
+        return name_every_bad_row(X, lambda batch: align_landmarks(batch, scheme)[0])
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Check the parameters and the landmarks' shape.
+        """Check the parameters and the landmarks.
 
         Parameters
         ----------
@@ -183,12 +262,20 @@ class LineSegmentRenderer(TransformerMixin, BaseEstimator):
         -------
         self : object
             This transformer.
+
+        Raises
+        ------
+        InvalidLandmarksError
+            If the shape does not fit the scheme, or naming every row whose
+            landmarks are NaN, infinite or degenerate (eye centres that
+            coincide).
         """
         unknown = set(self.guides) - _GUIDES
         if unknown:
             raise ValueError(f"unknown guides {sorted(unknown)}; use {sorted(_GUIDES)}")
         self.scheme_ = get_scheme(self.scheme)
-        self._check_landmarks(X, self.scheme_)
+        # Fail at fit, not later, on bad faces (aligning costs microseconds).
+        self._aligned(X, self.scheme_)
         return self
 
     def transform(self, X):
@@ -207,9 +294,8 @@ class LineSegmentRenderer(TransformerMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
-        X = self._check_landmarks(X, self.scheme_)
-        aligned, _ = align_landmarks(X, self.scheme_)
-        images = np.empty((len(X), self.size, self.size), np.uint8)
+        aligned = self._aligned(X, self.scheme_)
+        images = np.empty((len(aligned), self.size, self.size), np.uint8)
         for index, face in enumerate(aligned):
             images[index] = render_line_segments(
                 face, self.scheme_, size=self.size, thickness=self.thickness,
@@ -284,7 +370,8 @@ class LineSegmentDetector(ImageTransformerMixin):
         if found is None:
             return np.empty((0, 4))
         segments = found.reshape(-1, 4).astype(np.float64)
-        length = np.hypot(segments[:, 2] - segments[:, 0], segments[:, 3] - segments[:, 1])
+        length = np.hypot(segments[:, 2] - segments[:, 0],
+                          segments[:, 3] - segments[:, 1])
         return segments[length >= self.min_length * self.size]
 
     def transform(self, X):
@@ -309,7 +396,8 @@ class LineSegmentDetector(ImageTransformerMixin):
             rgb = read_image(image, min_size=16)
             grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
             if grey.shape != (self.size, self.size):
-                grey = cv2.resize(grey, (self.size, self.size), interpolation=cv2.INTER_AREA)
+                grey = cv2.resize(grey, (self.size, self.size),
+                                  interpolation=cv2.INTER_AREA)
             for x0, y0, x1, y1 in self._segments(grey):
                 cv2.line(
                     out[index],

@@ -1,0 +1,357 @@
+"""Helpers shared by the ``bench_*.py`` scripts: timing, memory, tables, machine.
+
+Every benchmark script imports this module by its plain name, which works
+because Python puts the script's own folder first on ``sys.path``::
+
+    from _common import markdown_table, median_time, verdict
+
+The API is deliberately small:
+
+- :func:`median_time` times a callable: the median of ``repeat`` runs after
+  ``warmup`` untimed ones, with an optional untimed ``setup`` before each;
+- :func:`peak_rss_mb` is this process's peak resident memory since it
+  started or since :func:`reset_peak_rss`, :func:`current_rss_mb` its
+  resident memory now, and
+  :func:`run_child` runs a command and returns its exit code, output and
+  wall time (a child measures its own memory with :func:`peak_rss_mb`);
+- :func:`markdown_table` formats rows as a GitHub Markdown table;
+- :func:`verdict` says ``PASS`` or ``FAIL`` for a figure and its target, and
+  :func:`target_text` writes the target as ``<= 1.2`` or ``>= 2``;
+- :func:`machine_info` describes the machine and :func:`print_header`
+  prints a script's title, the machine and whether the run is ``--quick``.
+
+Timings are wall-clock (:func:`time.perf_counter`): these scripts measure
+what a user waits for, including the work of worker processes.
+"""
+
+import datetime
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+__all__ = [
+    "cpu_model",
+    "current_rss_mb",
+    "machine_info",
+    "markdown_table",
+    "median_time",
+    "peak_rss_mb",
+    "print_header",
+    "reset_peak_rss",
+    "run_child",
+    "target_text",
+    "verdict",
+]
+
+
+def median_time(fn, repeat=5, warmup=1, setup=None):
+    """Return the median wall time of ``fn()`` in seconds.
+
+    Parameters
+    ----------
+    fn : callable
+        Called with no argument; its result is ignored.
+    repeat : int, default=5
+        Timed runs; the median of their durations is returned.
+    warmup : int, default=1
+        Untimed runs first (imports, model loading, worker start-up).
+    setup : callable or None, default=None
+        Called with no argument before every run, warm-up or timed, outside
+        the timed region; for example ``clear_face_cache`` so that each run
+        does the work again.
+
+    Returns
+    -------
+    seconds : float
+        Median duration of the timed runs.
+
+    Examples
+    --------
+    >>> median_time(lambda: sum(range(1000)), repeat=3, warmup=0) < 1.0
+    True
+    """
+    if repeat < 1:
+        raise ValueError(f"repeat must be at least 1; got {repeat}")
+    durations = []
+    for index in range(warmup + repeat):
+        if setup is not None:
+            setup()
+        start = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - start
+        if index >= warmup:
+            durations.append(elapsed)
+    return statistics.median(durations)
+
+
+def peak_rss_mb():
+    """Return this process's peak resident set size, in MiB.
+
+    The peak since the process started, or since :func:`reset_peak_rss`.
+    On Linux it is ``VmHWM`` from ``/proc/self/status``: ``ru_maxrss`` is
+    not used there because it also holds the size of the process this one
+    was started from, before ``exec``. Elsewhere it is ``ru_maxrss`` (KiB on
+    BSDs, bytes on macOS).
+
+    Examples
+    --------
+    >>> peak_rss_mb() > 0
+    True
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return peak / scale
+
+
+def current_rss_mb():
+    """Return this process's resident set size now, in MiB (Linux), or NaN.
+
+    Examples
+    --------
+    >>> current_rss_mb() > 0
+    True
+    """
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
+def reset_peak_rss():
+    """Make the peak resident set size start again from the current size.
+
+    Writes ``5`` to ``/proc/self/clear_refs`` (Linux 4.0 and later), after
+    which :func:`peak_rss_mb` reports the peak since this call: the memory
+    of the work that follows, without the transient peaks of imports and
+    model loading before it.
+
+    Returns
+    -------
+    reset : bool
+        False where the peak cannot be reset (other systems, or a
+        restricted ``/proc``); :func:`peak_rss_mb` then keeps counting from
+        the start of the process.
+
+    Examples
+    --------
+    >>> reset = reset_peak_rss()
+    >>> not reset or peak_rss_mb() <= current_rss_mb() + 1
+    True
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def run_child(args, *, env=None, timeout=None):
+    """Run a command; return its exit code, standard output and wall time.
+
+    Standard error passes through to ours. To measure a child's memory, let
+    it print its own :func:`peak_rss_mb`: the ``ru_maxrss`` that
+    :func:`os.wait4` or ``RUSAGE_CHILDREN`` give for a child on Linux also
+    counts the memory of the process it was started from (this one, before
+    ``exec``) and of its own helper processes, so it overstates the child's
+    peak by up to this process's size.
+
+    Parameters
+    ----------
+    args : list of str
+        The command, e.g. ``[sys.executable, "script.py", "--child"]``.
+    env : dict or None, default=None
+        Environment of the child; None inherits this one.
+    timeout : float or None, default=None
+        Seconds after which the child is killed
+        (:class:`subprocess.TimeoutExpired` is raised).
+
+    Returns
+    -------
+    returncode : int
+    stdout : str
+    wall_seconds : float
+
+    Examples
+    --------
+    >>> code, out, seconds = run_child([sys.executable, "-c", "print(6 * 7)"])
+    >>> code, out.strip(), seconds > 0
+    (0, '42', True)
+    """
+    start = time.perf_counter()
+    completed = subprocess.run(args, stdout=subprocess.PIPE, env=env, text=True,
+                               timeout=timeout, check=False)
+    return completed.returncode, completed.stdout, time.perf_counter() - start
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value).replace("|", "\\|")
+
+
+def markdown_table(rows, headers):
+    """Format rows as a GitHub-flavoured Markdown table.
+
+    Parameters
+    ----------
+    rows : iterable of sequences
+        One sequence of cells per row, in the order of ``headers``. Strings
+        are printed as they are (pipes escaped); floats with 3 significant
+        digits, so format them first for other precisions.
+    headers : sequence of str
+        Column titles.
+
+    Returns
+    -------
+    table : str
+        The table, without a trailing newline.
+
+    Examples
+    --------
+    >>> print(markdown_table([["detect", 0.01234, "PASS"]],
+    ...                      ["stage", "seconds", "verdict"]))
+    | stage | seconds | verdict |
+    | --- | --- | --- |
+    | detect | 0.0123 | PASS |
+    """
+    lines = [
+        "| " + " | ".join(str(header) for header in headers) + " |",
+        "| " + " | ".join("---" for _ in headers) + " |",
+    ]
+    for row in rows:
+        row = list(row)
+        if len(row) != len(headers):
+            raise ValueError(
+                f"row {row} has {len(row)} cells for {len(headers)} headers"
+            )
+        lines.append("| " + " | ".join(_cell(cell) for cell in row) + " |")
+    return "\n".join(lines)
+
+
+def verdict(value, target, higher_is_better=False):
+    """Return ``"PASS"`` when ``value`` meets ``target``, else ``"FAIL"``.
+
+    Parameters
+    ----------
+    value : float
+        The measured figure.
+    target : float
+        The bound it must meet (inclusive).
+    higher_is_better : bool, default=False
+        With False the figure must be at most ``target`` (times, memory);
+        with True at least ``target`` (speed-ups, throughputs).
+
+    Examples
+    --------
+    >>> verdict(1.1, 1.2), verdict(3.0, 2.0, higher_is_better=True)
+    ('PASS', 'PASS')
+    >>> verdict(float("nan"), 1.0)
+    'FAIL'
+    """
+    if value != value:  # NaN: nothing was measured
+        return "FAIL"
+    met = value >= target if higher_is_better else value <= target
+    return "PASS" if met else "FAIL"
+
+
+def target_text(target, higher_is_better=False, unit=""):
+    """Write a target as ``"<= 1.2"`` or ``">= 2 x"`` for a table cell.
+
+    Examples
+    --------
+    >>> target_text(1.2), target_text(2, higher_is_better=True, unit="x")
+    ('<= 1.2', '>= 2 x')
+    """
+    sign = ">=" if higher_is_better else "<="
+    return f"{sign} {target:g}" + (f" {unit}" if unit else "")
+
+
+def cpu_model():
+    """Return the CPU's model name from ``/proc/cpuinfo``, or the platform's.
+
+    Examples
+    --------
+    >>> isinstance(cpu_model(), str)
+    True
+    """
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info():
+    """Describe the machine and the library versions the figures come from.
+
+    Returns
+    -------
+    info : dict of str to str
+        ``cpu`` (model name), ``cores`` (usable by this process, and in
+        the machine), ``python``, ``numpy``, ``torch``, ``sklearn``,
+        ``dlib`` (versions; "absent" when not installed) and ``date``
+        (UTC, ISO 8601).
+
+    Examples
+    --------
+    >>> sorted(machine_info())[:3]
+    ['cores', 'cpu', 'date']
+    """
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    info = {
+        "cpu": cpu_model(),
+        "cores": f"{usable or os.cpu_count()} usable of {os.cpu_count()}",
+        "python": platform.python_version(),
+    }
+    for module in ("numpy", "torch", "sklearn", "dlib"):
+        try:
+            info[module] = __import__(module).__version__
+        except ImportError:
+            info[module] = "absent"
+    info["date"] = datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M UTC"
+    )
+    return info
+
+
+def print_header(title, quick=False, notes=()):
+    """Print a script's Markdown title, the machine and any notes.
+
+    Parameters
+    ----------
+    title : str
+        Printed as a level-2 heading.
+    quick : bool, default=False
+        Say that the figures come from a ``--quick`` smoke run, whose sizes
+        are too small for the targets to mean anything.
+    notes : iterable of str
+        Extra bullet points, e.g. the sizes and repeats used.
+    """
+    info = machine_info()
+    print(f"## {title}\n")
+    print(f"- machine: {info['cpu']}, {info['cores']} cores; python {info['python']}, "
+          f"numpy {info['numpy']}, torch {info['torch']}, scikit-learn "
+          f"{info['sklearn']}, dlib {info['dlib']}; {info['date']}")
+    if quick:
+        print("- **--quick smoke run**: tiny sizes and repeats; the verdicts "
+              "below are not meaningful")
+    for note in notes:
+        print(f"- {note}")
+    print(flush=True)

@@ -1,0 +1,264 @@
+"""The skorch-wrapped networks against plain PyTorch loops.
+
+Every comparison runs both sides over the same torch module, the same
+images, the same transform, DataLoader, batch size and optimiser, in the
+same process, one after the other, and reports the median of repeated runs.
+
+* Prediction: ``ResNetClassifier.predict_proba`` against the loop people
+  write, ``torch.inference_mode()`` over a DataLoader, in eval mode.
+  The wrapper's overhead is the ratio with the same layout and precision;
+  the speed-ups are against the default NCHW float32 plain loop.
+* Training: one epoch of ``ResNetClassifier.fit`` and ``FFNNClassifier.fit``
+  (``max_epochs=1``, net construction included) against a plain epoch
+  (module and optimiser construction included) with the same Adam and loss.
+* bfloat16: labels predicted under autocast against float32 labels from the
+  same trained weights, on line images of the synthetic cohort.
+
+Run ``python benchmarks/bench_neural.py`` (``--quick`` for a smoke run).
+"""
+
+import argparse
+import copy
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import markdown_table, median_time, print_header, verdict  # noqa: E402
+
+from sklearn_palsy import FFNNClassifier, ResNetClassifier  # noqa: E402
+from sklearn_palsy.datasets import make_synthetic_cohort  # noqa: E402
+from sklearn_palsy.neural import bfloat16_supported  # noqa: E402
+from sklearn_palsy.neural._data import ArrayDataset, ImageDataset  # noqa: E402
+from sklearn_palsy.neural._modules import MLPModule, ResNetModule  # noqa: E402
+from sklearn_palsy.neural._resnet import make_image_transform  # noqa: E402
+from sklearn_palsy.preprocessing import (  # noqa: E402
+    ExpressionFeatures,
+    LandmarkDetector,
+    LineSegmentRenderer,
+)
+
+
+def line_images(n_patients, size, seed=0):
+    """Line-segment images (``size`` px), features and labels of a cohort."""
+    cohort = make_synthetic_cohort(
+        n_patients=n_patients, n_controls=n_patients, image_size=224,
+        random_state=seed,
+    )
+    landmarks = LandmarkDetector().fit_transform(cohort.images)
+    lines = LineSegmentRenderer(size=size).fit_transform(landmarks)
+    features = ExpressionFeatures().fit_transform(landmarks)
+    return lines, features, np.asarray(cohort.y)
+
+
+def plain_predict(module, images, size, batch_size, channels_last, bf16):
+    """The loop people write: eval mode, inference mode, a DataLoader."""
+    dataset = ImageDataset(images, make_image_transform(size))
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
+    module.eval()
+    outputs = []
+    with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+        for batch, _ in loader:
+            x = batch["X"]
+            if channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            outputs.append(module(x).float())
+    return torch.cat(outputs).numpy()
+
+
+def plain_resnet_epoch(images, y, size, batch_size, lr, channels_last, bf16, seed):
+    """One epoch of the plain training loop, module construction included."""
+    torch.manual_seed(seed)
+    module = ResNetModule("resnet18", n_outputs=1)
+    if channels_last:
+        module = module.to(memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    criterion = torch.nn.BCEWithLogitsLoss()
+    dataset = ImageDataset(images, make_image_transform(size), y.astype(np.float32))
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True)
+    module.train()
+    for batch, target in loader:
+        x = batch["X"]
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        optimizer.zero_grad()
+        with torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+            logits = module(x)
+        loss = criterion(logits.float(), target)
+        loss.backward()
+        optimizer.step()
+    return module
+
+
+def plain_ffnn_epoch(X, y, batch_size, lr, seed):
+    """One epoch of a plain loop over the FFNN's own module."""
+    torch.manual_seed(seed)
+    module = MLPModule(X.shape[1], hidden_layer_sizes=(64, 32), n_outputs=1)
+    optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    criterion = torch.nn.BCEWithLogitsLoss()
+    loader = DataLoader(ArrayDataset(X, y), batch_size=batch_size, shuffle=True)
+    module.train()
+    for batch, target in loader:
+        optimizer.zero_grad()
+        loss = criterion(module(batch["X"]), target)
+        loss.backward()
+        optimizer.step()
+    return module
+
+
+def resnet(size, batch_size, precision="float32", channels_last=True, **params):
+    return ResNetClassifier(
+        image_size=size, batch_size=batch_size, augment="none",
+        precision=precision, channels_last=channels_last, random_state=0, **params,
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    size = 64 if quick else 224
+    batch = 32
+    repeat = 1 if quick else 3
+    n_patients = 4 if quick else 21
+    n_timed = 32 if quick else 96
+
+    started = time.perf_counter()
+    print_header("The networks against plain PyTorch loops", quick, notes=[
+        f"ResNet-18 at {size} px, batch {batch}, median of {repeat} runs",
+        f"torch threads: {torch.get_num_threads()}; bfloat16 native on this CPU: "
+        f"{bfloat16_supported('cpu')}",
+    ])
+
+    lines, features, labels = line_images(n_patients, size)
+    # Timings run over a class-balanced subset, to stay within make bench's
+    # budget; the agreement of bfloat16 with float32 uses every image.
+    subset = np.r_[np.flatnonzero(labels == 0)[: n_timed // 2],
+                   np.flatnonzero(labels == 1)[: n_timed // 2]]
+    timed, timed_labels = lines[subset], labels[subset]
+    n_images = len(timed)
+
+    # A model trained briefly in float32, shared by the prediction figures.
+    model = resnet(size, batch, max_epochs=1 if quick else 2, lr=1e-3)
+    model.fit(lines, labels)
+    module_cl = model.net_.module_
+    module_nchw = copy.deepcopy(module_cl).to(memory_format=torch.contiguous_format)
+
+    def configured(precision, channels_last):
+        # The same trained weights, run in another layout or precision.
+        clf = copy.deepcopy(model).set_params(
+            precision=precision, channels_last=channels_last
+        )
+        clf.net_.precision = precision
+        clf.net_.channels_last = channels_last
+        clf.net_.module_ = module_cl if channels_last else module_nchw
+        return clf
+
+    def wrapper_predict(precision, channels_last):
+        clf = configured(precision, channels_last)
+        return lambda: clf.predict_proba(timed)
+
+    def plain(channels_last, bf16):
+        module = module_cl if channels_last else module_nchw
+        return lambda: plain_predict(module, timed, size, batch, channels_last, bf16)
+
+    timings = {
+        "plain NCHW float32": plain(False, False),
+        "plain channels-last float32": plain(True, False),
+        "plain channels-last bfloat16": plain(True, True),
+        "wrapper NCHW float32": wrapper_predict("float32", False),
+        "wrapper channels-last float32": wrapper_predict("float32", True),
+        "wrapper channels-last bfloat16": wrapper_predict("bfloat16", True),
+    }
+    per_image = {
+        name: median_time(fn, repeat=repeat, warmup=1) / n_images * 1000
+        for name, fn in timings.items()
+    }
+    base = per_image["plain NCHW float32"]
+    rows = [[name, f"{ms:.1f}", f"{base / ms:.2f}"] for name, ms in per_image.items()]
+    print(f"### predict_proba, {n_images} line images\n")
+    print(markdown_table(rows, ["loop", "ms per image", "speed-up vs plain NCHW fp32"]))
+
+    proba32 = configured("float32", True).predict_proba(lines)
+    proba16 = configured("bfloat16", True).predict_proba(lines)
+    agreement = float(np.mean((proba32[:, 1] > 0.5) == (proba16[:, 1] > 0.5)))
+    max_diff = float(np.abs(proba32 - proba16).max())
+    checks = [
+        ["predict overhead, NCHW float32 (wrapper / plain)",
+         per_image["wrapper NCHW float32"] / per_image["plain NCHW float32"], "≤ 1.05",
+         False, 1.05],
+        ["predict overhead, channels-last float32",
+         per_image["wrapper channels-last float32"]
+         / per_image["plain channels-last float32"], "≤ 1.05", False, 1.05],
+        ["predict overhead, channels-last bfloat16",
+         per_image["wrapper channels-last bfloat16"]
+         / per_image["plain channels-last bfloat16"], "≤ 1.05", False, 1.05],
+        ["speed-up, wrapper channels-last float32 vs plain NCHW float32",
+         base / per_image["wrapper channels-last float32"], "≥ 1.4", True, 1.4],
+        ["speed-up, wrapper bfloat16 vs plain NCHW float32",
+         base / per_image["wrapper channels-last bfloat16"], "≥ 2.5", True, 2.5],
+        [f"label agreement, bfloat16 vs float32 ({len(lines)} images)", agreement, "≥ 0.99", True, 0.99],
+    ]
+
+    # One training epoch: the wrapper's fit(max_epochs=1) against a plain loop.
+    train_ms = {}
+    for name, channels_last, bf16 in [
+        ("NCHW float32", False, False),
+        ("channels-last float32", True, False),
+        ("channels-last bfloat16", True, True),
+    ]:
+        precision = "bfloat16" if bf16 else "float32"
+        clf = resnet(size, batch, precision, channels_last, max_epochs=1, lr=1e-3)
+        wrapped = median_time(lambda: clf.fit(timed, timed_labels), repeat=repeat,
+                              warmup=0)
+        loop = median_time(
+            lambda: plain_resnet_epoch(timed, timed_labels, size, batch, 1e-3,
+                                       channels_last, bf16, 0),
+            repeat=repeat, warmup=0,
+        )
+        train_ms[name] = (wrapped / n_images * 1000, loop / n_images * 1000)
+    train_base = train_ms["NCHW float32"][1]
+    rows = [
+        [name, f"{w:.1f}", f"{p:.1f}", f"{w / p:.3f}", f"{train_base / w:.2f}"]
+        for name, (w, p) in train_ms.items()
+    ]
+    print(f"\n### One ResNet-18 training epoch, {n_images} line images\n")
+    print(markdown_table(rows, ["layout and precision", "wrapper ms/image",
+                                "plain ms/image", "wrapper / plain",
+                                "speed-up vs plain NCHW fp32"]))
+    for name, (w, p) in train_ms.items():
+        checks.append([f"training epoch overhead, {name}", w / p, "≤ 1.05", False,
+                       1.05])
+
+    # The FFNN: an epoch over the 29 symmetry features, many times over so
+    # that the timing is not all start-up.
+    X = np.tile(features.astype(np.float32), (20 if quick else 200, 1))
+    y = np.tile(labels, 20 if quick else 200)
+    ffnn = FFNNClassifier(max_epochs=1, batch_size=batch, lr=1e-3, random_state=0)
+    wrapped = median_time(lambda: ffnn.fit(X, y), repeat=repeat + 2, warmup=1)
+    loop = median_time(lambda: plain_ffnn_epoch(X, y, batch, 1e-3, 0),
+                       repeat=repeat + 2, warmup=1)
+    print(f"\n### One FFNN training epoch, {len(X)} rows of {X.shape[1]} features\n")
+    print(markdown_table([[f"{wrapped:.3f}", f"{loop:.3f}", f"{wrapped / loop:.3f}"]],
+                         ["wrapper s", "plain s", "wrapper / plain"]))
+    checks.append(["FFNN training epoch overhead", wrapped / loop, "≤ 1.05", False,
+                   1.05])
+
+    print("\n### Targets\n")
+    rows = [
+        [name, f"{value:.3f}", target,
+         verdict(value, limit, higher_is_better=higher)]
+        for name, value, target, higher, limit in checks
+    ]
+    print(markdown_table(rows, ["figure", "value", "target", "verdict"]))
+    print(f"\nLargest probability difference, bfloat16 vs float32: {max_diff:.4f}")
+    print(f"\nbench_neural took {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Output files are written atomically: an interrupted write never leaves half a file."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from sklearn_palsy import load_model, save_model
+from sklearn_palsy._atomic import atomic_write
+from sklearn_palsy._batch import save_model_joblib, write_csv_atomic
+
+
+def _leftovers(folder):
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
+
+
+def test_a_failing_write_keeps_the_old_file_and_leaves_nothing(tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("old\n")
+
+    def half_then_fail(handle):
+        handle.write("new, half written")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        atomic_write(path, half_then_fail)
+    assert path.read_text() == "old\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_new_file_appears_whole_with_the_usual_permissions(tmp_path):
+    path = tmp_path / "sub" / "out.bin"
+    atomic_write(path, lambda handle: handle.write(b"\x00" * 1000), "wb")
+    assert path.read_bytes() == b"\x00" * 1000
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert _leftovers(path.parent) == []
+
+
+def test_a_killed_writer_leaves_the_old_file(tmp_path):
+    """SIGKILL in the middle of a write: the destination still holds the old file."""
+    path = tmp_path / "features.csv"
+    path.write_text("old\n")
+    started = tmp_path / "started"
+    script = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from sklearn_palsy._atomic import atomic_write
+
+        def slow(handle):
+            handle.write("a,b\\n" * 1000)
+            handle.flush()
+            Path({str(started)!r}).touch()
+            time.sleep(60)
+            handle.write("never")
+
+        atomic_write({str(path)!r}, slow)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists():
+            assert child.poll() is None, "the writer died before writing"
+            assert time.monotonic() < deadline, "the writer never started"
+            time.sleep(0.05)
+        # Half the data is in the temporary file, none in the destination.
+        assert path.read_text() == "old\n"
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert path.read_text() == "old\n"
+    # A killed process cannot clean up: its hidden temporary file stays,
+    # named after the destination so that it is easy to find.
+    assert all(name.startswith(".features.csv.") for name in _leftovers(tmp_path))
+
+
+def test_csv_and_model_writers_go_through_the_atomic_path(tmp_path, monkeypatch):
+    model = LogisticRegression().fit(np.array([[0.0], [1.0]]), [0, 1])
+    csv, safe, pickled = tmp_path / "a.csv", tmp_path / "m.safetensors", tmp_path / "m.joblib"
+    write_csv_atomic(pd.DataFrame({"a": [1]}), csv)
+    save_model(model, safe)
+    save_model_joblib(model, pickled)
+    before = {p: p.read_bytes() for p in (csv, safe, pickled)}
+
+    import sklearn_palsy._atomic as atomic
+
+    real_replace = os.replace
+
+    def crash(*args):
+        raise KeyboardInterrupt  # the user pressing Ctrl-C just before the rename
+
+    monkeypatch.setattr(atomic.os, "replace", crash)
+    other = LogisticRegression().fit(np.array([[1.0], [0.0]]), [0, 1])
+    for write in (lambda: write_csv_atomic(pd.DataFrame({"a": [2, 3]}), csv),
+                  lambda: save_model(other, safe),
+                  lambda: save_model_joblib(other, pickled)):
+        with pytest.raises(KeyboardInterrupt):
+            write()
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
+    assert {p: p.read_bytes() for p in before} == before
+    assert _leftovers(tmp_path) == []
+    np.testing.assert_array_equal(load_model(safe).coef_, model.coef_)

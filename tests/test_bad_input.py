@@ -1,0 +1,611 @@
+"""The bad-input matrix: every kind of bad input, through the public API.
+
+One test per case, each through the function or estimator a user would call,
+each asserting either a clear error (its class, and that its message names
+the file, the row or the problem) or the documented fallback (and that it
+says so where it warns). Some of these cases are also tested, in more
+detail, next to their module (``test_io.py``, ``test_face.py``,
+``test_features.py``, ``test_neural.py``, ``test_manifest.py``); this file
+is the one place that holds the whole table. In it, LD is LandmarkDetector, FC
+FaceCropper, EF ExpressionFeatures, LSR LineSegmentRenderer, and Fusion the
+FusionClassifier with intermediate, late and stacking fusion.
+
+===========================  ===================  ===============================
+case                         API                  outcome
+===========================  ===================  ===============================
+missing-file                 read_image, LD, FC,  ImageFileNotFoundError (also a
+                             load_manifest        FileNotFoundError), or
+                                                  ManifestError, naming the file
+zero-byte-file               read_image, LD, FC   ImageReadError "empty file"
+truncated-jpeg               read_image, LD, FC   ImageReadError "truncated or
+                                                  corrupt"
+text-file-named-png          read_image, LD, FC   ImageReadError "not an image"
+grayscale                    read_image, LD       three equal channels; the face
+                                                  is found
+rgba                         read_image, LD       composited on white; the face
+                                                  is found
+palette                      read_image, LD       converted to RGB; the face is
+                                                  found
+16-bit                       read_image, LD       scaled to 8 bits, not clipped
+cmyk                         read_image, LD       converted to RGB; the face is
+                                                  found
+exif-rotated                 read_image, LD, FC   turned upright first
+tiny-10x10                   read_image, LD, FC   ImageTooSmallError
+decompression-bomb           read_image, LD, FC   ImageTooLargeError before any
+                                                  decoding; max_pixels sets the
+                                                  limit
+no-face                      LD, FC, then EF      NoFaceDetectedError, or the
+                                                  on_missing fallback with a
+                                                  NoFaceFallbackWarning
+two-faces                    LD, FC               MultipleFacesWarning; the
+                                                  largest face is used
+nan-landmarks                EF, LSR              InvalidLandmarksError naming
+                                                  the rows
+infinite-landmarks           EF, LSR              InvalidLandmarksError naming
+                                                  the rows, with degenerate ones
+nan-features                 FFNN, Fusion         ValueError "Input X contains
+                                                  NaN" (scikit-learn's)
+infinite-features            FFNN                 ValueError "Input X contains
+                                                  infinity"
+landmarks-outside-the-image  LD, EF, LSR          allowed, as documented: not
+                                                  clipped, same features and
+                                                  drawing
+single-class-y               FFNN, ResNet,        ValueError "needs at least 2
+                             Fusion               classes in y; got 1 class"
+groups-length-mismatch       FFNN, ResNet,        ValueError "groups has n
+                             Fusion,              entries but X has m samples"
+                             check_patient_split,
+                             evaluate_pipelines
+string-labels                load_manifest,       works: the predictions are the
+                             FFNN, ResNet,        same strings
+                             Fusion,
+                             evaluate_pipelines
+===========================  ===================  ===============================
+
+Errors about a file name it in their message and in their ``path``
+attribute; errors about landmarks name the rows.
+"""
+
+import re
+import struct
+import time
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from sklearn.preprocessing import FunctionTransformer
+
+from sklearn_palsy import (
+    ExpressionFeatures,
+    FaceCropper,
+    FFNNClassifier,
+    FusionClassifier,
+    LandmarkDetector,
+    LineSegmentRenderer,
+    ResNetClassifier,
+    check_patient_split,
+    evaluate_pipelines,
+    load_manifest,
+    make_synthetic_cohort,
+)
+from sklearn_palsy.exceptions import (
+    ImageFileNotFoundError,
+    ImageReadError,
+    ImageTooLargeError,
+    ImageTooSmallError,
+    InvalidLandmarksError,
+    ManifestError,
+    NoFaceDetectedError,
+    PalsyError,
+)
+from sklearn_palsy.faces import MultipleFacesWarning, read_image
+from sklearn_palsy.preprocessing import NoFaceFallbackWarning
+
+# ----------------------------------------------------------------------------
+# The matrix: each case registers itself under its id.
+
+MATRIX = {}
+
+
+def case(name):
+    def register(function):
+        assert name not in MATRIX, name
+        MATRIX[name] = function
+        return function
+
+    return register
+
+
+@dataclass
+class Context:
+    """What every case may use: a folder, and two faces with their truth."""
+
+    tmp_path: object
+    face: np.ndarray
+    other_face: np.ndarray
+    truth: np.ndarray
+
+
+@pytest.fixture(scope="module")
+def faces():
+    cohort = make_synthetic_cohort(n_patients=1, n_controls=1, expressions=("rest",),
+                                   image_size=160, random_state=0)
+    return cohort.images, cohort.landmarks
+
+
+@pytest.fixture
+def context(tmp_path, faces):
+    images, landmarks = faces
+    return Context(tmp_path=tmp_path, face=images[0], other_face=images[1],
+                   truth=landmarks[0])
+
+
+# ----------------------------------------------------------------------------
+# Helpers.
+
+
+def _save(image, path, **kwargs):
+    image.save(path, **kwargs)
+    return str(path)
+
+
+def _image_readers():
+    """The public ways into an image file, each given one path."""
+    return {
+        "read_image": lambda path: read_image(path),
+        "LandmarkDetector": lambda path: LandmarkDetector().fit_transform([path]),
+        "FaceCropper": lambda path: FaceCropper(size=32).fit_transform([path]),
+    }
+
+
+def _assert_refused(path, error, match):
+    """Every reader raises ``error``, whose message and ``path`` name the file."""
+    for reader, read in _image_readers().items():
+        with pytest.raises(error, match=match) as info:
+            read(path)
+        assert isinstance(info.value, PalsyError), reader
+        assert str(path) in str(info.value), reader
+        assert info.value.path == str(path), reader
+
+
+def _landmarks(image):
+    return LandmarkDetector().fit_transform([image])[0]
+
+
+def _inter_ocular(landmarks):
+    return np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0))
+
+
+def _assert_same_face(found, expected, tolerance=0.1):
+    """Landmarks within ``tolerance`` inter-ocular distances, point by point."""
+    error = np.linalg.norm(found - expected, axis=1) / _inter_ocular(expected)
+    assert np.median(error) < tolerance, np.median(error)
+
+
+def _png_header_only(path, width, height):
+    """A PNG that declares ``width x height`` but holds no pixel data."""
+
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    )
+    return str(path)
+
+
+def _tabular(n=40, seed=0):
+    """Features of n images of n / 4 patients, half of them with palsy."""
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(n // 4), 4)
+    # Not alternating, so that GroupKFold's folds (even and odd patients)
+    # each hold both classes.
+    y = (groups // 2 + groups) % 2
+    X = rng.normal(size=(n, 4)).astype(np.float32)
+    X[:, 0] += y
+    return X, y, groups
+
+
+def _first_half(X):
+    return X[:, :2]
+
+
+def _second_half(X):
+    return X[:, 2:]
+
+
+def _fusions():
+    """Intermediate, late and stacking fusion of two small feature branches."""
+
+    def branch():
+        return FFNNClassifier(hidden_layer_sizes=(4,), max_epochs=2, random_state=0)
+
+    def make(**params):
+        return FusionClassifier(
+            [("a", FunctionTransformer(_first_half), branch()),
+             ("b", FunctionTransformer(_second_half), branch())],
+            max_epochs=2, random_state=0, **params,
+        )
+
+    return {
+        "FusionClassifier(intermediate)": make(),
+        "FusionClassifier(late)": make(fusion="late"),
+        "FusionClassifier(stacking)": make(fusion="late", cv=2,
+                                           final_estimator=LogisticRegression()),
+    }
+
+
+def _images(n=8, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
+
+
+def _resnet():
+    return ResNetClassifier(image_size=32, max_epochs=1, batch_size=8, random_state=0)
+
+
+# ----------------------------------------------------------------------------
+# Files that are not readable images.
+
+
+@case("missing-file")
+def _(ctx):
+    path = str(ctx.tmp_path / "nobody.jpg")
+    _assert_refused(path, ImageFileNotFoundError, "file not found")
+    with pytest.raises(FileNotFoundError):
+        read_image(path)
+    manifest = ctx.tmp_path / "manifest.csv"
+    manifest.write_text("image,label,patient_id\nnobody.jpg,1,P1\n")
+    with pytest.raises(ManifestError, match=r"line 2 \(image 'nobody.jpg'\): image "
+                                            "file not found") as info:
+        load_manifest(manifest)
+    assert info.value.problems[0][0] == 2
+
+
+@case("zero-byte-file")
+def _(ctx):
+    path = ctx.tmp_path / "empty.jpg"
+    path.write_bytes(b"")
+    _assert_refused(str(path), ImageReadError, "empty file")
+
+
+@case("truncated-jpeg")
+def _(ctx):
+    whole = _save(Image.fromarray(ctx.face), ctx.tmp_path / "whole.jpg", quality=90)
+    cut = ctx.tmp_path / "cut.jpg"
+    with open(whole, "rb") as handle:
+        data = handle.read()
+    cut.write_bytes(data[: len(data) // 2])
+    _assert_refused(str(cut), ImageReadError, "truncated or corrupt")
+
+
+@case("text-file-named-png")
+def _(ctx):
+    path = ctx.tmp_path / "notes.png"
+    path.write_text("these are not pixels\n" * 20)
+    _assert_refused(str(path), ImageReadError, "not an image")
+
+
+# ----------------------------------------------------------------------------
+# Colour modes and orientation: the documented conversions.
+
+
+@case("grayscale")
+def _(ctx):
+    grey = np.asarray(Image.fromarray(ctx.face).convert("L"))
+    path = _save(Image.fromarray(grey), ctx.tmp_path / "grey.png")
+    pixels = read_image(path)
+    assert pixels.shape == (160, 160, 3) and pixels.dtype == np.uint8
+    for channel in range(3):
+        np.testing.assert_array_equal(pixels[:, :, channel], grey)
+    _assert_same_face(_landmarks(path), ctx.truth)
+
+
+@case("rgba")
+def _(ctx):
+    alpha = np.full(ctx.face.shape[:2], 255, np.uint8)
+    alpha[:, :20] = 0  # a transparent strip at the left, away from the face
+    path = _save(Image.fromarray(np.dstack([ctx.face, alpha])), ctx.tmp_path / "a.png")
+    pixels = read_image(path)
+    assert pixels.shape == (160, 160, 3)
+    assert (pixels[:, :20] == 255).all()  # transparent is white, not black
+    np.testing.assert_array_equal(pixels[:, 20:], ctx.face[:, 20:])
+    _assert_same_face(_landmarks(path), ctx.truth)
+
+
+@case("palette")
+def _(ctx):
+    palette = Image.fromarray(ctx.face).quantize(colors=64)
+    assert palette.mode == "P"
+    path = _save(palette, ctx.tmp_path / "palette.png")
+    pixels = read_image(path)
+    np.testing.assert_array_equal(pixels, np.asarray(palette.convert("RGB")))
+    _assert_same_face(_landmarks(path), ctx.truth)
+
+
+@case("16-bit")
+def _(ctx):
+    grey = np.asarray(Image.fromarray(ctx.face).convert("L"))
+    sixteen = Image.fromarray(grey.astype(np.uint16) * 257)  # full 16-bit scale
+    path = _save(sixteen, ctx.tmp_path / "deep.png")
+    assert Image.open(path).mode.startswith("I")
+    pixels = read_image(path)
+    # Scaled by the bit depth, so 8-bit grey comes back exactly, not clipped
+    # to white.
+    np.testing.assert_array_equal(pixels[:, :, 0], grey)
+    np.testing.assert_array_equal(_landmarks(path), _landmarks(_save(
+        Image.fromarray(grey), ctx.tmp_path / "grey8.png")))
+
+
+@case("cmyk")
+def _(ctx):
+    path = _save(Image.fromarray(ctx.face).convert("CMYK"), ctx.tmp_path / "cmyk.jpg",
+                 quality=95)
+    assert Image.open(path).mode == "CMYK"
+    pixels = read_image(path)
+    assert pixels.shape == (160, 160, 3)
+    assert np.abs(pixels.astype(int) - ctx.face).mean() < 8
+    _assert_same_face(_landmarks(path), ctx.truth)
+
+
+@case("exif-rotated")
+def _(ctx):
+    # Stored turned a quarter to the left; orientation 6 says "turn it a
+    # quarter to the right to display", as phones write.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored = np.ascontiguousarray(np.rot90(ctx.face, 1))
+    path = _save(Image.fromarray(stored), ctx.tmp_path / "phone.png", exif=exif)
+    np.testing.assert_array_equal(read_image(path), ctx.face)
+    upright = _save(Image.fromarray(ctx.face), ctx.tmp_path / "upright.png")
+    np.testing.assert_array_equal(_landmarks(path), _landmarks(upright))
+    np.testing.assert_array_equal(FaceCropper(size=48).fit_transform([path]),
+                                  FaceCropper(size=48).fit_transform([upright]))
+    # The same as phones save it: a JPEG, turned the other way (orientation 8).
+    exif[0x0112] = 8
+    jpeg = _save(Image.fromarray(np.ascontiguousarray(np.rot90(ctx.face, -1))),
+                 ctx.tmp_path / "phone.jpg", exif=exif, quality=95)
+    pixels = read_image(jpeg)
+    assert pixels.shape == ctx.face.shape
+    assert np.abs(pixels.astype(int) - ctx.face).mean() < 4
+    _assert_same_face(_landmarks(jpeg), ctx.truth)
+
+
+# ----------------------------------------------------------------------------
+# Sizes.
+
+
+@case("tiny-10x10")
+def _(ctx):
+    path = _save(Image.fromarray(ctx.face[:10, :10]), ctx.tmp_path / "tiny.png")
+    _assert_refused(path, ImageTooSmallError, "10x10 pixels")
+
+
+@case("decompression-bomb")
+def _(ctx):
+    # 85 megapixels declared in a 70-byte file: refused from the header,
+    # before any pixel is decoded, by the default limit of 80 MP.
+    bomb = _png_header_only(ctx.tmp_path / "bomb.png", 10_000, 8_500)
+    start = time.perf_counter()
+    _assert_refused(bomb, ImageTooLargeError, "10000x8500 = 85000000 pixels")
+    assert time.perf_counter() - start < 2.0
+    # The limit is configurable, on every image transformer.
+    photo = _save(Image.fromarray(ctx.face), ctx.tmp_path / "photo.png")
+    for transformer in (LandmarkDetector(max_pixels=10_000),
+                        FaceCropper(max_pixels=10_000)):
+        with pytest.raises(ImageTooLargeError, match="max_pixels=10000") as info:
+            transformer.fit_transform([photo])
+        assert info.value.path == photo
+    # The limit is inclusive: 160 x 160 pixels pass a limit of 160 * 160.
+    landmarks = LandmarkDetector(max_pixels=160 * 160).fit_transform([photo])
+    assert landmarks.shape == (1, 68, 2) and np.isfinite(landmarks).all()
+
+
+# ----------------------------------------------------------------------------
+# Faces: none, or two.
+
+
+@case("no-face")
+def _(ctx):
+    gradient = np.linspace(0, 255, 160 * 160 * 3).reshape(160, 160, 3)
+    path = _save(Image.fromarray(gradient.astype(np.uint8)), ctx.tmp_path / "wall.png")
+    for transformer in (LandmarkDetector(), FaceCropper(size=32)):
+        with pytest.raises(NoFaceDetectedError, match="no face found") as info:
+            transformer.fit_transform([path])
+        assert info.value.path == path
+    # The documented fallbacks, each with a warning that names the file.
+    with pytest.warns(NoFaceFallbackWarning, match=re.escape(path)):
+        crop = FaceCropper(size=32, on_missing="center").fit_transform([path])
+    assert crop.shape == (1, 32, 32, 3)
+    photo = _save(Image.fromarray(ctx.face), ctx.tmp_path / "face.png")
+    with pytest.warns(NoFaceFallbackWarning, match=re.escape(path)):
+        landmarks = LandmarkDetector(on_missing="nan").fit_transform([photo, path])
+    assert np.isfinite(landmarks[0]).all() and np.isnan(landmarks[1]).all()
+    # Downstream, the NaN row is named, not silently turned into features.
+    with pytest.raises(InvalidLandmarksError, match=r"rows \[1\] are NaN"):
+        ExpressionFeatures().fit_transform(landmarks)
+
+
+@case("two-faces")
+def _(ctx):
+    small = np.asarray(Image.fromarray(ctx.other_face).resize((112, 112)))
+    canvas = np.full((160, 290, 3), 128, np.uint8)
+    canvas[:, :160] = ctx.face
+    canvas[24:136, 170:282] = small
+    path = _save(Image.fromarray(canvas), ctx.tmp_path / "couple.png")
+    with pytest.warns(MultipleFacesWarning,
+                      match=rf"2 faces found in {re.escape(path)}; using the largest"):
+        landmarks = LandmarkDetector().fit_transform([path])[0]
+    # The larger face, on the left, is the one used.
+    _assert_same_face(landmarks, ctx.truth)
+    with pytest.warns(MultipleFacesWarning, match="using the largest"):
+        crop = FaceCropper(size=64).fit_transform([path])[0]
+    alone = FaceCropper(size=64).fit_transform([ctx.face])[0]
+    assert np.abs(crop.astype(int) - alone).mean() < 10
+
+
+# ----------------------------------------------------------------------------
+# Landmarks.
+
+
+def _photo_landmarks(ctx, n=4):
+    rng = np.random.default_rng(0)
+    return ctx.truth + rng.normal(scale=0.5, size=(n, 68, 2))
+
+
+@case("nan-landmarks")
+def _(ctx):
+    landmarks = _photo_landmarks(ctx)
+    landmarks[2, 30, 1] = np.nan
+    for transformer in (ExpressionFeatures(), LineSegmentRenderer(size=32)):
+        fitted = transformer.fit(landmarks[:2])
+        with pytest.raises(InvalidLandmarksError,
+                           match=r"^landmarks of rows \[2\] are NaN or infinite$"):
+            fitted.transform(landmarks)
+        with pytest.raises(InvalidLandmarksError, match=r"rows \[2\]"):
+            transformer.fit(landmarks)
+
+
+@case("infinite-landmarks")
+def _(ctx):
+    landmarks = _photo_landmarks(ctx)
+    landmarks[1, 0, 0] = np.inf
+    landmarks[3, 67, 1] = -np.inf
+    landmarks[0] = landmarks[0, 40]  # and a degenerate face: named too
+    for transformer in (ExpressionFeatures(), LineSegmentRenderer(size=32)):
+        with pytest.raises(InvalidLandmarksError) as info:
+            transformer.fit_transform(landmarks)
+        message = str(info.value)
+        assert "landmarks of rows [1, 3] are NaN or infinite" in message
+        assert "landmarks of rows [0] are degenerate" in message
+
+
+@case("nan-features")
+def _(ctx):
+    X, y, _ = _tabular()
+    X[5, 1] = np.nan
+    for name, estimator in {"FFNNClassifier": FFNNClassifier(max_epochs=1),
+                            **_fusions()}.items():
+        with pytest.raises(ValueError, match="Input X contains NaN") as info:
+            estimator.fit(X, y)
+        assert "FFNNClassifier" in str(info.value), name
+    fitted = FFNNClassifier(max_epochs=1, random_state=0).fit(X[:5], y[:5])
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        fitted.predict_proba(X)
+
+
+@case("infinite-features")
+def _(ctx):
+    X, y, _ = _tabular()
+    X[7, 0] = np.inf
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        FFNNClassifier(max_epochs=1).fit(X, y)
+    X[7, 0] = -np.inf
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        FFNNClassifier(max_epochs=1).fit(X, y)
+
+
+@case("landmarks-outside-the-image")
+def _(ctx):
+    # A photograph whose frame cuts the chin: the detector still places every
+    # point, some below the bottom edge, and returns them unclipped.
+    height = int(ctx.truth[8, 1]) - 15
+    cut = np.ascontiguousarray(ctx.face[:height])
+    landmarks = LandmarkDetector().fit_transform([cut])[0]
+    assert landmarks[:, 1].max() > height - 1
+    assert np.isfinite(ExpressionFeatures().fit_transform(landmarks[None])).all()
+    # User-supplied landmarks in any frame, even far off any photograph, give
+    # the same features and the same drawing as inside it.
+    inside = ctx.truth[None]
+    outside = inside + [-5_000.0, 20_000.0]
+    features = ExpressionFeatures(kinds=("symmetry", "clinical", "coordinates"))
+    np.testing.assert_allclose(features.fit_transform(outside),
+                               features.fit_transform(inside), atol=1e-9)
+    renderer = LineSegmentRenderer(size=48)
+    drawn_inside = renderer.fit_transform(inside)
+    assert np.abs(renderer.transform(outside).astype(int) - drawn_inside).mean() < 0.5
+
+
+# ----------------------------------------------------------------------------
+# Targets and groups.
+
+
+@case("single-class-y")
+def _(ctx):
+    X, _, groups = _tabular()
+    single = np.ones(len(X), dtype=int)
+    estimators = {"FFNNClassifier": (FFNNClassifier(max_epochs=1), X),
+                  "ResNetClassifier": (_resnet(), _images(len(X)))}
+    estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
+    for name, (estimator, inputs) in estimators.items():
+        with pytest.raises(ValueError, match=r"needs at least 2 classes in y; got 1 "
+                                             r"class: \[1\]"):
+            estimator.fit(inputs, single, groups=groups)
+
+
+@case("groups-length-mismatch")
+def _(ctx):
+    X, y, groups = _tabular()
+    message = rf"groups has 7 entries but X has {len(X)} samples"
+    estimators = {"FFNNClassifier": (FFNNClassifier(max_epochs=1), X),
+                  "ResNetClassifier": (_resnet(), _images(len(X)))}
+    estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
+    for name, (estimator, inputs) in estimators.items():
+        with pytest.raises(ValueError, match=message):
+            estimator.fit(inputs, y, groups=groups[:7])
+    with pytest.raises(ValueError, match=message):
+        check_patient_split(GroupKFold(2), X, y, groups[:7])
+    with pytest.raises(ValueError, match=message):
+        evaluate_pipelines({"ffnn": FFNNClassifier(max_epochs=1)}, X, y, groups[:7],
+                           cv=2, verbose=0)
+
+
+@case("string-labels")
+def _(ctx):
+    X, y, groups = _tabular()
+    labels = np.array(["control", "palsy"], dtype=object)[y]
+    estimators = {"FFNNClassifier": (FFNNClassifier(max_epochs=2, random_state=0), X)}
+    estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
+    # A ResNet on a few images: enough to see the labels come back.
+    estimators["ResNetClassifier"] = (_resnet(), _images(8))
+    for name, (estimator, inputs) in estimators.items():
+        n = len(inputs)
+        fitted = estimator.fit(inputs, labels[:n], groups=groups[:n])
+        assert fitted.classes_.tolist() == ["control", "palsy"], name
+        predicted = fitted.predict(inputs)
+        assert predicted.shape == (n,) and set(predicted) <= {"control", "palsy"}
+        proba = fitted.predict_proba(inputs)
+        np.testing.assert_array_equal(predicted, fitted.classes_[proba.argmax(1)])
+    # From the manifest to the comparison table, with palsy as the positive class.
+    for index in range(4):
+        (ctx.tmp_path / f"{index}.png").write_bytes(b"")
+    manifest = ctx.tmp_path / "labels.csv"
+    manifest.write_text("image,label,patient_id\n0.png,palsy,P1\n1.png, control ,C1\n"
+                        "2.png,palsy,P2\n3.png,control,C2\n")
+    data = load_manifest(manifest)
+    assert data.y.tolist() == ["palsy", "control", "palsy", "control"]
+    result = evaluate_pipelines({"ffnn": FFNNClassifier(max_epochs=2, random_state=0)},
+                                X, labels, groups, cv=2, pos_label="palsy", verbose=0)
+    assert set(result.predictions.y_true) == {"control", "palsy"}
+    assert result.predictions.proba.between(0, 1).all()
+
+
+# ----------------------------------------------------------------------------
+# The tests: one per case of the table, in its order.
+
+
+@pytest.mark.parametrize("name", list(MATRIX), ids=list(MATRIX))
+def test_bad_input(name, context):
+    MATRIX[name](context)
+
+
+def test_the_docstring_table_lists_every_case():
+    table = re.findall(r"^([a-z0-9-]+) {2,}\S", __doc__, flags=re.MULTILINE)
+    assert table[0] == "case" and len(table) > 20
+    assert table[1:] == list(MATRIX)

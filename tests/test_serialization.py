@@ -1,0 +1,602 @@
+"""Tests of the safe model format: save_model and load_model."""
+
+import json
+import re
+import tempfile
+import types
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from safetensors import safe_open
+from safetensors.numpy import save_file
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+import sklearn_palsy
+from sklearn_palsy import (
+    FFNNClassifier,
+    FusionClassifier,
+    LandmarkDetector,
+    ResNetClassifier,
+    _serialization,
+    load_model,
+    make_paper_pipelines,
+    make_synthetic_cohort,
+    save_model,
+)
+from sklearn_palsy.cli import main
+from sklearn_palsy.exceptions import ModelFileError
+
+
+# ---------------------------------------------------------------- helpers
+def round_trip(estimator, tmp_path, name="model.safetensors"):
+    path = tmp_path / name
+    save_model(estimator, path)
+    return load_model(path)
+
+
+def read_file(path):
+    with safe_open(str(path), framework="np") as reader:
+        return dict(reader.metadata()), {k: reader.get_tensor(k) for k in reader.keys()}
+
+
+def rewrite(path, *, config=None, checksum=True, **metadata):
+    """Change a model file's config or metadata, recomputing its checksum."""
+    meta, tensors = read_file(path)
+    if config is not None:
+        meta["config"] = json.dumps(config(json.loads(meta["config"])))
+    meta.update(metadata)
+    if checksum:
+        meta["sha256"] = _serialization._checksum(meta, tensors)
+    save_file(tensors, str(path), metadata=meta)
+
+
+def write_crafted(path, config):
+    """A well-formed file, with a valid checksum, holding ``config``."""
+    meta = {
+        "format": "sklearn-palsy",
+        "format_version": "1",
+        **_serialization._versions(),
+        "config": json.dumps(config),
+    }
+    meta["sha256"] = _serialization._checksum(meta, {})
+    save_file({}, str(path), metadata=meta)
+
+
+def estimator_node(name, params=None, number=0):
+    return {"type": "estimator", "id": number, "class": name,
+            "params": params or {}, "state": {}}
+
+
+# ---------------------------------------------------------------- fitted models
+@pytest.fixture(scope="module")
+def tabular():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 6)).astype(np.float32)
+    y = (X[:, 0] + X[:, 3] > 0).astype(int)
+    severity = (X[:, 1] > 0).astype(int) + (X[:, 2] > 0.5)
+    y3 = np.array(["mild", "none", "severe"])[severity]
+    groups = np.repeat(np.arange(15), 4)
+    return X, y, y3, groups
+
+
+@pytest.fixture(scope="module")
+def images():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 80, size=(8, 32, 32, 3), dtype=np.uint8)
+    y = np.array([0, 1] * 4)
+    X[y == 1, :, :16] += 120
+    return X, y
+
+
+def ffnn(**params):
+    return FFNNClassifier(**{"hidden_layer_sizes": (8,), "max_epochs": 2,
+                             "random_state": 0, **params})
+
+
+def fusion(**params):
+    # A fitted StandardScaler in one branch, passthrough in the other.
+    return FusionClassifier(
+        [("scaled", StandardScaler(), ffnn()),
+         ("raw", "passthrough", ffnn(hidden_layer_sizes=(4,)))],
+        **{"max_epochs": 2, "random_state": 0, **params},
+    )
+
+
+TABULAR_MODELS = {
+    "ffnn_binary": lambda: ffnn(),
+    "ffnn_3_classes_strings": lambda: ffnn(),
+    "pipeline_scaler_ffnn": lambda: make_pipeline(StandardScaler(), ffnn()),
+    "logistic_regression": lambda: LogisticRegression(),
+    "fusion_intermediate": lambda: fusion(),
+    "fusion_late_weighted": lambda: fusion(fusion="late", weights=[0.3, 0.7]),
+    "fusion_late_stacking": lambda: fusion(
+        fusion="late", final_estimator=LogisticRegression(), cv=3),
+}
+
+
+@pytest.mark.parametrize("name", TABULAR_MODELS)
+def test_round_trip_gives_bit_identical_predictions(name, tabular, tmp_path):
+    X, y, y3, groups = tabular
+    target = y3 if "strings" in name else y
+    model = TABULAR_MODELS[name]()
+    if isinstance(model, FusionClassifier):
+        model.fit(X, target, groups=groups)
+    else:
+        model.fit(X, target)
+    loaded = round_trip(model, tmp_path)
+    assert type(loaded) is type(model)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.classes_.dtype == model.classes_.dtype
+    np.testing.assert_array_equal(loaded.classes_, model.classes_)
+    assert sorted(loaded.get_params()) == sorted(model.get_params())
+    assert repr(loaded) == repr(model)
+    if hasattr(model, "embed") and getattr(model, "fusion", "intermediate") != "late":
+        np.testing.assert_array_equal(loaded.embed(X), model.embed(X))
+
+
+def test_string_labels_keep_their_dtype_and_three_logits(tabular, tmp_path):
+    X, _, y3, _ = tabular
+    model = ffnn().fit(X, y3)
+    loaded = round_trip(model, tmp_path)
+    assert model.classes_.dtype.kind == "U"
+    assert loaded.net_.module_.head.out_features == 3
+    assert list(loaded.predict(X)) == list(model.predict(X))
+    assert loaded.n_epochs_ == model.n_epochs_ == 2
+    assert [row["train_loss"] for row in loaded.net_.history] == [
+        row["train_loss"] for row in model.net_.history]
+
+
+def test_fusion_branches_and_shared_estimators_survive(tabular, tmp_path):
+    X, y, _, groups = tabular
+    model = fusion(fusion="late", final_estimator=LogisticRegression(), cv=3)
+    loaded = round_trip(model.fit(X, y, groups=groups), tmp_path)
+    # named_estimators_ and estimators_ are the very same objects, as before.
+    assert loaded.named_estimators_["scaled"] is loaded.estimators_[0]
+    np.testing.assert_array_equal(loaded.transformers_[0].mean_,
+                                  model.transformers_[0].mean_)
+    assert loaded.transformers_[1] == "passthrough"
+    np.testing.assert_array_equal(loaded.final_estimator_.coef_,
+                                  model.final_estimator_.coef_)
+    for loaded_split, split in zip(loaded.inner_splits_, model.inner_splits_):
+        np.testing.assert_array_equal(loaded_split[0], split[0])
+        np.testing.assert_array_equal(loaded_split[1], split[1])
+
+
+def test_loaded_model_clones_and_refits_like_the_original(tabular, tmp_path):
+    X, y, _, _ = tabular
+    model = make_pipeline(StandardScaler(), ffnn()).fit(X, y)
+    loaded = round_trip(model, tmp_path)
+    np.testing.assert_array_equal(clone(loaded).fit(X, y).predict_proba(X),
+                                  model.predict_proba(X))
+    np.testing.assert_array_equal(loaded.fit(X, y).predict_proba(X),
+                                  model.predict_proba(X))
+
+
+def test_resnet_with_batch_norm_buffers_never_fetches_initial_weights(
+    images, tmp_path, monkeypatch
+):
+    X, y = images
+    model = ResNetClassifier(image_size=32, max_epochs=1, batch_size=4,
+                             random_state=0).fit(X, y)
+    # As if it had been fine-tuned from ImageNet weights: loading must not
+    # look for them, the saved weights replace them.
+    model.set_params(weights="imagenet")
+    path = tmp_path / "resnet.safetensors"
+    save_model(model, path)
+
+    def no_weights(*args, **kwargs):
+        raise AssertionError("load_model fetched initial weights")
+
+    monkeypatch.setattr("sklearn_palsy.neural._modules.load_resnet_weights", no_weights)
+    loaded = load_model(path)
+    assert loaded.weights == "imagenet"
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(loaded.embed(X), model.embed(X))
+    _, tensors = read_file(path)
+    running = [name for name in tensors if name.endswith("running_var']")]
+    assert len(running) == 20  # every BatchNorm layer of a ResNet-18
+    original = model.net_.module_.state_dict()
+    for name, value in loaded.net_.module_.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), original[name].numpy())
+    assert int(loaded.net_.module_.state_dict()["trunk.bn1.num_batches_tracked"]) == 2
+
+
+def test_file_is_plain_safetensors_with_the_documented_metadata(tabular, tmp_path):
+    X, y, _, _ = tabular
+    path = tmp_path / "model.safetensors"
+    save_model(make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y), path)
+    meta, tensors = read_file(path)
+    assert set(meta) == {"format", "format_version", "sklearn_palsy_version",
+                         "sklearn_version", "torch_version", "config", "sha256"}
+    assert (meta["format"], meta["format_version"]) == ("sklearn-palsy", "1")
+    assert meta["sklearn_palsy_version"] == sklearn_palsy.__version__
+    config = json.loads(meta["config"])
+    assert config["class"] == "sklearn.pipeline.Pipeline"
+    assert set(tensors) == {"steps[0][1].mean_", "steps[0][1].scale_",
+                            "steps[0][1].var_", "steps[1][1].classes_",
+                            "steps[1][1].coef_", "steps[1][1].intercept_",
+                            "steps[1][1].n_iter_"}
+    assert meta["sha256"] == _serialization._checksum(meta, tensors)
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left
+
+
+def test_values_keep_their_types(tmp_path):
+    scaler = StandardScaler().fit([[0.0], [1.0]])
+    scaler.extra_ = {
+        "tuple": (1, 2.5, float("nan"), float("-inf")),
+        "list": [1, "a", None, True],
+        3: np.float32(np.inf),
+        "dtype": np.dtype("int16"),
+        "type": np.float64,
+        "strings": np.array([["a", "bc"], ["d", "e"]]),
+        "objects": np.array(["x", 1, 2.5, None], dtype=object),
+        "empty": np.zeros((0, 3), dtype=np.uint8),
+        "flags": np.array([True, False]),
+        "slice": slice(1, None, 2),
+        "random_state": np.random.RandomState(3),
+        "generator": np.random.default_rng(4),
+    }
+    extra = round_trip(scaler, tmp_path).extra_
+    assert list(extra) == list(scaler.extra_)
+    assert extra["tuple"][:2] == (1, 2.5) and type(extra["tuple"]) is tuple
+    assert np.isnan(extra["tuple"][2]) and extra["tuple"][3] == float("-inf")
+    assert extra["list"] == [1, "a", None, True]
+    assert type(extra[3]) is np.float32 and extra[3] == np.inf
+    assert extra["dtype"] == np.dtype("int16") and extra["type"] is np.float64
+    for key in ("strings", "objects", "empty", "flags"):
+        assert extra[key].dtype == scaler.extra_[key].dtype, key
+        assert extra[key].shape == scaler.extra_[key].shape, key
+        assert extra[key].tolist() == scaler.extra_[key].tolist(), key
+    assert extra["slice"] == slice(1, None, 2)
+    # Random generators come back in the same state: they draw the same numbers.
+    for key in ("random_state", "generator"):
+        assert type(extra[key]) is type(scaler.extra_[key])
+        np.testing.assert_array_equal(extra[key].random(5),
+                                      scaler.extra_[key].random(5))
+    encoder = OneHotEncoder(dtype=np.float32).fit([["a"], ["b"]])
+    loaded = round_trip(encoder, tmp_path, "encoder.safetensors")
+    assert loaded.dtype is np.float32
+    np.testing.assert_array_equal(loaded.transform([["b"]]).toarray(), [[0, 1]])
+
+
+def test_fortran_ordered_arrays_keep_their_layout_and_bits(tabular, tmp_path):
+    X, _, _, _ = tabular
+    pca = PCA(n_components=3).fit(X.astype(np.float64))
+    assert pca.components_.flags.f_contiguous and not pca.components_.flags.c_contiguous
+    loaded = round_trip(pca, tmp_path)
+    assert loaded.components_.flags.f_contiguous
+    np.testing.assert_array_equal(loaded.transform(X), pca.transform(X))
+
+
+# ---------------------------------------------------------------- the paper's models
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    return make_synthetic_cohort(
+        n_patients=3, n_controls=3, expressions=("rest", "smile"), image_size=128,
+        random_state=0, output_dir=tmp_path_factory.mktemp("cohort"),
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["features_ffnn", "lines+features_late", "rgb+features_intermediate"]
+)
+def test_paper_pipelines_round_trip(name, cohort, tmp_path):
+    """LandmarkDetector, ExpressionFeatures, LineSegmentRenderer, FaceCropper."""
+    model = make_paper_pipelines(image_size=32, ffnn_epochs=2, resnet_epochs=1,
+                                 fusion_epochs=1, random_state=0)[name]
+    model.fit(cohort.X, cohort.y, **({"groups": cohort.groups}
+                                      if isinstance(model, FusionClassifier) else {}))
+    loaded = round_trip(model, tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(cohort.X),
+                                  model.predict_proba(cohort.X))
+    if name == "features_ffnn":
+        features = loaded.named_steps["features"]
+        # The shipped landmark scheme comes back as the very same object.
+        assert features.scheme_ is model.named_steps["features"].scheme_
+        assert features.kinds_ == ("symmetry", "clinical")
+
+
+def test_folders_of_pickles_are_not_saved_and_not_loaded(tmp_path):
+    model = make_pipeline(LandmarkDetector(cache_dir=str(tmp_path / "cache")),
+                          memory=str(tmp_path / "memory"))
+    path = tmp_path / "model.safetensors"
+    with pytest.warns(UserWarning, match="is not saved") as record:
+        save_model(model, path)
+    messages = sorted(str(warning.message).split("=")[0] for warning in record)
+    assert messages == ["memory", "steps[0][1].cache_dir"]
+    loaded = load_model(path)
+    assert loaded.memory is None and loaded.steps[0][1].cache_dir is None
+    # A file that sets one anyway is refused.
+    rewrite(path, config=lambda c: {**c, "params": {**c["params"], "memory": "/x"}})
+    with pytest.raises(ModelFileError, match="memory must be None"):
+        load_model(path)
+
+
+# ---------------------------------------------------------------- loading runs no code
+@pytest.fixture
+def spies(monkeypatch):
+    """Record every module import_module is asked for and every dangerous call."""
+    imported, called = [], []
+    real = _serialization.importlib.import_module
+
+    def import_module(name):
+        imported.append(name)
+        return real(name)
+
+    monkeypatch.setattr(_serialization, "importlib",
+                        types.SimpleNamespace(import_module=import_module))
+    for target in ("os.system", "subprocess.Popen", "sklearn.datasets.fetch_openml"):
+        monkeypatch.setattr(target, lambda *a, _t=target, **k: called.append(_t))
+    return imported, called
+
+
+@pytest.mark.parametrize("name", ["os.system", "builtins.eval", "subprocess.Popen",
+                                  "posix.system", "sklearn_palsyx.evil.Model",
+                                  "sklearnx.Model"])
+def test_classes_outside_the_allowed_packages_are_refused_before_import(
+    name, tmp_path, spies
+):
+    imported, called = spies
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.safetensors"
+    write_crafted(path, estimator_node(name, {"command": f"touch {marker}"}))
+    with pytest.raises(ModelFileError, match="is not allowed") as error:
+        load_model(path)
+    assert str(path) in str(error.value) and name in str(error.value)
+    assert imported == [] and called == [] and not marker.exists()
+
+
+@pytest.mark.parametrize("name", ["sklearn.datasets.fetch_openml",
+                                  "sklearn.datasets._openml.fetch_openml",
+                                  "sklearn.base.clone",
+                                  "sklearn.utils.Bunch",
+                                  "sklearn.base.BaseEstimator.__init_subclass__",
+                                  "sklearn.conftest.Estimator",
+                                  "sklearn.tests.test_base.T",
+                                  "sklearn.linear_model.LogisticRegression"])
+def test_allowed_modules_but_not_estimator_classes_are_refused(name, tmp_path, spies):
+    imported, called = spies
+    path = tmp_path / "evil.safetensors"
+    write_crafted(path, estimator_node(name, {"name_or_id": "mnist"}))
+    with pytest.raises(ModelFileError, match=re.escape(str(path))):
+        load_model(path)
+    assert called == []
+    assert not any("test" in module for module in imported)
+
+
+def test_a_disallowed_class_deep_inside_a_pipeline_is_refused(tabular, tmp_path, spies):
+    X, y, _, _ = tabular
+    imported, called = spies
+    path = tmp_path / "model.safetensors"
+    save_model(make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y), path)
+
+    def swap(config):
+        config["params"]["steps"][1]["items"][1]["class"] = "subprocess.Popen"
+        return config
+
+    rewrite(path, config=swap)
+    with pytest.raises(ModelFileError, match="'subprocess.Popen' is not allowed"):
+        load_model(path)
+    assert "subprocess" not in imported and called == []
+
+
+@pytest.mark.parametrize("node, message", [
+    ({"type": "pickle", "data": "gASV"}, "unknown type tag 'pickle'"),
+    ({"type": "ref", "id": 7}, "defined nowhere"),
+    ({"type": "numpy.ndarray", "tensor": "nothing"}, "does not hold"),
+    ({"type": "numpy.scalar", "dtype": "O", "value": 1}, "unsupported dtype"),
+    ({"class": "x"}, "unknown type tag None"),
+    ([1, 2], "does not hold an estimator"),
+])
+def test_malformed_configs_are_refused(node, message, tmp_path):
+    path = tmp_path / "model.safetensors"
+    write_crafted(path, node)
+    with pytest.raises(ModelFileError, match=message) as error:
+        load_model(path)
+    assert str(path) in str(error.value)
+
+
+# ---------------------------------------------------------------- damaged files
+@pytest.fixture
+def saved(tabular, tmp_path):
+    X, y, _, _ = tabular
+    path = tmp_path / "model.safetensors"
+    save_model(LogisticRegression().fit(X, y), path)
+    return path
+
+
+def flip_last_byte(path):
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def edit_config_keeping_checksum(path):
+    rewrite(path, checksum=False,
+            config=lambda c: {**c, "params": {**c["params"], "C": 1000.0}})
+
+
+DAMAGES = {
+    "a flipped bit in a tensor": (flip_last_byte, "corrupted or was modified"),
+    "an edited config": (edit_config_keeping_checksum, "corrupted or was modified"),
+    "an edited version": (
+        lambda p: rewrite(p, checksum=False, torch_version="9.9"),
+        "corrupted or was modified"),
+    "a truncated file": (
+        lambda p: p.write_bytes(p.read_bytes()[:-10]), "truncated"),
+    "a truncated header": (
+        lambda p: p.write_bytes(p.read_bytes()[:20]), "not a safetensors file"),
+    "a zero-byte file": (lambda p: p.write_bytes(b""), "not a safetensors file"),
+    "a text file": (
+        lambda p: p.write_text("model = LogisticRegression()\n" * 3),
+        "not a safetensors file"),
+    "a missing file": (lambda p: p.unlink(), "model file not found"),
+    "another format": (
+        lambda p: rewrite(p, format="other"), "not an sklearn-palsy model file"),
+    "a future format_version": (
+        lambda p: rewrite(p, format_version="2"), "format_version 2"),
+    "another minor version": (
+        lambda p: rewrite(p, sklearn_palsy_version="0.2.0"),
+        "written by sklearn-palsy 0.2.0"),
+    "another major version": (
+        lambda p: rewrite(p, sklearn_palsy_version="1.1.0"),
+        "same major.minor version"),
+    "missing metadata": (
+        lambda p: save_file(read_file(p)[1], str(p),
+                            metadata={"format": "sklearn-palsy"}),
+        "metadata lacks"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_damaged_files_are_refused_naming_the_path(damage, saved):
+    spoil, message = DAMAGES[damage]
+    spoil(saved)
+    with pytest.raises(ModelFileError, match=message) as error:
+        load_model(saved)
+    assert repr(str(saved)) in str(error.value)
+
+
+def test_other_patch_release_or_scikit_learn_version_warns(saved, tabular):
+    X, _, _, _ = tabular
+    expected = load_model(saved).predict_proba(X)
+    rewrite(saved, sklearn_palsy_version="0.1.7", sklearn_version="1.8.0")
+    with pytest.warns(UserWarning) as record:
+        loaded = load_model(saved)
+    messages = " ".join(str(warning.message) for warning in record)
+    assert "sklearn-palsy 0.1.7" in messages and "scikit-learn 1.8.0" in messages
+    np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+
+
+# ---------------------------------------------------------------- what cannot be saved
+class _OutsideEstimator(ClassifierMixin, BaseEstimator):
+    """An estimator class from outside sklearn and sklearn_palsy."""
+
+
+def test_functions_are_refused_naming_the_attribute(tabular, tmp_path):
+    X, y, _, _ = tabular
+    model = make_pipeline(FunctionTransformer(func=lambda x: x),
+                          LogisticRegression()).fit(X, y)
+    path = tmp_path / "model.safetensors"
+    with pytest.raises(TypeError, match=r"steps\[0\]\[1\]\.func.*joblib"):
+        save_model(model, path)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("make, where", [
+    (lambda: _set(StandardScaler().fit([[0.0], [1.0]]), note_=object()), r"note_"),
+    (lambda: _set(StandardScaler().fit([[0.0], [1.0]]), when_=np.datetime64(1, "D")),
+     r"when_"),
+    (lambda: Pipeline([("outside", _OutsideEstimator())]),
+     r"steps\[0\]\[1\].*_OutsideEstimator"),
+    (lambda: "not an estimator", "scikit-learn estimators"),
+])
+def test_arbitrary_objects_are_refused_naming_the_attribute(make, where, tmp_path):
+    with pytest.raises(TypeError, match=where):
+        save_model(make(), tmp_path / "model.safetensors")
+
+
+def _set(estimator, **attributes):
+    vars(estimator).update(attributes)
+    return estimator
+
+
+def test_searches_are_refused_with_a_pointer_to_best_estimator(tabular, tmp_path):
+    X, y, _, _ = tabular
+    search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=2).fit(X, y)
+    with pytest.raises(TypeError, match="best_estimator_") as error:
+        save_model(search, tmp_path / "search.safetensors")
+    assert "joblib" in str(error.value)
+    loaded = round_trip(search.best_estimator_, tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), search.predict_proba(X))
+
+
+# ---------------------------------------------------------------- property
+@settings(max_examples=10, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    n_features=st.integers(1, 5),
+    n_classes=st.integers(2, 3),
+    labels=st.sampled_from(["int", "str", "object"]),
+    kind=st.sampled_from(["ffnn", "logistic"]),
+)
+def test_save_then_load_is_the_identity_on_predictions(seed, n_features, n_classes,
+                                                      labels, kind):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(12, n_features)).astype(np.float32)
+    y = np.arange(12) % n_classes
+    if labels != "int":
+        y = np.array(["control", "palsy", "severe palsy"])[y]
+        y = y.astype(object) if labels == "object" else y
+    model = (ffnn(hidden_layer_sizes=(3,), max_epochs=1, random_state=seed)
+             if kind == "ffnn" else LogisticRegression())
+    model.fit(X, y)
+    with tempfile.TemporaryDirectory() as folder:
+        loaded = round_trip(model, Path(folder))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    predicted = loaded.predict(X)
+    assert predicted.dtype == model.predict(X).dtype
+    np.testing.assert_array_equal(predicted, model.predict(X))
+
+
+# ---------------------------------------------------------------- command line
+@pytest.fixture(scope="module")
+def cli_models(cohort, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    for name in ("model.safetensors", "model.joblib"):
+        code = main(["train", str(cohort.manifest), "--pipeline", "features_ffnn",
+                     "--epochs-scale", "0.02", "--out", str(folder / name)])
+        assert code == 0
+    return folder
+
+
+def test_cli_safetensors_model_predicts_as_the_joblib_one(cli_models, cohort, tmp_path):
+    images = [str(image) for image in cohort.X[::3]]
+    for name in ("model.safetensors", "model.joblib"):
+        out = tmp_path / f"{name}.csv"
+        assert main(["predict", str(cli_models / name), *images,
+                     "--out", str(out)]) == 0
+    safe = pd.read_csv(tmp_path / "model.safetensors.csv")
+    pickled = pd.read_csv(tmp_path / "model.joblib.csv")
+    assert len(safe) == len(images)
+    pd.testing.assert_frame_equal(safe, pickled)
+    assert safe.probability.nunique() > 1
+
+
+def test_cli_refuses_bad_model_files_in_one_line(cli_models, cohort, tmp_path, capsys):
+    image = str(cohort.X[0])
+    tampered = tmp_path / "tampered.safetensors"
+    tampered.write_bytes((cli_models / "model.safetensors").read_bytes())
+    flip_last_byte(tampered)
+    # A pickle renamed .safetensors is refused, never unpickled.
+    renamed = tmp_path / "renamed.safetensors"
+    renamed.write_bytes((cli_models / "model.joblib").read_bytes())
+    for path, message in ((tampered, "corrupted"), (renamed, "not a safetensors"),
+                          (tmp_path / "model.bin", "unknown extension")):
+        assert main(["predict", str(path), image]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("sklearn-palsy: error:") and len(err.splitlines()) == 1
+        assert str(path) in err and message in err
+    assert main(["train", str(cohort.manifest), "--pipeline", "features_ffnn",
+                 "--out", str(tmp_path / "model.h5")]) == 1
+    assert "unknown extension '.h5'" in capsys.readouterr().err
+    assert not (tmp_path / "model.h5").exists()
+
+
+def test_cli_help_names_both_formats(capsys):
+    for command in ("train", "predict"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        assert ".safetensors" in out and ".joblib" in out, command
+
