@@ -1,4 +1,4 @@
-"""Output files are written atomically: an interrupted write never leaves half a file."""
+"""Output files are written atomically: an interruption never leaves half a file."""
 
 import os
 import signal
@@ -85,7 +85,8 @@ def test_a_killed_writer_leaves_the_old_file(tmp_path):
 
 def test_csv_and_model_writers_go_through_the_atomic_path(tmp_path, monkeypatch):
     model = LogisticRegression().fit(np.array([[0.0], [1.0]]), [0, 1])
-    csv, safe, pickled = tmp_path / "a.csv", tmp_path / "m.safetensors", tmp_path / "m.joblib"
+    csv, safe = tmp_path / "a.csv", tmp_path / "m.safetensors"
+    pickled = tmp_path / "m.joblib"
     write_csv_atomic(pd.DataFrame({"a": [1]}), csv)
     save_model(model, safe)
     save_model_joblib(model, pickled)

@@ -599,4 +599,3 @@ def test_cli_help_names_both_formats(capsys):
             main([command, "--help"])
         out = capsys.readouterr().out
         assert ".safetensors" in out and ".joblib" in out, command
-

@@ -16,7 +16,6 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from ..neural._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
-from ..preprocessing._base import as_image_list
 
 __all__ = ["FusionClassifier", "FusionModule"]
 
@@ -76,11 +75,12 @@ class _FusionDataset(Dataset):
         self.sample_weight = first.sample_weight
 
     def __len__(self):
-        return len(self.sample_weight)
+        return len(self.y)
 
     def __getitem__(self, index):
         inputs = {name: data[index][0]["X"] for name, data in self.datasets.items()}
-        inputs["sample_weight"] = self.sample_weight[index]
+        if self.sample_weight is not None:
+            inputs["sample_weight"] = self.sample_weight[index]
         return inputs, self.y[index]
 
 

@@ -5,6 +5,7 @@ skorch net inside ``fit`` and keep it as ``net_``; they do not subclass skorch,
 so scikit-learn's own checks see ordinary classifiers.
 """
 
+import contextlib
 import numbers
 import warnings
 
@@ -102,6 +103,8 @@ class _ExecutionMixin:
     def autocast(self):
         """The context that runs a forward pass in the chosen precision."""
         precision = resolve_precision(self.precision, self.device)
+        if precision == "float32":
+            return contextlib.nullcontext()
         return torch.autocast(
             device_type=torch.device(self.device).type,
             dtype=torch.bfloat16,
@@ -197,6 +200,8 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
             weight = weight * compute_sample_weight(self.class_weight, y_encoded).astype(
                 np.float32
             )
+        if sample_weight is None and self.class_weight is None:
+            weight = None  # unweighted: a plain mean of the loss, no weight tensors
         if groups is not None and len(groups) != n_samples:
             raise ValueError(
                 f"groups has {len(groups)} entries but X has {n_samples} samples"
@@ -208,7 +213,7 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
         if self.early_stopping:
             train_index, valid_index = self._validation_split(y_encoded, groups, seed)
             valid = self._dataset(
-                _take(X, valid_index), y_encoded[valid_index], weight[valid_index],
+                _take(X, valid_index), y_encoded[valid_index], _take_weight(weight, valid_index),
                 training=False,
             )
             train_split = predefined_split(valid)
@@ -220,7 +225,7 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
             )
             self.validation_index_ = valid_index
         train = self._dataset(
-            _take(X, train_index), y_encoded[train_index], weight[train_index],
+            _take(X, train_index), y_encoded[train_index], _take_weight(weight, train_index),
             training=True,
         )
         module, module_params = self._module_and_params(train, self._n_outputs())
@@ -469,3 +474,7 @@ def _take(X, index):
     if isinstance(X, np.ndarray):
         return X[index]
     return [X[i] for i in index]
+
+
+def _take_weight(weight, index):
+    return None if weight is None else weight[index]

@@ -17,10 +17,17 @@ def _targets(y, n_samples, binary):
     return np.asarray(y, dtype=np.float32 if binary else np.int64)
 
 
-def _weights(sample_weight, n_samples):
+def _weights(sample_weight):
+    # Without weights the items carry none and the loss is a plain mean.
     if sample_weight is None:
-        return np.ones(n_samples, dtype=np.float32)
-    return np.asarray(sample_weight, dtype=np.float32)
+        return None
+    return torch.as_tensor(np.asarray(sample_weight, dtype=np.float32))
+
+
+def _item(X, weight, index):
+    if weight is None:
+        return {"X": X}
+    return {"X": X, "sample_weight": weight[index]}
 
 
 class ArrayDataset(Dataset):
@@ -41,15 +48,13 @@ class ArrayDataset(Dataset):
     def __init__(self, X, y=None, sample_weight=None, binary=True):
         self.X = torch.as_tensor(np.asarray(X, dtype=np.float32))
         self.y = torch.as_tensor(_targets(y, len(self.X), binary))
-        self.sample_weight = torch.as_tensor(_weights(sample_weight, len(self.X)))
+        self.sample_weight = _weights(sample_weight)
 
     def __len__(self):
         return len(self.X)
 
     def __getitem__(self, index):
-        return {"X": self.X[index], "sample_weight": self.sample_weight[index]}, self.y[
-            index
-        ]
+        return _item(self.X[index], self.sample_weight, index), self.y[index]
 
 
 class ImageDataset(Dataset):
@@ -71,7 +76,7 @@ class ImageDataset(Dataset):
         self.images = images
         self.transform = transform
         self.y = torch.as_tensor(_targets(y, len(images), binary))
-        self.sample_weight = torch.as_tensor(_weights(sample_weight, len(images)))
+        self.sample_weight = _weights(sample_weight)
 
     def __len__(self):
         return len(self.images)
@@ -81,7 +86,4 @@ class ImageDataset(Dataset):
 
         # Grey line images become three identical channels here.
         pixels = read_image(self.images[index], min_size=8)
-        return (
-            {"X": self.transform(pixels), "sample_weight": self.sample_weight[index]},
-            self.y[index],
-        )
+        return _item(self.transform(pixels), self.sample_weight, index), self.y[index]
