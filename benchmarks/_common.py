@@ -9,6 +9,9 @@ The API is deliberately small:
 
 - :func:`median_time` times a callable: the median of ``repeat`` runs after
   ``warmup`` untimed ones, with an optional untimed ``setup`` before each;
+- :func:`paired_times` times two callables in alternation and gives the
+  median of each and the median of their per-pair ratios, for overheads
+  of a few per cent that drift on a shared machine would otherwise hide;
 - :func:`peak_rss_mb` is this process's peak resident memory since it
   started or since :func:`reset_peak_rss`, :func:`current_rss_mb` its
   resident memory now, and
@@ -39,6 +42,7 @@ __all__ = [
     "machine_info",
     "markdown_table",
     "median_time",
+    "paired_times",
     "peak_rss_mb",
     "print_header",
     "reset_peak_rss",
@@ -86,6 +90,56 @@ def median_time(fn, repeat=5, warmup=1, setup=None):
         if index >= warmup:
             durations.append(elapsed)
     return statistics.median(durations)
+
+
+def paired_times(first, second, pairs=5, warmup=1):
+    """Time two callables in alternation; return their medians and ratio.
+
+    A ratio such as a wrapper's overhead over a plain loop is a few per
+    cent, while a shared machine's speed drifts by more than that over a
+    minute. So the two run in pairs, one right after the other, the order
+    swapped every pair (ABBA...) so that neither side always runs second;
+    the ratio is the median of the per-pair ratios.
+
+    Parameters
+    ----------
+    first, second : callable
+        Called with no argument; their results are ignored.
+    pairs : int, default=5
+        Timed pairs.
+    warmup : int, default=1
+        Untimed calls of each first.
+
+    Returns
+    -------
+    first_seconds, second_seconds : float
+        Median duration of each.
+    ratio : float
+        Median over the pairs of ``first`` time / ``second`` time.
+    spread : tuple of float
+        The lowest and highest per-pair ratio.
+
+    Examples
+    --------
+    >>> a, b, ratio, (low, high) = paired_times(
+    ...     lambda: sum(range(20000)), lambda: sum(range(10000)), pairs=5)
+    >>> a > b and low <= ratio <= high
+    True
+    """
+    if pairs < 1:
+        raise ValueError(f"pairs must be at least 1; got {pairs}")
+    for _ in range(warmup):
+        first()
+        second()
+    functions, times = (first, second), ([], [])
+    for index in range(pairs):
+        for side in (0, 1) if index % 2 == 0 else (1, 0):
+            start = time.perf_counter()
+            functions[side]()
+            times[side].append(time.perf_counter() - start)
+    ratios = [a / b for a, b in zip(*times)]
+    return (statistics.median(times[0]), statistics.median(times[1]),
+            statistics.median(ratios), (min(ratios), max(ratios)))
 
 
 def peak_rss_mb():

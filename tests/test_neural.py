@@ -365,3 +365,70 @@ def test_dataset_weights_and_targets():
                                  np.array([1.0, 2.0, 3.0]))
     inputs, target = dataset[2]
     assert inputs["sample_weight"].item() == 3.0 and target.item() == 1.0
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_array_loader_gives_the_default_loaders_batches(shuffle):
+    X = np.arange(46, dtype=np.float32).reshape(23, 2)
+    dataset = _data.ArrayDataset(X, np.arange(23) % 2, np.arange(23) / 10.0)
+    torch.manual_seed(5)
+    expected = list(torch.utils.data.DataLoader(dataset, batch_size=7, shuffle=shuffle))
+    torch.manual_seed(5)
+    batches = list(_data.array_loader(dataset, batch_size=7, shuffle=shuffle))
+    assert [len(target) for _, target in batches] == [7, 7, 7, 2]
+    for (inputs, target), (expected_inputs, expected_target) in zip(batches, expected):
+        torch.testing.assert_close(inputs["X"], expected_inputs["X"], rtol=0, atol=0)
+        torch.testing.assert_close(inputs["sample_weight"],
+                                   expected_inputs["sample_weight"], rtol=0, atol=0)
+        torch.testing.assert_close(target, expected_target, rtol=0, atol=0)
+    if shuffle:  # the order really was drawn
+        assert not np.array_equal(batches[0][0]["X"][:, 0].numpy(), X[:7, 0])
+
+
+class _RowByRowFFNN(FFNNClassifier):
+    """The FFNN with skorch's default DataLoader, one row at a time."""
+
+    def _extra_net_params(self):
+        return {}
+
+
+@pytest.mark.parametrize("params", [{}, {"early_stopping": True}])
+def test_ffnn_batched_loading_gives_the_same_model(tabular, params):
+    X, y, groups = tabular
+    weights = np.linspace(0.5, 2.0, len(y))
+    fits = [
+        estimator(max_epochs=3, batch_size=16, random_state=0, **params).fit(
+            X, y, groups=groups, sample_weight=weights)
+        for estimator in (FFNNClassifier, _RowByRowFFNN)
+    ]
+    assert fits[0].net_.iterator_train is _data.array_loader
+    np.testing.assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
+
+
+def test_modes_are_set_when_they_change_not_before_every_batch(tabular, images,
+                                                               monkeypatch):
+    X, y, _ = tabular
+    calls = []
+    real_train = torch.nn.Module.train
+
+    def counting_train(module, mode=True):
+        if module.__class__.__name__ == "MLPModule":
+            calls.append(mode)
+        return real_train(module, mode)
+
+    monkeypatch.setattr(torch.nn.Module, "train", counting_train)
+    clf = FFNNClassifier(max_epochs=2, batch_size=16, random_state=0).fit(X, y)
+    # 15 batches an epoch: skorch alone would set the mode 30 times.
+    assert calls == [True]
+    module = clf.net_.module_
+    module.eval()  # a mode changed behind the net's back is set again
+    clf.net_._set_training(True)
+    assert module.training and all(child.training for child in module.modules())
+    monkeypatch.undo()
+
+    # A new module is always set once: frozen batch norms go to eval mode.
+    X_images, y_images, _ = images
+    resnet = small_resnet(freeze="backbone", max_epochs=1).fit(X_images, y_images)
+    trunk = resnet.net_.module_.trunk
+    assert resnet.net_.module_.head.training is True
+    assert not trunk.bn1.training and not trunk.layer4[0].bn1.training

@@ -114,3 +114,15 @@ def test_channels_last_layout_and_same_predictions_as_nchw(images):
 def test_invalid_options_are_refused(images, params):
     with pytest.raises(InvalidParameterError):
         _fit(images, **params)
+
+
+def test_bfloat16_prediction_keeps_one_autocast_region(images, monkeypatch):
+    # Weights cast to bfloat16 are cached until the outermost autocast region
+    # ends; one region over all batches casts them once per prediction.
+    clf = _fit(images, precision="bfloat16", batch_size=8, max_epochs=1)
+    cleared = []
+    real_clear = torch.clear_autocast_cache
+    monkeypatch.setattr(torch, "clear_autocast_cache",
+                        lambda: (cleared.append(1), real_clear()))
+    clf.predict_proba(images[0])  # 24 images: three batches
+    assert len(cleared) == 1

@@ -87,7 +87,12 @@ class _ExecutionMixin:
     everything else in float32); the outputs, and so the loss, are float32.
     ``channels_last=True`` keeps the module's weights and 4-D inputs in
     channels-last (NHWC) layout, which oneDNN and cuDNN convolve faster.
+    Module modes (train or eval) are set only when they change, not before
+    every batch as in skorch.
     """
+
+    # The mode _set_training last gave the modules (None: not yet).
+    _mode_set = None
 
     def __init__(self, *args, precision="float32", channels_last=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,7 +103,23 @@ class _ExecutionMixin:
         super().initialize_module()
         if self.channels_last:
             self.module_ = self.module_.to(memory_format=torch.channels_last)
+        self._mode_set = None
         return self
+
+    def _set_training(self, training=True):
+        # skorch sets the mode of every module before every batch; walking
+        # the module tree each time is a tenth of a small network's step.
+        # Once this net has set a mode, it sets it again only when a root
+        # module's mode has changed since (e.g. module_.eval() in between).
+        # initialize_module() forgets it, so a new module is always set once.
+        roots = [getattr(self, name + "_") for name in self._modules + self._criteria]
+        if self._mode_set == training and all(
+            module.training == training
+            for module in roots if isinstance(module, torch.nn.Module)
+        ):
+            return
+        super()._set_training(training)
+        self._mode_set = training
 
     def autocast(self):
         """The context that runs a forward pass in the chosen precision."""
@@ -367,7 +388,11 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
             torch.manual_seed(0)
             if method == "embed":
                 return self._embed(dataset)
-            with torch.inference_mode():
+            # One autocast region for all batches: its cache of weights cast
+            # to bfloat16 then lasts the whole prediction (it is emptied when
+            # the outermost region ends, which per batch cost 3 % of a
+            # ResNet-18's prediction time).
+            with torch.inference_mode(), self.net_.autocast():
                 logits = self.net_.forward(dataset, training=False)
             return logits.cpu().numpy()
 

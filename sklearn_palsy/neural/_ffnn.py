@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
 from ._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
-from ._data import ArrayDataset
+from ._data import ArrayDataset, array_loader
 from ._modules import MLPModule
 
 __all__ = ["FFNNClassifier"]
@@ -143,6 +143,10 @@ class FFNNClassifier(NeuralClassifierMixin):
 
     def _dataset(self, X, y, sample_weight, training):
         return ArrayDataset(X, y, sample_weight, binary=len(self.classes_) == 2)
+
+    def _extra_net_params(self):
+        # Mini-batches by one tensor indexing, not row by row.
+        return {"iterator_train": array_loader, "iterator_valid": array_loader}
 
     def _module_and_params(self, train, n_outputs):
         sizes = tuple(int(size) for size in self.hidden_layer_sizes)
