@@ -9,9 +9,10 @@ The API is deliberately small:
 
 - :func:`median_time` times a callable: the median of ``repeat`` runs after
   ``warmup`` untimed ones, with an optional untimed ``setup`` before each;
-- :func:`paired_times` times two callables in alternation and gives the
-  median of each and the median of their per-pair ratios, for overheads
-  of a few per cent that drift on a shared machine would otherwise hide;
+- :func:`interleaved_times` times several callables in rounds, each round
+  running every one once, and :func:`median_ratio` compares two of them
+  round by round: overheads of a few per cent that the drift of a shared
+  machine would otherwise hide;
 - :func:`peak_rss_mb` is this process's peak resident memory since it
   started or since :func:`reset_peak_rss`, :func:`current_rss_mb` its
   resident memory now, and
@@ -41,8 +42,9 @@ __all__ = [
     "current_rss_mb",
     "machine_info",
     "markdown_table",
+    "interleaved_times",
+    "median_ratio",
     "median_time",
-    "paired_times",
     "peak_rss_mb",
     "print_header",
     "reset_peak_rss",
@@ -92,54 +94,73 @@ def median_time(fn, repeat=5, warmup=1, setup=None):
     return statistics.median(durations)
 
 
-def paired_times(first, second, pairs=5, warmup=1):
-    """Time two callables in alternation; return their medians and ratio.
+def interleaved_times(functions, rounds=5, warmup=1):
+    """Time several callables in rounds, each round running every one once.
 
     A ratio such as a wrapper's overhead over a plain loop is a few per
-    cent, while a shared machine's speed drifts by more than that over a
-    minute. So the two run in pairs, one right after the other, the order
-    swapped every pair (ABBA...) so that neither side always runs second;
-    the ratio is the median of the per-pair ratios.
+    cent, while a shared machine's speed drifts by more than that within a
+    minute. So every round runs each callable once, one right after the
+    other, the order reversed every other round so that none always runs
+    first or last; :func:`median_ratio` then compares two of them round by
+    round, under the same conditions.
 
     Parameters
     ----------
-    first, second : callable
+    functions : dict of str to callable
         Called with no argument; their results are ignored.
-    pairs : int, default=5
-        Timed pairs.
+    rounds : int, default=5
+        Timed rounds.
     warmup : int, default=1
         Untimed calls of each first.
 
     Returns
     -------
-    first_seconds, second_seconds : float
-        Median duration of each.
-    ratio : float
-        Median over the pairs of ``first`` time / ``second`` time.
-    spread : tuple of float
-        The lowest and highest per-pair ratio.
+    seconds : dict of str to list of float
+        Each callable's durations, one per round.
 
     Examples
     --------
-    >>> a, b, ratio, (low, high) = paired_times(
-    ...     lambda: sum(range(20000)), lambda: sum(range(10000)), pairs=5)
-    >>> a > b and low <= ratio <= high
-    True
+    >>> seconds = interleaved_times({"long": lambda: sum(range(20000)),
+    ...                              "short": lambda: sum(range(10000))}, rounds=3)
+    >>> [len(times) for times in seconds.values()]
+    [3, 3]
     """
-    if pairs < 1:
-        raise ValueError(f"pairs must be at least 1; got {pairs}")
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1; got {rounds}")
+    names = list(functions)
     for _ in range(warmup):
-        first()
-        second()
-    functions, times = (first, second), ([], [])
-    for index in range(pairs):
-        for side in (0, 1) if index % 2 == 0 else (1, 0):
+        for name in names:
+            functions[name]()
+    seconds = {name: [] for name in names}
+    for index in range(rounds):
+        for name in names if index % 2 == 0 else names[::-1]:
             start = time.perf_counter()
-            functions[side]()
-            times[side].append(time.perf_counter() - start)
-    ratios = [a / b for a, b in zip(*times)]
-    return (statistics.median(times[0]), statistics.median(times[1]),
-            statistics.median(ratios), (min(ratios), max(ratios)))
+            functions[name]()
+            seconds[name].append(time.perf_counter() - start)
+    return seconds
+
+
+def median_ratio(numerator, denominator):
+    """The median of round-by-round ratios, with the lowest and highest.
+
+    Parameters
+    ----------
+    numerator, denominator : list of float
+        Durations from the same rounds of :func:`interleaved_times`.
+
+    Returns
+    -------
+    ratio : float
+    spread : tuple of float
+        The lowest and highest of the rounds' ratios.
+
+    Examples
+    --------
+    >>> median_ratio([2.0, 2.2, 1.8], [1.0, 1.0, 1.0])
+    (2.0, (1.8, 2.2))
+    """
+    ratios = [a / b for a, b in zip(numerator, denominator, strict=True)]
+    return statistics.median(ratios), (min(ratios), max(ratios))
 
 
 def peak_rss_mb():

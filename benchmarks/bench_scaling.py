@@ -20,9 +20,11 @@ set size is that job's alone. The process loads the models and analyses two
 warm-up images first, then clears the face cache, notes its resident size,
 resets the kernel's peak (``/proc/self/clear_refs``, so that the transient
 peak of importing torch does not hide what the job adds) and runs the job
-``repeat`` times (5 at 100 images, 2 at 1,000, 1 at 5,000: a single
-5,000-image run is already an average over a minute of work, and
-repeating it would not fit the time budget of ``make bench``), each time
+``repeat`` times (9 at 100 images, whose one-second runs are the most
+exposed to the drift of a shared machine and are the reference of the
+ratios, 2 at 1,000, 1 at 5,000: a single 5,000-image run is already an
+average over a minute of work, and repeating it would not fit the time
+budget of ``make bench``), each time
 with the face cache cleared, and reports the median.
 
 Images
@@ -80,7 +82,7 @@ N_COPIES = 10
 
 
 def _repeat_for(n_images):
-    return 5 if n_images <= 100 else 2 if n_images <= 1000 else 1
+    return 9 if n_images <= 100 else 2 if n_images <= 1000 else 1
 
 
 def write_images(workdir, n_base, quick):

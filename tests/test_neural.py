@@ -432,3 +432,34 @@ def test_modes_are_set_when_they_change_not_before_every_batch(tabular, images,
     trunk = resnet.net_.module_.trunk
     assert resnet.net_.module_.head.training is True
     assert not trunk.bn1.training and not trunk.layer4[0].bn1.training
+
+
+def test_prediction_runs_the_trunk_with_batch_norms_folded(images, tmp_path):
+    X, y, _ = images
+    clf = small_resnet(max_epochs=2).fit(X, y)
+    module = clf.net_.module_
+    # The same function as the trunk with its batch norms, up to rounding.
+    inputs = torch.stack([make_image_transform(32)(image) for image in X])
+    inputs = inputs.contiguous(memory_format=torch.channels_last)
+    module.eval()
+    with torch.no_grad():
+        unfolded = module(inputs).numpy()
+    logits = clf.decision_function(X)
+    np.testing.assert_allclose(logits, unfolded, rtol=1e-4, atol=1e-4)
+    assert not np.array_equal(logits, unfolded.astype(np.float64))  # really folded
+    folded = module.inference_trunk()
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in module.trunk.modules())
+    # Made once, kept while the weights stay, made again when they change.
+    clf.predict(X)
+    assert module.inference_trunk() is folded
+    with torch.no_grad():
+        module.trunk.layer1[0].bn1.running_var.mul_(4.0)
+    assert module.inference_trunk() is not folded
+    assert not np.allclose(clf.decision_function(X), logits, atol=1e-3)
+    # Derived state: not pickled.
+    path = tmp_path / "model.joblib"
+    joblib.dump(clf, path)
+    loaded = joblib.load(path)
+    assert "_folded_trunk" not in vars(loaded.net_.module_)
+    np.testing.assert_array_equal(loaded.decision_function(X), clf.decision_function(X))

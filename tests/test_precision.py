@@ -30,7 +30,8 @@ def _fit(images, **params):
 def _conv_dtypes(clf, X):
     """The dtypes of the first convolution's outputs while predicting X."""
     seen = []
-    conv = clf.net_.module_.trunk.conv1
+    # Prediction runs the trunk with batch norms folded into convolutions.
+    conv = clf.net_.module_.inference_trunk().conv1
     handle = conv.register_forward_hook(lambda m, i, o: seen.append(o.dtype))
     try:
         clf.predict_proba(X)

@@ -162,11 +162,53 @@ class ResNetModule(nn.Module):
             child.eval()
         return self
 
+    def __getstate__(self):
+        # The folded copy is derived state: pickles and deep copies leave it out.
+        state = self.__dict__.copy()
+        state.pop("_folded_trunk", None)
+        return state
+
+    def inference_trunk(self):
+        """The trunk for prediction, with batch norms folded into convolutions.
+
+        In evaluation mode a batch-norm layer is a fixed affine map, which
+        :func:`torch.fx.experimental.optimization.fuse` merges into the
+        weights of the convolution before it: the same function up to
+        rounding (logits within about 1e-5), without the batch-norm passes,
+        about a tenth of a ResNet's inference time on a CPU. The folded
+        copy is made on first use and kept until a weight or buffer of the
+        trunk changes (training, ``load_state_dict``, ``to``), in the same
+        memory layout as the trunk.
+
+        Returns
+        -------
+        trunk : torch.nn.Module
+            A folded copy of ``trunk`` in evaluation mode.
+        """
+        from torch.fx.experimental.optimization import fuse
+
+        tensors = [*self.trunk.parameters(), *self.trunk.buffers()]
+        key = tuple((t.data_ptr(), t._version) for t in tensors)
+        cached = self.__dict__.get("_folded_trunk")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        folded = fuse(self.trunk.eval()).eval()
+        if self.trunk.conv1.weight.is_contiguous(memory_format=torch.channels_last):
+            folded = folded.to(memory_format=torch.channels_last)
+        # A tuple, not a Module attribute: the copy is no submodule, so it is
+        # in neither state_dict() nor parameters().
+        self.__dict__["_folded_trunk"] = (key, folded)
+        return folded
+
     def embed(self, X):
+        # Prediction (evaluation and inference mode) runs the folded trunk;
+        # training, validation and gradients (Grad-CAM) the trunk itself.
+        folded = not self.training and torch.is_inference_mode_enabled()
+        trunk = self.inference_trunk() if folded else self.trunk
         if X.ndim == 5:  # (batch, views, 3, S, S): average test-time views
             batch, views = X.shape[:2]
-            return self.trunk(X.flatten(0, 1)).unflatten(0, (batch, views)).mean(1)
-        return self.trunk(X)
+            return trunk(X.flatten(0, 1)).unflatten(0, (batch, views)).mean(1)
+        return trunk(X)
 
     def forward(self, X, sample_weight=None):
         logits = self.head(self.embed(X))
