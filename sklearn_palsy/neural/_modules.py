@@ -125,6 +125,14 @@ class ResNetModule(nn.Module):
         also keep their batch-norm statistics fixed.
     n_outputs : int, default=1
         One logit for binary problems, one per class otherwise.
+
+    Notes
+    -----
+    In evaluation mode under :func:`torch.inference_mode` (prediction), the
+    module runs :meth:`inference_trunk`, a copy of the trunk with each
+    batch norm folded into the convolution before it; in training, under
+    plain :func:`torch.no_grad` and wherever gradients flow (Grad-CAM), it
+    runs ``trunk`` itself.
     """
 
     def __init__(self, arch="resnet18", weights=None, freeze="none", n_outputs=1):
