@@ -455,7 +455,11 @@ def test_prediction_runs_the_trunk_with_batch_norms_folded(images, tmp_path):
     assert module.inference_trunk() is folded
     with torch.no_grad():
         module.trunk.layer1[0].bn1.running_var.mul_(4.0)
+    module.train()
     assert module.inference_trunk() is not folded
+    # Folding works on a copy in evaluation mode; the trunk keeps its mode.
+    assert all(child.training for child in module.trunk.modules())
+    module.eval()
     assert not np.allclose(clf.decision_function(X), logits, atol=1e-3)
     # Derived state: not pickled.
     path = tmp_path / "model.joblib"

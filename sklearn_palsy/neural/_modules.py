@@ -6,6 +6,7 @@ layer) and an ``embed`` method; fusion concatenates trunks' embeddings and
 trains a joint head.
 """
 
+import copy
 import os
 from pathlib import Path
 
@@ -200,7 +201,8 @@ class ResNetModule(nn.Module):
         cached = self.__dict__.get("_folded_trunk")
         if cached is not None and cached[0] == key:
             return cached[1]
-        folded = fuse(self.trunk.eval()).eval()
+        # Folding needs evaluation mode; the trunk itself keeps its mode.
+        folded = fuse(copy.deepcopy(self.trunk).eval(), inplace=True).eval()
         if self.trunk.conv1.weight.is_contiguous(memory_format=torch.channels_last):
             folded = folded.to(memory_format=torch.channels_last)
         # A tuple, not a Module attribute: the copy is no submodule, so it is
