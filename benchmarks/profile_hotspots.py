@@ -29,7 +29,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
 from _common import markdown_table, print_header
 
 N_ROWS = 12

@@ -376,7 +376,8 @@ def test_array_loader_gives_the_default_loaders_batches(shuffle):
     torch.manual_seed(5)
     batches = list(_data.array_loader(dataset, batch_size=7, shuffle=shuffle))
     assert [len(target) for _, target in batches] == [7, 7, 7, 2]
-    for (inputs, target), (expected_inputs, expected_target) in zip(batches, expected):
+    for (inputs, target), (expected_inputs, expected_target) in zip(
+            batches, expected, strict=True):
         torch.testing.assert_close(inputs["X"], expected_inputs["X"], rtol=0, atol=0)
         torch.testing.assert_close(inputs["sample_weight"],
                                    expected_inputs["sample_weight"], rtol=0, atol=0)

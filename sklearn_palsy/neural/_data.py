@@ -6,8 +6,13 @@ weight samples and the fusion net can take a dict of several inputs.
 
 import numpy as np
 import torch
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, \
-    SequentialSampler
+from torch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    SequentialSampler,
+)
 
 __all__ = ["ArrayDataset", "ImageDataset", "array_loader"]
 
