@@ -13,7 +13,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from sklearn_palsy import load_model, save_model
-from sklearn_palsy._atomic import atomic_write
+from sklearn_palsy._atomic import _host, atomic_write
 from sklearn_palsy._batch import save_model_joblib, write_csv_atomic
 
 
@@ -45,12 +45,10 @@ def test_a_new_file_appears_whole_with_the_usual_permissions(tmp_path):
     assert _leftovers(path.parent) == []
 
 
-def test_a_killed_writer_leaves_the_old_file(tmp_path):
-    """SIGKILL in the middle of a write: the destination still holds the old file."""
-    path = tmp_path / "features.csv"
-    path.write_text("old\n")
+def _slow_writer(tmp_path, path, *, preamble=""):
+    """Start a process that writes half of ``path`` and sleeps; wait for the half."""
     started = tmp_path / "started"
-    script = textwrap.dedent(f"""
+    script = preamble + textwrap.dedent(f"""
         import time
         from pathlib import Path
         from sklearn_palsy._atomic import atomic_write
@@ -65,22 +63,65 @@ def test_a_killed_writer_leaves_the_old_file(tmp_path):
         atomic_write({str(path)!r}, slow)
     """)
     child = subprocess.Popen([sys.executable, "-c", script])
-    try:
-        deadline = time.monotonic() + 60
-        while not started.exists():
-            assert child.poll() is None, "the writer died before writing"
-            assert time.monotonic() < deadline, "the writer never started"
-            time.sleep(0.05)
-        # Half the data is in the temporary file, none in the destination.
-        assert path.read_text() == "old\n"
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.wait(timeout=30)
+    deadline = time.monotonic() + 60
+    while not started.exists():
+        if child.poll() is not None or time.monotonic() > deadline:
+            child.kill()
+            pytest.fail("the writer died or never started")
+        time.sleep(0.05)
+    return child
+
+
+def test_a_killed_writer_leaves_the_old_file(tmp_path):
+    """SIGKILL in the middle of a write: the destination still holds the old file."""
+    path = tmp_path / "features.csv"
+    path.write_text("old\n")
+    child = _slow_writer(tmp_path, path)
+    # Half the data is in the temporary file, none in the destination.
+    assert path.read_text() == "old\n"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
     assert path.read_text() == "old\n"
     # A killed process cannot clean up: its hidden temporary file stays,
-    # named after the destination so that it is easy to find.
-    assert all(name.startswith(".features.csv.") for name in _leftovers(tmp_path))
+    # named after the destination and its dead writer...
+    (leftover,) = _leftovers(tmp_path)
+    assert leftover.startswith(f".features.csv.{_host()}.{child.pid}.")
+    # ...until the next write to the same destination removes it.
+    atomic_write(path, lambda handle: handle.write("new\n"))
+    assert path.read_text() == "new\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_temporary_files_of_live_writers_and_other_hosts_are_kept(tmp_path):
+    path = tmp_path / "table.csv"
+    alive = tmp_path / f".table.csv.{_host()}.{os.getppid()}.abc123.tmp"
+    other_host = tmp_path / ".table.csv.some-other-host.1.abc123.tmp"
+    other_file = tmp_path / f".scores.csv.{_host()}.999999999.abc123.tmp"
+    for leftover in (alive, other_host, other_file):
+        leftover.write_text("partial")
+    atomic_write(path, lambda handle: handle.write("x"))
+    assert all(leftover.exists() for leftover in (alive, other_host, other_file))
+
+
+@pytest.mark.parametrize("cli", [False, True], ids=["library", "cli-handler"])
+def test_sigterm_during_a_write_removes_the_temporary_file(tmp_path, cli):
+    """SIGTERM (kill, timeout, batch schedulers): old file kept, nothing left over.
+
+    Without a handler of the program's own the process still dies of the
+    signal; with the command-line tool's handler it exits with code 143.
+    """
+    path = tmp_path / "features.csv"
+    path.write_text("old\n")
+    install = ("import signal\nfrom sklearn_palsy.cli import _raise_system_exit\n"
+               "signal.signal(signal.SIGTERM, _raise_system_exit)\n") if cli else ""
+    child = _slow_writer(tmp_path, path, preamble=install)
+    assert len(_leftovers(tmp_path)) == 1
+    child.send_signal(signal.SIGTERM)
+    child.wait(timeout=30)
+    assert child.returncode == (143 if cli else -signal.SIGTERM)
+    assert path.read_text() == "old\n"
+    assert _leftovers(tmp_path) == []
 
 
 def test_csv_and_model_writers_go_through_the_atomic_path(tmp_path, monkeypatch):
