@@ -9,7 +9,7 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.utils import Bunch
 
 from ._atomic import atomic_write
-from ._batch import write_csv_atomic
+from ._csv import write_csv_atomic
 from ._serialization import save_model
 from .fusion import PAPER_PIPELINES, make_paper_pipelines
 from .model_selection import evaluate_pipelines

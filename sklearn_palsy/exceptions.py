@@ -3,7 +3,9 @@
 Every error derives from :class:`PalsyError`, and also from :class:`ValueError`
 or :class:`OSError` where that fits, so that ``except ValueError`` keeps working
 in code written for scikit-learn. Each message names the file or the row
-concerned; errors about many rows name all of them, not only the first.
+concerned. An error about many rows lists the first
+:data:`MAX_LISTED` of them in its message and says how many more there are;
+every one of them is kept on the exception (``problems``, ``failures``).
 """
 
 __all__ = [
@@ -19,7 +21,44 @@ __all__ = [
     "PatientLeakageError",
     "ImageBatchError",
     "ModelFileError",
+    "PickleModelWarning",
+    "MAX_LISTED",
 ]
+
+#: How many rows, files or values an error message lists before it only
+#: counts the rest. The exception object keeps all of them.
+MAX_LISTED = 20
+
+
+def format_listing(items, *, limit=MAX_LISTED, separator="\n"):
+    """Join the first ``limit`` strings of ``items`` and count the rest.
+
+    Parameters
+    ----------
+    items : sequence of str
+        One entry per row, file or value.
+    limit : int, default=MAX_LISTED
+        How many entries to show.
+    separator : str, default="\\n"
+        Placed between entries and before the count of those left out.
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> from sklearn_palsy.exceptions import format_listing
+    >>> format_listing([f"row {i}" for i in range(1, 5)], limit=2, separator="; ")
+    'row 1; row 2; ... and 2 more'
+    >>> format_listing(["row 1"], separator="; ")
+    'row 1'
+    """
+    items = list(items)
+    shown = separator.join(items[:limit])
+    if len(items) > limit:
+        shown += f"{separator}... and {len(items) - limit} more"
+    return shown
 
 
 class PalsyError(Exception):
@@ -157,8 +196,9 @@ class ImageBatchError(PalsyError, ValueError):
 
     def __init__(self, failures):
         self.failures = failures
-        listed = "; ".join(
-            f"{image} ({error})" for image, error in zip(failures.image, failures.error)
+        listed = format_listing(
+            (f"{image} ({error})" for image, error in zip(failures.image, failures.error)),
+            separator="; ",
         )
         super().__init__(f"{len(failures)} image(s) failed: {listed}")
 
@@ -175,3 +215,13 @@ class ModelFileError(PalsyError, ValueError):
 
 class PatientLeakageError(PalsyError, ValueError):
     """A cross-validation split puts one patient on both sides."""
+
+
+class PickleModelWarning(UserWarning):
+    """A model is being loaded from a pickle (joblib) file, which runs its code.
+
+    Emitted by every load of a ``.joblib`` or ``.pkl`` model file, and shown
+    as one line by ``sklearn-palsy predict``: whoever wrote such a file can
+    run any code in the process that loads it. The ``.safetensors`` format
+    (:func:`sklearn_palsy.save_model`) cannot.
+    """

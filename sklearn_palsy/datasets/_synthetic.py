@@ -22,6 +22,7 @@ import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
+from .._csv import write_csv_atomic
 from ..faces._schemes import IBUG68_MEAN_FACE
 
 __all__ = ["make_synthetic_cohort"]
@@ -587,7 +588,7 @@ def make_synthetic_cohort(
         Image.fromarray(image).save(output_dir / name)
     frame.insert(0, "image", names)
     manifest = output_dir / "manifest.csv"
-    frame.to_csv(manifest, index=False)
+    write_csv_atomic(frame, manifest)
     cohort.X = np.array([str(output_dir / name) for name in names], dtype=object)
     cohort.manifest = str(manifest)
     cohort.frame = frame
