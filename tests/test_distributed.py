@@ -168,7 +168,7 @@ def test_evaluate_pipelines_on_dask_matches_the_sequential_run(
     assert face_cache_info()["computed"] == computed_here
     computed_there = [info["computed"] for info in client.run(face_cache_info).values()]
     assert sum(computed_there) >= len(set(X))
-    assert len(list(tmp_path.rglob("*.joblib"))) == len(set(X))
+    assert len(list(tmp_path.rglob("*.json"))) == len(set(X))
 
     pd.testing.assert_frame_equal(on_dask.scores.drop(columns="fit_time"),
                                   sequential.scores.drop(columns="fit_time"),

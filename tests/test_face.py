@@ -262,3 +262,173 @@ def test_progress_bar_unless_verbose_is_zero(cohort, capsys):
     clear_face_cache()
     LandmarkDetector(verbose=0).fit_transform(cohort.X[:2])
     assert "faces (dlib)" not in capsys.readouterr().err
+
+
+# --- the on-disk cache runs no code and checks what it reads --------------------
+
+class _PlantedPayload:
+    """Unpickling this creates a marker file: the proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _entry_paths(cache_dir):
+    return sorted(p for p in cache_dir.rglob("*") if p.is_file())
+
+
+def test_a_planted_pickle_in_the_cache_folder_does_not_run(cohort, tmp_path):
+    from sklearn_palsy.faces._analysis import (
+        DEFAULT_DETECT_MAX_SIDE, FaceCacheWarning, _cache_key, _disk_path)
+    from sklearn_palsy.faces._io import DEFAULT_MAX_PIXELS, image_id
+
+    clear_face_cache()
+    expected = LandmarkDetector().fit_transform(cohort.X[:1])
+    clear_face_cache()
+    cache_dir, marker = tmp_path / "shared", tmp_path / "code-ran"
+    key = _cache_key(image_id(cohort.X[0]), "dlib", DEFAULT_MAX_PIXELS,
+                     DEFAULT_DETECT_MAX_SIDE)
+    entry = _disk_path(cache_dir, key)
+    entry.parent.mkdir(parents=True)
+    # The same payload where an entry is read now and where it used to be.
+    joblib.dump(_PlantedPayload(marker), entry)
+    joblib.dump(_PlantedPayload(marker), entry.with_suffix(".joblib"))
+    with pytest.warns(FaceCacheWarning, match="malformed"):
+        landmarks = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+    assert not marker.exists()
+    np.testing.assert_array_equal(landmarks, expected)
+    # The bad entry was replaced by a good one, which is read without a warning.
+    clear_face_cache()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FaceCacheWarning)
+        again = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+    np.testing.assert_array_equal(again, expected)
+    clear_face_cache()
+
+
+def _corrupt(entry, how):
+    import json
+
+    data = json.loads(entry.read_text())
+    if how == "landmarks shape":
+        data["landmarks"] = data["landmarks"][:10]
+    elif how == "nan landmark":
+        entry.write_text(entry.read_text().replace(
+            str(data["landmarks"][0][0]), "NaN", 1))
+        return
+    elif how == "other backend":
+        data["backend"] = "mediapipe"
+    elif how == "other key":
+        data["key"] = "0" * 64
+    elif how == "extra field":
+        data["__class__"] = "os.system"
+    elif how == "no face but landmarks":
+        data["n_faces"] = 0
+    elif how == "string numbers":
+        data["box"] = [str(v) for v in data["box"]]
+    elif how == "too large":
+        entry.write_text(" " * (2 << 20) + json.dumps(data))
+        return
+    elif how == "deep nesting":
+        entry.write_text("[" * 100_000 + "]" * 100_000)
+        return
+    entry.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("how", [
+    "landmarks shape", "nan landmark", "other backend", "other key", "extra field",
+    "no face but landmarks", "string numbers", "too large", "deep nesting",
+    "fifo", "symlink",
+])
+def test_malformed_cache_entries_are_misses_with_a_warning(
+    cohort, tmp_path, count_detector_calls, how
+):
+    import os
+
+    from sklearn_palsy.faces._analysis import FaceCacheWarning
+
+    cache_dir = tmp_path / "cache"
+    expected = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+    (entry,) = _entry_paths(cache_dir)
+    if how == "fifo":
+        entry.unlink()
+        os.mkfifo(entry)
+    elif how == "symlink":
+        target = tmp_path / "elsewhere.json"
+        entry.rename(target)
+        entry.symlink_to(target)
+    else:
+        _corrupt(entry, how)
+    clear_face_cache()
+    with pytest.warns(FaceCacheWarning, match=str(entry.name)):
+        landmarks = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+    np.testing.assert_array_equal(landmarks, expected)
+    assert len(count_detector_calls) == 2  # detected again
+
+
+def test_a_well_formed_planted_entry_is_used_as_the_docs_warn(
+    cohort, tmp_path, count_detector_calls
+):
+    """What a writable shared cache folder still allows, tested so the docs stay true."""
+    import json
+
+    cache_dir = tmp_path / "cache"
+    detected = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+    (entry,) = _entry_paths(cache_dir)
+    data = json.loads(entry.read_text())
+    data["landmarks"][48][1] += 5.0  # one mouth corner 5 px lower
+    entry.write_text(json.dumps(data))
+    clear_face_cache()
+    planted = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+    assert len(count_detector_calls) == 1
+    assert planted[0, 48, 1] == detected[0, 48, 1] + 5.0
+
+
+# --- detection on a bounded copy -------------------------------------------------
+
+def test_detection_runs_on_a_bounded_copy_and_landmarks_on_the_full_image(
+    cohort, tmp_path, count_detector_calls
+):
+    import cv2
+
+    face = np.asarray(Image.open(cohort.X[0]).convert("RGB"))
+    big = cv2.resize(face, (1600, 1600), interpolation=cv2.INTER_CUBIC)
+    path = tmp_path / "big.png"
+    Image.fromarray(big).save(path)
+    bounded = LandmarkDetector(detect_max_side=400).fit_transform([str(path)])
+    assert count_detector_calls == [(400, 400, 3)]
+    full = LandmarkDetector(detect_max_side=None).fit_transform([str(path)])
+    assert count_detector_calls[1] == (1600, 1600, 3)
+    # The landmarks are in the full image's pixels and barely move: the box
+    # found at a quarter of the size differs by a few pixels, and the
+    # predictor follows it (about 0.01 of the inter-ocular distance).
+    inter_ocular = np.linalg.norm(full[0, 36:42].mean(0) - full[0, 42:48].mean(0))
+    change = np.linalg.norm(bounded[0] - full[0], axis=1)
+    assert inter_ocular > 300
+    assert np.median(change) <= 0.02 * inter_ocular
+    small = LandmarkDetector(detect_max_side=None).fit_transform(cohort.X[:1])
+    np.testing.assert_allclose(bounded[0] / 10, small[0], atol=1.5)
+
+
+def test_a_64_megapixel_blank_image_is_answered_in_seconds(tmp_path):
+    import time
+
+    path = tmp_path / "blank.png"
+    Image.new("L", (8000, 8000), 200).save(path)
+    clear_face_cache()
+    start = time.perf_counter()
+    with pytest.raises(NoFaceDetectedError, match="blank.png"):
+        LandmarkDetector().fit_transform([str(path)])
+    assert time.perf_counter() - start < 10
+    clear_face_cache()
+
+
+def test_detect_max_side_is_validated():
+    with pytest.raises(ValueError, match="detect_max_side"):
+        LandmarkDetector(detect_max_side=10).fit_transform(
+            np.zeros((1, 64, 64, 3), np.uint8))

@@ -497,3 +497,66 @@ def test_image_id_of_missing_file(tmp_path):
     with pytest.raises(ImageFileNotFoundError, match="file not found") as excinfo:
         image_id(path)
     _assert_names(excinfo, path)
+
+
+# --- only regular files are read -------------------------------------------------
+
+def _call_with_deadline(function, argument, seconds=5):
+    """Run ``function(argument)`` in a thread; return (elapsed, error, finished)."""
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            function(argument)
+        except BaseException as error:  # noqa: BLE001 - reported to the test
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    start = time.perf_counter()
+    thread.start()
+    thread.join(seconds)
+    return time.perf_counter() - start, outcome.get("error"), not thread.is_alive()
+
+
+@pytest.mark.parametrize("function", [read_image, image_id],
+                         ids=["read_image", "image_id"])
+def test_a_named_pipe_is_refused_within_a_second(tmp_path, function):
+    import os
+
+    fifo = tmp_path / "photo.png"
+    os.mkfifo(fifo)
+    elapsed, error, finished = _call_with_deadline(function, str(fifo))
+    if not finished:  # release the blocked reader before failing
+        descriptor = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(descriptor)
+    assert finished, "reading a FIFO blocked"
+    assert elapsed < 1
+    assert isinstance(error, ImageReadError)
+    assert "named pipe" in str(error) and "photo.png" in str(error)
+
+
+def test_a_socket_and_a_device_are_refused_naming_them(tmp_path):
+    import socket
+
+    path = tmp_path / "face.jpg"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    try:
+        with pytest.raises(ImageReadError, match="socket.*face.jpg"):
+            read_image(str(path))
+    finally:
+        server.close()
+    elapsed, error, finished = _call_with_deadline(read_image, "/dev/zero")
+    assert finished and elapsed < 1
+    assert isinstance(error, ImageReadError)
+    assert "character device" in str(error) and "/dev/zero" in str(error)
+
+
+def test_a_symbolic_link_to_an_image_is_followed(tmp_path):
+    path = tmp_path / "real.png"
+    _save(path, Image.fromarray(_random_rgb()))
+    link = tmp_path / "link.png"
+    link.symlink_to(path)
+    np.testing.assert_array_equal(read_image(str(link)), read_image(str(path)))

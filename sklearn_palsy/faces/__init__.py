@@ -5,7 +5,9 @@ scikit-learn transformers in :mod:`sklearn_palsy.preprocessing` sit on top.
 """
 
 from ._analysis import (
+    DEFAULT_DETECT_MAX_SIDE,
     FaceAnalysis,
+    FaceCacheWarning,
     MultipleFacesWarning,
     analyze_face,
     analyze_faces,
@@ -19,11 +21,13 @@ from ._io import DEFAULT_MAX_PIXELS, image_id, read_image
 from ._schemes import IBUG68, IBUG68_MEAN_FACE, MEDIAPIPE478, LandmarkScheme, get_scheme
 
 __all__ = [
+    "DEFAULT_DETECT_MAX_SIDE",
     "DEFAULT_MAX_PIXELS",
     "IBUG68",
     "IBUG68_MEAN_FACE",
     "MEDIAPIPE478",
     "FaceAnalysis",
+    "FaceCacheWarning",
     "LandmarkScheme",
     "MultipleFacesWarning",
     "align_landmarks",

@@ -6,6 +6,18 @@ of analysing one image is cached under a key made of the image's *content*
 (the SHA-256 of its bytes) and the analysis settings, in a process-wide memory
 cache that survives :func:`sklearn.base.clone`, and optionally on disk
 (``cache_dir``) so that worker processes and later sessions share it.
+
+Entries on disk are JSON files of numbers, never pickles: a file planted in a
+shared ``cache_dir`` cannot run code. Each entry is checked when it is read
+(size, format, key, backend, shapes, finite values) and a malformed one is
+treated as a miss, with a :class:`FaceCacheWarning`, and recomputed. What a
+shared folder still allows is said in :func:`analyze_faces`: anyone who can
+write to it can plant well-formed but wrong landmarks.
+
+Detection runs on a copy of the image scaled down so that its longest side
+is at most ``detect_max_side`` (the boxes are scaled back), and the
+landmarks are placed on the full image: the detector's cost grows with the
+pixel count, and a face large enough to analyse stays large enough to find.
 """
 
 import contextlib
@@ -19,16 +31,19 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
 from .._atomic import atomic_write
 from ..exceptions import NoFaceDetectedError
-from ._io import image_id, read_image
+from ._io import NotRegularFileError, image_id, open_regular_file, read_image
 
 __all__ = [
+    "DEFAULT_DETECT_MAX_SIDE",
     "FaceAnalysis",
+    "FaceCacheWarning",
     "MultipleFacesWarning",
     "analyze_face",
     "analyze_faces",
@@ -40,6 +55,26 @@ __all__ = [
 
 class MultipleFacesWarning(UserWarning):
     """Several faces were found in one image; the largest one was used."""
+
+
+class FaceCacheWarning(UserWarning):
+    """An entry of a ``cache_dir`` was malformed; it was ignored and recomputed."""
+
+
+DEFAULT_DETECT_MAX_SIDE = 1024
+"""Longest side, in pixels, of the copy of an image that faces are detected on.
+
+dlib's HOG detector finds faces of 80 px and more; in a 1024 px copy that is
+8 % of the longest side, smaller than any face worth grading. Landmarks are
+placed on the full-resolution image, so their precision does not depend on it.
+"""
+
+# Landmarks per backend, to check cache entries against.
+_N_LANDMARKS = {"dlib": 68, "mediapipe": 478}
+# A 478-point entry is about 25 kB; anything much larger is not ours.
+_MAX_ENTRY_BYTES = 1 << 20
+_ENTRY_FORMAT = "sklearn-palsy-face-cache"
+_ENTRY_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -68,30 +103,49 @@ class FaceAnalysis:
     backend: str
 
 
-def _analyze_dlib(image):
+def _detection_copy(image, detect_max_side):
+    """Return the image scaled so its longest side is at most the bound, and the scale."""
+    height, width = image.shape[:2]
+    longest = max(height, width)
+    if detect_max_side is None or longest <= detect_max_side:
+        return image, 1.0
+    scale = detect_max_side / longest
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+
+
+def _analyze_dlib(image, detect_max_side):
     from ._dlib import detect_faces, predict_landmarks
 
-    boxes, _ = detect_faces(image)
+    small, scale = _detection_copy(image, detect_max_side)
+    boxes, _ = detect_faces(small)
     if len(boxes) == 0:
         # dlib's HOG window is 80 px; doubling the image finds smaller faces.
-        boxes, _ = detect_faces(image, upsample=1)
+        boxes, _ = detect_faces(small, upsample=1)
     if len(boxes) == 0:
         return None, None, 0
-    return boxes[0], predict_landmarks(image, boxes[0]), len(boxes)
+    box = boxes[0] / scale
+    return box, predict_landmarks(image, box), len(boxes)
 
 
-def _analyze_mediapipe(image):
+def _analyze_mediapipe(image, detect_max_side):
     from ._mediapipe import detect_mediapipe
 
-    return detect_mediapipe(image)
+    # Face Mesh resizes the face to 192 px before placing its points, so the
+    # bounded copy loses nothing that it would have used.
+    small, scale = _detection_copy(image, detect_max_side)
+    box, landmarks, n_faces = detect_mediapipe(small)
+    if box is None:
+        return None, None, n_faces
+    return np.asarray(box) / scale, np.asarray(landmarks) / scale, n_faces
 
 
 _BACKENDS = {"dlib": _analyze_dlib, "mediapipe": _analyze_mediapipe}
 
 
-def _compute(image, backend, max_pixels):
+def _compute(image, backend, max_pixels, detect_max_side):
     pixels = read_image(image, max_pixels=max_pixels)
-    box, landmarks, n_faces = _BACKENDS[backend](pixels)
+    box, landmarks, n_faces = _BACKENDS[backend](pixels, detect_max_side)
     return FaceAnalysis(
         box=None if box is None else np.asarray(box, dtype=np.float64),
         landmarks=None if landmarks is None else np.asarray(landmarks, np.float64),
@@ -210,29 +264,132 @@ def no_face_cache():
         _CACHE.enabled = previous
 
 
-def _cache_key(content_id, backend, max_pixels):
-    settings = json.dumps([backend, max_pixels], sort_keys=True)
+def _cache_key(content_id, backend, max_pixels, detect_max_side):
+    settings = json.dumps([backend, max_pixels, detect_max_side], sort_keys=True)
     return hashlib.sha256(f"{content_id}|{settings}".encode()).hexdigest()
 
 
 def _disk_path(cache_dir, key):
-    return Path(cache_dir) / key[:2] / f"{key}.joblib"
+    return Path(cache_dir) / key[:2] / f"{key}.json"
 
 
-def _disk_load(cache_dir, key):
-    path = _disk_path(cache_dir, key)
-    if not path.is_file():
-        return None
+def _encode_entry(key, analysis):
+    return {
+        "format": _ENTRY_FORMAT,
+        "version": _ENTRY_VERSION,
+        "key": key,
+        "backend": analysis.backend,
+        "n_faces": analysis.n_faces,
+        "image_shape": [int(side) for side in analysis.image_shape],
+        "box": None if analysis.box is None else analysis.box.tolist(),
+        "landmarks": (
+            None if analysis.landmarks is None else analysis.landmarks.tolist()
+        ),
+    }
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _finite_array(value, shape, what):
+    """``value`` as a float64 array of ``shape``, or a reason it is not one."""
+    rows = value if len(shape) == 2 and isinstance(value, list) else [value]
+    numbers_only = isinstance(value, list) and all(
+        isinstance(row, list)
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in row)
+        for row in rows
+    )
+    if not numbers_only:
+        raise ValueError(f"{what} is not a list of numbers")
     try:
-        return joblib.load(path)
-    except Exception:  # a half-written or foreign file: recompute it
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} is not a list of numbers") from None
+    if array.shape != shape:
+        raise ValueError(f"{what} has shape {array.shape}, expected {shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{what} is not finite")
+    return array
+
+
+def _decode_entry(entry, key, backend):
+    """Check a parsed cache entry field by field; raise ValueError if malformed."""
+    fields = {"format", "version", "key", "backend", "n_faces", "image_shape",
+              "box", "landmarks"}
+    if not isinstance(entry, dict) or set(entry) != fields:
+        raise ValueError("not a face-cache entry")
+    if entry["format"] != _ENTRY_FORMAT or entry["version"] != _ENTRY_VERSION:
+        raise ValueError("unknown format or version")
+    if entry["key"] != key:
+        raise ValueError("its key does not match its file name")
+    if entry["backend"] != backend:
+        raise ValueError(f"made by backend {entry['backend']!r}, not {backend!r}")
+    n_faces, shape = entry["n_faces"], entry["image_shape"]
+    if not _is_int(n_faces) or n_faces < 0:
+        raise ValueError("n_faces is not a non-negative integer")
+    if not (isinstance(shape, list) and len(shape) == 2
+            and all(_is_int(side) and side > 0 for side in shape)):
+        raise ValueError("image_shape is not two positive integers")
+    if (entry["box"] is None) != (entry["landmarks"] is None) or (
+        (entry["box"] is None) != (n_faces == 0)
+    ):
+        raise ValueError("box, landmarks and n_faces disagree")
+    box = landmarks = None
+    if entry["box"] is not None:
+        box = _finite_array(entry["box"], (4,), "box")
+        if not (box[0] < box[2] and box[1] < box[3]):
+            raise ValueError("box is empty")
+        landmarks = _finite_array(
+            entry["landmarks"], (_N_LANDMARKS[backend], 2), "landmarks"
+        )
+    return FaceAnalysis(box=box, landmarks=landmarks, n_faces=n_faces,
+                        image_shape=tuple(shape), backend=backend)
+
+
+def _disk_load(cache_dir, key, backend):
+    """Read a cache entry; None (a miss) when absent or malformed.
+
+    The file is parsed as JSON of numbers, never unpickled, and checked
+    before use; a malformed entry gives a :class:`FaceCacheWarning` and is
+    recomputed (and then overwritten).
+    """
+    path = _disk_path(cache_dir, key)
+    reason = None
+    try:
+        # A link or a special file planted under the key's name is refused,
+        # not followed, and a FIFO is never waited on.
+        with open_regular_file(path, follow_symlinks=False) as handle:
+            data = handle.read(_MAX_ENTRY_BYTES + 1)
+    except FileNotFoundError:
         return None
+    except NotRegularFileError as error:
+        reason = str(error)
+    except OSError as error:
+        reason = f"cannot be read ({error})"
+    else:
+        if len(data) > _MAX_ENTRY_BYTES:
+            reason = f"is larger than {_MAX_ENTRY_BYTES} bytes"
+    if reason is None:
+        try:
+            return _decode_entry(json.loads(data), key, backend)
+        except (ValueError, RecursionError) as error:
+            # json's and _decode_entry's errors are ValueErrors, with a reason.
+            reason = f"is malformed ({error})"
+    warnings.warn(
+        f"face cache entry {str(path)!r} {reason}; ignoring it and analysing "
+        "the image again",
+        FaceCacheWarning,
+        stacklevel=3,
+    )
+    return None
 
 
 def _disk_store(cache_dir, key, value):
     path = _disk_path(cache_dir, key)
+    text = json.dumps(_encode_entry(key, value), allow_nan=False)
     # Write then rename, so a reader never sees half a file.
-    atomic_write(path, lambda handle: joblib.dump(value, handle), "wb")
+    atomic_write(path, lambda handle: handle.write(text), "w")
 
 
 def _describe(image, index):
@@ -246,6 +403,7 @@ def analyze_faces(
     *,
     backend="dlib",
     max_pixels=None,
+    detect_max_side=DEFAULT_DETECT_MAX_SIDE,
     cache_dir=None,
     n_jobs=None,
     verbose=0,
@@ -262,8 +420,18 @@ def analyze_faces(
     max_pixels : int or None, default=None
         Refuse images with more pixels than this; None uses
         :data:`~sklearn_palsy.faces._io.DEFAULT_MAX_PIXELS`.
+    detect_max_side : int or None, default=1024
+        Detect faces on a copy scaled down so that its longest side is at
+        most this many pixels (the boxes are scaled back); landmarks are
+        placed on the full image. None detects on the full image, which
+        costs time in proportion to its pixel count.
     cache_dir : str or path-like, default=None
         Also keep results on disk here, shared between processes and runs.
+        Entries are JSON files of numbers, checked when read; a malformed
+        one is ignored with a :class:`FaceCacheWarning` and recomputed.
+        Nothing in the folder is ever run as code, but **anyone who can
+        write to it can plant well-formed, wrong landmarks**, which are used
+        as if detected: share a cache folder only with people you trust.
     n_jobs : int, default=None
         Number of processes for the images not in the cache.
     verbose : int, default=0
@@ -294,14 +462,26 @@ def analyze_faces(
         raise ValueError(f"backend must be one of {sorted(_BACKENDS)}; got {backend!r}")
     if max_pixels is None:
         max_pixels = DEFAULT_MAX_PIXELS
+    if detect_max_side is not None and (
+        not isinstance(detect_max_side, int)
+        or isinstance(detect_max_side, bool)
+        or detect_max_side < 80
+    ):
+        raise ValueError(
+            "detect_max_side must be an integer of at least 80 (the detector's "
+            f"window) or None; got {detect_max_side!r}"
+        )
     images = list(images)
-    keys = [_cache_key(image_id(image), backend, max_pixels) for image in images]
+    keys = [
+        _cache_key(image_id(image), backend, max_pixels, detect_max_side)
+        for image in images
+    ]
     use_cache = _CACHE.enabled
     results = [_CACHE.get(key) if use_cache else None for key in keys]
     if cache_dir is not None and use_cache:
         for i, key in enumerate(keys):
             if results[i] is None:
-                results[i] = _disk_load(cache_dir, key)
+                results[i] = _disk_load(cache_dir, key, backend)
                 if results[i] is not None:
                     _CACHE.put(key, results[i])
 
@@ -311,7 +491,10 @@ def analyze_faces(
         if results[i] is None:
             todo.setdefault(key, i)
     if todo:
-        compute = functools.partial(_compute, backend=backend, max_pixels=max_pixels)
+        compute = functools.partial(
+            _compute, backend=backend, max_pixels=max_pixels,
+            detect_max_side=detect_max_side,
+        )
         order = list(todo.items())
         if n_jobs in (None, 1):
             computed = (compute(images[i]) for _, i in order)

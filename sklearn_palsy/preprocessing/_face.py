@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..faces._analysis import analyze_faces
+from ..faces._analysis import DEFAULT_DETECT_MAX_SIDE, analyze_faces
 from ..faces._io import DEFAULT_MAX_PIXELS, read_image
 from ._base import ImageTransformerMixin, as_image_list
 
@@ -24,6 +24,7 @@ _COMMON_CONSTRAINTS = {
     "n_jobs": [numbers.Integral, None],
     "verbose": ["verbose"],
     "max_pixels": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    "detect_max_side": [Interval(numbers.Integral, 80, None, closed="left"), None],
 }
 
 
@@ -33,6 +34,7 @@ def _analyze(transformer, images, backend):
         images,
         backend=backend,
         max_pixels=transformer.max_pixels,
+        detect_max_side=transformer.detect_max_side,
         cache_dir=transformer.cache_dir,
         n_jobs=transformer.n_jobs,
         verbose=transformer.verbose,
@@ -89,6 +91,11 @@ class FaceCropper(ImageTransformerMixin):
     max_pixels : int, default=None
         Refuse larger images (decompression bombs); None uses the library's
         default of 80 megapixels.
+    detect_max_side : int or None, default=1024
+        Find the face on a copy of the image scaled down so that its longest
+        side is at most this many pixels; the landmarks are then placed on
+        the full image. None detects on the full image (slower in proportion
+        to its pixel count).
 
     See Also
     --------
@@ -120,6 +127,7 @@ class FaceCropper(ImageTransformerMixin):
         n_jobs=None,
         verbose=0,
         max_pixels=None,
+        detect_max_side=DEFAULT_DETECT_MAX_SIDE,
     ):
         self.size = size
         self.margin = margin
@@ -128,6 +136,7 @@ class FaceCropper(ImageTransformerMixin):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.max_pixels = max_pixels
+        self.detect_max_side = detect_max_side
 
     def transform(self, X):
         """Crop the face out of each image.
@@ -194,6 +203,11 @@ class LandmarkDetector(ImageTransformerMixin):
     max_pixels : int, default=None
         Refuse larger images (decompression bombs); None uses the library's
         default of 80 megapixels.
+    detect_max_side : int or None, default=1024
+        Find the face on a copy of the image scaled down so that its longest
+        side is at most this many pixels; the landmarks are then placed on
+        the full image. None detects on the full image (slower in proportion
+        to its pixel count).
 
     Attributes
     ----------
@@ -228,6 +242,7 @@ class LandmarkDetector(ImageTransformerMixin):
         n_jobs=None,
         verbose=0,
         max_pixels=None,
+        detect_max_side=DEFAULT_DETECT_MAX_SIDE,
     ):
         self.backend = backend
         self.on_missing = on_missing
@@ -235,6 +250,7 @@ class LandmarkDetector(ImageTransformerMixin):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.max_pixels = max_pixels
+        self.detect_max_side = detect_max_side
 
     @property
     def scheme(self):
