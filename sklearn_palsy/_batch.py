@@ -29,6 +29,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ._atomic import atomic_write
+from ._csv import write_csv_atomic
 from .datasets import load_image_folder, load_manifest
 from .exceptions import (
     ImageBatchError,
@@ -38,6 +39,8 @@ from .exceptions import (
     InvalidLandmarksError,
     ManifestNotFoundError,
     ModelFileError,
+    PickleModelWarning,
+    format_listing,
 )
 from .fusion import PAPER_PIPELINES, make_paper_pipelines
 from .preprocessing._face import LandmarkDetector, NoFaceFallbackWarning
@@ -132,7 +135,8 @@ def resolve_images(source):
         missing = [path for path in paths if not os.path.isfile(path)]
         if missing:
             raise ImageFileNotFoundError(
-                f"{len(missing)} image file(s) not found: " + ", ".join(missing)
+                f"{len(missing)} image file(s) not found: "
+                + format_listing(missing, separator=", ")
             )
         return np.asarray(paths, dtype=object), None, None, None
     path = Path(source)
@@ -335,33 +339,6 @@ def extract_features(
     return frame, failures_frame
 
 
-def write_csv_atomic(frame, path):
-    """Write a DataFrame to CSV so that the file is never half-written.
-
-    The CSV goes to a temporary file in the same folder, then replaces
-    ``path`` in one :func:`os.replace`: readers see the old file or the new
-    one, and an interrupted write leaves no partial CSV behind.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Written without its index.
-    path : str or path-like
-        Destination; its folder is created when missing.
-
-    Examples
-    --------
-    >>> import tempfile, pandas as pd
-    >>> from pathlib import Path
-    >>> from sklearn_palsy._batch import write_csv_atomic
-    >>> path = Path(tempfile.mkdtemp()) / "out.csv"
-    >>> write_csv_atomic(pd.DataFrame({"a": [1, 2]}), path)
-    >>> path.read_text().splitlines()
-    ['a', '1', '2']
-    """
-    atomic_write(path, lambda handle: frame.to_csv(handle, index=False), "w")
-
-
 def train_model(manifest, pipeline, *, image_size=64, random_state=0, **overrides):
     """Fit one of the paper's pipelines on a labelled cohort.
 
@@ -493,6 +470,7 @@ def load_model_joblib(path):
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"model file not found: {str(path)!r}")
+    warnings.warn(pickle_warning(path), PickleModelWarning, stacklevel=2)
     try:
         payload = joblib.load(path)
     except Exception as error:  # noqa: BLE001 - any unpickling failure
@@ -504,6 +482,15 @@ def load_model_joblib(path):
             f"{str(path)!r} is not a model file written by sklearn-palsy train"
         )
     return payload["model"]
+
+
+def pickle_warning(path):
+    """The one-line warning given whenever a pickle model file is loaded."""
+    return (
+        f"{str(path)!r} is a pickle (joblib) model file: loading it runs code "
+        "stored in it, so use only files you trust; .safetensors model files "
+        "load without running code"
+    )
 
 
 SAFE_MODEL_EXTENSIONS = (".safetensors",)

@@ -74,7 +74,7 @@ def _evaluate(args):
 
 def _write_failures(failures, path):
     """Save the failures when asked, and say on stderr how many were skipped."""
-    from ._batch import write_csv_atomic
+    from ._csv import write_csv_atomic
 
     if path is not None:
         write_csv_atomic(failures, path)
@@ -85,7 +85,8 @@ def _write_failures(failures, path):
 
 
 def _extract(args):
-    from ._batch import extract_features, resolve_images, write_csv_atomic
+    from ._batch import extract_features, resolve_images
+    from ._csv import write_csv_atomic
 
     X, _, _, _ = resolve_images(args.source)
     features, failures = extract_features(
@@ -124,16 +125,26 @@ def _train(args):
 
 
 def _predict(args):
+    import warnings
+
     from ._batch import (
+        _model_format,
         load_model_file,
+        pickle_warning,
         predict_images,
         resolve_images,
-        write_csv_atomic,
     )
+    from ._csv import write_csv_atomic
+    from .exceptions import PickleModelWarning
 
     source = args.images[0] if len(args.images) == 1 else args.images
     X, _, _, _ = resolve_images(source)
-    model = load_model_file(args.model)
+    if _model_format(args.model) == "joblib":
+        # Every time, as one line; the library's own warning would repeat it.
+        print(f"sklearn-palsy: warning: {pickle_warning(args.model)}", file=sys.stderr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PickleModelWarning)
+        model = load_model_file(args.model)
     predictions, failures = predict_images(
         model, X, on_error=args.on_error, backend=args.backend
     )
@@ -275,14 +286,36 @@ def build_parser():
     return parser
 
 
+def _raise_system_exit(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main(argv=None):
-    """Run the ``sklearn-palsy`` command; return its exit code."""
+    """Run the ``sklearn-palsy`` command; return its exit code.
+
+    Ctrl-C ends it with one line and exit code 130; SIGTERM with exit code
+    143. Either way, a file being written is left as it was before (no half
+    file, no temporary file).
+    """
+    import signal
+    import threading
+
     args = build_parser().parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        # SystemExit unwinds like any exception, so atomic writes clean up.
+        previous = signal.signal(signal.SIGTERM, _raise_system_exit)
     try:
         return args.handler(args)
+    except KeyboardInterrupt:
+        print("sklearn-palsy: interrupted", file=sys.stderr)
+        return 130
     except (PalsyError, OSError, ValueError) as error:
         print(f"sklearn-palsy: error: {error}", file=sys.stderr)
         return 1
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,8 @@ def test_evaluate_writes_table_and_report_for_chosen_pipelines(cohort_dir, tmp_p
     scores = pd.read_csv(tmp_path / "scores.csv")
     assert set(scores.fold) == {0, 1, 2} and set(scores.level) == {"image", "patient"}
     assert "best configuration" in capsys.readouterr().out
+    for written in ("table.csv", "scores.csv"):
+        _assert_no_formula_cell(tmp_path / written)
 
 
 def test_evaluate_leave_one_patient_out(cohort_dir, tmp_path):
@@ -364,3 +366,97 @@ def test_chunked_batches_match_one_chunk_and_keep_every_failure(
     np.testing.assert_allclose(chunked[2]["probability"], whole[2]["probability"],
                                atol=1e-6)
     assert (chunked[2]["label"] == whole[2]["label"]).all()
+
+
+# --- hardening: pickle warnings, Ctrl-C, formula cells ---------------------------
+
+def test_predict_warns_on_every_pickle_model_and_not_on_safetensors(
+    model_path, cohort_dir, tmp_path, capsys
+):
+    image = str(cohort_dir / pd.read_csv(cohort_dir / "manifest.csv").image[0])
+    for _ in range(2):
+        assert main(["predict", str(model_path), image,
+                     "--out", str(tmp_path / "p.csv")]) == 0
+        err = capsys.readouterr().err
+        warning_lines = [line for line in err.splitlines() if "warning" in line]
+        assert len(warning_lines) == 1
+        assert "runs code" in warning_lines[0] and model_path.name in warning_lines[0]
+    from sklearn_palsy import save_model
+    from sklearn_palsy._batch import load_model_joblib
+    from sklearn_palsy.exceptions import PickleModelWarning
+
+    with pytest.warns(PickleModelWarning, match="runs code"):
+        model = load_model_joblib(model_path)
+    safe = tmp_path / "model.safetensors"
+    save_model(model, safe)
+    assert main(["predict", str(safe), image, "--out", str(tmp_path / "q.csv")]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_ctrl_c_ends_with_one_line_and_exit_code_130(monkeypatch, capsys, tmp_path):
+    import sklearn_palsy._batch as batch
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "resolve_images", interrupted)
+    assert main(["extract", str(tmp_path), "--out", str(tmp_path / "f.csv")]) == 130
+    captured = capsys.readouterr()
+    assert captured.err == "sklearn-palsy: interrupted\n"
+    assert "Traceback" not in captured.out
+
+
+@pytest.fixture(scope="module")
+def formula_folder(cohort_dir, tmp_path_factory):
+    """Face images whose names would run as spreadsheet formulas, and a bad one."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("formulas")
+    manifest = pd.read_csv(cohort_dir / "manifest.csv")
+    names = ["=HYPERLINK(1).png", "@SUM(A1).png"]
+    for image, name in zip(manifest.image[:2], names):
+        shutil.copy(cohort_dir / image, folder / name)
+    (folder / "+cmd.png").write_bytes(b"")
+    return folder
+
+
+def _raw_cells(path):
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [cell for row in csv.reader(handle) for cell in row]
+
+
+def _assert_no_formula_cell(path):
+    for cell in _raw_cells(path):
+        assert not cell.startswith(("=", "+", "@", "\t", "\r")), (path, cell)
+        if cell.startswith("-"):
+            float(cell)  # a negative number, not a formula
+
+
+def test_extract_and_failures_csvs_escape_formula_cells(
+    formula_folder, tmp_path, monkeypatch
+):
+    # Paths given relative to the working folder are written as given, so a
+    # file name is the start of its cell.
+    monkeypatch.chdir(formula_folder)
+    out, failures = tmp_path / "features.csv", tmp_path / "failures.csv"
+    assert main(["extract", "=HYPERLINK(1).png", "--out", str(out), "--quiet"]) == 0
+    assert main(["extract", "+cmd.png", "--out", str(tmp_path / "none.csv"),
+                 "--on-error", "skip", "--failures", str(failures), "--quiet"]) == 0
+    for path in (out, failures):
+        _assert_no_formula_cell(path)
+    assert pd.read_csv(out).image.tolist() == ["'=HYPERLINK(1).png"]
+    assert pd.read_csv(failures).image.tolist() == ["'+cmd.png"]
+    # Numbers stay numbers, negative ones included.
+    assert pd.read_csv(out)["x_0"].dtype == float
+
+
+def test_predict_csv_escapes_formula_cells(model_path, formula_folder, tmp_path,
+                                           monkeypatch):
+    monkeypatch.chdir(formula_folder)
+    out = tmp_path / "predictions.csv"
+    assert main(["predict", str(model_path), "=HYPERLINK(1).png", "@SUM(A1).png",
+                 "--out", str(out)]) == 0
+    _assert_no_formula_cell(out)
+    assert pd.read_csv(out).image.tolist() == ["'=HYPERLINK(1).png", "'@SUM(A1).png"]
