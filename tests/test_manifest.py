@@ -129,30 +129,163 @@ def test_string_labels_are_stripped_strings(tmp_path):
         "image,label,patient_id\n"
         "a.png, palsy ,P1\n"
         "b.png,control,P2\n"
-        "c.png,1,P3\n",
+        "c.png,Palsy+,P3\n",
     )
     data = load_manifest(path)
     assert data.y.dtype == object
-    # One label that is not an integer makes every label a string.
-    assert data.y.tolist() == ["palsy", "control", "1"]
-    assert data.frame["label"].tolist() == ["palsy", "control", "1"]
+    assert data.y.tolist() == ["palsy", "control", "Palsy+"]
+    assert data.frame["label"].tolist() == ["palsy", "control", "Palsy+"]
+
+
+def _labelled(tmp_path, labels, patients=None):
+    """A manifest with one image per label, each of its own patient unless given."""
+    names = [f"{index}.png" for index in range(len(labels))]
+    _touch(tmp_path, *names)
+    patients = patients or [f"P{index}" for index in range(len(labels))]
+    rows = "".join(
+        f"{name},{label},{patient}\n"
+        for name, label, patient in zip(names, labels, patients, strict=True)
+    )
+    return _manifest(tmp_path, "image,label,patient_id\n" + rows)
 
 
 @pytest.mark.parametrize(
     "labels, expected",
     [
         (["+1", "-2", "0"], [1, -2, 0]),
-        (["1.0", "2", "3"], ["1.0", "2", "3"]),
-        (["1_0", "2", "3"], ["1_0", "2", "3"]),
+        (["1", "1.0", " +1 ", "1e0", "0", "0.00", "-0", ".0e3"],
+         [1, 1, 1, 1, 0, 0, 0, 0]),
+        (["007", "7.", "70e-1"], [7, 7, 7]),
     ],
 )
-def test_only_plain_integers_become_ints(tmp_path, labels, expected):
-    _touch(tmp_path, "a.png", "b.png", "c.png")
-    rows = "".join(f"{name},{label},P\n" for name, label in
-                   zip(["a.png", "b.png", "c.png"], labels, strict=True))
-    data = load_manifest(_manifest(tmp_path, "image,label,patient_id\n" + rows))
+def test_integral_number_labels_are_one_int64_class_however_written(
+    tmp_path, labels, expected
+):
+    data = load_manifest(_labelled(tmp_path, labels))
+    assert data.y.dtype == np.int64
     assert data.y.tolist() == expected
-    assert (data.y.dtype == np.int64) == isinstance(expected[0], int)
+    assert data.frame["label"].tolist() == expected
+
+
+def test_labels_with_a_fraction_make_every_label_float64(tmp_path):
+    data = load_manifest(_labelled(tmp_path, ["0", "0.5", "1.0", "2.50"]))
+    assert data.y.dtype == np.float64
+    assert data.y.tolist() == [0.0, 0.5, 1.0, 2.5]
+
+
+@pytest.mark.parametrize("label", ["1_0", "\u0661", "\uff11", "0x1", "1,5"])
+def test_numbers_not_written_with_ascii_digits_are_text(tmp_path, label):
+    # Python's int() and float() read "1_0", Arabic-Indic and full-width
+    # digits; a label column does not, so these are names, not numbers.
+    data = load_manifest(_labelled(tmp_path, [f'"{label}"', "palsy"]))
+    assert data.y.tolist() == [label, "palsy"]
+
+
+def test_labels_mixing_numbers_and_text_name_the_rarer_rows(tmp_path):
+    labels = ["1", "0"] * 15 + ["palsy", " Control "]
+    with pytest.raises(ManifestError) as info:
+        load_manifest(_labelled(tmp_path, labels))
+    assert [row for row, _ in info.value.problems] == [32, 33]
+    reasons = [reason for _, reason in info.value.problems]
+    assert reasons[0].startswith("label 'palsy' is text, but the other 30 are numbers")
+    assert reasons[1].startswith("label 'Control' is text")
+
+
+def test_mixed_label_errors_list_20_rows_and_count_the_rest(tmp_path):
+    # Mostly names, with 25 numbers: the numbers are named, 20 in the message.
+    labels = ["palsy", "control"] * 15 + ["1"] * 25
+    with pytest.raises(ManifestError) as info:
+        load_manifest(_labelled(tmp_path, labels))
+    error = info.value
+    assert [row for row, _ in error.problems] == list(range(32, 57))
+    assert all("is a number, but the other 30 are text" in reason
+               for _, reason in error.problems)
+    assert _rows_named(error) == list(range(32, 52))
+    assert str(error).endswith("... and 5 more")
+    assert "25 problems" in str(error)
+
+
+@pytest.mark.parametrize("label", ["nan", "NaN", "inf", "-Infinity", "1e400", "1e30",
+                                   "99999999999999999999"])
+def test_nan_infinite_and_huge_labels_are_refused(tmp_path, label):
+    with pytest.raises(ManifestError) as info:
+        load_manifest(_labelled(tmp_path, ["0", label, "1"]))
+    assert [row for row, _ in info.value.problems] == [3]
+    assert repr(label) in info.value.problems[0][1]
+
+
+def test_labels_differing_only_by_case_or_spaces_are_refused(tmp_path):
+    labels = ["Palsy", "control", "palsy", "HB 3", "HB3", "Palsy", "hb\u200b3"]
+    with pytest.raises(ManifestError) as info:
+        load_manifest(_labelled(tmp_path, labels))
+    problems = info.value.problems
+    assert [row for row, _ in problems] == [2, 5]
+    assert problems[0][1] == (
+        "labels 'Palsy' (lines 2, 7) and 'palsy' (line 4) differ only by case, "
+        "spaces or invisible characters; spell each label one way"
+    )
+    assert problems[1][1].startswith(
+        "labels 'HB 3' (line 5), 'HB3' (line 6) and 'hb\\u200b3' (line 8) differ"
+    )
+
+
+def test_patient_ids_differing_by_case_space_or_invisible_characters_are_one_error(
+    tmp_path,
+):
+    ids = ["P01", "P01", "p01", "P 01", "P01\u200b", "P\u00ad01", "\ufeffP01",
+           "P02", '"P0\n1"', "P2"]
+    with pytest.raises(ManifestError) as info:
+        load_manifest(_labelled(tmp_path, ["1"] * len(ids), ids))
+    problems = info.value.problems
+    assert len(problems) == 1
+    line, reason = problems[0]
+    assert line == 2
+    # Every spelling is named with its lines (the quoted id spans lines 10-11,
+    # so P2 is on line 12); P02 and P2 are different patients.
+    assert reason.startswith(
+        "patient ids 'P01' (lines 2, 3), 'p01' (line 4), 'P 01' (line 5), "
+        "'P01\\u200b' (line 6), 'P\\xad01' (line 7), '\\ufeffP01' (line 8) "
+        "and 'P0\\n1' (line 10) differ only by case, spaces or invisible characters"
+    )
+    assert "P02" not in reason and "'P2'" not in reason
+
+
+def test_an_id_of_only_invisible_characters_is_empty(tmp_path):
+    with pytest.raises(ManifestError) as info:
+        load_manifest(_labelled(tmp_path, ["1", "\u200b"], ["\u200b\u200d", "P2"]))
+    assert info.value.problems == [
+        (2, "empty patient_id: '\\u200b\\u200d' holds only invisible characters"),
+        (3, "empty label: '\\u200b' holds only invisible characters"),
+    ]
+
+
+def test_patient_ids_and_labels_are_put_in_nfc(tmp_path):
+    composed, decomposed = "Jos\u00e9", "Jose\u0301"
+    data = load_manifest(_labelled(tmp_path, ["caf\u00e9", "cafe\u0301"],
+                                   [composed, decomposed]))
+    assert data.groups.tolist() == [composed, composed]
+    assert data.y.tolist() == ["caf\u00e9", "caf\u00e9"]
+    assert "2 images of 1 patients" in data.DESCR
+
+
+def test_a_patient_in_two_classes_is_refused_unless_allowed(tmp_path):
+    path = _labelled(tmp_path, ["1", "1", "0", "0", "1.0", "0"],
+                     ["P1", "P1", "C1", "P1", "P2", "P2"])
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    assert info.value.problems == [
+        (2, "patient 'P1' has images in 2 classes: 1 (lines 2, 3) and 0 (line 5). "
+            "A patient's images share one label: is one mislabelled, or are two "
+            "people under one id? Pass allow_mixed_patient_labels=True if this "
+            "study labels images, not patients"),
+        (6, "patient 'P2' has images in 2 classes: 1 (line 6) and 0 (line 7). "
+            "A patient's images share one label: is one mislabelled, or are two "
+            "people under one id? Pass allow_mixed_patient_labels=True if this "
+            "study labels images, not patients"),
+    ]
+    data = load_manifest(path, allow_mixed_patient_labels=True)
+    assert data.y.tolist() == [1, 1, 0, 0, 1, 0]
+    assert data.groups.tolist() == ["P1", "P1", "C1", "P1", "P2", "P2"]
 
 
 def test_spaces_bom_crlf_and_blank_lines_are_tolerated(tmp_path):
@@ -452,6 +585,58 @@ def test_image_folder_matches_an_equivalent_manifest(tmp_path):
         np.testing.assert_array_equal(from_folder[key], from_manifest[key])
 
 
+def test_image_folder_labels_follow_the_manifest_rules(tmp_path):
+    _touch(tmp_path, "1.0/P1/a.png", "1/P2/a.png", "0/C1/a.png", "+0/C2/a.png",
+           "1/Jose\u0301/a.png")
+    data = load_image_folder(tmp_path)
+    assert data.frame["image"].tolist() == [
+        "+0/C2/a.png", "0/C1/a.png", "1/Jose\u0301/a.png", "1/P2/a.png", "1.0/P1/a.png"
+    ]
+    assert data.y.dtype == np.int64
+    assert data.y.tolist() == [0, 0, 1, 1, 1]
+    assert data.groups.tolist() == ["C2", "C1", "Jos\u00e9", "P2", "P1"]
+
+
+@pytest.mark.parametrize(
+    "files, problems",
+    [
+        (["palsy/P1/a.png", "palsy/P2/a.png", "0/C1/a.png"],
+         [("0/C1", "label '0' is a number, but the other 2 are text; give every class "
+                   "as a number (0, 1) or every class as a name (control, palsy)")]),
+        (["Palsy/P1/a.png", "palsy/P2/a.png", "control/C1/a.png"],
+         [("Palsy/P1", "labels 'Palsy' ('Palsy/P1') and 'palsy' ('palsy/P2') differ "
+                       "only by case, spaces or invisible characters; spell each "
+                       "label one way")]),
+        (["1/P01/a.png", "1/p01/a.png", "0/C1/a.png"],
+         [("1/P01", "patient ids 'P01' ('1/P01') and 'p01' ('1/p01') differ only by "
+                    "case, spaces or invisible characters; spell each patient id "
+                    "one way")]),
+        (["nan/P1/a.png", "0/C1/a.png"],
+         [("nan/P1", "label 'nan' is not a finite number; name each class by a "
+                     "finite number or by a word")]),
+        (["1/P1/a.png", "1/P1/b.png", "0/P1/c.png", "0/C1/a.png"],
+         [("0/P1", "patient 'P1' has images in 2 classes: 0 ('0/P1') and 1 ('1/P1'). "
+                   "A patient's images share one label: is one mislabelled, or are "
+                   "two people under one id? Pass allow_mixed_patient_labels=True if "
+                   "this study labels images, not patients")]),
+    ],
+    ids=["numbers-and-names", "label-case", "patient-case", "nan", "patient-in-two"],
+)
+def test_image_folder_refuses_what_the_manifest_refuses(tmp_path, files, problems):
+    _touch(tmp_path, *files)
+    with pytest.raises(ManifestError) as info:
+        load_image_folder(tmp_path)
+    assert info.value.problems == problems
+    assert repr(problems[0][0]) in str(info.value)
+
+
+def test_image_folder_allows_a_patient_in_two_classes_when_asked(tmp_path):
+    _touch(tmp_path, "1/P1/a.png", "0/P1/b.png", "0/C1/a.png")
+    data = load_image_folder(tmp_path, allow_mixed_patient_labels=True)
+    assert data.y.tolist() == [0, 0, 1]
+    assert data.groups.tolist() == ["C1", "P1", "P1"]
+
+
 def test_images_at_the_wrong_depth_are_all_named(tmp_path):
     _touch(
         tmp_path,
@@ -515,26 +700,41 @@ def test_image_folder_follows_folder_links_and_finds_duplicates(tmp_path):
 
 _ID_ALPHABET = string.ascii_letters + string.digits + "-_ ,\"'"
 _patient_ids = st.text(_ID_ALPHABET, min_size=1, max_size=6).filter(str.strip)
+# Labels are all numbers or all names, as the loader requires; the numbers
+# are integral however they are written.
 _labels = st.one_of(
-    st.lists(st.integers(-3, 3).map(str), min_size=1, max_size=3),
-    st.lists(st.sampled_from(["palsy", " control ", "HB 3", "0", "x,y"]),
+    st.lists(st.sampled_from(["-3", "+2", "1", " 1.0 ", "0", "0e0", "-0.0"]),
+             min_size=1, max_size=3),
+    st.lists(st.sampled_from(["palsy", " control ", "HB 3", "x,y"]),
              min_size=1, max_size=3),
 )
 _SPELLINGS = ("relative", "dotted", "absolute", "subfolder")
 
 
+def _same_patient_key(patient_id):
+    """Ids the loader takes for two spellings of one patient share this key."""
+    return "".join(patient_id.split()).casefold()
+
+
 @st.composite
 def _cohorts(draw):
-    """Rows of (file name, spelling, label, patient id), a few per patient."""
+    """Rows of (file name, spelling, label, patient id), a few per patient.
+
+    Every patient has one label and an id that no other patient's id differs
+    from only by case or spaces.
+    """
     label_choices = draw(_labels)
+    n_patients = draw(st.integers(1, 4))
+    patient_ids = draw(st.lists(_patient_ids, min_size=n_patients,
+                                max_size=n_patients, unique_by=_same_patient_key))
     rows = []
-    for patient in range(draw(st.integers(1, 4))):
-        patient_id = draw(_patient_ids)
+    for patient, patient_id in enumerate(patient_ids):
+        label = draw(st.sampled_from(label_choices))
         for image in range(draw(st.integers(1, 4))):
             rows.append({
                 "file": f"p{patient}_{image}.png",
                 "spelling": draw(st.sampled_from(_SPELLINGS)),
-                "label": draw(st.sampled_from(label_choices)),
+                "label": label,
                 "patient_id": patient_id,
             })
     return rows
@@ -572,9 +772,9 @@ def test_valid_manifests_round_trip(rows):
         data = load_manifest(_write_cohort(folder, rows, cells))
     assert data.X.tolist() == list(paths)
     labels = [row["label"].strip() for row in rows]
-    if all(re.fullmatch(r"-?\d+", label) for label in labels):
+    if all(re.fullmatch(r"[+-]?\d+(\.\d*)?(e\d+)?", label) for label in labels):
         assert data.y.dtype == np.int64
-        assert data.y.tolist() == [int(label) for label in labels]
+        assert data.y.tolist() == [int(float(label)) for label in labels]
     else:
         assert data.y.dtype == object
         assert data.y.tolist() == labels

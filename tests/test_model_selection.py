@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut
@@ -13,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_palsy.datasets import make_synthetic_cohort
-from sklearn_palsy.exceptions import PatientLeakageError
+from sklearn_palsy.exceptions import ManifestError, PatientLeakageError
 from sklearn_palsy.neural import FFNNClassifier
 from sklearn_palsy.model_selection import (
     METRICS,
@@ -136,3 +137,106 @@ def test_evaluate_pipelines_routes_groups_to_fit_when_routing_is_on(routing):
     # Routing off: groups only split, so early stopping splits by image and
     # says so, once per fold. Routing on: every fold's fit gets its patients.
     assert len(by_image) == (0 if routing else 3)
+
+
+class _RecordingClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts 0.5 for everyone, and records every fit in ``fits``."""
+
+    fits = []
+
+    def fit(self, X, y):
+        type(self).fits.append(len(y))
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), 2), 0.5)
+
+
+@pytest.fixture
+def recording():
+    _RecordingClassifier.fits.clear()
+    yield _RecordingClassifier
+    _RecordingClassifier.fits.clear()
+
+
+def _cohort_with_a_patient_in_two_classes():
+    X = np.arange(24, dtype=float).reshape(12, 2)
+    groups = np.repeat(["P1", "P2", "C1", "C2", "P3", "C3"], 2)
+    y = np.array([1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 0])
+    return X, y, groups  # P2 has 1 and 0; C3 has 1 and 0
+
+
+def test_check_patient_split_refuses_a_patient_in_two_classes_unless_allowed():
+    X, y, groups = _cohort_with_a_patient_in_two_classes()
+    with pytest.raises(ManifestError) as info:
+        check_patient_split(GroupKFold(3), X, y, groups)
+    assert info.value.problems == [
+        ("P2", "patient 'P2': 1 at index 2; 0 at index 3"),
+        ("C3", "patient 'C3': 1 at index 10; 0 at index 11"),
+    ]
+    message = str(info.value)
+    assert message.startswith("2 patients have samples with more than one label")
+    assert "allow_mixed_patient_labels=True" in message
+    assert "patient 'P2': 1 at index 2; 0 at index 3" in message
+    splits = check_patient_split(GroupKFold(3), X, y, groups,
+                                 allow_mixed_patient_labels=True)
+    assert len(splits) == 3
+    # Multiclass grades constant within each patient are fine.
+    grades = np.repeat([3, 1, 0, 0, 5, 2], 2)
+    assert len(check_patient_split(GroupKFold(3), X, grades, groups)) == 3
+
+
+def test_evaluate_pipelines_refuses_a_patient_in_two_classes_before_fitting(
+    recording,
+):
+    X, y, groups = _cohort_with_a_patient_in_two_classes()
+    with pytest.raises(ManifestError, match="2 patients have samples with more than "
+                                            "one label") as info:
+        evaluate_pipelines({"recording": recording()}, X, y, groups, cv=2, verbose=0)
+    assert [patient for patient, _ in info.value.problems] == ["P2", "C3"]
+    assert "evaluate_pipelines scores each patient" in str(info.value)
+    assert recording.fits == []
+    # The same cohort with consistent labels is fitted once per fold.
+    y_consistent = np.repeat([1, 1, 0, 0, 1, 0], 2)
+    evaluate_pipelines({"recording": recording()}, X, y_consistent, groups, cv=2,
+                       verbose=0)
+    assert recording.fits == [6, 6]
+
+
+def test_mixed_label_error_lists_20_patients_and_counts_the_rest():
+    groups = np.repeat([f"P{i:02d}" for i in range(25)], 2)
+    y = np.tile([0, 1], 25)
+    with pytest.raises(ManifestError) as info:
+        check_patient_split(GroupKFold(2), np.zeros((50, 1)), y, groups)
+    assert len(info.value.problems) == 25
+    message = str(info.value)
+    assert "'P19'" in message and "'P20'" not in message
+    assert message.endswith("... and 5 more")
+
+
+@pytest.mark.parametrize(
+    "bad_groups, match",
+    [
+        ([1, "P2", None, "P4"] * 3, r"^groups has 3 missing or infinite patient ids "
+                                    r"\(None, NaN or inf\) at indices 2, 6, 10;"),
+        ([1.0, 2.0, np.nan, 4.0] * 3, r"^groups has 3 missing"),
+        (pd.Series(["P1", "P2", pd.NA, "P4"] * 3), r"^groups has 3 missing"),
+        ([1, "P2", "P3", "P4"] * 3, r"^groups mixes numbers and text: indices 0 \(1\), "
+                                    r"4 \(1\), 8 \(1\) are numbers, the other 9 are "
+                                    r"text"),
+        ([("P", 1), "P2"] * 6, r"^groups must hold numbers or text; found other "
+                               r"values at indices 0 \(\('P', 1\)\), 2 "),
+        (np.zeros((12, 2)), r"^groups must be a 1-D array-like"),
+    ],
+    ids=["none", "nan", "pd-na", "numbers-and-text", "tuples", "2-d"],
+)
+def test_bad_groups_are_refused_saying_so_before_fitting(bad_groups, match, recording):
+    X = np.zeros((12, 2))
+    y = np.tile([0, 1], 6)
+    with pytest.raises(ValueError, match=match):
+        check_patient_split(GroupKFold(2), X, y, bad_groups)
+    with pytest.raises(ValueError, match=match):
+        evaluate_pipelines({"recording": recording()}, X, y, bad_groups, cv=2,
+                           verbose=0)
+    assert recording.fits == []

@@ -13,15 +13,18 @@ the image readers' job.
 
 import csv
 import io
+import math
 import os
 import re
+import unicodedata
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ..exceptions import ManifestError, ManifestNotFoundError
+from ..exceptions import ManifestError, ManifestNotFoundError, format_listing
+from ..utils._validation import mixed_label_patients
 
 __all__ = ["load_image_folder", "load_manifest"]
 
@@ -31,12 +34,20 @@ _PATH_COLUMN = "path"
 _IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 )
-# ASCII digits only: int() would also accept "1_000" and non-Latin digits.
+# ASCII digits only: int() and float() would also accept "1_000", non-Latin
+# digits, "nan" and "inf".
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+_INT64 = np.iinfo(np.int64)
+# Characters that do not show in a table or a file manager: format characters
+# (zero-width space and joiners, soft hyphen, byte order mark, direction
+# marks), controls and line or paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zl", "Zp"})
 _FOLDER_LAYOUT = "<root>/<label>/<patient_id>/<image>"
 
 
-def load_manifest(path):
+def load_manifest(path, *, allow_mixed_patient_labels=False):
     """Load a cohort of patient images listed in a CSV manifest.
 
     Each row of the manifest is one image of one patient. The columns
@@ -63,6 +74,15 @@ def load_manifest(path):
         Leading and trailing spaces are stripped from every cell, and blank
         lines are skipped.
 
+    allow_mixed_patient_labels : bool, default=False
+        Accept a patient whose images have different labels. By default that
+        is an error: a patient is one person with one diagnosis, so it is
+        usually a mislabelled image or two people under one id. Set it for a
+        study that labels images rather than patients (before and after
+        treatment, say); a group-aware split then still keeps each patient on
+        one side, but per-patient scores
+        (:func:`~sklearn_palsy.evaluate_pipelines`) are not defined.
+
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
@@ -71,11 +91,13 @@ def load_manifest(path):
         X : ndarray of str of shape (n_images,)
             Absolute path of each image, as an object array.
         y : ndarray of shape (n_images,)
-            Label of each image: integers when every label is an integer,
-            otherwise strings.
+            Label of each image: int64 when every label is an integral
+            number, float64 when every label is a number and some are not
+            integral, otherwise strings; see Notes.
         groups : ndarray of str of shape (n_images,)
-            Patient id of each image, as an object array; pass it as
-            ``groups`` to a group-aware splitter such as ``GroupKFold``.
+            Patient id of each image (stripped, in Unicode NFC), as an object
+            array; pass it as ``groups`` to a group-aware splitter such as
+            ``GroupKFold``.
         frame : :class:`pandas.DataFrame` of shape (n_images, n_columns + 1)
             Every column of the manifest, plus ``path``, the absolute path of
             each image. ``label`` holds the values of ``y`` and
@@ -99,10 +121,12 @@ def load_manifest(path):
         image, label or patient id, an image path that cannot exist (it holds
         a NUL character), an image file that does not exist, or an
         image already listed on an earlier row (after resolving ``..`` and
-        symbolic links). Every problem is reported: the message names each
-        offending line (the header is line 1) with its image, and
-        ``error.problems`` lists the ``(line, reason)`` pairs. Problems about
-        the file as a whole are reported on line 1. It is also a
+        symbolic links); or if the labels or patient ids break the rules in
+        Notes. Every problem is reported: the message names the first 20
+        offending lines (the header is line 1) with their images and counts
+        the rest, and ``error.problems`` lists every ``(line, reason)`` pair.
+        Problems about the file as a whole are reported on line 1, problems
+        about several rows on the first of them. It is also a
         :class:`ValueError`.
 
     See Also
@@ -113,6 +137,31 @@ def load_manifest(path):
 
     Notes
     -----
+    Labels and patient ids are text in a CSV file, so one class or one
+    patient can be written in several ways. They are read by these rules,
+    which :func:`load_image_folder` applies to folder names too:
+
+    - Surrounding whitespace is stripped and the text is put in Unicode NFC,
+      so an accent typed as one character or as two is the same id.
+    - When every label is a number, written with ASCII digits (``1``,
+      ``+1``, ``1.0``, ``1e0``, ``.5``), labels are numbers: int64 when all
+      are integral, so that ``1`` and ``1.0`` are one class; float64 when
+      some are not (``0.5``), in which case all are float64. When no label
+      is a number, labels are strings, with their case kept.
+    - Refused: a label column that mixes numbers and text (the rows of the
+      rarer kind are named), ``nan`` and ``inf`` labels, numbers too large
+      for int64, and text labels or patient ids that differ only by case,
+      spaces or invisible characters (zero-width space and joiners, soft
+      hyphen, byte order mark, line breaks and other Unicode format or
+      control characters), such as ``Palsy`` and ``palsy`` or ``P01`` and
+      ``P 01``. Each such error names every spelling and its rows: decide
+      which is meant and write that one; nothing is merged silently.
+    - A patient whose images have different labels is refused unless
+      ``allow_mixed_patient_labels=True``.
+
+    Labels that are numbers are compared as float64 numbers, so ``0.1`` and
+    ``0.10`` are one class.
+
     The images are not opened: a file that exists but is not an image is
     reported when a transformer reads it.
 
@@ -176,6 +225,7 @@ def load_manifest(path):
         position.setdefault(name, index)
     images = {}  # line -> image cell, to name each bad row by its image
     rows = []
+    lines = []  # the line of each row in rows
     folder = os.path.dirname(source)
     first_line_of_file = {}  # resolved image path -> first line listing it
     for line, fields in records:
@@ -186,6 +236,7 @@ def load_manifest(path):
             continue
         cells = [field.strip() for field in fields]
         rows.append(cells)
+        lines.append(line)
         if "image" in position:
             image = images[line] = cells[position["image"]]
             problems.extend(
@@ -193,22 +244,36 @@ def load_manifest(path):
                 for reason in _check_image(image, folder, line, first_line_of_file)
             )
         for name in ("label", "patient_id"):
-            if name in position and not cells[position[name]]:
-                problems.append((line, f"empty {name}"))
+            if name in position:
+                blank = _check_blank(cells[position[name]], name)
+                problems.extend((line, reason) for reason in blank)
+    y = groups = None
+    if "label" in position and "patient_id" in position:
+        labels, patient_ids = (
+            [_kept_spelling(cells[position[name]]) for cells in rows]
+            for name in ("label", "patient_id")
+        )
+        y, groups, cohort_problems = _check_cohort(
+            labels, patient_ids, lines, _describe_lines,
+            allow_mixed_patient_labels=allow_mixed_patient_labels,
+        )
+        problems.extend(cohort_problems)
     if problems:
+        # Problems about the whole cohort are reported on their first line.
+        problems.sort(key=lambda problem: problem[0])
         raise _manifest_error(source, problems, images)
 
     frame = pd.DataFrame(rows, columns=columns)
     for name in columns:
         if name not in _REQUIRED_COLUMNS:
             frame[name] = _infer_column(frame[name])
-    y = _parse_labels(frame["label"].tolist())
     frame["label"] = y
+    frame["patient_id"] = groups
     frame[_PATH_COLUMN] = [_join(folder, image) for image in frame["image"].tolist()]
     return _make_bunch(frame, y, source, "manifest")
 
 
-def load_image_folder(root):
+def load_image_folder(root, *, allow_mixed_patient_labels=False):
     """Load a cohort of patient images laid out in folders by label and patient.
 
     The layout is ``root/<label>/<patient_id>/<image>``: one folder per label,
@@ -221,6 +286,10 @@ def load_image_folder(root):
     ----------
     root : str or path-like
         The top folder of the layout.
+    allow_mixed_patient_labels : bool, default=False
+        Accept a patient folder name that appears under two label folders.
+        By default that is an error (see Notes); set it for a study that
+        labels images rather than patients.
 
     Returns
     -------
@@ -231,10 +300,13 @@ def load_image_folder(root):
         X : ndarray of str of shape (n_images,)
             Absolute path of each image, as an object array.
         y : ndarray of shape (n_images,)
-            The name of each image's label folder: integers when every label
-            folder's name is an integer, otherwise strings.
+            The name of each image's label folder: int64 when every label
+            folder's name is an integral number, float64 when every name is
+            a number and some are not integral, otherwise strings; see
+            Notes.
         groups : ndarray of str of shape (n_images,)
-            The name of each image's patient folder, as an object array.
+            The name of each image's patient folder (stripped, in Unicode
+            NFC), as an object array.
         frame : :class:`pandas.DataFrame` of shape (n_images, 4)
             Columns ``image`` (the path relative to ``root``, with ``/``),
             ``label``, ``patient_id`` and ``path`` (the absolute path).
@@ -250,10 +322,11 @@ def load_image_folder(root):
     ManifestError
         If ``root`` is not a folder, holds no image, holds images at another
         depth than ``root/<label>/<patient_id>/<image>``, or holds one file
-        twice (through symbolic links). Every problem is reported: the message
-        names each offending file, and ``error.problems`` lists the
-        ``(path, reason)`` pairs, with paths relative to ``root``. It is also a
-        :class:`ValueError`.
+        twice (through symbolic links); or if the folder names break the
+        rules in Notes. Every problem is reported: the message names the
+        first 20 offending files or patient folders and counts the rest, and
+        ``error.problems`` lists every ``(path, reason)`` pair, with paths
+        relative to ``root``. It is also a :class:`ValueError`.
 
     See Also
     --------
@@ -262,9 +335,20 @@ def load_image_folder(root):
     Notes
     -----
     Patients are told apart by the name of their folder alone, so the same
-    name under two label folders is one patient. Number patients across the
-    whole cohort, not within each label, or a group-aware split will put
-    different people together.
+    name under two label folders is one patient with images in two classes,
+    which is refused unless ``allow_mixed_patient_labels=True``. Number
+    patients across the whole cohort, not within each label.
+
+    Folder names are read by the rules of :func:`load_manifest`: stripped
+    and put in Unicode NFC (macOS file systems give decomposed accents);
+    label folders that are all numbers (``1``, ``1.0``, ``+1``, ``1e0``)
+    give int64 labels when all are integral (``1`` and ``1.0`` are one
+    class), float64 otherwise, and label folders with no number give
+    strings, with their case kept. Refused, naming each patient folder:
+    label folders that mix numbers and names, ``nan`` or ``inf`` label
+    folders, and label or patient folder names that differ only by case,
+    spaces or invisible characters (``Palsy`` and ``palsy``, ``P01`` and
+    ``p01``).
 
     Examples
     --------
@@ -321,8 +405,7 @@ def load_image_folder(root):
             problems.append((relative, f"same file as {first_of_file[resolved]!r}"))
             continue
         first_of_file[resolved] = relative
-        label, patient_id, _ = parts
-        rows.append((relative, label.strip(), patient_id.strip()))
+        rows.append((relative, parts[0], parts[1]))
     if not found:
         problems.append(
             (
@@ -332,12 +415,36 @@ def load_image_folder(root):
                 + ", ".join(sorted(_IMAGE_EXTENSIONS)),
             )
         )
+    # Labels and patients are checked once per patient folder, and named by it.
+    folders = list(dict.fromkeys((label, patient) for _, label, patient in rows))
+    folder_names = [f"{label}/{patient}" for label, patient in folders]
+    for name, (label, patient) in zip(folder_names, folders, strict=True):
+        for what, folder_name in (("label", label), ("patient_id", patient)):
+            problems.extend(
+                (name, f"{reason} (folder name)")
+                for reason in _check_blank(folder_name.strip(), what)
+            )
+    y_of_folder, group_of_folder, cohort_problems = _check_cohort(
+        [_kept_spelling(label) for label, _ in folders],
+        [_kept_spelling(patient) for _, patient in folders],
+        folder_names,
+        _describe_folders,
+        allow_mixed_patient_labels=allow_mixed_patient_labels,
+    )
+    problems.extend(cohort_problems)
     if problems:
         raise _folder_error(source, problems)
 
-    frame = pd.DataFrame(rows, columns=list(_REQUIRED_COLUMNS))
-    y = _parse_labels(frame["label"].tolist())
-    frame["label"] = y
+    index_of_folder = {folder: index for index, folder in enumerate(folders)}
+    indices = [index_of_folder[label, patient] for _, label, patient in rows]
+    y = y_of_folder[indices]
+    frame = pd.DataFrame(
+        {
+            "image": [relative for relative, _, _ in rows],
+            "label": y,
+            "patient_id": [group_of_folder[index] for index in indices],
+        }
+    )
     frame[_PATH_COLUMN] = [
         os.path.join(source, *image.split("/")) for image in frame["image"].tolist()
     ]
@@ -499,14 +606,208 @@ def _infer_column(column):
         return pd.Series(values.tolist(), index=column.index)
 
 
-def _parse_labels(labels):
-    """Return labels as int64 when all are integers, otherwise as strings."""
-    if labels and all(_INTEGER.fullmatch(label) for label in labels):
-        try:
-            return np.array([int(label) for label in labels], dtype=np.int64)
-        except OverflowError:
-            pass
-    return np.array(labels, dtype=object)
+def _kept_spelling(text):
+    """The spelling of a label or patient id that is kept: stripped, NFC.
+
+    NFC composes accents, so that ``"é"`` typed as one character and as
+    ``"e"`` plus a combining accent (as macOS names files) are one id.
+    """
+    return unicodedata.normalize("NFC", text.strip())
+
+
+def _folded(text):
+    """The key under which spellings of one label or patient id collide.
+
+    Compatibility forms (full-width letters, ligatures) are replaced, case is
+    folded, and whitespace and invisible characters are removed.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(
+        char for char in folded
+        if not (
+            char.isspace() or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+        )
+    )
+
+
+def _check_blank(cell, name):
+    """Say why a label or patient id cell is empty, if it is (as a list)."""
+    if not cell:
+        return [f"empty {name}"]
+    if not _folded(cell):
+        return [f"empty {name}: {cell!r} holds only invisible characters"]
+    return []
+
+
+def _check_cohort(labels, patient_ids, rows, describe_rows, *,
+                  allow_mixed_patient_labels):
+    """Parse the labels and check them against the patient ids.
+
+    Parameters
+    ----------
+    labels, patient_ids : list of str
+        The kept spellings, one per row; blank ones (already reported) are
+        left out of the checks.
+    rows : list
+        What names each row in a problem: a line or a folder.
+    describe_rows : callable
+        Names a list of rows in a reason.
+    allow_mixed_patient_labels : bool
+        Accept a patient whose rows have different labels.
+
+    Returns
+    -------
+    y : ndarray of shape (n_rows,) or None
+        The parsed labels; None when they have problems.
+    groups : ndarray of str of shape (n_rows,)
+        The patient ids, as an object array.
+    problems : list of (row, reason)
+    """
+    with_label = [i for i, label in enumerate(labels) if _folded(label)]
+    with_patient = [i for i, patient in enumerate(patient_ids) if _folded(patient)]
+    values, problems = _parse_labels(
+        [labels[i] for i in with_label], [rows[i] for i in with_label], describe_rows
+    )
+    problems += _spelling_problems(
+        [patient_ids[i] for i in with_patient], [rows[i] for i in with_patient],
+        "patient id", describe_rows,
+    )
+    if values is not None and not allow_mixed_patient_labels:
+        label_of = dict(zip(with_label, values.tolist(), strict=True))
+        both = [i for i in with_patient if i in label_of]
+        mixed = mixed_label_patients(
+            [patient_ids[i] for i in both], [label_of[i] for i in both]
+        )
+        for patient, by_label in mixed.items():
+            where = [
+                f"{label!r} ({describe_rows([rows[both[i]] for i in indices])})"
+                for label, indices in by_label.items()
+            ]
+            first = min(indices[0] for indices in by_label.values())
+            problems.append(
+                (
+                    rows[both[first]],
+                    f"patient {patient!r} has images in {len(by_label)} classes: "
+                    f"{_and(where)}. A patient's images share one label: is one "
+                    "mislabelled, or are two people under one id? Pass "
+                    "allow_mixed_patient_labels=True if this study labels images, "
+                    "not patients",
+                )
+            )
+    if len(with_label) < len(labels):
+        values = None
+    groups = np.array(patient_ids, dtype=object)
+    return values, groups, problems
+
+
+def _parse_labels(labels, rows, describe_rows):
+    """Turn label texts into one array of numbers or of strings.
+
+    Returns ``(y, problems)``: ``y`` is int64 when every label is an integral
+    number (``1``, ``1.0``, ``+1``, ``1e0``), float64 when every label is a
+    number and some are not integral, and strings when no label is a number;
+    it is None when there are problems (NaN or infinite labels, numbers too
+    large, numbers mixed with text, or names that differ only by case, spaces
+    or invisible characters).
+    """
+    problems = []
+    values = [None] * len(labels)
+    numbers_at, text_at = [], []
+    for index, (label, row) in enumerate(zip(labels, rows, strict=True)):
+        if _NOT_FINITE.fullmatch(label):
+            problems.append(
+                (row, f"label {label!r} is not a finite number; name each class by "
+                 "a finite number or by a word")
+            )
+            continue
+        if not _NUMBER.fullmatch(label):
+            values[index] = label
+            text_at.append(index)
+            continue
+        value = _integer(label) if _INTEGER.fullmatch(label) else float(label)
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = _integer(value)
+        if value is None or not (isinstance(value, int) or math.isfinite(value)):
+            problems.append((row, f"label {label!r} is too large a number for a class"))
+            continue
+        values[index] = value
+        numbers_at.append(index)
+    if numbers_at and text_at:
+        # Name the rarer kind: those are most likely the mistakes.
+        if len(text_at) <= len(numbers_at):
+            minority, kind, rest = text_at, "text", f"{len(numbers_at)} are numbers"
+        else:
+            minority, kind, rest = numbers_at, "a number", f"{len(text_at)} are text"
+        problems.extend(
+            (
+                rows[index],
+                f"label {labels[index]!r} is {kind}, but the other {rest}; give "
+                "every class "
+                "as a number (0, 1) or every class as a name (control, palsy)",
+            )
+            for index in minority
+        )
+    elif text_at:
+        problems += _spelling_problems(labels, rows, "label", describe_rows)
+    if problems:
+        return None, problems
+    if not numbers_at:
+        return np.array(values, dtype=object), problems
+    if all(isinstance(value, int) for value in values):
+        return np.array(values, dtype=np.int64), problems
+    return np.array(values, dtype=np.float64), problems
+
+
+def _integer(number):
+    """``number`` as an int if int64 holds it, else None."""
+    try:
+        value = int(number)
+    except ValueError:  # more digits than Python converts
+        return None
+    return value if _INT64.min <= value <= _INT64.max else None
+
+
+def _spelling_problems(values, rows, what, describe_rows):
+    """Report values that differ only by case, whitespace or invisible characters.
+
+    One problem per set of colliding spellings, on the first row of any of
+    them, naming every spelling and its rows.
+    """
+    spellings_of = {}
+    for value, row in zip(values, rows, strict=True):
+        spellings_of.setdefault(_folded(value), {}).setdefault(value, []).append(row)
+    problems = []
+    for spellings in spellings_of.values():
+        if len(spellings) < 2:
+            continue
+        where = [
+            f"{value!r} ({describe_rows(value_rows)})"
+            for value, value_rows in spellings.items()
+        ]
+        problems.append(
+            (
+                next(iter(spellings.values()))[0],
+                f"{what}s {_and(where)} differ only by case, spaces or invisible "
+                f"characters; spell each {what} one way",
+            )
+        )
+    return problems
+
+
+def _and(items):
+    """``"a, b and c"``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _describe_lines(lines):
+    """``"line 3"`` or ``"lines 3, 5, ... and N more"``."""
+    listed = format_listing([str(line) for line in lines], separator=", ")
+    return f"line{'s' if len(lines) > 1 else ''} {listed}"
+
+
+def _describe_folders(folders):
+    """The folders, quoted: ``"'1/P01', '0/P01'"``."""
+    return format_listing([repr(folder) for folder in folders], separator=", ")
 
 
 def _make_bunch(frame, y, source, kind):
@@ -555,6 +856,9 @@ def _folder_error(source, problems):
 
 def _error(what, source, problems, describe):
     count = len(problems)
-    lines = [f"{what} has {count} problem{'s' if count > 1 else ''}:"]
-    lines += [f"  {describe(row)}: {reason}" for row, reason in problems]
-    return ManifestError("\n".join(lines), source=source, problems=problems)
+    listed = format_listing(f"  {describe(row)}: {reason}" for row, reason in problems)
+    return ManifestError(
+        f"{what} has {count} problem{'s' if count > 1 else ''}:\n{listed}",
+        source=source,
+        problems=problems,
+    )

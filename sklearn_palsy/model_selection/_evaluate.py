@@ -23,7 +23,8 @@ from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
-from ..exceptions import PatientLeakageError
+from ..exceptions import ManifestError, PatientLeakageError, format_listing
+from ..utils._validation import check_groups, mixed_label_patients
 
 __all__ = ["METRICS", "check_patient_split", "evaluate_pipelines"]
 
@@ -38,8 +39,13 @@ METRICS = (
 )
 
 
-def check_patient_split(cv, X, y, groups):
+def check_patient_split(cv, X, y, groups, *, allow_mixed_patient_labels=False):
     """Check that no split puts one patient on both sides, and return the splits.
+
+    The patient ids and labels are checked first: every sample needs a
+    patient id, the ids must be all numbers or all text, and, unless
+    ``allow_mixed_patient_labels=True``, each patient's samples must share
+    one label.
 
     Parameters
     ----------
@@ -52,6 +58,11 @@ def check_patient_split(cv, X, y, groups):
         Labels.
     groups : array-like of shape (n_samples,)
         Patient id of each sample.
+    allow_mixed_patient_labels : bool, default=False
+        Accept a patient whose samples have different labels, as
+        :func:`~sklearn_palsy.load_manifest` does with the same switch. By
+        default that is an error: it is usually a mislabelled image or two
+        people under one id.
 
     Returns
     -------
@@ -63,15 +74,23 @@ def check_patient_split(cv, X, y, groups):
     PatientLeakageError
         If a split has a patient in both its training and its test part; the
         message names the fold and the patients.
+    ManifestError
+        If a patient's samples have more than one label (and
+        ``allow_mixed_patient_labels`` is False); the message names the first
+        20 such patients with their labels and sample indices, and
+        ``error.problems`` lists a ``(patient, reason)`` pair for each. It is
+        also a :class:`ValueError`.
     ValueError
-        If ``groups`` is missing or its length differs from X's.
+        If ``groups`` is missing, its length differs from X's, or it holds
+        missing ids (None, NaN) or both numbers and text; or if y's length
+        differs from X's.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn.model_selection import GroupKFold, KFold
     >>> from sklearn_palsy import check_patient_split
-    >>> X, y = np.zeros((6, 1)), np.array([0, 1, 0, 1, 0, 1])
+    >>> X, y = np.zeros((6, 1)), np.array([1, 1, 0, 0, 1, 1])
     >>> groups = np.array(["a", "a", "b", "b", "c", "c"])
     >>> len(check_patient_split(GroupKFold(3), X, y, groups))
     3
@@ -79,13 +98,22 @@ def check_patient_split(cv, X, y, groups):
     Traceback (most recent call last):
     ...
     sklearn_palsy.exceptions.PatientLeakageError: fold 0 puts patients ...
+
+    A patient whose images have two labels is refused unless allowed:
+
+    >>> y_by_image = np.array([1, 0, 0, 0, 1, 1])
+    >>> check_patient_split(GroupKFold(3), X, y_by_image, groups)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sklearn_palsy.exceptions.ManifestError: 1 patient has samples with more ...
+    >>> len(check_patient_split(GroupKFold(3), X, y_by_image, groups,
+    ...                         allow_mixed_patient_labels=True))
+    3
     """
-    n_samples = len(X) if not hasattr(X, "shape") else X.shape[0]
-    if groups is None:
-        raise ValueError("groups (one patient id per sample) are needed to split by patient")
-    groups = np.asarray(groups)
-    if len(groups) != n_samples:
-        raise ValueError(f"groups has {len(groups)} entries but X has {n_samples} samples")
+    n_samples = _n_samples(X)
+    groups = _check_groups(groups, n_samples)
+    if not allow_mixed_patient_labels:
+        _check_one_label_per_patient(y, groups, n_samples)
     if isinstance(cv, numbers.Integral):
         cv = GroupKFold(n_splits=cv)
     cv = check_cv(cv, y, classifier=True)
@@ -99,6 +127,51 @@ def check_patient_split(cv, X, y, groups):
                 "GroupKFold or LeaveOneGroupOut with groups=patient ids"
             )
     return splits
+
+
+def _n_samples(X):
+    return len(X) if not hasattr(X, "shape") else X.shape[0]
+
+
+def _check_groups(groups, n_samples):
+    """Patient ids, checked; they are required here."""
+    if groups is None:
+        raise ValueError(
+            "groups (one patient id per sample) are needed to split by patient"
+        )
+    return check_groups(groups, n_samples)
+
+
+def _check_one_label_per_patient(y, groups, n_samples, *, hint=None):
+    """Refuse patients whose samples have different labels, naming them."""
+    if y is None:
+        return
+    y = np.asarray(y)
+    if len(y) != n_samples:
+        raise ValueError(f"y has {len(y)} labels but X has {n_samples} samples")
+    mixed = mixed_label_patients(groups, y)
+    if not mixed:
+        return
+    problems = []
+    for patient, by_label in mixed.items():
+        where = "; ".join(
+            f"{label!r} at "
+            f"{'indices' if len(indices) > 1 else 'index'} "
+            + format_listing([str(index) for index in indices], separator=", ")
+            for label, indices in by_label.items()
+        )
+        problems.append((patient, f"patient {patient!r}: {where}"))
+    hint = hint or (
+        "Pass allow_mixed_patient_labels=True if this study labels images, "
+        "not patients"
+    )
+    raise ManifestError(
+        f"{len(mixed)} patient{'s have' if len(mixed) > 1 else ' has'} samples with "
+        "more than one label. A patient's images share one label: is one "
+        f"mislabelled, or are two people under one id? {hint}:\n"
+        + format_listing(f"  {reason}" for _, reason in problems),
+        problems=problems,
+    )
 
 
 def _scores(y_true, score, pos_label):
@@ -196,8 +269,10 @@ def evaluate_pipelines(
     Each estimator is cloned and fitted on every training fold; its
     probabilities on the test fold are scored per image (as the paper
     reports) and per patient (a patient's probability is the mean over their
-    images). Every split is checked first with :func:`check_patient_split`,
-    so a split that puts one patient on both sides is refused.
+    images). Before anything is fitted, the patient ids and labels are
+    checked and every split is checked with :func:`check_patient_split`, so
+    a split that puts one patient on both sides, or a patient whose images
+    have different labels, is refused.
 
     Parameters
     ----------
@@ -243,6 +318,22 @@ def evaluate_pipelines(
     ------
     PatientLeakageError
         If ``cv`` puts a patient on both sides of a split.
+    ManifestError
+        If a patient's images have more than one label, naming the patients
+        (as :func:`check_patient_split` does). Unlike
+        :func:`check_patient_split` and the loaders, this function has no
+        ``allow_mixed_patient_labels`` switch: it scores each patient against
+        their one label, which such a patient does not have. It is also a
+        :class:`ValueError`.
+    ValueError
+        If ``groups`` is missing, of another length than X, or holds missing
+        ids (None, NaN) or both numbers and text; if y is not binary with
+        ``pos_label`` among its classes.
+
+    Notes
+    -----
+    Each check runs before the first fit, so a bad input fails at once
+    rather than after the first fold has trained.
 
     Examples
     --------
@@ -265,13 +356,19 @@ def evaluate_pipelines(
         if not (is_classifier(estimator) and hasattr(estimator, "predict_proba")):
             raise TypeError(f"estimator {name!r} is not a classifier with predict_proba")
     y = np.asarray(y)
-    groups = np.asarray(groups)
-    splits = check_patient_split(GroupKFold(5) if cv is None else cv, X, y, groups)
+    groups = _check_groups(groups, _n_samples(X))
     if len(np.unique(y)) != 2 or pos_label not in set(y.tolist()):
         raise ValueError(
             f"evaluate_pipelines scores binary problems with pos_label={pos_label!r}; "
             f"y has classes {np.unique(y).tolist()}"
         )
+    _check_one_label_per_patient(
+        y, groups, len(groups),
+        hint="evaluate_pipelines scores each patient against their one label, so "
+        "it cannot score such a cohort",
+    )
+    splits = check_patient_split(GroupKFold(5) if cv is None else cv, X, y, groups,
+                                 allow_mixed_patient_labels=True)
     jobs = [
         delayed(_fit_and_score)(name, estimator, X, y, groups, train, test, fold,
                                 pos_label)
