@@ -149,6 +149,30 @@ def test_bad_branches_are_refused(tabular):
         tabular_fusion().fit(X, y, groups=[1, 2, 3])
 
 
+@pytest.mark.parametrize("fusion", ["intermediate", "late", "stacking"])
+def test_bad_groups_and_negative_weights_are_refused_before_any_work(tabular, fusion):
+    X, y, groups = tabular
+    params = ({"fusion": "late", "final_estimator": LogisticRegression(), "cv": 2}
+              if fusion == "stacking" else {"fusion": fusion})
+    bad_groups = [
+        (np.r_[groups[:-1], np.nan], r"^groups has 1 missing"),
+        (list(groups[:-1]) + [None], r"^groups has 1 missing"),
+        (["P0"] + list(groups[1:]), r"^groups mixes numbers and text"),
+    ]
+    for bad, match in bad_groups:
+        model = tabular_fusion(**params)
+        with pytest.raises(ValueError, match=match):
+            model.fit(X, y, groups=bad)
+        assert not hasattr(model, "transformers_")
+    weight = np.ones(len(y))
+    weight[[3, 7]] = [-1.0, -0.5]
+    model = tabular_fusion(**params)
+    with pytest.raises(ValueError, match=r"^sample_weight has 2 negative values, at "
+                                         r"indices 3 \(-1.0\), 7 \(-0.5\)"):
+        model.fit(X, y, sample_weight=weight, groups=groups)
+    assert not hasattr(model, "transformers_")
+
+
 def test_stacking_keeps_patients_together_in_inner_folds(tabular):
     X, y, groups = tabular
     fusion = tabular_fusion(fusion="late", final_estimator=LogisticRegression(), cv=3)

@@ -176,6 +176,65 @@ def test_groups_of_wrong_length_are_refused(tabular):
         FFNNClassifier(max_epochs=1, early_stopping=True).fit(X, y, groups=groups[:10])
 
 
+def _bad_groups(n):
+    """Patient ids with the troubles that a plain np.asarray hides or trips on."""
+    ids = [f"P{index // 3}" for index in range(n)]
+    return {
+        "none": (ids[:2] + [None] + ids[3:], r"^groups has 1 missing or infinite "
+                                             r"patient id \(None, NaN or inf\) at "
+                                             r"index 2;"),
+        "nan": (np.r_[np.arange(n - 1), np.nan], r"^groups has 1 missing"),
+        "numbers-and-text": ([1] + ids[1:], r"^groups mixes numbers and text: index 0 "
+                                            r"\(1\) is a number"),
+    }
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("kind", ["none", "nan", "numbers-and-text"])
+def test_ffnn_refuses_bad_groups_before_training(tabular, kind, early_stopping):
+    X, y, _ = tabular
+    groups, match = _bad_groups(len(y))[kind]
+    clf = FFNNClassifier(max_epochs=1, early_stopping=early_stopping)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y, groups=groups)
+    assert not hasattr(clf, "net_")
+
+
+def test_resnet_refuses_bad_groups_before_training(images):
+    X, y, _ = images
+    for groups, match in _bad_groups(len(y)).values():
+        clf = small_resnet(early_stopping=True)
+        with pytest.raises(ValueError, match=match):
+            clf.fit(X, y, groups=groups)
+        assert not hasattr(clf, "net_")
+
+
+@pytest.mark.parametrize(
+    "weight, match",
+    [
+        (-1.0, r"^sample_weight has 1 negative value, at index 5 \(-1.0\); weights "
+               r"must be >= 0"),
+        (0.0, r"^sample_weight is zero for every sample"),
+        (np.nan, r"sample_weight contains NaN"),
+    ],
+    ids=["negative", "all-zero", "nan"],
+)
+def test_negative_zero_and_nan_sample_weights_are_refused(tabular, images, weight,
+                                                          match):
+    for clf, (X, y) in [(FFNNClassifier(max_epochs=1), tabular[:2]),
+                        (small_resnet(), images[:2])]:
+        sample_weight = np.ones(len(y)) if weight != 0 else np.zeros(len(y))
+        sample_weight[5] = weight
+        with pytest.raises(ValueError, match=match):
+            clf.fit(X, y, sample_weight=sample_weight)
+        assert not hasattr(clf, "net_")
+    # A weight of 0 leaves a sample out, and is accepted.
+    X, y, _ = tabular
+    sample_weight = np.ones(len(y))
+    sample_weight[5] = 0.0
+    FFNNClassifier(max_epochs=1).fit(X, y, sample_weight=sample_weight)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_ffnn_on_cuda(tabular):  # pragma: no cover - only where there is a GPU
     X, y, _ = tabular

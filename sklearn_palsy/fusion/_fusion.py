@@ -16,6 +16,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from ..neural._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
+from ..utils._validation import check_groups, check_sample_weight
 
 __all__ = ["FusionClassifier", "FusionModule"]
 
@@ -380,11 +381,14 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         y : array-like of shape (n_samples,)
             Labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss.
+            Weights of the samples in the loss, >= 0 and not all 0. Late
+            fusion passes them to every branch estimator whose ``fit``
+            takes them, and to ``final_estimator``.
         groups : array-like of shape (n_samples,), default=None
             Patient ids, for inner splits (early stopping, stacking) that keep
-            each patient's images together. With metadata routing on, a
-            grid search routes them here by default.
+            each patient's images together: all numbers or all text, none
+            missing. With metadata routing on, a grid search routes them here
+            by default.
 
         Returns
         -------
@@ -402,12 +406,11 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
                 f"{type(self).__name__} needs at least 2 classes in y; got 1 class: "
                 f"{np.unique(y).tolist()}"
             )
+        # Checked here too: late fusion hands them to estimators that may not.
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, len(y))
         if groups is not None:
-            groups = np.asarray(groups)
-            if len(groups) != len(y):
-                raise ValueError(
-                    f"groups has {len(groups)} entries but X has {len(y)} samples"
-                )
+            groups = check_groups(groups, len(y))
         self.transformers_, views = [], {}
         for name, transformer, _ in active:
             fitted, view = self._fit_transformer(transformer, X, y)

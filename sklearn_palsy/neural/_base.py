@@ -21,7 +21,9 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils._validation import check_groups, check_sample_weight
 
 __all__ = ["NeuralClassifierMixin", "bfloat16_supported", "resolve_precision"]
 
@@ -216,17 +218,16 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
             )
         y_encoded = encoder.transform(y)
         n_samples = len(y_encoded)
-        weight = _check_sample_weight(sample_weight, np.empty(n_samples), dtype=np.float32)
+        # Negative weights would reward the loss for growing.
+        weight = check_sample_weight(sample_weight, n_samples, dtype=np.float32)
         if self.class_weight is not None:
             weight = weight * compute_sample_weight(self.class_weight, y_encoded).astype(
                 np.float32
             )
         if sample_weight is None and self.class_weight is None:
             weight = None  # unweighted: a plain mean of the loss, no weight tensors
-        if groups is not None and len(groups) != n_samples:
-            raise ValueError(
-                f"groups has {len(groups)} entries but X has {n_samples} samples"
-            )
+        if groups is not None:
+            groups = check_groups(groups, n_samples)
         seed = _seed_from(self.random_state)
         train_index = np.arange(n_samples)
         callbacks = []

@@ -171,10 +171,10 @@ class FFNNClassifier(NeuralClassifierMixin):
             Labels, numbers or strings.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples in the loss (e.g. to count every patient
-            equally however many images they have).
+            equally however many images they have); >= 0 and not all 0.
         groups : array-like of shape (n_samples,), default=None
-            Patient ids; with ``early_stopping`` the validation part holds out
-            whole patients.
+            Patient ids, all numbers or all text, none missing; with
+            ``early_stopping`` the validation part holds out whole patients.
 
         Returns
         -------

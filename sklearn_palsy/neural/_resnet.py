@@ -262,9 +262,10 @@ class ResNetClassifier(NeuralClassifierMixin):
         y : array-like of shape (n_samples,)
             Labels, numbers or strings.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss.
+            Weights of the samples in the loss; >= 0 and not all 0.
         groups : array-like of shape (n_samples,), default=None
-            Patient ids; with ``early_stopping`` whole patients are held out.
+            Patient ids, all numbers or all text, none missing; with
+            ``early_stopping`` whole patients are held out.
 
         Returns
         -------
