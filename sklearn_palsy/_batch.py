@@ -70,32 +70,26 @@ def _is_image_file(path):
     return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
 
 
-def _has_label_patient_layout(root):
-    """Whether every image under ``root`` sits at ``root/<label>/<patient>/``."""
-    images = [
-        path
-        for path in root.rglob("*")
-        if _is_image_file(path)
-        and not any(part.startswith(".") for part in path.relative_to(root).parts)
-    ]
-    return bool(images) and all(
-        len(path.relative_to(root).parts) == 3 for path in images
-    )
-
-
-def resolve_images(source):
+def resolve_images(source, *, labelled=False):
     """Turn a manifest, a folder or a list of files into image paths.
 
     Parameters
     ----------
     source : str, path-like or list of them
         - a CSV manifest (read by :func:`~sklearn_palsy.datasets.load_manifest`);
-        - a folder laid out as ``root/<label>/<patient_id>/<image>`` (read by
-          :func:`~sklearn_palsy.datasets.load_image_folder`);
-        - any other folder: every image file under it, at any depth, sorted
-          (extensions ``.jpg .jpeg .png .bmp .tif .tiff .webp``, any case;
-          hidden files and folders are skipped);
+        - with ``labelled=True``, a folder laid out as
+          ``root/<label>/<patient_id>/<image>`` (read by
+          :func:`~sklearn_palsy.datasets.load_image_folder`, which checks
+          the labels and patients);
+        - with ``labelled=False``, any folder: every image file under it, at
+          any depth, sorted (extensions ``.jpg .jpeg .png .bmp .tif .tiff
+          .webp``, any case; hidden files and folders are skipped). Folder
+          names are not read as labels, so a tree such as
+          ``photos/2024/jan/`` is simply listed;
         - one image file, or a list of image files.
+    labelled : bool, default=False
+        Whether labels and patients are needed (``train``); ``extract`` and
+        ``predict`` only need the images.
 
     Returns
     -------
@@ -143,7 +137,7 @@ def resolve_images(source):
     if not path.exists():
         raise ManifestNotFoundError("images, folder or manifest not found", path=path)
     if path.is_dir():
-        if _has_label_patient_layout(path):
+        if labelled:
             data = load_image_folder(path)
             return data.X, data.y, data.groups, data.frame
         images = sorted(
@@ -380,7 +374,7 @@ def train_model(manifest, pipeline, *, image_size=64, random_state=0, **override
             f"unknown pipeline {pipeline!r}; choose one of: "
             + ", ".join(PAPER_PIPELINES)
         )
-    X, y, groups, _ = resolve_images(manifest)
+    X, y, groups, _ = resolve_images(manifest, labelled=True)
     if y is None:
         raise ValueError(
             f"{str(manifest)!r} has no labels; give a CSV manifest or a "

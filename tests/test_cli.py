@@ -460,3 +460,19 @@ def test_predict_csv_escapes_formula_cells(model_path, formula_folder, tmp_path,
                  "--out", str(out)]) == 0
     _assert_no_formula_cell(out)
     assert pd.read_csv(out).image.tolist() == ["'=HYPERLINK(1).png", "'@SUM(A1).png"]
+
+
+def test_extract_lists_a_plain_photo_tree_without_reading_folders_as_labels(
+    cohort_dir, tmp_path
+):
+    """photos/<year>/<month>/x.png is three levels deep but holds no labels."""
+    import shutil
+
+    manifest = pd.read_csv(cohort_dir / "manifest.csv")
+    tree = tmp_path / "photos"
+    for image, folder in zip(manifest.image[:3], ["2023/jan", "2024/jan", "misc/jan"]):
+        (tree / folder).mkdir(parents=True)
+        shutil.copy(cohort_dir / image, tree / folder / Path(image).name)
+    out = tmp_path / "features.csv"
+    assert main(["extract", str(tree), "--out", str(out), "--quiet"]) == 0
+    assert len(pd.read_csv(out)) == 3
