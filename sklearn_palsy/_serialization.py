@@ -14,20 +14,62 @@ standard `safetensors <https://huggingface.co/docs/safetensors>`_ format:
 
 :func:`load_model` parses the header with the safetensors library (which
 reads data and never runs code from the file), checks the checksum, and
-rebuilds the estimators from the JSON. The only classes it instantiates are
-subclasses of :class:`sklearn.base.BaseEstimator` defined in ``sklearn_palsy``
-or ``sklearn``; objects are made with ``cls.__new__`` and filled with their
-parameters and fitted attributes, as pickle does, but without pickle's
-ability to call arbitrary functions. Neural estimators rebuild their skorch
-net through their own code, from the saved weights.
+rebuilds the estimators from the JSON. Objects are made with
+``cls.__new__`` and filled with their parameters and fitted attributes, as
+pickle does, but without pickle's ability to call arbitrary functions.
+Neural estimators rebuild their skorch net through their own code, from the
+saved weights.
+
+The checksum is no defence against a forged file: whoever forges one can
+recompute it. What a file may hold is therefore checked before anything it
+describes is made:
+
+1. **Sizes.** The header's length is read from the file's first 8 bytes and
+   must be at most :data:`MAX_HEADER_BYTES`; the tensors that the header
+   declares (dtype times shape) must add up to at most
+   :data:`MAX_TENSOR_BYTES`. The config's number of JSON values is bounded
+   from its separators before it is parsed (:data:`MAX_CONFIG_NODES`); then
+   one pass over it, building nothing, bounds its nesting
+   (:data:`MAX_CONFIG_DEPTH`) and what its inline arrays, numpy scalars and
+   dtypes declare: elements (:data:`MAX_INLINE_ELEMENTS`) and bytes
+   (:data:`MAX_INLINE_BYTES`, where a string dtype such as ``<U100000000``
+   counts its width). A network's parameters are validated as ``fit`` does,
+   and the network is first built on torch's ``meta`` device, where tensors
+   have shapes but no memory: it must have exactly the saved weights' names
+   and shapes, so that a few bytes of parameters (``hidden_layer_sizes``)
+   cannot ask for gigabytes of weights.
+2. **Classes.** A class is looked up by name in the namespace of one of a
+   fixed list of modules (``_ESTIMATOR_MODULES``): the ``sklearn_palsy``
+   package itself and scikit-learn's public modules that define
+   estimators. The name is checked against that list as a string, so the
+   only modules ever imported are those listed (``sklearn.experimental``,
+   ``sklearn.utils._testing`` or ``sklearn.datasets`` never are). The class
+   must be exported there (in its ``__all__``, or a public name of a module
+   without one), defined under that module, and a subclass of
+   :class:`sklearn.base.BaseEstimator`.
+3. **Attributes.** Every fitted attribute's name must be an identifier,
+   must not start with ``__``, must not be a constructor parameter, and
+   must not be anything the class defines (method, property, descriptor or
+   class variable): an instance attribute would hide it, so that a file
+   could, for instance, replace ``predict`` with a numpy type.
+4. **Cycles.** A ``ref`` node may point to an estimator already complete
+   (fusions share their branches between ``estimators_`` and
+   ``named_estimators_``), never to one still being built, which would make
+   an estimator contain itself.
+
+:func:`save_model` applies the same rules, so that it never writes a file
+that :func:`load_model` refuses.
 """
 
 import hashlib
 import importlib
+import inspect
 import json
 import math
 import os
 import re
+import reprlib
+import threading
 import warnings
 
 import numpy as np
@@ -35,7 +77,18 @@ import numpy as np
 from ._atomic import atomic_write
 from .exceptions import ModelFileError
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "save_model"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MAX_CONFIG_DEPTH",
+    "MAX_CONFIG_NODES",
+    "MAX_HEADER_BYTES",
+    "MAX_INLINE_BYTES",
+    "MAX_INLINE_ELEMENTS",
+    "MAX_TENSOR_BYTES",
+    "load_model",
+    "save_model",
+]
 
 #: The ``format`` string in every model file's metadata.
 FORMAT = "sklearn-palsy"
@@ -43,27 +96,82 @@ FORMAT = "sklearn-palsy"
 #: reads. A reader refuses files of a higher version.
 FORMAT_VERSION = 1
 
-# An estimator's class must be defined in one of these packages; anything
-# else is refused before its module is imported.
-_ALLOWED_PREFIXES = ("sklearn_palsy.", "sklearn.")
+# Limits on what a model file may declare, checked before anything is
+# allocated for it. Each is far above what real models need (measured on the
+# paper's pipelines: a header of 30 kB, a config 18 levels deep with 1,200
+# values, 45 MB of tensors) and far below what would exhaust a machine.
+# Raise one (sklearn_palsy._serialization.MAX_...) to load a file you trust.
+#: Bytes of the safetensors header, which holds the metadata and the config.
+#: Long training histories (one entry per batch) make it grow by a few MB.
+MAX_HEADER_BYTES = 2**26
+#: Bytes of all the tensors together: weights and fitted numeric arrays. A
+#: ResNet-50 (25M parameters, float32) takes about 100 MB.
+MAX_TENSOR_BYTES = 2**31
+#: Nesting depth of the config's JSON (each list or object is a level). A
+#: Python dict in a fitted attribute is three levels (node, items, pair).
+MAX_CONFIG_DEPTH = 100
+#: Number of JSON values (objects, lists, strings, numbers...) in the config,
+#: bounded from its separators before it is parsed. A long training history
+#: takes a few values per batch.
+MAX_CONFIG_NODES = 2**22
+#: Elements of the arrays written inline in the config (arrays of strings
+#: or objects, such as ``classes_`` of string labels) and numpy scalars.
+#: Numeric arrays are tensors, whatever their size.
+MAX_INLINE_ELEMENTS = 2**20
+#: Bytes that those inline arrays, numpy scalars and dtypes declare: elements
+#: times itemsize, where a string dtype ``<Un`` takes ``4 n`` bytes an element.
+MAX_INLINE_BYTES = 2**26
+
+# Estimator classes are looked up in these modules' namespaces, and only
+# these modules are ever imported: the package itself (whose namespace holds
+# its public estimators; it is imported already) and scikit-learn's public
+# modules that export estimators (those of sklearn.utils.all_estimators()).
+# A class name names the module that defines the class
+# (sklearn.linear_model._logistic.LogisticRegression): the longest listed
+# module that contains it is the one looked in.
+_ESTIMATOR_MODULES = frozenset({
+    "sklearn_palsy",
+    "sklearn.calibration", "sklearn.cluster", "sklearn.compose",
+    "sklearn.covariance", "sklearn.cross_decomposition", "sklearn.decomposition",
+    "sklearn.discriminant_analysis", "sklearn.dummy", "sklearn.ensemble",
+    "sklearn.feature_extraction", "sklearn.feature_extraction.image",
+    "sklearn.feature_extraction.text", "sklearn.feature_selection",
+    "sklearn.frozen", "sklearn.gaussian_process", "sklearn.impute",
+    "sklearn.isotonic", "sklearn.kernel_approximation", "sklearn.kernel_ridge",
+    "sklearn.linear_model", "sklearn.manifold", "sklearn.mixture",
+    "sklearn.model_selection", "sklearn.multiclass", "sklearn.multioutput",
+    "sklearn.naive_bayes", "sklearn.neighbors", "sklearn.neural_network",
+    "sklearn.pipeline", "sklearn.preprocessing", "sklearn.random_projection",
+    "sklearn.semi_supervised", "sklearn.svm", "sklearn.tree",
+})
 # Parameters naming a folder whose files are read back with joblib (pickle):
 # the face cache's ``cache_dir`` and Pipeline's ``memory``. A model file must
 # not choose them, or loading it and predicting could unpickle files there.
 _PICKLE_FOLDER_PARAMS = ("cache_dir", "memory")
 # Instance attributes that are not part of a fitted model: metadata-routing
 # requests (set with ``set_fit_request``) matter only when fitting again.
+# A file that holds one anyway is refused.
 _SKIPPED_ATTRIBUTES = ("_metadata_request",)
 # The dtypes safetensors stores, as numpy writes them (little-endian).
 _TENSOR_DTYPES = {
     "|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8",
     "<f2", "<f4", "<f8",
 }
-# Dtypes of numpy scalars and dtype objects kept in the JSON.
-_SCALAR_DTYPE = re.compile(r"[<>|=]?(b1|[iuf][1248]|U\d+)\Z")
+# The same dtypes as the safetensors header names them, with their itemsize.
+_HEADER_DTYPES = {
+    "BOOL": 1, "I8": 1, "U8": 1, "I16": 2, "U16": 2, "I32": 4, "U32": 4,
+    "I64": 8, "U64": 8, "F16": 2, "F32": 4, "F64": 8,
+}
+# Dtypes of numpy scalars and dtype objects kept in the JSON. A string width
+# has at most 10 digits, so that reading it as an int is cheap.
+_SCALAR_DTYPE = re.compile(r"[<>|=]?(b1|[iuf][1248]|U\d{1,10})\Z")
+# numpy arrays have at most 64 dimensions; model files need far fewer.
+_MAX_NDIM = 32
 _BIT_GENERATORS = ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _REQUIRED_METADATA = ("format", "format_version", "sklearn_palsy_version",
                       "sklearn_version", "torch_version", "config", "sha256")
+_MISSING = object()
 
 
 # ---------------------------------------------------------------- checksum
@@ -109,6 +217,128 @@ def _class_name(cls):
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+# ---------------------------------------------------------------- checks
+class _Invalid(Exception):
+    """The file's content is not a valid model; the message says why."""
+
+
+def _attribute_problem(cls, name, params):
+    """Why an estimator of class ``cls`` may not have the instance attribute ``name``.
+
+    None if it may. ``params`` are the class's constructor parameters.
+    """
+    if type(name) is not str or not _IDENTIFIER.match(name):
+        return "it is not a Python identifier"
+    if name.startswith("__"):
+        return "names that start with '__' belong to Python"
+    if name in params:
+        return "it is a constructor parameter, which is saved with the parameters"
+    if name in _SKIPPED_ATTRIBUTES:
+        return "model files do not hold metadata-routing requests"
+    # getattr_static runs no descriptor and no __getattr__ of the class.
+    found = inspect.getattr_static(cls, name, _MISSING)
+    if found is _MISSING:
+        return None
+    if inspect.isfunction(found) or isinstance(found, (classmethod, staticmethod)):
+        kind = "a method"
+    elif isinstance(found, property):
+        kind = "a property"
+    elif hasattr(type(found), "__get__"):
+        kind = f"a descriptor ({type(found).__name__})"
+    else:
+        kind = "a class variable"
+    return f"the class defines it ({kind}), which an instance attribute would hide"
+
+
+def _itemsize(dtype):
+    """Bytes an element of the config's dtype string takes; 0 if it is not one.
+
+    Read from the string, without making the dtype. Strings that are not a
+    dtype are refused later by the decoder.
+    """
+    if dtype == "object":
+        return np.dtype(object).itemsize
+    match = _SCALAR_DTYPE.match(dtype) if type(dtype) is str else None
+    if match is None:
+        return 0
+    code = match[1]
+    return (4 if code[0] == "U" else 1) * int(code[1:])
+
+
+def _check_shape(shape, limit, largest, what):
+    """The number of elements of ``shape``, a list of at most _MAX_NDIM sizes.
+
+    Each size is at most ``largest``, the value of the limit named ``limit``.
+    """
+    if type(shape) is not list or len(shape) > _MAX_NDIM or not all(
+        type(size) is int and 0 <= size <= largest for size in shape
+    ):
+        raise _Invalid(f"{what} has the shape {reprlib.repr(shape)}; a shape has at "
+                       f"most {_MAX_NDIM} sizes, each from 0 to {limit} = {largest}")
+    return math.prod(shape)
+
+
+def _check_config_size(config):
+    """Refuse a config beyond the limits, in one pass that builds nothing.
+
+    Walks the parsed JSON depth first, with a stack of iterators (no
+    recursion, and memory in proportion to the depth), counting its values
+    and the elements and bytes that its inline arrays, numpy scalars and
+    dtypes declare, so that nothing is allocated for a file that declares,
+    say, an array of a billion wide strings.
+    """
+    nodes = elements = size = 0
+    stack = [iter((config,))]
+    while stack:
+        node = next(stack[-1], _MISSING)
+        if node is _MISSING:
+            stack.pop()
+            continue
+        nodes += 1
+        if nodes > MAX_CONFIG_NODES:
+            raise _Invalid(f"its config has more than MAX_CONFIG_NODES = "
+                           f"{MAX_CONFIG_NODES} JSON values")
+        if len(stack) > MAX_CONFIG_DEPTH:
+            raise _Invalid(f"its config is nested more than MAX_CONFIG_DEPTH = "
+                           f"{MAX_CONFIG_DEPTH} levels deep")
+        if type(node) is list:
+            stack.append(iter(node))
+        elif type(node) is dict:
+            kind = node.get("type")
+            if kind == "numpy.array":
+                count = _check_shape(node.get("shape"), "MAX_INLINE_ELEMENTS",
+                                     MAX_INLINE_ELEMENTS, "an inline array")
+                elements += count
+                size += count * _itemsize(node.get("dtype"))
+            elif kind == "numpy.scalar":
+                elements += 1
+                size += _itemsize(node.get("dtype"))
+            elif kind in ("numpy.dtype", "numpy.type"):
+                size += _itemsize(node.get("dtype"))
+            if elements > MAX_INLINE_ELEMENTS:
+                raise _Invalid(f"its config declares more than MAX_INLINE_ELEMENTS = "
+                               f"{MAX_INLINE_ELEMENTS} elements of inline arrays")
+            if size > MAX_INLINE_BYTES:
+                raise _Invalid(f"its config declares inline arrays, scalars and dtypes "
+                               f"of {size} bytes, more than MAX_INLINE_BYTES = "
+                               f"{MAX_INLINE_BYTES}")
+            stack.append(iter(node.values()))
+
+
+def _check_tensor_size(declared):
+    """Refuse tensors of more than MAX_TENSOR_BYTES, from (name, dtype, shape)."""
+    total = 0
+    for name, dtype, shape in declared:
+        if dtype not in _HEADER_DTYPES:
+            raise _Invalid(f"tensor {name!r} has dtype {dtype!r}, which model files "
+                           "do not hold")
+        total += _check_shape(shape, "MAX_TENSOR_BYTES", MAX_TENSOR_BYTES,
+                              f"tensor {name!r}") * _HEADER_DTYPES[dtype]
+    if total > MAX_TENSOR_BYTES:
+        raise _Invalid(f"its tensors take {total} bytes, more than MAX_TENSOR_BYTES = "
+                       f"{MAX_TENSOR_BYTES}")
+
+
 # ---------------------------------------------------------------- encoding
 class _Unencodable(TypeError):
     """A value that the safe format cannot hold; ``path`` says where it is."""
@@ -131,6 +361,7 @@ class _Encoder:
         self.tensors = {}
         self._ids = {}  # id(estimator) -> its number in the file
         self._alive = []  # keep encoded objects alive so that ids stay unique
+        self._building = set()  # ids of the estimators being encoded: the ancestors
         self._in_search = False
 
     def fail(self, path, reason):
@@ -154,7 +385,8 @@ class _Encoder:
             return {"type": "slice", "items": [
                 self.encode(part, f"{path}.{name}")
                 for name, part in zip(("start", "stop", "step"),
-                                      (value.start, value.stop, value.step))
+                                      (value.start, value.stop, value.step),
+                                      strict=True)
             ]}
         if kind is list:
             return [self.encode(item, f"{path}[{index}]")
@@ -260,6 +492,9 @@ class _Encoder:
     def encode_estimator(self, estimator, path):
         from sklearn.model_selection._search import BaseSearchCV
 
+        if id(estimator) in self._building:
+            self.fail(path, "the estimator contains itself (a cycle), which a model "
+                      "file cannot hold")
         if id(estimator) in self._ids:
             return {"type": "ref", "id": self._ids[id(estimator)]}
         cls = type(estimator)
@@ -272,6 +507,7 @@ class _Encoder:
         number = len(self._ids)
         self._ids[id(estimator)] = number
         self._alive.append(estimator)
+        self._building.add(id(estimator))
         in_search, self._in_search = self._in_search, (
             self._in_search or isinstance(estimator, BaseSearchCV))
         try:
@@ -293,48 +529,62 @@ class _Encoder:
                 key: value for key, value in vars(estimator).items()
                 if key not in params
             }
-            encoded_state = {
-                key: self.encode(state[key], _join(path, key))
-                for key in sorted(state) if key not in _SKIPPED_ATTRIBUTES
-            }
+            encoded_state = {}
+            for key in sorted(state):
+                if key in _SKIPPED_ATTRIBUTES:
+                    continue
+                problem = _attribute_problem(cls, key, params)
+                if problem is not None:
+                    self.fail(_join(path, key), f"load_model would refuse the "
+                              f"attribute {key!r} of a {cls.__name__}: {problem}")
+                encoded_state[key] = self.encode(state[key], _join(path, key))
         finally:
             self._in_search = in_search
+            self._building.discard(id(estimator))
         return {"type": "estimator", "id": number, "class": name,
                 "params": encoded_params, "state": encoded_state}
 
 
 # ---------------------------------------------------------------- decoding
-class _Invalid(Exception):
-    """The file's content is not a valid model; the message says why."""
-
-
 def _resolve_class(name):
-    """The estimator class called ``name``, importing only allowed modules."""
+    """The estimator class called ``name``, importing only listed modules.
+
+    ``name`` is the module that defines the class and its name. The name is
+    checked as a string first: the longest of ``_ESTIMATOR_MODULES`` that
+    contains the module is the only module imported, and the class must be
+    exported there. So a forged name (``sklearn.experimental.enable_...``,
+    ``sklearn.utils._testing...``) imports nothing before it is refused.
+    """
     from sklearn.base import BaseEstimator
 
     if not isinstance(name, str):
         raise _Invalid(f"an estimator's class must be a string; got {name!r}")
     module_name, _, class_name = name.rpartition(".")
-    if not module_name.startswith(_ALLOWED_PREFIXES):
-        raise _Invalid(
-            f"class {name!r} is not allowed: only estimator classes of "
-            "sklearn_palsy and scikit-learn are loaded"
-        )
-    parts = module_name.split(".") + [class_name]
-    if not all(_IDENTIFIER.match(part) and not part.startswith("__") for part in parts):
+    if not all(_IDENTIFIER.match(part) and not part.startswith("__")
+               for part in name.split(".")):
         raise _Invalid(f"class {name!r} is not a valid class name")
-    if any(part in ("tests", "conftest") or part.startswith("test_")
-           for part in parts[:-1]):
-        # Test modules run set-up code when imported; no estimator lives there.
-        raise _Invalid(f"class {name!r} is not allowed: it is in a test module")
+    public = max(
+        (module for module in _ESTIMATOR_MODULES
+         if module_name == module or module_name.startswith(module + ".")),
+        key=len, default=None,
+    )
+    if public is None:
+        raise _Invalid(
+            f"class {name!r} is not allowed: only the public estimator classes of "
+            "sklearn_palsy and of scikit-learn's estimator modules are loaded"
+        )
     try:
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(public)
     except ImportError as error:
-        raise _Invalid(f"class {name!r}: cannot import its module ({error})") from None
+        raise _Invalid(f"class {name!r}: cannot import {public} ({error})") from None
     # The module's own namespace, not getattr: no module __getattr__ runs.
-    cls = vars(module).get(class_name)
+    namespace = vars(module)
+    # Modules that are not packages (sklearn.dummy...) may lack __all__.
+    exported = (class_name in namespace["__all__"] if "__all__" in namespace
+                else not class_name.startswith("_"))
+    cls = namespace.get(class_name) if exported else None
     if not (isinstance(cls, type) and issubclass(cls, BaseEstimator)):
-        raise _Invalid(f"{name!r} is not a scikit-learn estimator class")
+        raise _Invalid(f"{name!r} is not an estimator class that {public} exports")
     if _class_name(cls) != name:
         raise _Invalid(f"{name!r} is an alias of {_class_name(cls)!r}")
     return cls
@@ -354,6 +604,89 @@ def _check_scalar_dtype(dtype):
     return np.dtype(dtype)
 
 
+def _check_network(estimator, state):
+    """Refuse a network that would not be the saved one, before building it.
+
+    Building a skorch net allocates every weight before the saved ones
+    replace them, so parameters of a few bytes (``hidden_layer_sizes=(10**5,
+    10**5)``) could ask for gigabytes. The estimator's parameters are
+    checked against its constraints, as ``fit`` does (they choose, e.g., the
+    torchvision architecture); then the module is built on torch's ``meta``
+    device, where tensors have a shape but no memory, and stopped as soon as
+    it registers more tensors or elements than the saved weights hold. Its
+    state dict must then have exactly the saved names and shapes, so that
+    the real net, built next, is no larger than the weights in the file.
+    """
+    import torch
+    from torch.nn.modules.module import (
+        register_module_buffer_registration_hook,
+        register_module_parameter_registration_hook,
+    )
+
+    cls = type(estimator)
+    try:
+        estimator._validate_params()
+    except ValueError as error:
+        raise _Invalid(f"{_class_name(cls)}: {error}") from None
+    net_state = state.get("net_")
+    weights = net_state.get("module_state_dict") if type(net_state) is dict else None
+    if type(weights) is not dict:
+        return  # not fitted, or malformed: _set_safe_state says which
+    saved = {}
+    for key, value in weights.items():
+        if type(value) is not np.ndarray:
+            raise _Invalid(f"{_class_name(cls)}: weight {key!r} is not an array")
+        saved[key] = value.shape
+    # A copy with the fitted attributes that the module's parameters read
+    # (classes_, n_features_in_, the fusion's branches), not the net itself.
+    probe = cls.__new__(cls)
+    vars(probe).update(vars(estimator))
+    vars(probe).update((key, value) for key, value in state.items() if key != "net_")
+    # A little slack for tensors that are not in the state dict (buffers
+    # registered with persistent=False); the shapes are compared exactly below.
+    most_tensors = len(saved) + 64
+    most_elements = sum(math.prod(shape) for shape in saved.values()) + 2**20
+    owner = threading.get_ident()
+    seen = {"tensors": 0, "elements": 0}
+
+    def count(module, name, tensor):
+        # The hooks are global: count only what this thread builds.
+        if tensor is None or threading.get_ident() != owner:
+            return
+        seen["tensors"] += 1
+        seen["elements"] += tensor.numel()
+        if seen["tensors"] > most_tensors or seen["elements"] > most_elements:
+            raise _Invalid(
+                f"{_class_name(cls)}: its parameters describe a network larger than "
+                f"its saved weights ({len(saved)} tensors, {most_elements - 2**20} "
+                "elements)"
+            )
+
+    handles = [register_module_parameter_registration_hook(count),
+               register_module_buffer_registration_hook(count)]
+    try:
+        module, params = probe._module_and_params_for_load(probe._n_outputs())
+        with torch.device("meta"):
+            built = module(**params).state_dict()
+    finally:
+        for handle in handles:
+            handle.remove()
+    shapes = {key: tuple(tensor.shape) for key, tensor in built.items()}
+    # Scalars (batch norm's num_batches_tracked) are saved with shape (1,), as
+    # np.ascontiguousarray makes them; load_state_dict accepts them so too.
+    saved = {key: () if shape == (1,) and shapes.get(key) == () else shape
+             for key, shape in saved.items()}
+    if shapes != saved:
+        differ = sorted(key for key in set(shapes) | set(saved)
+                        if shapes.get(key) != saved.get(key))
+        raise _Invalid(
+            f"{_class_name(cls)}: its parameters describe a network whose weights "
+            f"differ from the saved ones: {differ[:5]} (built "
+            f"{[shapes.get(key) for key in differ[:5]]}, saved "
+            f"{[saved.get(key) for key in differ[:5]]})"
+        )
+
+
 class _Decoder:
     """Rebuild the estimator tree from JSON nodes and the file's tensors."""
 
@@ -361,6 +694,7 @@ class _Decoder:
         self.tensors = tensors
         self.used = set()
         self.objects = {}
+        self.building = set()  # numbers of the estimators being decoded: ancestors
 
     def decode(self, node):
         kind = type(node)
@@ -500,11 +834,14 @@ class _Decoder:
         if type(number) is not int or number not in self.objects:
             raise _Invalid(f"reference to an estimator {number!r} defined nowhere "
                            "before it")
+        if number in self.building:
+            raise _Invalid(
+                f"estimator {number} ({_class_name(type(self.objects[number]))}) "
+                "contains a reference to itself: a cycle, which no model has"
+            )
         return self.objects[number]
 
     def decode_estimator(self, node):
-        import inspect
-
         number, name, params, state = _fields(node, "id", "class", "params", "state")
         cls = _resolve_class(name)
         if type(number) is not int or number in self.objects:
@@ -517,11 +854,13 @@ class _Decoder:
         if unknown:
             raise _Invalid(f"{name} has no parameters {unknown}")
         for key in state:
-            if key.startswith("__") or key in accepted:
-                raise _Invalid(f"{name}: bad attribute name {key!r}")
+            problem = _attribute_problem(cls, key, accepted)
+            if problem is not None:
+                raise _Invalid(f"attribute {key!r} of the {name} is refused: {problem}")
         # Like pickle, make the object without running __init__.
         estimator = cls.__new__(cls)
         self.objects[number] = estimator
+        self.building.add(number)
         values = {}
         for key in sorted(accepted):
             if key in params:
@@ -538,13 +877,17 @@ class _Decoder:
         hook = getattr(cls, "_set_safe_state", None)
         if hook is None:
             vars(estimator).update(state)
-            return estimator
-        try:
-            hook(estimator, state)
-        except Exception as error:  # noqa: BLE001 - any failure to rebuild
-            raise _Invalid(
-                f"cannot rebuild the {cls.__name__}: {type(error).__name__}: {error}"
-            ) from error
+        else:
+            try:
+                if hasattr(cls, "_module_and_params_for_load"):
+                    _check_network(estimator, state)
+                hook(estimator, state)
+            except _Invalid:
+                raise
+            except Exception as error:  # noqa: BLE001 - any failure to rebuild
+                raise _Invalid(f"cannot rebuild the {cls.__name__}: "
+                               f"{type(error).__name__}: {error}") from error
+        self.building.discard(number)
         return estimator
 
     _handlers = {
@@ -593,8 +936,14 @@ def save_model(estimator, path):
         If some part of the estimator is not data that the format holds: a
         function (e.g. a ``FunctionTransformer``'s ``func``), an arbitrary
         object, an estimator class from another package, or a grid search's
-        ``cv_results_``. The message names the attribute's path, e.g.
-        ``steps[1][1].func``.
+        ``cv_results_``; or an attribute that :func:`load_model` refuses
+        (one that hides something its class defines, such as an instance
+        attribute ``predict``), or an estimator that contains itself. The
+        message names the attribute's path, e.g. ``steps[1][1].func``.
+    ValueError
+        If the file would exceed one of the limits that :func:`load_model`
+        enforces (:data:`MAX_TENSOR_BYTES` and the others); nothing is
+        written then.
 
     See Also
     --------
@@ -657,6 +1006,20 @@ def save_model(estimator, path):
     from safetensors.numpy import save
 
     data = save(encoder.tensors, metadata=metadata)
+    # Never write a file that load_model would refuse.
+    header_size = int.from_bytes(data[:8], "little")
+    try:
+        if header_size > MAX_HEADER_BYTES:
+            raise _Invalid(f"its header would take {header_size} bytes, more than "
+                           f"MAX_HEADER_BYTES = {MAX_HEADER_BYTES}")
+        tensor_bytes = sum(array.nbytes for array in encoder.tensors.values())
+        if tensor_bytes > MAX_TENSOR_BYTES:
+            raise _Invalid(f"its tensors would take {tensor_bytes} bytes, more than "
+                           f"MAX_TENSOR_BYTES = {MAX_TENSOR_BYTES}")
+        _check_config_size(config)
+    except _Invalid as error:
+        raise ValueError(f"cannot save the model: {error}; load_model would "
+                         "refuse the file") from None
     atomic_write(path, lambda handle: handle.write(data), "wb")
 
 
@@ -665,21 +1028,60 @@ def _major_minor(version):
     return None if match is None else (int(match[1]), int(match[2]))
 
 
+def _check_header_size(path, refuse):
+    """Refuse a file whose safetensors header is beyond :data:`MAX_HEADER_BYTES`.
+
+    A safetensors file starts with its header's length, 8 bytes
+    little-endian; it is read and checked before the header is parsed.
+    """
+    try:
+        with open(path, "rb") as handle:
+            file_size = os.fstat(handle.fileno()).st_size
+            prefix = handle.read(8)
+    except OSError as error:
+        raise refuse(f"cannot read it ({error})") from None
+    header_size = int.from_bytes(prefix, "little")
+    if len(prefix) < 8 or header_size > file_size - 8:
+        # safetensors says what is wrong with it.
+        return
+    if header_size > MAX_HEADER_BYTES:
+        raise refuse(f"its header takes {header_size} bytes, more than "
+                     f"MAX_HEADER_BYTES = {MAX_HEADER_BYTES}")
+
+
 def _read(path):
-    """The metadata and tensors of a safetensors file; ModelFileError otherwise."""
+    """The metadata and tensors of a safetensors file; ModelFileError otherwise.
+
+    The header's size, then the tensors' dtypes and shapes, are checked
+    against the limits before the header is parsed and before any tensor is
+    read.
+    """
     from safetensors import safe_open
 
+    shown = repr(str(path))
+
+    def refuse(reason):
+        return ModelFileError(f"cannot load model file {shown}: {reason}")
+
     if not os.path.isfile(path):
-        raise ModelFileError(f"model file not found: {str(path)!r}")
+        raise ModelFileError(f"model file not found: {shown}")
+    _check_header_size(path, refuse)
     try:
         with safe_open(os.fspath(path), framework="np") as reader:
             metadata = reader.metadata() or {}
-            tensors = {name: reader.get_tensor(name) for name in reader.keys()}
+            names = list(reader.keys())
+            slices = [reader.get_slice(name) for name in names]  # reads no data
+            declared = [(name, part.get_dtype(), part.get_shape())
+                        for name, part in zip(names, slices, strict=True)]
+            try:
+                _check_tensor_size(declared)
+            except _Invalid as error:
+                raise refuse(str(error)) from None
+            tensors = {name: reader.get_tensor(name) for name in names}
+    except ModelFileError:
+        raise
     except Exception as error:  # noqa: BLE001 - safetensors' own error type
-        raise ModelFileError(
-            f"cannot load model file {str(path)!r}: not a safetensors file, or "
-            f"truncated ({error})"
-        ) from None
+        raise refuse(f"not a safetensors file, or truncated ({error})") from None
     return metadata, tensors
 
 
@@ -687,12 +1089,13 @@ def load_model(path):
     """Load an estimator saved by :func:`save_model`, without running code from it.
 
     The file's header is parsed by the safetensors library, which reads
-    data and never executes it. Estimators are rebuilt only from classes
-    that subclass :class:`sklearn.base.BaseEstimator` and are defined in
-    ``sklearn_palsy`` or ``sklearn``; the module is checked before it is
-    imported, and no function named in the file is ever called. Neural
-    estimators rebuild their skorch net with their own code and load the
-    saved weights into it (never downloading initial weights).
+    data and never executes it. Estimators are rebuilt only from the public
+    estimator classes of ``sklearn_palsy`` and of scikit-learn's estimator
+    modules; the name is checked before any module is imported, and no
+    function named in the file is ever called. Neural estimators rebuild
+    their skorch net with their own code and load the saved weights into it
+    (never downloading initial weights). What the file declares is checked
+    against limits before anything is allocated for it (see Notes).
 
     Parameters
     ----------
@@ -711,9 +1114,11 @@ def load_model(path):
         safetensors file or is truncated, is not an sklearn-palsy model, has
         a newer ``format_version``, fails its checksum ("the file is
         corrupted or was modified"), was written by a sklearn-palsy release
-        of another major.minor version, or names a class that is not
-        allowed, an unknown type tag or anything else that is not a valid
-        model.
+        of another major.minor version, exceeds one of the limits (the
+        message names it), names a class that is not allowed, sets an
+        attribute that its class defines (``predict``...), holds an
+        estimator that contains itself, an unknown type tag or anything else
+        that is not a valid model.
 
     Warns
     -----
@@ -744,6 +1149,17 @@ def load_model(path):
     ``sklearn_palsy`` and ``sklearn`` with data as parameters. A forged
     file can still hold a model that predicts badly; trust a model's
     predictions as much as you trust its source.
+
+    **Limits.** A file of a few kilobytes cannot make loading it allocate
+    gigabytes: before anything is built, the header may take at most
+    :data:`MAX_HEADER_BYTES` (64 MiB), the tensors :data:`MAX_TENSOR_BYTES`
+    (2 GiB) together, and the config may nest :data:`MAX_CONFIG_DEPTH` (100)
+    levels deep and hold :data:`MAX_CONFIG_NODES` (about 4 million) JSON
+    values; the arrays, numpy scalars and dtypes written in the config may
+    declare :data:`MAX_INLINE_ELEMENTS` (about a million) elements and
+    :data:`MAX_INLINE_BYTES` (64 MiB). A network's parameters must describe
+    exactly its saved weights. To load a larger file that you trust, raise
+    the limit in ``sklearn_palsy._serialization`` first.
 
     Examples
     --------
@@ -797,10 +1213,22 @@ def load_model(path):
             f"this is {installed['sklearn_version']}, whose estimators may differ",
             UserWarning, stacklevel=2,
         )
+    # Parsing makes a Python object of each JSON value: bound their number
+    # first. Each value but the first follows a '[', ':' or ',' (and so do
+    # keys, and separators within strings), so this bound is never too low.
+    text = metadata["config"]
+    most_values = 1 + text.count("[") + text.count(":") + text.count(",")
+    if most_values > MAX_CONFIG_NODES:
+        raise refuse(f"its config has up to {most_values} JSON values, more than "
+                     f"MAX_CONFIG_NODES = {MAX_CONFIG_NODES}")
     try:
-        config = json.loads(metadata["config"])
+        config = json.loads(text)
     except (ValueError, RecursionError) as error:
         raise refuse(f"its config is not valid JSON ({error})") from None
+    try:
+        _check_config_size(config)
+    except _Invalid as error:
+        raise refuse(str(error)) from None
     decoder = _Decoder(tensors)
     try:
         estimator = decoder.decode(config)

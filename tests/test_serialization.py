@@ -2,7 +2,10 @@
 
 import json
 import re
+import subprocess
+import sys
 import tempfile
+import tracemalloc
 import types
 from pathlib import Path
 
@@ -14,11 +17,15 @@ from hypothesis import strategies as st
 from safetensors import safe_open
 from safetensors.numpy import save_file
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.compose import ColumnTransformer
 from sklearn.decomposition import PCA
+from sklearn.dummy import DummyClassifier
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.svm import SVC
 
 import sklearn_palsy
 from sklearn_palsy import (
@@ -167,7 +174,8 @@ def test_fusion_branches_and_shared_estimators_survive(tabular, tmp_path):
     assert loaded.transformers_[1] == "passthrough"
     np.testing.assert_array_equal(loaded.final_estimator_.coef_,
                                   model.final_estimator_.coef_)
-    for loaded_split, split in zip(loaded.inner_splits_, model.inner_splits_):
+    for loaded_split, split in zip(loaded.inner_splits_, model.inner_splits_,
+                                   strict=True):
         np.testing.assert_array_equal(loaded_split[0], split[0])
         np.testing.assert_array_equal(loaded_split[1], split[1])
 
@@ -476,6 +484,317 @@ def test_other_patch_release_or_scikit_learn_version_warns(saved, tabular):
     messages = " ".join(str(warning.message) for warning in record)
     assert "sklearn-palsy 0.1.7" in messages and "scikit-learn 1.8.0" in messages
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+
+
+# ---------------------------------------------------------------- what a file may hold
+# Each file below has a valid checksum, as a forger would recompute it: what
+# refuses it is the check under test, not the checksum.
+def with_state(path, **state):
+    """Add fitted attributes (JSON nodes) to the saved top-level estimator."""
+    rewrite(path, config=lambda c: {**c, "state": {**c["state"], **state}})
+
+
+def peak_memory_of(function):
+    """The peak of Python and numpy allocations while ``function`` runs, in bytes."""
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return peak
+
+
+def wide_strings(width, count=1):
+    return {"type": "numpy.array", "dtype": f"<U{width}", "shape": [count],
+            "values": [""] * count}
+
+
+# Each declares far more than its few bytes of JSON take.
+HUGE_DECLARATIONS = {
+    # 256 MiB: one string of 67 million characters.
+    "a wide string array": (wide_strings(2**26), "MAX_INLINE_BYTES"),
+    # 80 MiB: five arrays of 16 MiB, each below the limit.
+    "wide string arrays adding up": (
+        {"type": "tuple", "items": [wide_strings(2**22) for _ in range(5)]},
+        "MAX_INLINE_BYTES"),
+    # 400 MB each, once a transformer uses the dtype.
+    "a wide string scalar": (
+        {"type": "numpy.scalar", "dtype": "<U100000000", "value": "a"},
+        "MAX_INLINE_BYTES"),
+    "a wide string dtype": (
+        {"type": "numpy.dtype", "dtype": "<U100000000"}, "MAX_INLINE_BYTES"),
+}
+
+
+@pytest.mark.parametrize("case", HUGE_DECLARATIONS)
+def test_small_files_declaring_huge_arrays_are_refused_before_allocating(
+    case, saved
+):
+    node, limit = HUGE_DECLARATIONS[case]
+    with_state(saved, huge_=node)
+    assert saved.stat().st_size < 10_000
+    errors = []
+
+    def load():
+        with pytest.raises(ModelFileError) as error:
+            load_model(saved)
+        errors.append(str(error.value))
+
+    assert peak_memory_of(load) < 50 * 2**20
+    assert repr(str(saved)) in errors[0] and limit in errors[0]
+
+
+def nested(depth):
+    node = 0
+    for _ in range(depth - 1):
+        node = [node]
+    return node
+
+
+def huge_header(path):
+    """A file whose first 8 bytes announce a header of more than MAX_HEADER_BYTES.
+
+    The file has as many bytes, but they are never written (a sparse file):
+    the length alone refuses it.
+    """
+    size = _serialization.MAX_HEADER_BYTES + 1
+    with open(path, "wb") as handle:
+        handle.write(size.to_bytes(8, "little"))
+        handle.truncate(8 + size)
+
+
+def many_objects(count):
+    return {"type": "numpy.array", "dtype": "object", "shape": [count],
+            "values": [0] * count}
+
+
+LIMITS = {
+    "MAX_HEADER_BYTES": huge_header,
+    "MAX_CONFIG_DEPTH": lambda p: with_state(p, deep_=nested(150)),
+    "MAX_CONFIG_NODES": lambda p: with_state(
+        p, many_=[0] * _serialization.MAX_CONFIG_NODES),
+    "MAX_INLINE_ELEMENTS": lambda p: with_state(
+        p, many_=many_objects(_serialization.MAX_INLINE_ELEMENTS + 1)),
+}
+
+
+@pytest.mark.parametrize("limit", LIMITS)
+def test_files_beyond_the_size_limits_are_refused_naming_the_limit(limit, saved):
+    LIMITS[limit](saved)
+    with pytest.raises(ModelFileError, match=limit) as error:
+        load_model(saved)
+    assert repr(str(saved)) in str(error.value)
+
+
+def test_tensors_beyond_the_limit_are_refused_before_they_are_read(
+    tmp_path, monkeypatch
+):
+    # A file of more than 2 GiB would make a slow test: lower the limit instead.
+    scaler = StandardScaler().fit([[0.0], [1.0]])
+    scaler.big_ = np.zeros(2**22)  # 32 MiB
+    path = tmp_path / "model.safetensors"
+    save_model(scaler, path)
+    total = sum(array.nbytes for array in read_file(path)[1].values())
+    monkeypatch.setattr(_serialization, "MAX_TENSOR_BYTES", total - 1)
+    errors = []
+
+    def load():
+        with pytest.raises(ModelFileError) as error:
+            load_model(path)
+        errors.append(str(error.value))
+
+    assert peak_memory_of(load) < 2**22  # the 32 MiB were not read
+    assert repr(str(path)) in errors[0]
+    assert f"{total} bytes, more than MAX_TENSOR_BYTES = {total - 1}" in errors[0]
+    monkeypatch.setattr(_serialization, "MAX_TENSOR_BYTES", total)
+    assert load_model(path).big_.shape == (2**22,)
+
+
+def test_save_model_refuses_files_that_load_model_would_refuse(tmp_path, monkeypatch):
+    model = LogisticRegression().fit([[0.0], [1.0]], ["control", "palsy"])
+    path = tmp_path / "model.safetensors"
+    monkeypatch.setattr(_serialization, "MAX_INLINE_BYTES", 8)  # classes_: 56 bytes
+    with pytest.raises(ValueError, match="MAX_INLINE_BYTES = 8"):
+        save_model(model, path)
+    assert not path.exists()
+
+
+@pytest.fixture(scope="module")
+def small_ffnn(tabular, tmp_path_factory):
+    X, y, _, _ = tabular
+    path = tmp_path_factory.mktemp("ffnn") / "ffnn.safetensors"
+    save_model(ffnn(max_epochs=1).fit(X, y), path)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("params, message", [
+    # 16 million weights, where the file holds 65.
+    ({"hidden_layer_sizes": {"type": "tuple", "items": [4000, 4000]}},
+     "network larger than its saved weights"),
+    ({"hidden_layer_sizes": {"type": "tuple", "items": [9]}},
+     r"weights differ from the saved ones: \['head.weight', 'trunk.0.bias'"),
+    ({"lr": -1.0}, "'lr' parameter of FFNNClassifier must be"),
+])
+def test_networks_other_than_their_saved_weights_are_refused_before_building(
+    params, message, small_ffnn, tmp_path, monkeypatch
+):
+    from skorch import NeuralNet
+
+    path = tmp_path / "ffnn.safetensors"
+    path.write_bytes(small_ffnn)
+    rewrite(path, config=lambda c: {**c, "params": {**c["params"], **params}})
+    built = []
+    monkeypatch.setattr(NeuralNet, "initialize", lambda net: built.append(net))
+    with pytest.raises(ModelFileError, match=message) as error:
+        load_model(path)
+    assert repr(str(path)) in str(error.value) and built == []
+
+
+@pytest.mark.parametrize("name, node, where", [
+    # A numpy type is callable: it would answer predict_proba(X) with garbage.
+    ("predict_proba", {"type": "numpy.type", "dtype": "<f8"}, "method"),
+    ("predict", {"type": "numpy.type", "dtype": "<f8"}, "method"),
+    ("_validate_params", None, "method"),
+    ("_parameter_constraints", {"type": "dict", "items": []}, "class variable"),
+    ("__dict__", {"type": "dict", "items": []}, "Python"),
+    ("__class__", None, "Python"),
+    ("not-a-name", 1, "identifier"),
+    ("", 1, "identifier"),
+    ("_metadata_request", None, "metadata-routing"),
+    ("C", 2.0, "parameter"),
+])
+def test_attributes_that_the_class_defines_or_not_names_are_refused(
+    name, node, where, saved
+):
+    with_state(saved, **{name: node})
+    with pytest.raises(ModelFileError) as error:
+        load_model(saved)
+    message = str(error.value)
+    assert repr(str(saved)) in message and repr(name) in message
+    assert "LogisticRegression" in message and where in message
+
+
+def test_attributes_that_hide_properties_of_a_pipeline_are_refused(tabular, tmp_path):
+    X, y, _, _ = tabular
+    path = tmp_path / "model.safetensors"
+    save_model(make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y), path)
+    with_state(path, classes_=[0, 1])
+    with pytest.raises(ModelFileError, match=r"'classes_' of the .*Pipeline.*property"):
+        load_model(path)
+
+
+def test_save_model_refuses_attributes_that_load_model_would_refuse(tmp_path):
+    scaler = StandardScaler().fit([[0.0], [1.0]])
+    scaler.transform = np.float64  # data, but it hides a method
+    with pytest.raises(TypeError, match=r"attribute 'transform' of a StandardScaler"):
+        save_model(scaler, tmp_path / "model.safetensors")
+
+
+def pipeline_as_its_own_step(path, tabular):
+    step = {"type": "tuple", "items": ["itself", {"type": "ref", "id": 0}]}
+    write_crafted(path, estimator_node("sklearn.pipeline.Pipeline", {"steps": [step]}))
+
+
+def pipeline_in_its_final_step(path, tabular):
+    X, y, _, _ = tabular
+    save_model(make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y), path)
+
+    def add_parent(config):
+        final = config["params"]["steps"][1]["items"][1]
+        final["state"]["parent_"] = {"type": "ref", "id": config["id"]}
+        return config
+
+    rewrite(path, config=add_parent)
+
+
+@pytest.mark.parametrize("make_cycle", [pipeline_as_its_own_step,
+                                        pipeline_in_its_final_step])
+def test_an_estimator_containing_itself_is_refused(make_cycle, tabular, tmp_path):
+    path = tmp_path / "model.safetensors"
+    make_cycle(path, tabular)
+    cycle = "estimator 0 (sklearn.pipeline.Pipeline) contains a reference to itself"
+    with pytest.raises(ModelFileError, match=re.escape(cycle)) as error:
+        load_model(path)
+    assert repr(str(path)) in str(error.value)
+    # Nor does save_model write one.
+    pipeline = make_pipeline(StandardScaler())
+    pipeline.steps.append(("again", pipeline))
+    with pytest.raises(TypeError, match=r"steps\[1\]\[1\].*contains itself"):
+        save_model(pipeline, tmp_path / "cycle.safetensors")
+
+
+FORGE_AND_LOAD = """
+import json, sys
+import sklearn_palsy
+from safetensors.numpy import save_file
+from sklearn_palsy import _serialization, load_model
+
+before, refusals = set(sys.modules), {}
+for name in sys.argv[2:]:
+    meta = {"format": "sklearn-palsy", "format_version": "1",
+            **_serialization._versions(),
+            "config": json.dumps({"type": "estimator", "id": 0, "class": name,
+                                  "params": {}, "state": {}})}
+    meta["sha256"] = _serialization._checksum(meta, {})
+    save_file({}, sys.argv[1], metadata=meta)
+    try:
+        load_model(sys.argv[1])
+        refusals[name] = None
+    except Exception as error:
+        refusals[name] = str(error)
+print(json.dumps({"refusals": refusals,
+                  "imported": sorted(set(sys.modules) - before)}))
+"""
+
+
+def test_forged_class_names_are_refused_without_importing_their_module(tmp_path):
+    names = [
+        # Importing it changes sklearn.impute: a side effect.
+        "sklearn.experimental.enable_iterative_imputer.IterativeImputer",
+        # An estimator class, but one for scikit-learn's own tests.
+        "sklearn.utils._testing.MinimalClassifier",
+        "sklearn.datasets._samples_generator.make_classification",
+    ]
+    # A fresh interpreter: which modules are imported does not depend on the
+    # tests that ran before.
+    result = subprocess.run(
+        [sys.executable, "-c", FORGE_AND_LOAD, str(tmp_path / "forged.safetensors"),
+         *names], capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.splitlines()[-1])
+    assert [module for module in outcome["imported"]
+            if module.startswith("sklearn.")] == []
+    for name in names:
+        assert f"{name!r} is not allowed" in outcome["refusals"][name], name
+
+
+# DummyClassifier's module has no __all__; CountVectorizer's is a submodule.
+@pytest.mark.parametrize("cls", [SVC, CountVectorizer, ColumnTransformer, OneHotEncoder,
+                                 DummyClassifier, Pipeline, FFNNClassifier,
+                                 FusionClassifier, LandmarkDetector])
+def test_public_estimator_classes_resolve_from_their_module(cls):
+    assert _serialization._resolve_class(_serialization._class_name(cls)) is cls
+
+
+@pytest.mark.parametrize("name, message", [
+    # An estimator, but a private helper that sklearn.multiclass does not export.
+    ("sklearn.multiclass._ConstantPredictor", "not an estimator class that"),
+    ("sklearn_palsy.neural._base.NeuralClassifierMixin", "not an estimator class that"),
+    ("sklearn.svm.SVC", "is an alias of 'sklearn.svm._classes.SVC'"),
+])
+def test_unexported_classes_and_aliases_are_refused(name, message):
+    with pytest.raises(_serialization._Invalid, match=re.escape(message)):
+        _serialization._resolve_class(name)
+
+
+def test_estimators_of_other_scikit_learn_modules_round_trip(tabular, tmp_path):
+    X, y, _, _ = tabular
+    model = make_pipeline(StandardScaler(), PCA(n_components=3), SVC()).fit(X, y)
+    loaded = round_trip(model, tmp_path)
+    np.testing.assert_array_equal(loaded.decision_function(X),
+                                  model.decision_function(X))
 
 
 # ---------------------------------------------------------------- what cannot be saved
