@@ -60,6 +60,21 @@ string-labels                load_manifest,       works: the predictions are the
                              FFNN, ResNet,        same strings
                              Fusion,
                              evaluate_pipelines
+named-pipe                   read_image, LD, FC   ImageReadError "named pipe (FIFO)"
+                                                  at once, never waiting on it
+labels-mixing-kinds          load_manifest        ManifestError naming the rows;
+                                                  1 and 1.0 are one class
+look-alike-patient-ids       load_manifest        ManifestError naming every
+                                                  spelling and its rows
+patient-in-two-classes       load_manifest,       ManifestError naming the
+                             check_patient_split, patient ("more than one
+                             evaluate_pipelines   label"), before any fit
+missing-groups               FFNN, ResNet,        ValueError "groups has 1
+                             Fusion,              missing ... patient id"
+                             check_patient_split,
+                             evaluate_pipelines
+negative-sample-weight       FFNN, ResNet,        ValueError "sample_weight has
+                             Fusion               1 negative value"
 ===========================  ===================  ===============================
 
 Errors about a file name it in their message and in their ``path``
@@ -594,6 +609,117 @@ def _(ctx):
                                 X, labels, groups, cv=2, pos_label="palsy", verbose=0)
     assert set(result.predictions.y_true) == {"control", "palsy"}
     assert result.predictions.proba.between(0, 1).all()
+
+
+@case("named-pipe")
+def _(ctx):
+    import os
+    import threading
+
+    fifo = ctx.tmp_path / "camera.png"
+    os.mkfifo(fifo)
+    outcome = []
+    thread = threading.Thread(
+        target=lambda: outcome.append(_refusal_of(str(fifo))), daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():  # release the blocked reader before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("reading a named pipe blocked")
+    assert outcome == [None]
+
+
+def _refusal_of(path):
+    """None when every reader refuses ``path`` as a named pipe; else the reason."""
+    try:
+        _assert_refused(path, ImageReadError, "named pipe")
+    except BaseException as error:  # noqa: BLE001 - handed to the test
+        return repr(error)
+    return None
+
+
+def _manifest(ctx, rows):
+    for image in {row.split(",")[0] for row in rows}:
+        (ctx.tmp_path / image).write_bytes(b"")
+    path = ctx.tmp_path / "manifest.csv"
+    path.write_text("image,label,patient_id\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@case("labels-mixing-kinds")
+def _(ctx):
+    same = _manifest(ctx, ["a.png,1,P1", "b.png,1.0,P2", "c.png,0,C1", "d.png, 0 ,C2"])
+    assert load_manifest(same).y.tolist() == [1, 1, 0, 0]
+    mixed = _manifest(ctx, ["a.png,1,P1", "b.png,1,P2", "c.png,0,C1", "d.png,yes,C2"])
+    with pytest.raises(ManifestError, match=r"line 5.*d\.png") as info:
+        load_manifest(mixed)
+    assert "is text, but the other 3 are numbers" in str(info.value)
+
+
+@case("look-alike-patient-ids")
+def _(ctx):
+    path = _manifest(ctx, ["a.png,1,P01", "b.png,1,p01", "c.png,0,C1\u200b",
+                           "d.png,0,C1"])
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    message = str(info.value)
+    for spelling in ("'P01'", "'p01'", "'C1'", "'C1\\u200b'"):
+        assert spelling in message, spelling
+
+
+@case("patient-in-two-classes")
+def _(ctx):
+    path = _manifest(ctx, ["a.png,1,P1", "b.png,0,P1", "c.png,0,C1", "d.png,1,P2"])
+    with pytest.raises(ManifestError, match="P1"):
+        load_manifest(path)
+    X, y, groups = _tabular()
+    y = y.copy()
+    y[0] = 1 - y[0]  # patient 0 now has images in both classes
+    with pytest.raises(ManifestError, match="more than one label"):
+        check_patient_split(GroupKFold(2), X, y, groups)
+    fits = []
+
+    class Recording(FFNNClassifier):
+        def fit(self, X, y, **kwargs):
+            fits.append(len(X))
+            return super().fit(X, y, **kwargs)
+
+    with pytest.raises(ManifestError, match="more than one label"):
+        evaluate_pipelines({"ffnn": Recording(max_epochs=1)}, X, y, groups, cv=2,
+                           verbose=0)
+    assert fits == []
+
+
+@case("missing-groups")
+def _(ctx):
+    X, y, groups = _tabular()
+    groups = groups.astype(object)
+    groups[3] = None
+    message = r"groups has 1 missing or infinite patient id"
+    estimators = {"FFNNClassifier": (FFNNClassifier(max_epochs=1), X),
+                  "ResNetClassifier": (_resnet(), _images(len(X)))}
+    estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
+    for name, (estimator, inputs) in estimators.items():
+        with pytest.raises(ValueError, match=message):
+            estimator.fit(inputs, y, groups=groups)
+    with pytest.raises(ValueError, match=message):
+        check_patient_split(GroupKFold(2), X, y, groups)
+    with pytest.raises(ValueError, match=message):
+        evaluate_pipelines({"ffnn": FFNNClassifier(max_epochs=1)}, X, y, groups,
+                           cv=2, verbose=0)
+
+
+@case("negative-sample-weight")
+def _(ctx):
+    X, y, groups = _tabular()
+    weight = np.ones(len(X))
+    weight[5] = -1.0
+    estimators = {"FFNNClassifier": (FFNNClassifier(max_epochs=1), X),
+                  "ResNetClassifier": (_resnet(), _images(len(X)))}
+    estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
+    for name, (estimator, inputs) in estimators.items():
+        with pytest.raises(ValueError, match="sample_weight has 1 negative value"):
+            estimator.fit(inputs, y, sample_weight=weight)
 
 
 # ----------------------------------------------------------------------------
