@@ -4,9 +4,6 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-# MediaPipe 0.10.21 needs numpy<2, so its backend is tested in a venv of its own.
-MP_VENV ?= .venv-mediapipe
-MP_STAMP := $(MP_VENV)/.installed-stamp
 PIP_INSTALL = -m pip install --quiet -c constraints.txt
 DOCS_STAMP := $(VENV)/.docs-stamp
 
@@ -16,11 +13,6 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) $(PIP_INSTALL) -e ".[test,distributed]"
 	touch $(STAMP)
-
-$(MP_STAMP): pyproject.toml constraints.txt
-	test -x $(MP_VENV)/bin/python || $(PYTHON) -m venv $(MP_VENV)
-	$(MP_VENV)/bin/python $(PIP_INSTALL) -e ".[test,mediapipe]"
-	touch $(MP_STAMP)
 
 # The docs tools go into the same .venv; their own stamp reinstalls them when
 # pyproject.toml or constraints.txt change.
@@ -34,9 +26,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-# The MediaPipe backend's tests, in the numpy<2 environment.
-test-mediapipe: $(MP_STAMP)
-	$(MP_VENV)/bin/python -m pytest -m mediapipe
+# Only the MediaPipe backend's tests (make test runs them too), in the same venv.
+test-mediapipe: $(STAMP)
+	$(PY) -m pytest -m mediapipe
 
 # The Sphinx site, with the gallery's examples run; any warning fails the build.
 docs: $(DOCS_STAMP)
@@ -48,4 +40,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) $(MP_VENV) demo_output .pytest_cache build *.egg-info
+	rm -rf $(VENV) .venv-mediapipe demo_output .pytest_cache build *.egg-info
