@@ -25,6 +25,8 @@ __all__ = [
     "MEDIAPIPE478",
     "LandmarkScheme",
     "get_scheme",
+    "infer_scheme",
+    "resolve_scheme",
 ]
 
 
@@ -355,6 +357,92 @@ def get_scheme(scheme):
         f"unknown landmark scheme {scheme!r}; use one of {sorted(_ALIASES)} "
         "or a LandmarkScheme"
     )
+
+
+def _n_points(landmarks):
+    """The number of points per face in (n, K, 2) or flattened (n, 2K) input."""
+    shape = np.shape(landmarks)
+    if len(shape) == 3 and shape[2] == 2:
+        return shape[1]
+    if len(shape) == 2 and shape[1] % 2 == 0:
+        return shape[1] // 2
+    return None
+
+
+def infer_scheme(landmarks):
+    """Return the landmark scheme that has as many points as ``landmarks``.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_faces, n_landmarks, 2) or \
+(n_faces, 2 * n_landmarks)
+        Landmarks of any number of faces.
+
+    Returns
+    -------
+    scheme : LandmarkScheme
+        :data:`IBUG68` for 68 points, :data:`MEDIAPIPE478` for 478.
+
+    Raises
+    ------
+    InvalidLandmarksError
+        If no shipped scheme has that many points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.faces._schemes import infer_scheme
+    >>> infer_scheme(np.zeros((3, 478, 2))).name
+    'mediapipe478'
+    >>> infer_scheme(np.zeros((3, 136))).name
+    'ibug68'
+    """
+    n_points = _n_points(landmarks)
+    for scheme in _REGISTRY.values():
+        if scheme.n_landmarks == n_points:
+            return scheme
+    known = ", ".join(f"{s.n_landmarks} ({s.name})" for s in _REGISTRY.values())
+    raise InvalidLandmarksError(
+        f"cannot tell the landmark scheme of input of shape {np.shape(landmarks)}; "
+        f"the known schemes have {known} points, as (n, points, 2) or flattened "
+        "(n, 2 * points)"
+    )
+
+
+def resolve_scheme(scheme, landmarks):
+    """:func:`get_scheme`, where ``"auto"`` is :func:`infer_scheme` of the landmarks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.faces._schemes import resolve_scheme
+    >>> resolve_scheme("auto", np.zeros((1, 68, 2))).name
+    'ibug68'
+    >>> resolve_scheme("mediapipe", np.zeros((1, 68, 2))).name
+    'mediapipe478'
+    """
+    if isinstance(scheme, str) and scheme == "auto":
+        return infer_scheme(landmarks)
+    return get_scheme(scheme)
+
+
+def scheme_mismatch(expected, shape):
+    """The message for landmarks whose shape is not that of the fitted scheme."""
+    n_points = _n_points(np.empty(shape)) if len(shape) in (2, 3) else None
+    other = next(
+        (s.name for s in _REGISTRY.values() if s.n_landmarks == n_points), None
+    )
+    message = (
+        f"expected landmarks of shape (n, {expected.n_landmarks}, 2) for the "
+        f"{expected.name} scheme; got {tuple(shape)}"
+    )
+    if other is not None and other != expected.name:
+        message += (
+            f", which are {other} landmarks. A fitted model is tied to the "
+            f"landmark model it was trained with ({expected.name}); use the same "
+            "landmark backend to predict, or train again"
+        )
+    return message
 
 
 # --------------------------------------------------------------------------

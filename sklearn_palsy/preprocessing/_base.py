@@ -85,6 +85,9 @@ class ImageTransformerMixin(TransformerMixin, BaseEstimator):
     def __sklearn_is_fitted__(self):
         return True
 
+    def _fit_state(self):
+        """Set what a subclass records at ``fit`` (e.g. the backend chosen)."""
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and the input; nothing is learnt.
@@ -102,4 +105,5 @@ class ImageTransformerMixin(TransformerMixin, BaseEstimator):
             This transformer.
         """
         as_image_list(X)
+        self._fit_state()
         return self

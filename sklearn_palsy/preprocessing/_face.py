@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..faces._analysis import DEFAULT_DETECT_MAX_SIDE, analyze_faces
+from ..faces._analysis import DEFAULT_DETECT_MAX_SIDE, analyze_faces, resolve_backend
 from ..faces._io import DEFAULT_MAX_PIXELS, read_image
 from ._base import ImageTransformerMixin, as_image_list
 
@@ -20,6 +20,7 @@ class NoFaceFallbackWarning(UserWarning):
 
 
 _COMMON_CONSTRAINTS = {
+    "backend": [StrOptions({"auto", "mediapipe", "dlib"})],
     "cache_dir": [str, os.PathLike, None],
     "n_jobs": [numbers.Integral, None],
     "verbose": ["verbose"],
@@ -28,11 +29,28 @@ _COMMON_CONSTRAINTS = {
 }
 
 
-def _analyze(transformer, images, backend):
+class _BackendMixin:
+    """``backend="auto"`` resolved once at ``fit`` and recorded as ``backend_``.
+
+    The transformers learn nothing else, so they also transform unfitted
+    (resolving the backend at each call); once fitted, they keep the
+    backend they were fitted with, so a saved model never switches landmark
+    model behind its user's back.
+    """
+
+    def _fit_state(self):
+        self.backend_ = resolve_backend(self.backend)
+
+    def _backend_used(self):
+        backend = getattr(self, "backend_", None)
+        return backend if backend is not None else resolve_backend(self.backend)
+
+
+def _analyze(transformer, images):
     """Detection and landmarks for each image, through the shared cache."""
     return analyze_faces(
         images,
-        backend=backend,
+        backend=transformer._backend_used(),
         max_pixels=transformer.max_pixels,
         detect_max_side=transformer.detect_max_side,
         cache_dir=transformer.cache_dir,
@@ -61,12 +79,13 @@ def _crop_square(image, box, margin, size):
     return cv2.resize(crop, (size, size), interpolation=interpolation)
 
 
-class FaceCropper(ImageTransformerMixin):
+class FaceCropper(_BackendMixin, ImageTransformerMixin):
     """Find the face in each image and cut a square crop of fixed size around it.
 
     Images are read robustly (EXIF orientation; grey, RGBA, palette, 16-bit
-    and CMYK images become RGB), the face is found with dlib's HOG detector,
-    and a square around it, enlarged by ``margin``, is resized to ``size``.
+    and CMYK images become RGB), the face is found by the landmark backend
+    (MediaPipe's face mesh, or dlib's HOG detector), and a square around it,
+    enlarged by ``margin``, is resized to ``size``.
     Where several faces are found the largest is used, with a warning.
     Detection results are cached by image content, so a grid search detects
     each distinct image once.
@@ -75,6 +94,12 @@ class FaceCropper(ImageTransformerMixin):
     ----------
     size : int, default=224
         Side of the output crops in pixels (the paper's 224).
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
+        What finds the face: the box around MediaPipe Face Mesh's points, or
+        dlib's HOG detector box. ``"auto"`` is MediaPipe where it runs, else
+        dlib (:func:`~sklearn_palsy.faces.resolve_backend`); the same as
+        :class:`LandmarkDetector`'s, so crops and landmarks come from one
+        model and one cache entry.
     margin : float, default=0.25
         Extra border on each side, as a fraction of the detected face's size.
     on_missing : {"raise", "center"}, default="raise"
@@ -96,6 +121,11 @@ class FaceCropper(ImageTransformerMixin):
         side is at most this many pixels; the landmarks are then placed on
         the full image. None detects on the full image (slower in proportion
         to its pixel count).
+
+    Attributes
+    ----------
+    backend_ : {"mediapipe", "dlib"}
+        The backend used, chosen at ``fit``.
 
     See Also
     --------
@@ -121,6 +151,7 @@ class FaceCropper(ImageTransformerMixin):
         self,
         *,
         size=224,
+        backend="auto",
         margin=0.25,
         on_missing="raise",
         cache_dir=None,
@@ -130,6 +161,7 @@ class FaceCropper(ImageTransformerMixin):
         detect_max_side=DEFAULT_DETECT_MAX_SIDE,
     ):
         self.size = size
+        self.backend = backend
         self.margin = margin
         self.on_missing = on_missing
         self.cache_dir = cache_dir
@@ -154,7 +186,7 @@ class FaceCropper(ImageTransformerMixin):
         """
         self._validate_params()
         images = as_image_list(X)
-        analyses = _analyze(self, images, backend="dlib")
+        analyses = _analyze(self, images)
         crops = np.empty((len(images), self.size, self.size, 3), dtype=np.uint8)
         for index, (image, analysis) in enumerate(zip(images, analyses)):
             limit = DEFAULT_MAX_PIXELS if self.max_pixels is None else self.max_pixels
@@ -177,19 +209,23 @@ class FaceCropper(ImageTransformerMixin):
         return crops
 
 
-class LandmarkDetector(ImageTransformerMixin):
+class LandmarkDetector(_BackendMixin, ImageTransformerMixin):
     """Place facial landmarks on each image.
 
-    ``backend="dlib"`` gives the 68 iBUG 300-W points of dlib's shape
-    predictor; ``backend="mediapipe"`` gives MediaPipe Face Mesh's 478 points
-    with the irises (it needs the optional ``mediapipe`` extra). Both run
+    ``backend="mediapipe"`` gives MediaPipe Face Mesh's 478 points with the
+    irises; ``backend="dlib"`` gives the 68 iBUG 300-W points of dlib's
+    shape predictor. The default, ``"auto"``, is MediaPipe wherever it runs
+    (it is installed with the package on Python 3.9-3.12) and dlib
+    otherwise, with a :class:`~sklearn_palsy.faces.BackendFallbackWarning`.
+    Both run
     offline from models shipped in their pip packages. Results are cached by
     image content, shared with :class:`FaceCropper`.
 
     Parameters
     ----------
-    backend : {"dlib", "mediapipe"}, default="dlib"
-        Landmark model.
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
+        Landmark model; ``"auto"`` is resolved when fitting
+        (:func:`~sklearn_palsy.faces.resolve_backend`).
     on_missing : {"raise", "nan"}, default="raise"
         With "raise", an image without a face raises
         :class:`~sklearn_palsy.exceptions.NoFaceDetectedError` naming it; with
@@ -211,6 +247,9 @@ class LandmarkDetector(ImageTransformerMixin):
 
     Attributes
     ----------
+    backend_ : {"mediapipe", "dlib"}
+        The backend used, chosen at ``fit`` and kept: a fitted (or saved)
+        detector never switches landmark model.
     scheme : LandmarkScheme
         The landmark scheme of the backend (regions and left/right pairs).
 
@@ -223,12 +262,11 @@ class LandmarkDetector(ImageTransformerMixin):
     >>> from sklearn_palsy import LandmarkDetector, make_synthetic_cohort
     >>> cohort = make_synthetic_cohort(n_patients=1, n_controls=1,
     ...                                expressions=("rest",), random_state=0)
-    >>> LandmarkDetector().fit_transform(cohort.images).shape
+    >>> LandmarkDetector(backend="dlib").fit_transform(cohort.images).shape
     (2, 68, 2)
     """
 
     _parameter_constraints = {
-        "backend": [StrOptions({"dlib", "mediapipe"})],
         "on_missing": [StrOptions({"raise", "nan"})],
         **_COMMON_CONSTRAINTS,
     }
@@ -236,7 +274,7 @@ class LandmarkDetector(ImageTransformerMixin):
     def __init__(
         self,
         *,
-        backend="dlib",
+        backend="auto",
         on_missing="raise",
         cache_dir=None,
         n_jobs=None,
@@ -256,7 +294,7 @@ class LandmarkDetector(ImageTransformerMixin):
     def scheme(self):
         from ..faces._schemes import get_scheme
 
-        return get_scheme("ibug68" if self.backend == "dlib" else "mediapipe")
+        return get_scheme("ibug68" if self._backend_used() == "dlib" else "mediapipe")
 
     def transform(self, X):
         """Return the landmarks of the face in each image.
@@ -278,7 +316,7 @@ class LandmarkDetector(ImageTransformerMixin):
         """
         self._validate_params()
         images = as_image_list(X)
-        analyses = _analyze(self, images, backend=self.backend)
+        analyses = _analyze(self, images)
         n_landmarks = self.scheme.n_landmarks
         landmarks = np.full((len(images), n_landmarks, 2), np.nan)
         for index, (image, analysis) in enumerate(zip(images, analyses)):

@@ -39,6 +39,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
+    check_array,
     check_is_fitted,
     validate_data,
 )
@@ -50,7 +51,14 @@ from ..faces._geometry import (
     name_every_bad_row,
     to_frame,
 )
-from ..faces._schemes import LandmarkScheme, get_scheme
+from ..faces._schemes import (
+    IBUG68,
+    MEDIAPIPE478,
+    LandmarkScheme,
+    get_scheme,
+    infer_scheme,
+    scheme_mismatch,
+)
 
 __all__ = [
     "IRIS_DIAMETER_MM",
@@ -778,14 +786,18 @@ class ExpressionFeatures(TransformerMixin, BaseEstimator):
     kinds : tuple of {"symmetry", "clinical", "coordinates"}, \
 default=("symmetry", "clinical")
         Feature families, in output order.
-    scheme : {"ibug68", "dlib", "mediapipe", "mediapipe478"} or \
-LandmarkScheme, default="ibug68"
-        The landmark scheme of the input.
+    scheme : {"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"} or \
+LandmarkScheme, default="auto"
+        The landmark scheme of the input. ``"auto"`` takes it from the
+        number of points that ``fit`` sees (68: iBUG, as from dlib; 478:
+        MediaPipe Face Mesh).
 
     Attributes
     ----------
     scheme_ : LandmarkScheme
-        The scheme used.
+        The scheme used. Landmarks of another scheme given to ``transform``
+        are refused, naming both: a fitted model stays tied to the landmark
+        model it was trained with.
     kinds_ : tuple of str
         The feature families computed.
     n_features_in_ : int
@@ -835,14 +847,29 @@ LandmarkScheme, default="ibug68"
     _parameter_constraints = {
         "kinds": [tuple, list],
         "scheme": [
-            StrOptions({"ibug68", "dlib", "mediapipe", "mediapipe478"}),
+            StrOptions({"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"}),
             LandmarkScheme,
         ],
     }
 
-    def __init__(self, *, kinds=("symmetry", "clinical"), scheme="ibug68"):
+    def __init__(self, *, kinds=("symmetry", "clinical"), scheme="auto"):
         self.kinds = kinds
         self.scheme = scheme
+
+    def _fit_scheme(self, X):
+        if self.scheme != "auto":
+            return get_scheme(self.scheme)
+        # scikit-learn's own messages for sparse, empty, complex or 1-D input.
+        array = check_array(X, allow_nd=True, dtype=np.float64,
+                            ensure_all_finite=False, input_name="X")
+        widths = {2 * scheme.n_landmarks: scheme for scheme in (IBUG68, MEDIAPIPE478)}
+        if array.ndim == 2 and array.shape[1] not in widths:
+            raise ValueError(
+                f"expected {' or '.join(map(str, widths))} feature(s), the flattened "
+                "landmarks of the ibug68 or mediapipe478 scheme (scheme='auto'); "
+                f"got {array.shape[1]} feature(s)"
+            )
+        return infer_scheme(array)
 
     def _validate_landmarks(self, X, *, reset):
         scheme = self.scheme_
@@ -851,10 +878,7 @@ LandmarkScheme, default="ibug68"
             array = np.asarray(X)
             if array.ndim == 3:
                 if array.shape[1:] != (scheme.n_landmarks, 2):
-                    raise InvalidLandmarksError(
-                        f"expected landmarks of shape (n, {scheme.n_landmarks}, 2) "
-                        f"for the {scheme.name} scheme; got {array.shape}"
-                    )
+                    raise InvalidLandmarksError(scheme_mismatch(scheme, array.shape))
                 # An explicit width, so that 0 faces reach validate_data's
                 # clear "0 sample(s)" error instead of a failed reshape.
                 X = array.reshape(len(array), width)
@@ -888,7 +912,7 @@ LandmarkScheme, default="ibug68"
             This transformer.
         """
         self.kinds_ = _check_kinds(self.kinds)
-        self.scheme_ = get_scheme(self.scheme)
+        self.scheme_ = self._fit_scheme(X)
         landmarks = self._validate_landmarks(X, reset=True)
         # Fail at fit, not later, on degenerate faces (it costs milliseconds).
         expression_features(landmarks, self.kinds_, self.scheme_)

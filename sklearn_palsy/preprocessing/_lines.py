@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import InvalidLandmarksError
 from ..faces._geometry import align_landmarks, name_every_bad_row
-from ..faces._schemes import LandmarkScheme, get_scheme
+from ..faces._schemes import LandmarkScheme, resolve_scheme, scheme_mismatch
 from ._base import ImageTransformerMixin, as_image_list
 
 __all__ = ["LineSegmentDetector", "LineSegmentRenderer"]
@@ -188,13 +188,15 @@ class LineSegmentRenderer(TransformerMixin, BaseEstimator):
         Guide lines to add.
     face_scale : float, default=3.2
         How many inter-ocular distances span the image.
-    scheme : {"ibug68", "mediapipe"} or LandmarkScheme, default="ibug68"
-        The landmark scheme of the input.
+    scheme : {"auto", "ibug68", "mediapipe"} or LandmarkScheme, default="auto"
+        The landmark scheme of the input; ``"auto"`` takes it from the
+        number of points that ``fit`` sees (68 or 478).
 
     Attributes
     ----------
     scheme_ : LandmarkScheme
-        The scheme used.
+        The scheme used; landmarks of another scheme are refused by
+        ``transform``.
     n_features_in_ : int
         ``n_landmarks * 2``, when fitted on flattened landmarks.
 
@@ -216,12 +218,12 @@ class LineSegmentRenderer(TransformerMixin, BaseEstimator):
         "thickness": [Interval(numbers.Integral, 1, None, closed="left")],
         "guides": [tuple, list],
         "face_scale": [Interval(numbers.Real, 0, None, closed="neither")],
-        "scheme": [StrOptions({"ibug68", "dlib", "mediapipe", "mediapipe478"}),
+        "scheme": [StrOptions({"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"}),
                    LandmarkScheme],
     }
 
     def __init__(self, *, size=224, thickness=2, guides=(), face_scale=3.2,
-                 scheme="ibug68"):
+                 scheme="auto"):
         self.size = size
         self.thickness = thickness
         self.guides = guides
@@ -239,10 +241,7 @@ class LineSegmentRenderer(TransformerMixin, BaseEstimator):
         if X.ndim == 2 and X.shape[1] == 2 * scheme.n_landmarks:
             X = X.reshape(len(X), scheme.n_landmarks, 2)
         if X.ndim != 3 or X.shape[1:] != (scheme.n_landmarks, 2):
-            raise InvalidLandmarksError(
-                f"expected landmarks of shape (n, {scheme.n_landmarks}, 2) for the "
-                f"{scheme.name} scheme; got {X.shape}"
-            )
+            raise InvalidLandmarksError(scheme_mismatch(scheme, X.shape))
         # One error names every NaN, infinite or degenerate row.
         return name_every_bad_row(X, lambda batch: align_landmarks(batch, scheme)[0])
 
@@ -273,7 +272,7 @@ class LineSegmentRenderer(TransformerMixin, BaseEstimator):
         unknown = set(self.guides) - _GUIDES
         if unknown:
             raise ValueError(f"unknown guides {sorted(unknown)}; use {sorted(_GUIDES)}")
-        self.scheme_ = get_scheme(self.scheme)
+        self.scheme_ = resolve_scheme(self.scheme, X)
         # Fail at fit, not later, on bad faces (aligning costs microseconds).
         self._aligned(X, self.scheme_)
         return self
