@@ -42,6 +42,7 @@ from .exceptions import (
     PickleModelWarning,
     format_listing,
 )
+from .faces import resolve_backend
 from .fusion import PAPER_PIPELINES, make_paper_pipelines
 from .preprocessing._face import LandmarkDetector, NoFaceFallbackWarning
 from .preprocessing._features import ExpressionFeatures
@@ -255,7 +256,7 @@ def _chunks(images, *, backend, verbose):
 
 
 def extract_features(
-    images, *, backend="dlib", kinds=("symmetry", "clinical"), on_error="raise",
+    images, *, backend="auto", kinds=("symmetry", "clinical"), on_error="raise",
     verbose=1,
 ):
     """Compute landmarks and expression features of each image.
@@ -264,9 +265,10 @@ def extract_features(
     ----------
     images : sequence of str or path-like
         Image files, for example ``X`` from :func:`resolve_images`.
-    backend : {"dlib", "mediapipe"}, default="dlib"
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
         Landmark model of :class:`~sklearn_palsy.LandmarkDetector`; results
-        go through the shared face cache.
+        go through the shared face cache. ``"auto"`` is MediaPipe where it
+        runs, else dlib; the one used is in the ``landmark_backend`` column.
     kinds : tuple of str, default=("symmetry", "clinical")
         Feature families of :class:`~sklearn_palsy.preprocessing.ExpressionFeatures`.
     on_error : {"raise", "skip"}, default="raise"
@@ -280,9 +282,10 @@ def extract_features(
     Returns
     -------
     features : pandas.DataFrame
-        One row per analysed image: ``image``, the landmark coordinates in
-        pixels ``x_0 .. x_{K-1}`` and ``y_0 .. y_{K-1}``, then the feature
-        columns named as by ``ExpressionFeatures.get_feature_names_out``.
+        One row per analysed image: ``image``, ``landmark_backend`` (the
+        landmark model used), the landmark coordinates in pixels
+        ``x_0 .. x_{K-1}`` and ``y_0 .. y_{K-1}``, then the feature columns
+        named as by ``ExpressionFeatures.get_feature_names_out``.
     failures : pandas.DataFrame
         Columns ``image`` and ``error``, one row per failed image (empty
         when none failed).
@@ -307,6 +310,7 @@ def extract_features(
     # Chunk by chunk, so that only the rows of the result grow with the
     # number of images; each row is one block of x, y and feature values.
     kept, rows, failures, feature_failures = [], [], [], []
+    backend = resolve_backend(backend)
     scheme = LandmarkDetector(backend=backend).scheme
     names = _feature_names(kinds, scheme)
     for chunk in _chunks(images, backend=backend, verbose=verbose):
@@ -330,6 +334,7 @@ def extract_features(
     values = np.concatenate(rows) if rows else np.empty((0, len(columns)))
     frame = pd.DataFrame(values, columns=columns, copy=False)
     frame.insert(0, "image", kept)
+    frame.insert(1, "landmark_backend", backend)
     return frame, failures_frame
 
 
@@ -589,7 +594,7 @@ def _affected_sides(landmarks, scheme):
     return np.where(score < 0, "left", np.where(score > 0, "right", "none"))
 
 
-def predict_images(model, images, *, on_error="raise", backend="dlib", verbose=0):
+def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0):
     """Predict palsy and the affected side for each image.
 
     Parameters
@@ -602,8 +607,9 @@ def predict_images(model, images, *, on_error="raise", backend="dlib", verbose=0
     on_error : {"raise", "skip"}, default="raise"
         As in :func:`extract_features`: images that cannot be read or hold
         no face raise one :class:`ImageBatchError`, or are skipped and listed.
-    backend : {"dlib", "mediapipe"}, default="dlib"
-        Landmark model used to screen the images and find the affected side.
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
+        Landmark model used to screen the images and find the affected side
+        (the model uses the landmark model it was trained with).
     verbose : int, default=0
         Show a progress bar while detecting faces.
 
@@ -612,7 +618,8 @@ def predict_images(model, images, *, on_error="raise", backend="dlib", verbose=0
     predictions : pandas.DataFrame
         One row per analysed image: ``image``, ``probability`` (of the
         positive class, ``model.classes_[-1]``), ``label`` (the class of
-        highest probability) and ``affected_side``.
+        highest probability), ``affected_side`` and ``landmark_backend``
+        (the landmark model that found the side).
     failures : pandas.DataFrame
         Columns ``image`` and ``error``.
 
@@ -632,7 +639,8 @@ def predict_images(model, images, *, on_error="raise", backend="dlib", verbose=0
     >>> predictions, failures = predict_images(model, ["face.jpg"])  # doctest: +SKIP
     """
     _check_on_error(on_error)
-    columns = ["image", "probability", "label", "affected_side"]
+    backend = resolve_backend(backend)
+    columns = ["image", "probability", "label", "affected_side", "landmark_backend"]
     classes = np.asarray(model.classes_)
     # Chunk by chunk, so that memory does not grow with the number of images
     # beyond the face cache and the (small) predictions.
@@ -656,6 +664,7 @@ def predict_images(model, images, *, on_error="raise", backend="dlib", verbose=0
             "probability": proba[:, -1],
             "label": labels,
             "affected_side": sides,
+            "landmark_backend": backend,
         }))
     failures_frame = _failures_frame(failures + feature_failures)
     if on_error == "raise" and len(failures_frame):

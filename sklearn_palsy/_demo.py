@@ -7,7 +7,7 @@ import numpy as np
 
 from .datasets import load_manifest, make_synthetic_cohort
 from .datasets._synthetic import EXPRESSIONS
-from .faces import analyze_faces
+from .faces import analyze_faces, resolve_backend
 
 __all__ = ["run_demo"]
 
@@ -22,6 +22,7 @@ def run_demo(
     epochs_scale=1.0,
     n_splits=5,
     pipelines=None,
+    landmark_backend="auto",
     random_state=0,
     verbose=1,
 ):
@@ -53,6 +54,8 @@ def run_demo(
         Folds of GroupKFold.
     pipelines : list of str, default=None
         Configurations to run; None runs all seven.
+    landmark_backend : {"auto", "mediapipe", "dlib"}, default="auto"
+        Landmark model (``"auto"``: MediaPipe Face Mesh where it runs).
     random_state : int, default=0
         Seed of the cohort and of the networks.
     verbose : int, default=1
@@ -82,7 +85,9 @@ def run_demo(
                           output_dir=cohort_dir)
     data = load_manifest(cohort_dir / "manifest.csv")
     frame = data.frame
-    analyses = analyze_faces(data.X, verbose=verbose, on_missing="ignore")
+    landmark_backend = resolve_backend(landmark_backend)
+    analyses = analyze_faces(data.X, backend=landmark_backend, verbose=verbose,
+                             on_missing="ignore")
     detected = np.array([analysis.box is not None for analysis in analyses])
     labels = np.asarray(data.y)
     epochs = {name: max(1, round(default * epochs_scale))
@@ -91,7 +96,8 @@ def run_demo(
     experiment = run_experiment(
         data.X[detected], labels[detected], data.groups[detected], out_dir,
         pipelines=pipelines, n_splits=n_splits, image_size=image_size,
-        random_state=random_state, verbose=verbose, **epochs,
+        landmark_backend=landmark_backend, random_state=random_state,
+        verbose=verbose, **epochs,
     )
     return {
         "manifest": str(cohort_dir / "manifest.csv"),
@@ -106,7 +112,8 @@ def run_demo(
             str(k): int(v) for k, v in frame["expression"].value_counts().items()
         },
         "face detection rate": float(detected.mean()),
-        "settings": {"image size": image_size, "folds": n_splits, **epochs},
+        "settings": {"image size": image_size, "folds": n_splits,
+                     "landmarks": landmark_backend, **epochs},
         "experiment": experiment,
         "seconds": round(time.perf_counter() - start, 1),
     }

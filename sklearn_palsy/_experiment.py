@@ -11,8 +11,10 @@ from sklearn.utils import Bunch
 from ._atomic import atomic_write
 from ._csv import write_csv_atomic
 from ._serialization import save_model
+from .faces import resolve_backend
 from .fusion import PAPER_PIPELINES, make_paper_pipelines
 from .model_selection import evaluate_pipelines
+from .preprocessing import LandmarkDetector
 
 __all__ = ["paper_table", "run_experiment"]
 
@@ -65,10 +67,9 @@ def paper_table(result, metrics=_TABLE_METRICS):
     return table
 
 
-def _figures(result, data, image_size, resnet_epochs):
+def _figures(result, data, image_size, resnet_epochs, landmark_backend):
     """Everything the report shows beyond the curves and matrices."""
-    from .faces import IBUG68
-    from .preprocessing import ExpressionFeatures, LandmarkDetector
+    from .preprocessing import ExpressionFeatures
     from .reporting import plot_grad_cam, plot_landmarks, plot_permutation_importance
 
     import matplotlib.figure
@@ -77,7 +78,8 @@ def _figures(result, data, image_size, resnet_epochs):
     y = np.asarray(data.y)
     # One face of each class, with its landmarks and its asymmetry measures.
     chosen = [int(np.flatnonzero(y == label)[0]) for label in np.unique(y)][:2]
-    landmarks = LandmarkDetector(on_missing="nan").fit_transform(data.X[chosen])
+    detector = LandmarkDetector(backend=landmark_backend, on_missing="nan")
+    landmarks = detector.fit_transform(data.X[chosen])
     features = ExpressionFeatures(kinds=("clinical",))
     figure = matplotlib.figure.Figure(figsize=(4 * len(chosen), 4.5))
     from .faces import read_image
@@ -92,8 +94,8 @@ def _figures(result, data, image_size, resnet_epochs):
                 for name, value in zip(names, values)
                 if name.endswith("_deviation") and ("brow" in name or "commissure" in name)
             }
-            plot_landmarks(read_image(data.X[index]), points, IBUG68, features=shown,
-                           ax=ax)
+            plot_landmarks(read_image(data.X[index]), points, detector.scheme,
+                           features=shown, ax=ax)
         ax.set_title(f"{Path(data.X[index]).name} (label {y[index]})")
     figures["Landmarks and asymmetry measures"] = figure
 
@@ -101,6 +103,7 @@ def _figures(result, data, image_size, resnet_epochs):
     if "features_ffnn" in result.summary.index.get_level_values("estimator"):
         train, test = result.splits[0]
         model = make_paper_pipelines(image_size=image_size, ffnn_epochs=60,
+                                     landmark_backend=landmark_backend,
                                      random_state=0)["features_ffnn"]
         model.fit(data.X[train], y[train])
         figures["Permutation importance of the expression features (held-out fold)"] = (
@@ -121,6 +124,7 @@ def _figures(result, data, image_size, resnet_epochs):
         if name not in names:
             continue
         model = make_paper_pipelines(image_size=image_size, resnet_epochs=resnet_epochs,
+                                     landmark_backend=landmark_backend,
                                      random_state=0)[name]
         model.fit(data.X[train], y[train])
         resnet, images = _resnet_and_images(model, data.X[shown])
@@ -161,6 +165,7 @@ def run_experiment(
     ffnn_epochs=60,
     resnet_epochs=8,
     fusion_epochs=8,
+    landmark_backend="auto",
     random_state=0,
     verbose=1,
 ):
@@ -188,6 +193,9 @@ def run_experiment(
     image_size, ffnn_epochs, resnet_epochs, fusion_epochs : int
         Passed to :func:`~sklearn_palsy.make_paper_pipelines`; the defaults
         keep the whole paper table within a few minutes on two CPU cores.
+    landmark_backend : {"auto", "mediapipe", "dlib"}, default="auto"
+        Landmark model of every configuration; the one used is written in
+        the CSVs (``landmark_backend`` column) and the report's settings.
     random_state : int, default=0
         Seed of every network.
     verbose : int, default=1
@@ -203,9 +211,11 @@ def run_experiment(
     start = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    landmark_backend = resolve_backend(landmark_backend)
     models = make_paper_pipelines(
         image_size=image_size, ffnn_epochs=ffnn_epochs, resnet_epochs=resnet_epochs,
-        fusion_epochs=fusion_epochs, random_state=random_state,
+        fusion_epochs=fusion_epochs, landmark_backend=landmark_backend,
+        random_state=random_state,
     )
     names = list(PAPER_PIPELINES) if pipelines is None else list(pipelines)
     unknown = sorted(set(names) - set(models))
@@ -224,8 +234,10 @@ def run_experiment(
     paths = Bunch(table_csv=out_dir / "table.csv", table_md=out_dir / "table.md",
                   scores=out_dir / "scores.csv", report=out_dir / "report.html",
                   model=out_dir / "model.safetensors")
-    write_csv_atomic(table.reset_index(), paths.table_csv)
-    write_csv_atomic(result.scores, paths.scores)
+    write_csv_atomic(table.reset_index().assign(landmark_backend=landmark_backend),
+                     paths.table_csv)
+    write_csv_atomic(result.scores.assign(landmark_backend=landmark_backend),
+                     paths.scores)
     atomic_write(paths.table_md, lambda handle: handle.write(table.to_markdown() + "\n"))
 
     best_model = models[best].fit(X, y)
@@ -234,13 +246,16 @@ def run_experiment(
     from .reporting import write_report
 
     data = Bunch(X=X, y=y)
-    figures = _figures(result, data, image_size, resnet_epochs)
+    figures = _figures(result, data, image_size, resnet_epochs, landmark_backend)
+    scheme = LandmarkDetector(backend=landmark_backend).scheme
     settings = pd.DataFrame({
         "setting": ["images", "patients", "cross-validation", "image size",
-                    "epochs (FFNN / ResNet / fusion)", "best configuration"],
+                    "epochs (FFNN / ResNet / fusion)", "landmarks",
+                    "best configuration"],
         "value": [len(y), len(np.unique(groups)),
                   "leave-one-patient-out" if cv == "lopo" else f"GroupKFold({n_splits})",
                   f"{image_size} px", f"{ffnn_epochs} / {resnet_epochs} / {fusion_epochs}",
+                  f"{landmark_backend} ({scheme.n_landmarks} points)",
                   f"{best} (highest mean per-patient F1), saved to {paths.model.name}"],
     })
     write_report(paths.report, result, title="sklearn-palsy: the paper's comparison",

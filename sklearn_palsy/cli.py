@@ -11,6 +11,13 @@ from . import __version__
 from .exceptions import PalsyError
 
 DISCLAIMER = "sklearn-palsy is a research tool, not a medical device."
+BACKENDS = ("auto", "mediapipe", "dlib")
+_BACKEND_OPTION = {
+    "choices": BACKENDS,
+    "default": "auto",
+    "help": "landmark model (default: auto, MediaPipe Face Mesh where it is "
+    "installed, else dlib)",
+}
 
 
 def _print_experiment(experiment):
@@ -31,7 +38,8 @@ def _demo(args):
         args.out, n_patients=args.n_patients, n_controls=args.n_controls,
         image_size=args.image_size, epochs_scale=args.epochs_scale,
         n_splits=args.folds, pipelines=args.pipelines,
-        random_state=args.random_state, verbose=not args.quiet,
+        landmark_backend=args.backend, random_state=args.random_state,
+        verbose=not args.quiet,
     )
     print(f"Synthetic cohort written to {summary['manifest']}")
     print(f"  patients with palsy : {summary['patients with palsy']}")
@@ -42,7 +50,8 @@ def _demo(args):
     print("  images per expression:")
     for name, count in summary["images per expression"].items():
         print(f"    {name:<17} : {count}")
-    print(f"  face detection rate : {summary['face detection rate']:.1%} (dlib HOG)")
+    print(f"  face detection rate : {summary['face detection rate']:.1%} "
+          f"({summary['settings']['landmarks']} landmarks)")
     settings = summary["settings"]
     print(
         f"Settings chosen to finish in minutes on two CPU cores: images of "
@@ -65,7 +74,8 @@ def _evaluate(args):
     experiment = run_experiment(
         data.X, data.y, data.groups, args.out, pipelines=args.pipelines,
         cv=args.cv, n_splits=args.folds, image_size=args.image_size,
-        random_state=args.random_state, verbose=not args.quiet,
+        landmark_backend=args.backend, random_state=args.random_state,
+        verbose=not args.quiet,
     )
     _print_experiment(experiment)
     print(DISCLAIMER)
@@ -201,6 +211,7 @@ def build_parser():
     demo.add_argument("--folds", type=int, default=5, help="GroupKFold folds")
     demo.add_argument("--pipelines", type=pipeline_list, default=None,
                       help="comma-separated configurations (default: all)")
+    demo.add_argument("--backend", **_BACKEND_OPTION)
     demo.add_argument("--random-state", type=int, default=0, help="seed")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(handler=_demo)
@@ -219,6 +230,7 @@ def build_parser():
                           help="comma-separated configurations (default: all)")
     evaluate.add_argument("--image-size", type=int, default=48,
                           help="side of crops and line images")
+    evaluate.add_argument("--backend", **_BACKEND_OPTION)
     evaluate.add_argument("--out", required=True, help="output folder")
     evaluate.add_argument("--random-state", type=int, default=0, help="seed")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -232,8 +244,7 @@ def build_parser():
         help="a manifest CSV, a folder of images or one image file",
     )
     extract.add_argument("--out", default="features.csv", help="features CSV")
-    extract.add_argument("--backend", choices=("dlib", "mediapipe"), default="dlib",
-                         help="landmark model")
+    extract.add_argument("--backend", **_BACKEND_OPTION)
     extract.add_argument(
         "--on-error", choices=("raise", "skip"), default="raise",
         help="on unreadable images or images without a face: fail (naming every "
@@ -259,8 +270,7 @@ def build_parser():
                        help="side of crops and line images")
     train.add_argument("--epochs-scale", type=_positive_float, default=None,
                        help="multiply the default numbers of epochs by this")
-    train.add_argument("--backend", choices=("dlib", "mediapipe"), default="dlib",
-                       help="landmark model")
+    train.add_argument("--backend", **_BACKEND_OPTION)
     train.add_argument("--random-state", type=int, default=0, help="network seed")
     train.set_defaults(handler=_train)
 
@@ -280,8 +290,11 @@ def build_parser():
                          help="fail on bad images or skip them")
     predict.add_argument("--failures", default=None,
                          help="CSV listing skipped images and why")
-    predict.add_argument("--backend", choices=("dlib", "mediapipe"), default="dlib",
-                         help="landmark model used to find the affected side")
+    predict.add_argument(
+        "--backend", choices=BACKENDS, default="auto",
+        help="landmark model used to screen the images and find the affected "
+        "side (default: auto); the model itself uses the one it was trained with",
+    )
     predict.set_defaults(handler=_predict)
     return parser
 

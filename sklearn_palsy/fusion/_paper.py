@@ -32,7 +32,7 @@ def make_paper_pipelines(
     fusion_epochs=20,
     weights=None,
     freeze="none",
-    landmark_backend="dlib",
+    landmark_backend="auto",
     cache_dir=None,
     random_state=None,
     device="cpu",
@@ -70,8 +70,12 @@ def make_paper_pipelines(
         must be provided as a file where there is no network).
     freeze : {"none", "backbone", "all_but_layer4"}, default="none"
         ResNet layers kept fixed.
-    landmark_backend : {"dlib", "mediapipe"}, default="dlib"
-        Landmark model.
+    landmark_backend : {"auto", "mediapipe", "dlib"}, default="auto"
+        Landmark model of every configuration, the face crops' included:
+        ``"auto"`` is MediaPipe Face Mesh where it runs, else dlib
+        (:func:`~sklearn_palsy.faces.resolve_backend`). The feature and
+        line-image steps take their landmark scheme from the landmarks
+        (``scheme="auto"``).
     cache_dir : str or path-like, default=None
         On-disk face cache shared by all configurations.
     random_state : int or None, default=None
@@ -93,7 +97,9 @@ def make_paper_pipelines(
     >>> models["lines+features_intermediate"].fusion
     'intermediate'
     """
-    scheme = "ibug68" if landmark_backend == "dlib" else "mediapipe"
+    # The features and drawings take their scheme from the landmarks they
+    # are fitted on, whichever backend "auto" turns out to be.
+    scheme = "auto"
 
     def landmarks():
         return LandmarkDetector(backend=landmark_backend, cache_dir=cache_dir)
@@ -113,7 +119,8 @@ def make_paper_pipelines(
         ])
 
     def rgb_view():
-        return FaceCropper(size=image_size, cache_dir=cache_dir)
+        return FaceCropper(size=image_size, backend=landmark_backend,
+                           cache_dir=cache_dir)
 
     def ffnn(**params):
         return FFNNClassifier(max_epochs=ffnn_epochs, lr=ffnn_lr,
