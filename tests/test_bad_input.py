@@ -163,6 +163,16 @@ def context(tmp_path, faces):
 # Helpers.
 
 
+def dlib_landmarks(**params):
+    """dlib's 68 points, which compare directly with the renderer's ground truth."""
+    return LandmarkDetector(backend="dlib", **params)
+
+
+def dlib_crops(**params):
+    """Crops around dlib's detector box."""
+    return FaceCropper(backend="dlib", **params)
+
+
 def _save(image, path, **kwargs):
     image.save(path, **kwargs)
     return str(path)
@@ -174,6 +184,8 @@ def _image_readers():
         "read_image": lambda path: read_image(path),
         "LandmarkDetector": lambda path: LandmarkDetector().fit_transform([path]),
         "FaceCropper": lambda path: FaceCropper(size=32).fit_transform([path]),
+        "LandmarkDetector(dlib)": lambda path: dlib_landmarks().fit_transform([path]),
+        "FaceCropper(dlib)": lambda path: dlib_crops(size=32).fit_transform([path]),
     }
 
 
@@ -188,7 +200,7 @@ def _assert_refused(path, error, match):
 
 
 def _landmarks(image):
-    return LandmarkDetector().fit_transform([image])[0]
+    return dlib_landmarks().fit_transform([image])[0]
 
 
 def _inter_ocular(landmarks):
@@ -380,8 +392,8 @@ def _(ctx):
     np.testing.assert_array_equal(read_image(path), ctx.face)
     upright = _save(Image.fromarray(ctx.face), ctx.tmp_path / "upright.png")
     np.testing.assert_array_equal(_landmarks(path), _landmarks(upright))
-    np.testing.assert_array_equal(FaceCropper(size=48).fit_transform([path]),
-                                  FaceCropper(size=48).fit_transform([upright]))
+    np.testing.assert_array_equal(dlib_crops(size=48).fit_transform([path]),
+                                  dlib_crops(size=48).fit_transform([upright]))
     # The same as phones save it: a JPEG, turned the other way (orientation 8).
     exif[0x0112] = 8
     jpeg = _save(Image.fromarray(np.ascontiguousarray(np.rot90(ctx.face, -1))),
@@ -412,13 +424,13 @@ def _(ctx):
     assert time.perf_counter() - start < 2.0
     # The limit is configurable, on every image transformer.
     photo = _save(Image.fromarray(ctx.face), ctx.tmp_path / "photo.png")
-    for transformer in (LandmarkDetector(max_pixels=10_000),
-                        FaceCropper(max_pixels=10_000)):
+    for transformer in (dlib_landmarks(max_pixels=10_000),
+                        dlib_crops(max_pixels=10_000)):
         with pytest.raises(ImageTooLargeError, match="max_pixels=10000") as info:
             transformer.fit_transform([photo])
         assert info.value.path == photo
     # The limit is inclusive: 160 x 160 pixels pass a limit of 160 * 160.
-    landmarks = LandmarkDetector(max_pixels=160 * 160).fit_transform([photo])
+    landmarks = dlib_landmarks(max_pixels=160 * 160).fit_transform([photo])
     assert landmarks.shape == (1, 68, 2) and np.isfinite(landmarks).all()
 
 
@@ -430,17 +442,17 @@ def _(ctx):
 def _(ctx):
     gradient = np.linspace(0, 255, 160 * 160 * 3).reshape(160, 160, 3)
     path = _save(Image.fromarray(gradient.astype(np.uint8)), ctx.tmp_path / "wall.png")
-    for transformer in (LandmarkDetector(), FaceCropper(size=32)):
+    for transformer in (dlib_landmarks(), dlib_crops(size=32)):
         with pytest.raises(NoFaceDetectedError, match="no face found") as info:
             transformer.fit_transform([path])
         assert info.value.path == path
     # The documented fallbacks, each with a warning that names the file.
     with pytest.warns(NoFaceFallbackWarning, match=re.escape(path)):
-        crop = FaceCropper(size=32, on_missing="center").fit_transform([path])
+        crop = dlib_crops(size=32, on_missing="center").fit_transform([path])
     assert crop.shape == (1, 32, 32, 3)
     photo = _save(Image.fromarray(ctx.face), ctx.tmp_path / "face.png")
     with pytest.warns(NoFaceFallbackWarning, match=re.escape(path)):
-        landmarks = LandmarkDetector(on_missing="nan").fit_transform([photo, path])
+        landmarks = dlib_landmarks(on_missing="nan").fit_transform([photo, path])
     assert np.isfinite(landmarks[0]).all() and np.isnan(landmarks[1]).all()
     # Downstream, the NaN row is named, not silently turned into features.
     with pytest.raises(InvalidLandmarksError, match=r"rows \[1\] are NaN"):
@@ -456,12 +468,12 @@ def _(ctx):
     path = _save(Image.fromarray(canvas), ctx.tmp_path / "couple.png")
     with pytest.warns(MultipleFacesWarning,
                       match=rf"2 faces found in {re.escape(path)}; using the largest"):
-        landmarks = LandmarkDetector().fit_transform([path])[0]
+        landmarks = dlib_landmarks().fit_transform([path])[0]
     # The larger face, on the left, is the one used.
     _assert_same_face(landmarks, ctx.truth)
     with pytest.warns(MultipleFacesWarning, match="using the largest"):
-        crop = FaceCropper(size=64).fit_transform([path])[0]
-    alone = FaceCropper(size=64).fit_transform([ctx.face])[0]
+        crop = dlib_crops(size=64).fit_transform([path])[0]
+    alone = dlib_crops(size=64).fit_transform([ctx.face])[0]
     assert np.abs(crop.astype(int) - alone).mean() < 10
 
 
@@ -532,7 +544,7 @@ def _(ctx):
     # point, some below the bottom edge, and returns them unclipped.
     height = int(ctx.truth[8, 1]) - 15
     cut = np.ascontiguousarray(ctx.face[:height])
-    landmarks = LandmarkDetector().fit_transform([cut])[0]
+    landmarks = dlib_landmarks().fit_transform([cut])[0]
     assert landmarks[:, 1].max() > height - 1
     assert np.isfinite(ExpressionFeatures().fit_transform(landmarks[None])).all()
     # User-supplied landmarks in any frame, even far off any photograph, give

@@ -168,19 +168,26 @@ def model_path(cohort_dir, tmp_path_factory):
     return path
 
 
-def test_extract_writes_one_row_per_image_with_the_features(cohort_dir, tmp_path):
+@pytest.mark.parametrize("backend, n_points", [("auto", 478), ("dlib", 68)])
+def test_extract_writes_one_row_per_image_with_the_features(cohort_dir, tmp_path,
+                                                            backend, n_points):
     out = tmp_path / "features.csv"
     assert main(["extract", str(cohort_dir / "manifest.csv"), "--out", str(out),
-                 "--quiet"]) == 0
+                 "--backend", backend, "--quiet"]) == 0
     features = pd.read_csv(out)
     manifest = pd.read_csv(cohort_dir / "manifest.csv")
     assert len(features) == len(manifest) == 12
-    assert features.columns[0] == "image"
-    assert [f"x_{i}" for i in range(68)] == list(features.columns[1:69])
-    assert [f"y_{i}" for i in range(68)] == list(features.columns[69:137])
+    assert list(features.columns[:2]) == ["image", "landmark_backend"]
+    # "auto" is MediaPipe in the default environment, and the CSV says so.
+    used = "mediapipe" if backend == "auto" else backend
+    assert set(features.landmark_backend) == {used}
+    assert [f"x_{i}" for i in range(n_points)] == list(
+        features.columns[2 : 2 + n_points])
+    assert [f"y_{i}" for i in range(n_points)] == list(
+        features.columns[2 + n_points : 2 + 2 * n_points])
     symmetry = [c for c in features.columns if c.startswith("symmetry__")]
     assert len(symmetry) == 29
-    assert features.drop(columns="image").notna().all().all()
+    assert features.drop(columns=["image", "landmark_backend"]).notna().all().all()
     # Landmarks are in pixels of the 160-pixel images.
     assert features["x_30"].between(0, 160).all()
     assert [Path(p).name for p in features.image] == [
@@ -229,7 +236,8 @@ def test_train_then_predict_writes_probabilities_labels_and_sides(
                  "--on-error", "skip", "--failures", str(failures_path)]) == 0
     predictions = pd.read_csv(out)
     assert list(predictions.columns) == ["image", "probability", "label",
-                                         "affected_side"]
+                                         "affected_side", "landmark_backend"]
+    assert set(predictions.landmark_backend) == {"mediapipe"}
     assert len(predictions) == 4
     assert predictions.probability.between(0, 1).all()
     assert set(predictions.label) <= {0, 1}

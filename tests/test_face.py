@@ -1,4 +1,10 @@
-"""Tests of FaceCropper, LandmarkDetector and the per-image face cache."""
+"""Tests of FaceCropper, LandmarkDetector and the per-image face cache.
+
+Most tests here use dlib's backend explicitly: its 68 points compare
+directly with the synthetic renderer's ground truth, and its detector calls
+can be counted. The default backend (MediaPipe) is tested in
+``test_mediapipe.py``.
+"""
 
 import joblib
 import numpy as np
@@ -23,6 +29,16 @@ from sklearn_palsy.preprocessing._face import FaceCropper, LandmarkDetector, \
 from sklearn_palsy.preprocessing._features import ExpressionFeatures
 
 TRANSFORMERS = [FaceCropper(size=64), LandmarkDetector()]
+
+
+def dlib_landmarks(**params):
+    """dlib's 68 points, which compare directly with the renderer's ground truth."""
+    return LandmarkDetector(backend="dlib", **params)
+
+
+def dlib_crops(**params):
+    """Crops around dlib's detector box."""
+    return FaceCropper(backend="dlib", **params)
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +79,13 @@ def test_api_checks(transformer):
 
 
 def test_face_cropper_centres_the_face(cohort):
-    crops = FaceCropper(size=96, margin=0.25).fit_transform(cohort.X)
+    crops = dlib_crops(size=96, margin=0.25).fit_transform(cohort.X)
     assert crops.shape == (len(cohort.X), 96, 96, 3) and crops.dtype == np.uint8
     # The crop is not a plain centre square: it differs from one.
     full = np.asarray(Image.open(cohort.X[0]).resize((96, 96)))
     assert np.abs(crops[0].astype(int) - full).mean() > 10
     # Map the ground-truth nose tip into the crop: it sits near the centre.
-    landmarks = LandmarkDetector().fit_transform(cohort.X)
+    landmarks = dlib_landmarks().fit_transform(cohort.X)
     from sklearn_palsy.faces._analysis import analyze_faces
 
     for analysis, truth in zip(analyze_faces(cohort.X), cohort.landmarks):
@@ -82,7 +98,7 @@ def test_face_cropper_centres_the_face(cohort):
 
 
 def test_landmarks_match_ground_truth(cohort):
-    landmarks = LandmarkDetector().fit_transform(cohort.X)
+    landmarks = dlib_landmarks().fit_transform(cohort.X)
     truth = cohort.landmarks
     iod = np.linalg.norm(truth[:, 36:42].mean(1) - truth[:, 42:48].mean(1), axis=1)
     error = np.linalg.norm(landmarks - truth, axis=2) / iod[:, None]
@@ -90,12 +106,12 @@ def test_landmarks_match_ground_truth(cohort):
 
 
 def test_paths_and_arrays_give_the_same_result(cohort):
-    from_paths = LandmarkDetector().fit_transform(cohort.X[:3])
+    from_paths = dlib_landmarks().fit_transform(cohort.X[:3])
     arrays = np.stack([np.asarray(Image.open(p).convert("RGB")) for p in cohort.X[:3]])
-    np.testing.assert_allclose(LandmarkDetector().fit_transform(arrays), from_paths)
+    np.testing.assert_allclose(dlib_landmarks().fit_transform(arrays), from_paths)
     np.testing.assert_array_equal(
-        FaceCropper(size=48).fit_transform(list(arrays)),
-        FaceCropper(size=48).fit_transform(cohort.X[:3]),
+        dlib_crops(size=48).fit_transform(list(arrays)),
+        dlib_crops(size=48).fit_transform(cohort.X[:3]),
     )
 
 
@@ -108,15 +124,15 @@ def _no_face_image(path):
 def test_no_face_raises_naming_the_file_or_falls_back(tmp_path):
     path = _no_face_image(tmp_path / "wall.png")
     with pytest.raises(NoFaceDetectedError, match="wall.png"):
-        FaceCropper().fit_transform([path])
+        dlib_crops().fit_transform([path])
     with pytest.raises(NoFaceDetectedError, match="wall.png"):
-        LandmarkDetector().fit_transform([path])
+        dlib_landmarks().fit_transform([path])
     with pytest.warns(NoFaceFallbackWarning, match="wall.png"):
-        crop = FaceCropper(size=50, on_missing="center").fit_transform([path])
+        crop = dlib_crops(size=50, on_missing="center").fit_transform([path])
     expected = np.asarray(Image.open(path).resize((50, 50), Image.BILINEAR))
     assert np.abs(crop[0].astype(int) - expected).mean() < 3
     with pytest.warns(NoFaceFallbackWarning, match="wall.png"):
-        landmarks = LandmarkDetector(on_missing="nan").fit_transform([path])
+        landmarks = dlib_landmarks(on_missing="nan").fit_transform([path])
     assert np.isnan(landmarks).all()
 
 
@@ -127,7 +143,7 @@ def test_two_faces_take_the_largest_and_say_so(cohort):
     canvas[40:200, 0:160] = big
     canvas[60:180, 260:380] = small
     with pytest.warns(MultipleFacesWarning, match="2 faces"):
-        landmarks = LandmarkDetector().fit_transform([canvas])
+        landmarks = dlib_landmarks().fit_transform([canvas])
     # The landmarks are those of the big face on the left.
     assert landmarks[0, :, 0].max() < 170
 
@@ -140,25 +156,25 @@ def test_two_faces_take_the_largest_and_say_so(cohort):
 def test_bad_files_raise_naming_the_file(tmp_path, content, error):
     path = tmp_path / "broken.png"
     path.write_bytes(content)
-    for transformer in (FaceCropper(), LandmarkDetector()):
+    for transformer in (dlib_crops(), dlib_landmarks()):
         with pytest.raises(error, match="broken.png"):
             transformer.fit_transform([str(path)])
 
 
 def test_missing_and_tiny_files_raise_naming_the_file(tmp_path):
     with pytest.raises(ImageReadError, match="missing.png"):
-        LandmarkDetector().fit_transform([str(tmp_path / "missing.png")])
+        dlib_landmarks().fit_transform([str(tmp_path / "missing.png")])
     tiny = tmp_path / "tiny.png"
     Image.fromarray(np.zeros((10, 10, 3), np.uint8)).save(tiny)
     with pytest.raises(ImageTooSmallError, match="tiny.png"):
-        FaceCropper().fit_transform([str(tiny)])
+        dlib_crops().fit_transform([str(tiny)])
 
 
 def test_detection_runs_once_per_distinct_image_in_a_grid_search(
     cohort, count_detector_calls
 ):
     model = make_pipeline(
-        LandmarkDetector(), ExpressionFeatures(kinds=("symmetry",)),
+        dlib_landmarks(), ExpressionFeatures(kinds=("symmetry",)),
         LogisticRegression(max_iter=1000),
     )
     search = GridSearchCV(
@@ -175,7 +191,7 @@ def test_identical_content_at_two_paths_is_detected_once(
 ):
     copy = tmp_path / "copy.png"
     copy.write_bytes(open(cohort.X[0], "rb").read())
-    landmarks = LandmarkDetector().fit_transform([cohort.X[0], str(copy)])
+    landmarks = dlib_landmarks().fit_transform([cohort.X[0], str(copy)])
     assert len(count_detector_calls) == 1
     np.testing.assert_array_equal(landmarks[0], landmarks[1])
 
@@ -183,10 +199,10 @@ def test_identical_content_at_two_paths_is_detected_once(
 def test_disk_cache_is_reused_after_the_memory_cache_is_cleared(
     cohort, tmp_path, count_detector_calls
 ):
-    first = LandmarkDetector(cache_dir=tmp_path).fit_transform(cohort.X[:4])
+    first = dlib_landmarks(cache_dir=tmp_path).fit_transform(cohort.X[:4])
     assert len(count_detector_calls) == 4
     clear_face_cache()
-    second = LandmarkDetector(cache_dir=tmp_path).fit_transform(cohort.X[:4])
+    second = dlib_landmarks(cache_dir=tmp_path).fit_transform(cohort.X[:4])
     assert len(count_detector_calls) == 4
     np.testing.assert_array_equal(first, second)
 
@@ -195,23 +211,23 @@ def test_no_face_cache_detects_every_time_and_keeps_earlier_entries(
     cohort, tmp_path, count_detector_calls
 ):
     images = cohort.X[:3]
-    cached = LandmarkDetector(cache_dir=tmp_path).fit_transform(images)
+    cached = dlib_landmarks(cache_dir=tmp_path).fit_transform(images)
     assert len(count_detector_calls) == 3
     with no_face_cache():
         for _ in range(2):
-            again = LandmarkDetector(cache_dir=tmp_path).fit_transform(images)
+            again = dlib_landmarks(cache_dir=tmp_path).fit_transform(images)
             np.testing.assert_array_equal(again, cached)
     assert len(count_detector_calls) == 3 + 2 * 3
     # Outside the block the entries cached before it serve again.
-    LandmarkDetector(cache_dir=tmp_path).fit_transform(images)
+    dlib_landmarks(cache_dir=tmp_path).fit_transform(images)
     assert len(count_detector_calls) == 9
 
 
 def test_n_jobs_gives_the_same_landmarks(cohort):
     clear_face_cache()
-    parallel = LandmarkDetector(n_jobs=2).fit_transform(cohort.X[:6])
+    parallel = dlib_landmarks(n_jobs=2).fit_transform(cohort.X[:6])
     clear_face_cache()
-    sequential = LandmarkDetector().fit_transform(cohort.X[:6])
+    sequential = dlib_landmarks().fit_transform(cohort.X[:6])
     np.testing.assert_array_equal(parallel, sequential)
 
 
@@ -229,7 +245,7 @@ def test_idempotent_fit_and_joblib_round_trip(transformer, cohort, tmp_path):
 def paper_cohort():
     """The paper-sized cohort (21 + 21 people, 5 expressions) with its landmarks."""
     cohort = make_synthetic_cohort(random_state=1)
-    landmarks = LandmarkDetector(on_missing="nan").fit_transform(cohort.X)
+    landmarks = dlib_landmarks(on_missing="nan").fit_transform(cohort.X)
     return cohort, landmarks
 
 
@@ -237,7 +253,7 @@ def test_transformers_succeed_on_95_percent_of_the_cohort(paper_cohort):
     cohort, landmarks = paper_cohort
     found = np.isfinite(landmarks).all(axis=(1, 2))
     assert found.mean() >= 0.95
-    crops = FaceCropper(size=64, on_missing="center").fit_transform(cohort.X)
+    crops = dlib_crops(size=64, on_missing="center").fit_transform(cohort.X)
     assert crops.shape == (len(cohort.X), 64, 64, 3)
 
 
@@ -257,10 +273,10 @@ def test_symmetry_features_of_detected_landmarks_separate_palsy(paper_cohort):
 
 def test_progress_bar_unless_verbose_is_zero(cohort, capsys):
     clear_face_cache()
-    LandmarkDetector(verbose=1).fit_transform(cohort.X[:2])
+    dlib_landmarks(verbose=1).fit_transform(cohort.X[:2])
     assert "faces (dlib)" in capsys.readouterr().err
     clear_face_cache()
-    LandmarkDetector(verbose=0).fit_transform(cohort.X[:2])
+    dlib_landmarks(verbose=0).fit_transform(cohort.X[:2])
     assert "faces (dlib)" not in capsys.readouterr().err
 
 
@@ -286,7 +302,7 @@ def test_a_planted_pickle_in_the_cache_folder_does_not_run(cohort, tmp_path):
     from sklearn_palsy.faces._io import DEFAULT_MAX_PIXELS, image_id
 
     clear_face_cache()
-    expected = LandmarkDetector().fit_transform(cohort.X[:1])
+    expected = dlib_landmarks().fit_transform(cohort.X[:1])
     clear_face_cache()
     cache_dir, marker = tmp_path / "shared", tmp_path / "code-ran"
     key = _cache_key(image_id(cohort.X[0]), "dlib", DEFAULT_MAX_PIXELS,
@@ -297,7 +313,7 @@ def test_a_planted_pickle_in_the_cache_folder_does_not_run(cohort, tmp_path):
     joblib.dump(_PlantedPayload(marker), entry)
     joblib.dump(_PlantedPayload(marker), entry.with_suffix(".joblib"))
     with pytest.warns(FaceCacheWarning, match="malformed"):
-        landmarks = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+        landmarks = dlib_landmarks(cache_dir=cache_dir).fit_transform(cohort.X[:1])
     assert not marker.exists()
     np.testing.assert_array_equal(landmarks, expected)
     # The bad entry was replaced by a good one, which is read without a warning.
@@ -306,7 +322,7 @@ def test_a_planted_pickle_in_the_cache_folder_does_not_run(cohort, tmp_path):
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", FaceCacheWarning)
-        again = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+        again = dlib_landmarks(cache_dir=cache_dir).fit_transform(cohort.X[:1])
     np.testing.assert_array_equal(again, expected)
     clear_face_cache()
 
@@ -353,7 +369,7 @@ def test_malformed_cache_entries_are_misses_with_a_warning(
     from sklearn_palsy.faces._analysis import FaceCacheWarning
 
     cache_dir = tmp_path / "cache"
-    expected = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+    expected = dlib_landmarks(cache_dir=cache_dir).fit_transform(cohort.X[:1])
     (entry,) = _entry_paths(cache_dir)
     if how == "fifo":
         entry.unlink()
@@ -366,7 +382,7 @@ def test_malformed_cache_entries_are_misses_with_a_warning(
         _corrupt(entry, how)
     clear_face_cache()
     with pytest.warns(FaceCacheWarning, match=str(entry.name)):
-        landmarks = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+        landmarks = dlib_landmarks(cache_dir=cache_dir).fit_transform(cohort.X[:1])
     np.testing.assert_array_equal(landmarks, expected)
     assert len(count_detector_calls) == 2  # detected again
 
@@ -378,13 +394,13 @@ def test_a_well_formed_planted_entry_is_used_as_the_docs_warn(
     import json
 
     cache_dir = tmp_path / "cache"
-    detected = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+    detected = dlib_landmarks(cache_dir=cache_dir).fit_transform(cohort.X[:1])
     (entry,) = _entry_paths(cache_dir)
     data = json.loads(entry.read_text())
     data["landmarks"][48][1] += 5.0  # one mouth corner 5 px lower
     entry.write_text(json.dumps(data))
     clear_face_cache()
-    planted = LandmarkDetector(cache_dir=cache_dir).fit_transform(cohort.X[:1])
+    planted = dlib_landmarks(cache_dir=cache_dir).fit_transform(cohort.X[:1])
     assert len(count_detector_calls) == 1
     assert planted[0, 48, 1] == detected[0, 48, 1] + 5.0
 
@@ -400,9 +416,9 @@ def test_detection_runs_on_a_bounded_copy_and_landmarks_on_the_full_image(
     big = cv2.resize(face, (1600, 1600), interpolation=cv2.INTER_CUBIC)
     path = tmp_path / "big.png"
     Image.fromarray(big).save(path)
-    bounded = LandmarkDetector(detect_max_side=400).fit_transform([str(path)])
+    bounded = dlib_landmarks(detect_max_side=400).fit_transform([str(path)])
     assert count_detector_calls == [(400, 400, 3)]
-    full = LandmarkDetector(detect_max_side=None).fit_transform([str(path)])
+    full = dlib_landmarks(detect_max_side=None).fit_transform([str(path)])
     assert count_detector_calls[1] == (1600, 1600, 3)
     # The landmarks are in the full image's pixels and barely move: the box
     # found at a quarter of the size differs by a few pixels, and the
@@ -411,7 +427,7 @@ def test_detection_runs_on_a_bounded_copy_and_landmarks_on_the_full_image(
     change = np.linalg.norm(bounded[0] - full[0], axis=1)
     assert inter_ocular > 300
     assert np.median(change) <= 0.02 * inter_ocular
-    small = LandmarkDetector(detect_max_side=None).fit_transform(cohort.X[:1])
+    small = dlib_landmarks(detect_max_side=None).fit_transform(cohort.X[:1])
     np.testing.assert_allclose(bounded[0] / 10, small[0], atol=1.5)
 
 
@@ -423,12 +439,12 @@ def test_a_64_megapixel_blank_image_is_answered_in_seconds(tmp_path):
     clear_face_cache()
     start = time.perf_counter()
     with pytest.raises(NoFaceDetectedError, match="blank.png"):
-        LandmarkDetector().fit_transform([str(path)])
+        dlib_landmarks().fit_transform([str(path)])
     assert time.perf_counter() - start < 10
     clear_face_cache()
 
 
 def test_detect_max_side_is_validated():
     with pytest.raises(ValueError, match="detect_max_side"):
-        LandmarkDetector(detect_max_side=10).fit_transform(
+        dlib_landmarks(detect_max_side=10).fit_transform(
             np.zeros((1, 64, 64, 3), np.uint8))

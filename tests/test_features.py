@@ -325,8 +325,10 @@ def test_degenerate_faces_raise_naming_the_rows():
 
 def test_wrong_shapes_and_kinds_raise():
     faces = _to_photo(_random_faces(IBUG68, 2), 2)
-    with pytest.raises(ValueError, match=r"expected 136 feature\(s\).*got 10"):
+    with pytest.raises(ValueError, match=r"expected 136 or 956 feature\(s\).*got 10"):
         ExpressionFeatures().fit(np.zeros((4, 10)))
+    with pytest.raises(ValueError, match=r"expected 136 feature\(s\).*got 10"):
+        ExpressionFeatures(scheme="ibug68").fit(np.zeros((4, 10)))
     with pytest.raises(InvalidLandmarksError, match=r"\(n, 478, 2\)"):
         ExpressionFeatures(scheme="mediapipe").fit(faces)
     fitted = ExpressionFeatures().fit(faces)
@@ -420,7 +422,8 @@ def test_fit_is_idempotent_stateless_and_survives_pickle_and_clone():
     np.testing.assert_allclose(
         transformer.transform(readonly), first, rtol=1e-3, atol=1e-3
     )
-    assert transformer.get_params() == {"kinds": ALL_KINDS, "scheme": "ibug68"}
+    assert transformer.get_params() == {"kinds": ALL_KINDS, "scheme": "auto"}
+    assert transformer.scheme_ is IBUG68
 
 
 def test_what_the_expected_failures_of_the_sklearn_checks_would_test():
