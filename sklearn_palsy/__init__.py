@@ -2,25 +2,39 @@
 
 This is a research tool, not a medical device: its output must not be used to
 diagnose, treat or triage anyone.
+
+The public names below are imported on first use (PEP 562), so that
+``import sklearn_palsy`` and the command-line tool's ``--help`` and
+``--version`` do not load torch, dlib or MediaPipe until they are needed.
 """
+
+import importlib
 
 __version__ = "0.1.0.dev0"
 
-from . import datasets, exceptions  # noqa: E402
-from ._serialization import load_model, save_model  # noqa: E402
-from .datasets import load_image_folder, load_manifest, make_synthetic_cohort  # noqa: E402
-from .fusion import FusionClassifier, make_paper_pipelines  # noqa: E402
-from .model_selection import check_patient_split, evaluate_pipelines  # noqa: E402
-from .neural import FFNNClassifier, ResNetClassifier  # noqa: E402
-from .preprocessing import (  # noqa: E402
-    ExpressionFeatures,
-    FaceCropper,
-    LandmarkDetector,
-    LineSegmentDetector,
-    LineSegmentRenderer,
-    OpenFaceActionUnits,
-    read_openface_csv,
-)
+# Public name -> the module that defines it.
+_LAZY = {
+    "datasets": None,
+    "exceptions": None,
+    "load_model": "._serialization",
+    "save_model": "._serialization",
+    "load_image_folder": ".datasets",
+    "load_manifest": ".datasets",
+    "make_synthetic_cohort": ".datasets",
+    "FusionClassifier": ".fusion",
+    "make_paper_pipelines": ".fusion",
+    "check_patient_split": ".model_selection",
+    "evaluate_pipelines": ".model_selection",
+    "FFNNClassifier": ".neural",
+    "ResNetClassifier": ".neural",
+    "ExpressionFeatures": ".preprocessing",
+    "FaceCropper": ".preprocessing",
+    "LandmarkDetector": ".preprocessing",
+    "LineSegmentDetector": ".preprocessing",
+    "LineSegmentRenderer": ".preprocessing",
+    "OpenFaceActionUnits": ".preprocessing",
+    "read_openface_csv": ".preprocessing",
+}
 
 __all__ = [
     "__version__",
@@ -45,3 +59,19 @@ __all__ = [
     "read_openface_csv",
     "save_model",
 ]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'sklearn_palsy' has no attribute {name!r}")
+    module_name = _LAZY[name]
+    if module_name is None:  # a subpackage
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        value = getattr(importlib.import_module(module_name, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -43,7 +43,8 @@ from .exceptions import (
     format_listing,
 )
 from .faces import resolve_backend
-from .fusion import PAPER_PIPELINES, make_paper_pipelines
+from ._defaults import PAPER_PIPELINES
+from .fusion import make_paper_pipelines
 from .preprocessing._face import LandmarkDetector, NoFaceFallbackWarning
 from .preprocessing._features import ExpressionFeatures
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from .datasets import load_manifest, make_synthetic_cohort
 from .datasets._synthetic import EXPRESSIONS
+from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE
 from .faces import analyze_faces, resolve_backend
 
 __all__ = ["run_demo"]
@@ -18,7 +19,7 @@ def run_demo(
     n_patients=21,
     n_controls=21,
     expressions=EXPRESSIONS,
-    image_size=48,
+    image_size=DEMO_IMAGE_SIZE,
     epochs_scale=1.0,
     n_splits=5,
     pipelines=None,
@@ -91,8 +92,7 @@ def run_demo(
     detected = np.array([analysis.box is not None for analysis in analyses])
     labels = np.asarray(data.y)
     epochs = {name: max(1, round(default * epochs_scale))
-              for name, default in (("ffnn_epochs", 60), ("resnet_epochs", 8),
-                                    ("fusion_epochs", 8))}
+              for name, default in DEMO_EPOCHS.items()}
     experiment = run_experiment(
         data.X[detected], labels[detected], data.groups[detected], out_dir,
         pipelines=pipelines, n_splits=n_splits, image_size=image_size,

@@ -12,7 +12,8 @@ from ._atomic import atomic_write
 from ._csv import write_csv_atomic
 from ._serialization import save_model
 from .faces import resolve_backend
-from .fusion import PAPER_PIPELINES, make_paper_pipelines
+from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, PAPER_PIPELINES
+from .fusion import make_paper_pipelines
 from .model_selection import evaluate_pipelines
 from .preprocessing import LandmarkDetector
 
@@ -161,10 +162,10 @@ def run_experiment(
     pipelines=None,
     cv="group-kfold",
     n_splits=5,
-    image_size=48,
-    ffnn_epochs=60,
-    resnet_epochs=8,
-    fusion_epochs=8,
+    image_size=DEMO_IMAGE_SIZE,
+    ffnn_epochs=DEMO_EPOCHS["ffnn_epochs"],
+    resnet_epochs=DEMO_EPOCHS["resnet_epochs"],
+    fusion_epochs=DEMO_EPOCHS["fusion_epochs"],
     landmark_backend="auto",
     random_state=0,
     verbose=1,

@@ -8,6 +8,7 @@ import argparse
 import sys
 
 from . import __version__
+from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, PAPER_PIPELINES, TRAIN_EPOCHS
 from .exceptions import PalsyError
 
 DISCLAIMER = "sklearn-palsy is a research tool, not a medical device."
@@ -120,9 +121,7 @@ def _train(args):
 
     overrides = {}
     if args.epochs_scale is not None:
-        # make_paper_pipelines' defaults: 100 FFNN, 10 ResNet, 20 fusion epochs.
-        for name, default in (("ffnn_epochs", 100), ("resnet_epochs", 10),
-                              ("fusion_epochs", 20)):
+        for name, default in TRAIN_EPOCHS.items():
             overrides[name] = max(1, round(default * args.epochs_scale))
     model = train_model(
         args.manifest, args.pipeline, image_size=args.image_size,
@@ -168,6 +167,11 @@ def _predict(args):
     return 0
 
 
+def _epochs_text(epochs):
+    return ", ".join(f"{value} {name.removesuffix('_epochs')}"
+                     for name, value in epochs.items())
+
+
 def _positive_float(text):
     value = float(text)
     if not value > 0:
@@ -183,8 +187,6 @@ def build_parser():
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True)
-
-    from .fusion import PAPER_PIPELINES
 
     def pipeline_list(text):
         names = [name.strip() for name in text.split(",") if name.strip()]
@@ -204,10 +206,12 @@ def build_parser():
     demo.add_argument("--n-patients", type=int, default=21,
                       help="people with palsy (default: 21, as in the paper)")
     demo.add_argument("--n-controls", type=int, default=21, help="controls")
-    demo.add_argument("--image-size", type=int, default=48,
-                      help="side of crops and line images (default: 48)")
+    demo.add_argument("--image-size", type=int, default=DEMO_IMAGE_SIZE,
+                      help="side of crops and line images (default: "
+                      f"{DEMO_IMAGE_SIZE})")
     demo.add_argument("--epochs-scale", type=_positive_float, default=1.0,
-                      help="multiply the numbers of epochs by this")
+                      help="multiply the numbers of epochs by this (default "
+                      f"epochs: {_epochs_text(DEMO_EPOCHS)})")
     demo.add_argument("--folds", type=int, default=5, help="GroupKFold folds")
     demo.add_argument("--pipelines", type=pipeline_list, default=None,
                       help="comma-separated configurations (default: all)")
@@ -228,8 +232,9 @@ def build_parser():
     evaluate.add_argument("--folds", type=int, default=5, help="GroupKFold folds")
     evaluate.add_argument("--pipelines", type=pipeline_list, default=None,
                           help="comma-separated configurations (default: all)")
-    evaluate.add_argument("--image-size", type=int, default=48,
-                          help="side of crops and line images")
+    evaluate.add_argument("--image-size", type=int, default=DEMO_IMAGE_SIZE,
+                          help="side of crops and line images (default: "
+                          f"{DEMO_IMAGE_SIZE}; epochs: {_epochs_text(DEMO_EPOCHS)})")
     evaluate.add_argument("--backend", **_BACKEND_OPTION)
     evaluate.add_argument("--out", required=True, help="output folder")
     evaluate.add_argument("--random-state", type=int, default=0, help="seed")
@@ -269,7 +274,8 @@ def build_parser():
     train.add_argument("--image-size", type=int, default=64,
                        help="side of crops and line images")
     train.add_argument("--epochs-scale", type=_positive_float, default=None,
-                       help="multiply the default numbers of epochs by this")
+                       help="multiply the default numbers of epochs by this "
+                       f"({_epochs_text(TRAIN_EPOCHS)})")
     train.add_argument("--backend", **_BACKEND_OPTION)
     train.add_argument("--random-state", type=int, default=0, help="network seed")
     train.set_defaults(handler=_train)

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -484,3 +485,42 @@ def test_extract_lists_a_plain_photo_tree_without_reading_folders_as_labels(
     out = tmp_path / "features.csv"
     assert main(["extract", str(tree), "--out", str(out), "--quiet"]) == 0
     assert len(pd.read_csv(out)) == 3
+
+
+# --- a light command line ---------------------------------------------------------
+
+HEAVY_MODULES = ("torch", "torchvision", "skorch", "dlib", "mediapipe", "cv2",
+                 "sklearn", "matplotlib")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["train", "--help"],
+                                  ["predict"], ["no-such-command"]],
+                         ids=["help", "version", "subcommand-help", "missing-args",
+                              "unknown-command"])
+def test_help_version_and_argument_errors_import_no_heavy_module(argv):
+    code = textwrap.dedent(f"""
+        import sys
+        from sklearn_palsy.cli import main
+        try:
+            main({argv!r})
+        except SystemExit:
+            pass
+        loaded = [name for name in {HEAVY_MODULES!r} if name in sys.modules]
+        print("LOADED", loaded)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                            text=True, timeout=120)
+    assert "LOADED []" in result.stdout, result.stdout + result.stderr
+
+
+def test_help_prints_the_defaults_from_the_one_table(capsys):
+    from sklearn_palsy._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, TRAIN_EPOCHS
+
+    for command, epochs in (("evaluate", DEMO_EPOCHS), ("train", TRAIN_EPOCHS)):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert f"{epochs['ffnn_epochs']} ffnn, {epochs['resnet_epochs']} resnet" in text
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    assert f"(default: {DEMO_IMAGE_SIZE})" in " ".join(capsys.readouterr().out.split())

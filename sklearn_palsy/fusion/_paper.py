@@ -3,6 +3,7 @@
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .._defaults import PAPER_PIPELINES, TRAIN_EPOCHS
 from ..neural._ffnn import FFNNClassifier
 from ..neural._resnet import ResNetClassifier
 from ..preprocessing._face import FaceCropper, LandmarkDetector
@@ -12,24 +13,14 @@ from ._fusion import FusionClassifier
 
 __all__ = ["PAPER_PIPELINES", "make_paper_pipelines"]
 
-PAPER_PIPELINES = (
-    "features_ffnn",
-    "landmarks_ffnn",
-    "rgb_resnet",
-    "lines_resnet",
-    "lines+features_intermediate",
-    "lines+features_late",
-    "rgb+features_intermediate",
-)
-
 
 def make_paper_pipelines(
     *,
     image_size=224,
-    ffnn_epochs=100,
+    ffnn_epochs=TRAIN_EPOCHS["ffnn_epochs"],
     ffnn_lr=1e-2,
-    resnet_epochs=10,
-    fusion_epochs=20,
+    resnet_epochs=TRAIN_EPOCHS["resnet_epochs"],
+    fusion_epochs=TRAIN_EPOCHS["fusion_epochs"],
     weights=None,
     freeze="none",
     landmark_backend="auto",
