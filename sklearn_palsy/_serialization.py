@@ -490,7 +490,7 @@ class _Encoder:
         }}
 
     def encode_estimator(self, estimator, path):
-        from sklearn.model_selection._search import BaseSearchCV
+        from .utils._compat import BaseSearchCV
 
         if id(estimator) in self._building:
             self.fail(path, "the estimator contains itself (a cycle), which a model "

@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
 
+from ..utils._compat import Interval, validate_params
 from .._csv import write_csv_atomic
 from ..faces._schemes import IBUG68_MEAN_FACE
 

@@ -5,16 +5,22 @@ import warnings
 
 import numpy as np
 import torch
-from sklearn.base import _fit_context, clone
+from sklearn.base import clone
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-from sklearn.utils import Bunch, _safe_indexing, check_random_state
+from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.utils.data import Dataset
 
+from ..utils._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _BaseComposition,
+    _fit_context,
+    _safe_indexing,
+)
 from ..neural._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
 from ..utils._validation import check_groups, check_sample_weight
 

@@ -15,14 +15,14 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 from sklearn.model_selection import GroupKFold, check_cv
-from sklearn.utils import Bunch, _safe_indexing
-from sklearn.utils._metadata_requests import _routing_enabled
+from sklearn.utils import Bunch
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 # scikit-learn's Parallel and delayed carry the caller's config (transform_output,
 # metadata routing, ...) into joblib workers, as plain joblib does not.
 from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
+from ..utils._compat import _safe_indexing, routing_enabled
 from ..exceptions import ManifestError, PatientLeakageError, format_listing
 from ..utils._validation import check_groups, mixed_label_patients
 
@@ -232,7 +232,7 @@ def _fit_params(estimator, groups):
     ``groups`` (early stopping by patient, late fusion's inner folds); with
     routing off, ``groups`` only splits.
     """
-    if not _routing_enabled():
+    if not routing_enabled():
         return {}
     router = MetadataRouter(owner="evaluate_pipelines").add(
         estimator=estimator,

@@ -18,11 +18,17 @@ from skorch.utils import to_device, to_tensor
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval, StrOptions
+
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._compat import (
+    Interval,
+    SetTrainingOnChangeMixin,
+    StrOptions,
+    cpu_bfloat16_supported,
+)
 from ..utils._validation import check_groups, check_sample_weight
 
 __all__ = ["NeuralClassifierMixin", "bfloat16_supported", "resolve_precision"]
@@ -66,7 +72,7 @@ def bfloat16_supported(device="cpu"):
     if device.type == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     if device.type == "cpu":
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        return cpu_bfloat16_supported()
     return False
 
 
@@ -81,7 +87,7 @@ def resolve_precision(precision, device):
     return precision
 
 
-class _ExecutionMixin:
+class _ExecutionMixin(SetTrainingOnChangeMixin):
     """Mixed precision and memory layout for skorch's forward passes.
 
     ``precision="bfloat16"`` runs the module's forward pass under
@@ -89,12 +95,7 @@ class _ExecutionMixin:
     everything else in float32); the outputs, and so the loss, are float32.
     ``channels_last=True`` keeps the module's weights and 4-D inputs in
     channels-last (NHWC) layout, which oneDNN and cuDNN convolve faster.
-    Module modes (train or eval) are set only when they change, not before
-    every batch as in skorch.
     """
-
-    # The mode _set_training last gave the modules (None: not yet).
-    _mode_set = None
 
     def __init__(self, *args, precision="float32", channels_last=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,23 +106,7 @@ class _ExecutionMixin:
         super().initialize_module()
         if self.channels_last:
             self.module_ = self.module_.to(memory_format=torch.channels_last)
-        self._mode_set = None
         return self
-
-    def _set_training(self, training=True):
-        # skorch sets the mode of every module before every batch; walking
-        # the module tree each time is a tenth of a small network's step.
-        # Once this net has set a mode, it sets it again only when a root
-        # module's mode has changed since (e.g. module_.eval() in between).
-        # initialize_module() forgets it, so a new module is always set once.
-        roots = [getattr(self, name + "_") for name in self._modules + self._criteria]
-        if self._mode_set == training and all(
-            module.training == training
-            for module in roots if isinstance(module, torch.nn.Module)
-        ):
-            return
-        super()._set_training(training)
-        self._mode_set = training
 
     def autocast(self):
         """The context that runs a forward pass in the chosen precision."""

@@ -3,10 +3,9 @@
 import numbers
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
+from ..utils._compat import Interval, _fit_context
 from ._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
 from ._data import ArrayDataset, array_loader
 from ._modules import MLPModule

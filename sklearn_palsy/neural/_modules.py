@@ -13,6 +13,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..utils._compat import fold_batch_norms, tensor_version
+
 __all__ = ["MLPModule", "ResNetModule", "load_resnet_weights"]
 
 
@@ -194,15 +196,13 @@ class ResNetModule(nn.Module):
         trunk : torch.nn.Module
             A folded copy of ``trunk`` in evaluation mode.
         """
-        from torch.fx.experimental.optimization import fuse
-
         tensors = [*self.trunk.parameters(), *self.trunk.buffers()]
-        key = tuple((t.data_ptr(), t._version) for t in tensors)
+        key = tuple((t.data_ptr(), tensor_version(t)) for t in tensors)
         cached = self.__dict__.get("_folded_trunk")
         if cached is not None and cached[0] == key:
             return cached[1]
         # Folding needs evaluation mode; the trunk itself keeps its mode.
-        folded = fuse(copy.deepcopy(self.trunk).eval(), inplace=True).eval()
+        folded = fold_batch_norms(copy.deepcopy(self.trunk).eval()).eval()
         if self.trunk.conv1.weight.is_contiguous(memory_format=torch.channels_last):
             folded = folded.to(memory_format=torch.channels_last)
         # A tuple, not a Module attribute: the copy is no submodule, so it is

@@ -4,10 +4,9 @@ import numbers
 import os
 
 import torch
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
 from torchvision.transforms import v2
 
+from ..utils._compat import Interval, StrOptions, _fit_context
 from ..preprocessing._base import as_image_list
 from ._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
 from ._data import ImageDataset

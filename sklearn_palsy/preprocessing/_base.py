@@ -3,7 +3,9 @@
 import os
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from ..utils._compat import _fit_context
 
 __all__ = ["ImageTransformerMixin", "as_image_list"]
 

@@ -6,8 +6,8 @@ import warnings
 
 import cv2
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._compat import Interval, StrOptions
 from ..faces._analysis import DEFAULT_DETECT_MAX_SIDE, analyze_faces, resolve_backend
 from ..faces._io import DEFAULT_MAX_PIXELS, read_image
 from ._base import ImageTransformerMixin, as_image_list

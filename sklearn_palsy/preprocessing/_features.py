@@ -35,15 +35,14 @@ offending row; so does any feature that still overflows.
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import (
-    _check_feature_names_in,
     check_array,
     check_is_fitted,
     validate_data,
 )
 
+from ..utils._compat import _check_feature_names_in, _fit_context, StrOptions
 from ..exceptions import InvalidLandmarksError
 from ..faces._geometry import (
     align_landmarks,

@@ -4,9 +4,9 @@ import numbers
 
 import cv2
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 
+from ..utils._compat import _fit_context, Interval, StrOptions
 from ..exceptions import InvalidLandmarksError
 from ..faces._geometry import align_landmarks, name_every_bad_row
 from ..faces._schemes import LandmarkScheme, resolve_scheme, scheme_mismatch
