@@ -37,7 +37,6 @@ and 21 controls, five expressions, 210 PNG images of 224 px):
 import argparse
 import sys
 import tempfile
-import time
 import warnings
 
 import numpy as np
@@ -184,7 +183,8 @@ def main(argv=None):
         row = [backend, f"{np.corrcoef(truth.ravel(), measured.ravel())[0, 1]:.3f}"]
         for expression in np.unique(cohort.expression):
             chosen = cohort.expression[found] == expression
-            row.append(f"{np.corrcoef(truth[chosen].ravel(), measured[chosen].ravel())[0, 1]:.2f}")
+            r = np.corrcoef(truth[chosen].ravel(), measured[chosen].ravel())[0, 1]
+            row.append(f"{r:.2f}")
         rows.append(row)
     print("Eye opening against the renderer's, correlation (all images, then "
           "per expression):")

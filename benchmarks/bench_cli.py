@@ -29,7 +29,9 @@ TARGET_S = 0.5
 def entry_point():
     here = os.path.dirname(sys.executable)
     path = os.path.join(here, "sklearn-palsy")
-    return [path] if os.path.exists(path) else [sys.executable, "-m", "sklearn_palsy.cli"]
+    return (
+        [path] if os.path.exists(path) else [sys.executable, "-m", "sklearn_palsy.cli"]
+    )
 
 
 def wall_time(command, repeat):

@@ -91,7 +91,8 @@ def make_search(epochs):
     from sklearn_palsy import make_paper_pipelines
 
     pipeline = make_paper_pipelines(
-        image_size=64, ffnn_epochs=epochs, random_state=0
+        # dlib, whose detector calls are counted (bench_backends.py compares).
+        image_size=64, ffnn_epochs=epochs, landmark_backend="dlib", random_state=0
     )["features_ffnn"]
     return GridSearchCV(pipeline, CANDIDATES, cv=GroupKFold(n_splits=N_SPLITS),
                         scoring="roc_auc")

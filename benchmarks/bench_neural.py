@@ -66,7 +66,7 @@ def line_images(n_patients, size, seed=0):
         n_patients=n_patients, n_controls=n_patients, image_size=224,
         random_state=seed,
     )
-    landmarks = LandmarkDetector().fit_transform(cohort.images)
+    landmarks = LandmarkDetector(backend="dlib").fit_transform(cohort.images)
     lines = LineSegmentRenderer(size=size).fit_transform(landmarks)
     features = ExpressionFeatures().fit_transform(landmarks)
     return lines, features, np.asarray(cohort.y)

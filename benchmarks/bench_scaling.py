@@ -72,8 +72,16 @@ import time
 import warnings
 from pathlib import Path
 
-from _common import current_rss_mb, markdown_table, peak_rss_mb, print_header, \
-    reset_peak_rss, run_child, target_text, verdict
+from _common import (
+    current_rss_mb,
+    markdown_table,
+    peak_rss_mb,
+    print_header,
+    reset_peak_rss,
+    run_child,
+    target_text,
+    verdict,
+)
 
 TIME_RATIO_TARGET = 1.2
 MEMORY_GROWTH_TARGET_MB = 50.0
@@ -127,7 +135,9 @@ def fit_model(paths, labels, model_path, epochs):
     from sklearn_palsy import make_paper_pipelines
     from sklearn_palsy._batch import save_model_joblib
 
-    model = make_paper_pipelines(image_size=64, ffnn_epochs=epochs, random_state=0)[
+    # dlib throughout, as in the figures of benchmarks/README.md.
+    model = make_paper_pipelines(image_size=64, ffnn_epochs=epochs,
+                                 landmark_backend="dlib", random_state=0)[
         "features_ffnn"]
     model.fit(paths, labels)
     save_model_joblib(model, model_path)
@@ -135,20 +145,20 @@ def fit_model(paths, labels, model_path, epochs):
 
 def child(task, list_file, warmup_file, model_path, repeat):
     """Run one job in this fresh process; print a JSON line of its figures."""
-    from sklearn_palsy._batch import extract_features, load_model_joblib, \
-        predict_images
+    from sklearn_palsy._batch import extract_features, load_model_joblib, predict_images
     from sklearn_palsy.faces._analysis import clear_face_cache
 
     paths = Path(list_file).read_text().split("\n")
     warmup = Path(warmup_file).read_text().split("\n")
     if task == "extract":
         def job(images):
-            return extract_features(images, verbose=0, on_error="skip")
+            return extract_features(images, backend="dlib", verbose=0,
+                                    on_error="skip")
     else:
         model = load_model_joblib(model_path)
 
         def job(images):
-            return predict_images(model, images, on_error="skip")
+            return predict_images(model, images, backend="dlib", on_error="skip")
     job(warmup)
     clear_face_cache()
     rss_before = current_rss_mb()

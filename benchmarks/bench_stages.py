@@ -61,7 +61,6 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-
 from _common import markdown_table, median_time, print_header, target_text, verdict
 
 # Per-image budgets in milliseconds, by stage and input size (see docstring).
@@ -122,13 +121,14 @@ def _crop(pixels_and_cache_dir):
     from sklearn_palsy import FaceCropper
 
     pixels, cache_dir = pixels_and_cache_dir
-    FaceCropper(size=OUTPUT_SIZE, cache_dir=cache_dir).fit_transform(pixels)
+    FaceCropper(size=OUTPUT_SIZE, backend="dlib", cache_dir=cache_dir).fit_transform(
+        pixels)
 
 
 def _split(items, n_chunks):
     """Split a list (or array) into ``n_chunks`` contiguous, non-empty parts."""
     bounds = np.linspace(0, len(items), n_chunks + 1).astype(int)
-    return [items[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    return [items[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
 def _runner(stage, chunks_of, n_jobs):
@@ -155,14 +155,18 @@ def bench_size(size, n_images, repeat, workdir):
     paths = list(cohort.X)
     pixels = [read_image(path) for path in paths]
     boxes = [detect_faces(image)[0][0] for image in pixels]
-    landmarks = np.stack([predict_landmarks(p, b) for p, b in zip(pixels, boxes)])
+    landmarks = np.stack(
+        [predict_landmarks(p, b) for p, b in zip(pixels, boxes, strict=True)])
     cache_dir = str(folder / "face-cache")
-    LandmarkDetector(cache_dir=cache_dir).fit_transform(pixels)
+    LandmarkDetector(backend="dlib", cache_dir=cache_dir).fit_transform(pixels)
 
     inputs = {
         "read": (_read, lambda n: _split(paths, n)),
         "detect": (_detect, lambda n: _split(pixels, n)),
-        "landmarks": (_landmarks, lambda n: _split(list(zip(pixels, boxes)), n)),
+        "landmarks": (
+            _landmarks,
+            lambda n: _split(list(zip(pixels, boxes, strict=True)), n),
+        ),
         "features": (_features, lambda n: _split(landmarks, n)),
         "lines": (_lines, lambda n: _split(landmarks, n)),
         "crop": (_crop, lambda n: [(chunk, cache_dir) for chunk in _split(pixels, n)]),
@@ -178,9 +182,10 @@ def bench_size(size, n_images, repeat, workdir):
             per_image[stage, n_jobs] = 1e3 * seconds / n_images
     array = np.asarray(paths, dtype=object)
     for n_jobs in (1, 2):
-        detector = LandmarkDetector(n_jobs=n_jobs)
+        detector = LandmarkDetector(backend="dlib", n_jobs=n_jobs)
         seconds = median_time(
-            lambda: detector.fit_transform(array), repeat=repeat, warmup=1,
+            lambda detector=detector: detector.fit_transform(array),
+            repeat=repeat, warmup=1,
             setup=clear_face_cache,
         )
         per_image["LandmarkDetector", n_jobs] = 1e3 * seconds / n_images

@@ -110,7 +110,7 @@ def main(argv=None):
             image_size=224, random_state=0, output_dir=workdir,
         )
         paths, labels = np.asarray(cohort.X, dtype=object), np.asarray(cohort.y)
-        detector = LandmarkDetector()
+        detector = LandmarkDetector(backend="dlib")
         detector.fit_transform(paths[:2])  # load dlib's models first
         clear_face_cache()
         print_cprofile(f"LandmarkDetector on {len(paths)} image paths, cache cleared",
