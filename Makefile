@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PIP_INSTALL = -m pip install --quiet -c constraints.txt
 DOCS_STAMP := $(VENV)/.docs-stamp
 
-.PHONY: demo test test-mediapipe docs bench clean
+.PHONY: demo test test-mediapipe lint docs bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# ruff, with the settings in pyproject.toml; CI runs it.
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
 # Only the MediaPipe backend's tests (make test runs them too), in the same venv.
 test-mediapipe: $(STAMP)

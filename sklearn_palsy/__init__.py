@@ -1,4 +1,4 @@
-"""sklearn-palsy: scikit-learn compatible detection of facial palsy from face photographs.
+"""sklearn-palsy: scikit-learn compatible detection of facial palsy in photographs.
 
 This is a research tool, not a medical device: its output must not be used to
 diagnose, treat or triage anyone.

@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from ._atomic import atomic_write
 from ._csv import write_csv_atomic
+from ._defaults import PAPER_PIPELINES
 from .datasets import load_image_folder, load_manifest
 from .exceptions import (
     ImageBatchError,
@@ -43,7 +44,6 @@ from .exceptions import (
     format_listing,
 )
 from .faces import resolve_backend
-from ._defaults import PAPER_PIPELINES
 from .fusion import make_paper_pipelines
 from .preprocessing._face import LandmarkDetector, NoFaceFallbackWarning
 from .preprocessing._features import ExpressionFeatures
@@ -204,10 +204,10 @@ def _detect(images, *, backend, verbose):
             if rows:
                 landmarks = np.stack(rows)
     found = ~np.isnan(landmarks).any(axis=(1, 2))
-    for image, ok in zip(readable, found):
+    for image, ok in zip(readable, found, strict=True):
         if not ok:
             failures[image] = f"no face found by the {backend} detector"
-    kept = [image for image, ok in zip(readable, found) if ok]
+    kept = [image for image, ok in zip(readable, found, strict=True) if ok]
     ordered = [(image, failures[image]) for image in images if image in failures]
     return kept, landmarks[found], ordered, detector.scheme
 

@@ -56,7 +56,7 @@ def escape_formula(value):
 
 
 def escape_formulas(frame):
-    """Return a copy of ``frame`` whose text cells and column names cannot start a formula.
+    """Return a copy of ``frame`` whose text cells and names cannot start a formula.
 
     Numeric columns are left as numbers: a number is never a formula, and
     escaping it would make the column text.

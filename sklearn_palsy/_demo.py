@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE
 from .datasets import load_manifest, make_synthetic_cohort
 from .datasets._synthetic import EXPRESSIONS
-from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE
 from .faces import analyze_faces, resolve_backend
 
 __all__ = ["run_demo"]

@@ -10,9 +10,9 @@ from sklearn.utils import Bunch
 
 from ._atomic import atomic_write
 from ._csv import write_csv_atomic
+from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, PAPER_PIPELINES
 from ._serialization import save_model
 from .faces import resolve_backend
-from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, PAPER_PIPELINES
 from .fusion import make_paper_pipelines
 from .model_selection import evaluate_pipelines
 from .preprocessing import LandmarkDetector
@@ -70,10 +70,10 @@ def paper_table(result, metrics=_TABLE_METRICS):
 
 def _figures(result, data, image_size, resnet_epochs, landmark_backend):
     """Everything the report shows beyond the curves and matrices."""
+    import matplotlib.figure
+
     from .preprocessing import ExpressionFeatures
     from .reporting import plot_grad_cam, plot_landmarks, plot_permutation_importance
-
-    import matplotlib.figure
 
     figures = {}
     y = np.asarray(data.y)
@@ -85,15 +85,18 @@ def _figures(result, data, image_size, resnet_epochs, landmark_backend):
     figure = matplotlib.figure.Figure(figsize=(4 * len(chosen), 4.5))
     from .faces import read_image
 
-    for position, (index, points) in enumerate(zip(chosen, landmarks), start=1):
+    for position, (index, points) in enumerate(
+        zip(chosen, landmarks, strict=True), start=1
+    ):
         ax = figure.add_subplot(1, len(chosen), position)
         if np.isfinite(points).all():
             values = features.fit_transform(points[None])[0]
             names = features.get_feature_names_out()
             shown = {
                 name.replace("clinical__", ""): value
-                for name, value in zip(names, values)
-                if name.endswith("_deviation") and ("brow" in name or "commissure" in name)
+                for name, value in zip(names, values, strict=True)
+                if name.endswith("_deviation")
+                and ("brow" in name or "commissure" in name)
             }
             plot_landmarks(read_image(data.X[index]), points, detector.scheme,
                            features=shown, ax=ax)
@@ -120,7 +123,9 @@ def _figures(result, data, image_size, resnet_epochs, landmark_backend):
 
     names = result.summary.index.get_level_values("estimator")
     train, test = result.splits[0]
-    shown = [int(test[np.flatnonzero(y[test] == label)[0]]) for label in np.unique(y[test])]
+    shown = [
+        int(test[np.flatnonzero(y[test] == label)[0]]) for label in np.unique(y[test])
+    ]
     for name in ("lines_resnet", "rgb_resnet"):
         if name not in names:
             continue
@@ -133,7 +138,7 @@ def _figures(result, data, image_size, resnet_epochs, landmark_backend):
         heatmaps = grad_cam(resnet, images, target_layer="layer3")
         figure = matplotlib.figure.Figure(figsize=(4 * len(shown), 4.5))
         for position, (index, image, heatmap) in enumerate(
-            zip(shown, images, heatmaps), start=1
+            zip(shown, images, heatmaps, strict=True), start=1
         ):
             ax = figure.add_subplot(1, len(shown), position)
             plot_grad_cam(np.asarray(image), heatmap, ax=ax)
@@ -239,7 +244,9 @@ def run_experiment(
                      paths.table_csv)
     write_csv_atomic(result.scores.assign(landmark_backend=landmark_backend),
                      paths.scores)
-    atomic_write(paths.table_md, lambda handle: handle.write(table.to_markdown() + "\n"))
+    atomic_write(
+        paths.table_md, lambda handle: handle.write(table.to_markdown() + "\n")
+    )
 
     best_model = models[best].fit(X, y)
     save_model(best_model, paths.model)
@@ -249,16 +256,28 @@ def run_experiment(
     data = Bunch(X=X, y=y)
     figures = _figures(result, data, image_size, resnet_epochs, landmark_backend)
     scheme = LandmarkDetector(backend=landmark_backend).scheme
-    settings = pd.DataFrame({
-        "setting": ["images", "patients", "cross-validation", "image size",
-                    "epochs (FFNN / ResNet / fusion)", "landmarks",
-                    "best configuration"],
-        "value": [len(y), len(np.unique(groups)),
-                  "leave-one-patient-out" if cv == "lopo" else f"GroupKFold({n_splits})",
-                  f"{image_size} px", f"{ffnn_epochs} / {resnet_epochs} / {fusion_epochs}",
-                  f"{landmark_backend} ({scheme.n_landmarks} points)",
-                  f"{best} (highest mean per-patient F1), saved to {paths.model.name}"],
-    })
+    settings = pd.DataFrame(
+        {
+            "setting": [
+                "images",
+                "patients",
+                "cross-validation",
+                "image size",
+                "epochs (FFNN / ResNet / fusion)",
+                "landmarks",
+                "best configuration",
+            ],
+            "value": [
+                len(y),
+                len(np.unique(groups)),
+                "leave-one-patient-out" if cv == "lopo" else f"GroupKFold({n_splits})",
+                f"{image_size} px",
+                f"{ffnn_epochs} / {resnet_epochs} / {fusion_epochs}",
+                f"{landmark_backend} ({scheme.n_landmarks} points)",
+                f"{best} (highest mean per-patient F1), saved to {paths.model.name}",
+            ],
+        }
+    )
     write_report(paths.report, result, title="sklearn-palsy: the paper's comparison",
                  figures=figures,
                  extra_tables={"Settings": settings, "The paper's table": table})

@@ -197,7 +197,10 @@ class ImageBatchError(PalsyError, ValueError):
     def __init__(self, failures):
         self.failures = failures
         listed = format_listing(
-            (f"{image} ({error})" for image, error in zip(failures.image, failures.error)),
+            (
+                f"{image} ({error})"
+                for image, error in zip(failures.image, failures.error, strict=True)
+            ),
             separator="; ",
         )
         super().__init__(f"{len(failures)} image(s) failed: {listed}")

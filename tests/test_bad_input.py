@@ -570,7 +570,7 @@ def _(ctx):
     estimators = {"FFNNClassifier": (FFNNClassifier(max_epochs=1), X),
                   "ResNetClassifier": (_resnet(), _images(len(X)))}
     estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
-    for name, (estimator, inputs) in estimators.items():
+    for estimator, inputs in estimators.values():
         with pytest.raises(ValueError, match=r"needs at least 2 classes in y; got 1 "
                                              r"class: \[1\]"):
             estimator.fit(inputs, single, groups=groups)
@@ -583,7 +583,7 @@ def _(ctx):
     estimators = {"FFNNClassifier": (FFNNClassifier(max_epochs=1), X),
                   "ResNetClassifier": (_resnet(), _images(len(X)))}
     estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
-    for name, (estimator, inputs) in estimators.items():
+    for estimator, inputs in estimators.values():
         with pytest.raises(ValueError, match=message):
             estimator.fit(inputs, y, groups=groups[:7])
     with pytest.raises(ValueError, match=message):
@@ -711,7 +711,7 @@ def _(ctx):
     estimators = {"FFNNClassifier": (FFNNClassifier(max_epochs=1), X),
                   "ResNetClassifier": (_resnet(), _images(len(X)))}
     estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
-    for name, (estimator, inputs) in estimators.items():
+    for estimator, inputs in estimators.values():
         with pytest.raises(ValueError, match=message):
             estimator.fit(inputs, y, groups=groups)
     with pytest.raises(ValueError, match=message):
@@ -729,7 +729,7 @@ def _(ctx):
     estimators = {"FFNNClassifier": (FFNNClassifier(max_epochs=1), X),
                   "ResNetClassifier": (_resnet(), _images(len(X)))}
     estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
-    for name, (estimator, inputs) in estimators.items():
+    for estimator, inputs in estimators.values():
         with pytest.raises(ValueError, match="sample_weight has 1 negative value"):
             estimator.fit(inputs, y, sample_weight=weight)
 

@@ -10,7 +10,6 @@ import pytest
 
 from sklearn_palsy.cli import main
 
-
 DEMO_FAST = ["--n-patients", "4", "--n-controls", "4", "--folds", "2",
              "--epochs-scale", "0.2", "--image-size", "32", "--quiet"]
 
@@ -44,6 +43,7 @@ def _report_sections(path):
     return parser
 
 
+@pytest.mark.slow
 def test_demo_runs_the_experiment_and_writes_report_and_model(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), *DEMO_FAST]) == 0
     out = capsys.readouterr().out
@@ -83,6 +83,7 @@ def test_demo_runs_the_experiment_and_writes_report_and_model(tmp_path, capsys):
     assert len(predictions) == 3 and predictions.probability.between(0, 1).all()
 
 
+@pytest.mark.slow
 def test_evaluate_writes_table_and_report_for_chosen_pipelines(cohort_dir, tmp_path,
                                                                  capsys):
     code = main(["evaluate", str(cohort_dir / "manifest.csv"), "--out",
@@ -91,7 +92,9 @@ def test_evaluate_writes_table_and_report_for_chosen_pipelines(cohort_dir, tmp_p
     assert code == 0
     table = pd.read_csv(tmp_path / "table.csv")
     assert list(table.configuration) == ["features_ffnn", "lines_resnet"]
-    assert (tmp_path / "report.html").is_file() and (tmp_path / "model.safetensors").is_file()
+    assert (tmp_path / "report.html").is_file() and (
+        tmp_path / "model.safetensors"
+    ).is_file()
     scores = pd.read_csv(tmp_path / "scores.csv")
     assert set(scores.fold) == {0, 1, 2} and set(scores.level) == {"image", "patient"}
     assert "best configuration" in capsys.readouterr().out
@@ -99,6 +102,7 @@ def test_evaluate_writes_table_and_report_for_chosen_pipelines(cohort_dir, tmp_p
         _assert_no_formula_cell(tmp_path / written)
 
 
+@pytest.mark.slow
 def test_evaluate_leave_one_patient_out(cohort_dir, tmp_path):
     assert main(["evaluate", str(cohort_dir / "manifest.csv"), "--out", str(tmp_path),
                  "--pipelines", "features_ffnn", "--cv", "lopo", "--quiet"]) == 0
@@ -326,6 +330,7 @@ def test_every_subcommand_has_help(command, capsys):
     assert "--out" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_entry_point_runs_extract_and_reports_errors(cohort_dir, tmp_path):
     script = Path(sys.executable).parent / "sklearn-palsy"
     out = tmp_path / "features.csv"
@@ -423,7 +428,7 @@ def formula_folder(cohort_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("formulas")
     manifest = pd.read_csv(cohort_dir / "manifest.csv")
     names = ["=HYPERLINK(1).png", "@SUM(A1).png"]
-    for image, name in zip(manifest.image[:2], names):
+    for image, name in zip(manifest.image[:2], names, strict=True):
         shutil.copy(cohort_dir / image, folder / name)
     (folder / "+cmd.png").write_bytes(b"")
     return folder
@@ -479,7 +484,9 @@ def test_extract_lists_a_plain_photo_tree_without_reading_folders_as_labels(
 
     manifest = pd.read_csv(cohort_dir / "manifest.csv")
     tree = tmp_path / "photos"
-    for image, folder in zip(manifest.image[:3], ["2023/jan", "2024/jan", "misc/jan"]):
+    for image, folder in zip(
+        manifest.image[:3], ["2023/jan", "2024/jan", "misc/jan"], strict=True
+    ):
         (tree / folder).mkdir(parents=True)
         shutil.copy(cohort_dir / image, tree / folder / Path(image).name)
     out = tmp_path / "features.csv"

@@ -47,7 +47,7 @@ def _scramble_global_random_state():
     """Seed a worker's global generators with something no test uses."""
     seed = 1000 + os.getpid() % 1000
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - the global generator, on purpose
     torch.manual_seed(seed)
 
 
@@ -193,7 +193,7 @@ def test_resnet_fitted_in_a_worker_matches_one_fitted_here(
     with joblib.parallel_backend("dask"):
         on_dask = cross_validate(resnet, X, y, n_jobs=-1, **kwargs)
     np.testing.assert_array_equal(on_dask["test_score"], sequential["test_score"])
-    for there, here in zip(on_dask["estimator"], sequential["estimator"]):
+    for there, here in zip(on_dask["estimator"], sequential["estimator"], strict=True):
         np.testing.assert_array_equal(there.predict_proba(X), here.predict_proba(X))
 
 

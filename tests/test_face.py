@@ -14,18 +14,31 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import check_get_params_invariance, \
-    check_no_attributes_set_in_init, check_parameters_default_constructible, \
-    check_set_params
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
 
 from sklearn_palsy.datasets import make_synthetic_cohort
-from sklearn_palsy.exceptions import ImageReadError, ImageTooSmallError, \
-    NoFaceDetectedError
+from sklearn_palsy.exceptions import (
+    ImageReadError,
+    ImageTooSmallError,
+    NoFaceDetectedError,
+)
 from sklearn_palsy.faces import _dlib
-from sklearn_palsy.faces._analysis import MultipleFacesWarning, clear_face_cache, \
-    face_cache_info, no_face_cache
-from sklearn_palsy.preprocessing._face import FaceCropper, LandmarkDetector, \
-    NoFaceFallbackWarning
+from sklearn_palsy.faces._analysis import (
+    MultipleFacesWarning,
+    clear_face_cache,
+    face_cache_info,
+    no_face_cache,
+)
+from sklearn_palsy.preprocessing._face import (
+    FaceCropper,
+    LandmarkDetector,
+    NoFaceFallbackWarning,
+)
 from sklearn_palsy.preprocessing._features import ExpressionFeatures
 
 TRANSFORMERS = [FaceCropper(size=64), LandmarkDetector()]
@@ -88,7 +101,7 @@ def test_face_cropper_centres_the_face(cohort):
     landmarks = dlib_landmarks().fit_transform(cohort.X)
     from sklearn_palsy.faces._analysis import analyze_faces
 
-    for analysis, truth in zip(analyze_faces(cohort.X), cohort.landmarks):
+    for analysis, truth in zip(analyze_faces(cohort.X), cohort.landmarks, strict=True):
         left, top, right, bottom = analysis.box
         side = max(right - left, bottom - top) * 1.5
         centre = np.array([(left + right) / 2, (top + bottom) / 2])
@@ -298,7 +311,11 @@ def _entry_paths(cache_dir):
 
 def test_a_planted_pickle_in_the_cache_folder_does_not_run(cohort, tmp_path):
     from sklearn_palsy.faces._analysis import (
-        DEFAULT_DETECT_MAX_SIDE, FaceCacheWarning, _cache_key, _disk_path)
+        DEFAULT_DETECT_MAX_SIDE,
+        FaceCacheWarning,
+        _cache_key,
+        _disk_path,
+    )
     from sklearn_palsy.faces._io import DEFAULT_MAX_PIXELS, image_id
 
     clear_face_cache()
@@ -390,7 +407,7 @@ def test_malformed_cache_entries_are_misses_with_a_warning(
 def test_a_well_formed_planted_entry_is_used_as_the_docs_warn(
     cohort, tmp_path, count_detector_calls
 ):
-    """What a writable shared cache folder still allows, tested so the docs stay true."""
+    """What a writable shared cache folder still allows, tested: the docs say it."""
     import json
 
     cache_dir = tmp_path / "cache"

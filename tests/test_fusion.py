@@ -38,12 +38,16 @@ def tabular():
 def tabular_fusion(**params):
     return FusionClassifier(
         [
-            ("left", FunctionTransformer(_left), FFNNClassifier(hidden_layer_sizes=(8,),
-                                                                max_epochs=15,
-                                                                random_state=0)),
-            ("right", FunctionTransformer(_right), FFNNClassifier(hidden_layer_sizes=(8,),
-                                                                  max_epochs=15,
-                                                                  random_state=0)),
+            (
+                "left",
+                FunctionTransformer(_left),
+                FFNNClassifier(hidden_layer_sizes=(8,), max_epochs=15, random_state=0),
+            ),
+            (
+                "right",
+                FunctionTransformer(_right),
+                FFNNClassifier(hidden_layer_sizes=(8,), max_epochs=15, random_state=0),
+            ),
         ],
         **{"max_epochs": 30, "random_state": 0, **params},
     )
@@ -60,8 +64,9 @@ def cohort(tmp_path_factory):
 def lines_and_features(**params):
     """The paper's fusion at a small image size, fast enough for tests."""
     lines = make_pipeline(LandmarkDetector(), LineSegmentRenderer(size=32))
-    features = make_pipeline(LandmarkDetector(), ExpressionFeatures(kinds=("symmetry",)),
-                             StandardScaler())
+    features = make_pipeline(
+        LandmarkDetector(), ExpressionFeatures(kinds=("symmetry",)), StandardScaler()
+    )
     return FusionClassifier(
         [
             ("lines", lines, ResNetClassifier(image_size=32, lr=1e-3, random_state=0)),
@@ -120,7 +125,9 @@ def test_late_fusion_is_the_weighted_mean_of_the_branches(tabular):
     X, y, _ = tabular
     fusion = tabular_fusion(fusion="late", weights=[0.25, 0.75]).fit(X, y)
     left, right = fusion.estimators_
-    expected = 0.25 * left.predict_proba(_left(X)) + 0.75 * right.predict_proba(_right(X))
+    expected = 0.25 * left.predict_proba(_left(X)) + 0.75 * right.predict_proba(
+        _right(X)
+    )
     np.testing.assert_allclose(fusion.predict_proba(X), expected)
     with pytest.raises(AttributeError, match="intermediate"):
         fusion.embed(X)
@@ -222,6 +229,7 @@ def test_metadata_routing_requests_groups_by_default():
 
 
 # ---------------------------------------------------------------- the cohort
+@pytest.mark.slow
 def test_grid_search_cross_validate_pipeline_and_joblib_on_the_cohort(cohort, tmp_path):
     X, y, groups = cohort.X, cohort.y, cohort.groups
     search = GridSearchCV(
@@ -245,7 +253,9 @@ def test_make_paper_pipelines_builds_every_configuration():
     assert tuple(models) == PAPER_PIPELINES
     for name, model in models.items():
         params = model.get_params()
-        assert any(k.endswith("random_state") and v == 3 for k, v in params.items()), name
+        assert any(k.endswith("random_state") and v == 3 for k, v in params.items()), (
+            name
+        )
         clone(model)
     assert models["lines+features_late"].fusion == "late"
     assert models["rgb+features_intermediate"].branches[0][0] == "rgb"

@@ -25,6 +25,8 @@ from sklearn_palsy import (
     make_synthetic_cohort,
 )
 
+pytestmark = pytest.mark.slow
+
 IMAGE_SIZE = 48
 
 

@@ -38,7 +38,9 @@ def test_renderer_output_shape_dtype_and_content(cohort):
 
 def test_alignment_removes_pose_position_and_scale():
     angle = np.deg2rad(12)
-    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    rotation = np.array(
+        [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+    )
     small = IBUG68_MEAN_FACE * 40 + [100, 90]
     large_rotated = IBUG68_MEAN_FACE @ rotation.T * 150 + [300, 260]
     renderer = LineSegmentRenderer(size=64).fit(small[None])

@@ -11,7 +11,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from sklearn.model_selection import GroupKFold, cross_val_score
@@ -21,8 +20,12 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_palsy import load_model, make_paper_pipelines, save_model
 from sklearn_palsy.datasets import make_synthetic_cohort
 from sklearn_palsy.exceptions import InvalidLandmarksError
-from sklearn_palsy.faces import MEDIAPIPE478, BackendFallbackWarning, resolve_backend
-from sklearn_palsy.faces import _analysis
+from sklearn_palsy.faces import (
+    MEDIAPIPE478,
+    BackendFallbackWarning,
+    _analysis,
+    resolve_backend,
+)
 from sklearn_palsy.preprocessing import (
     ExpressionFeatures,
     FaceCropper,
@@ -175,7 +178,7 @@ def test_face_crops_follow_the_backend_and_share_its_cache_entry(cohort):
     assert not np.array_equal(mesh_crops, dlib_crops)
     # Each crop is centred on the face: the true nose tip lies near the middle.
     offsets = []
-    for image, truth in zip(images, cohort.landmarks[:4]):
+    for image, truth in zip(images, cohort.landmarks[:4], strict=True):
         analysis = _analysis.analyze_face(image, backend="mediapipe")
         left, top, right, bottom = analysis.box
         side = max(right - left, bottom - top) * 1.5

@@ -15,13 +15,13 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_palsy.datasets import make_synthetic_cohort
 from sklearn_palsy.exceptions import ManifestError, PatientLeakageError
-from sklearn_palsy.neural import FFNNClassifier
 from sklearn_palsy.model_selection import (
     METRICS,
     check_patient_split,
     evaluate_pipelines,
     patient_scores,
 )
+from sklearn_palsy.neural import FFNNClassifier
 from sklearn_palsy.preprocessing._features import ExpressionFeatures
 
 

@@ -106,7 +106,9 @@ def test_ffnn_sample_weight_moves_predictions(tabular):
     X, y, _ = tabular
     weight = np.where(y == 1, 10.0, 1.0)
     plain = FFNNClassifier(max_epochs=10, random_state=0).fit(X, y)
-    heavy = FFNNClassifier(max_epochs=10, random_state=0).fit(X, y, sample_weight=weight)
+    heavy = FFNNClassifier(max_epochs=10, random_state=0).fit(
+        X, y, sample_weight=weight
+    )
     assert heavy.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean()
     ones = FFNNClassifier(max_epochs=10, random_state=0).fit(
         X, y, sample_weight=np.ones(len(y)))
@@ -148,7 +150,9 @@ def test_groups_reach_fit_through_metadata_routing(tabular):
 
 def test_ffnn_in_pipeline_grid_search_with_group_kfold(tabular):
     X, y, groups = tabular
-    model = make_pipeline(StandardScaler(), FFNNClassifier(max_epochs=40, random_state=0))
+    model = make_pipeline(
+        StandardScaler(), FFNNClassifier(max_epochs=40, random_state=0)
+    )
     search = GridSearchCV(
         model, {"ffnnclassifier__hidden_layer_sizes": [(16,), (32, 16)]},
         cv=GroupKFold(3),

@@ -35,7 +35,7 @@ def _write_openface_csv(path, faces):
         values.update(face=face_index, confidence=confidence, success=1)
         for i, (x, y) in enumerate(landmarks):
             values[f"x_{i}"], values[f"y_{i}"] = x, y
-        for au, value in zip(AUS, intensities):
+        for au, value in zip(AUS, intensities, strict=True):
             values[f"AU{au}_r"] = value
             values[f"AU{au}_c"] = float(value > 1)
         lines.append(", ".join(f"{values[name]:g}" for name in header))

@@ -45,7 +45,7 @@ ESTIMATORS = ("features", "chance")
 
 @pytest.fixture(autouse=True)
 def _seed():
-    np.random.seed(0)
+    np.random.seed(0)  # noqa: NPY002 - the global generator, on purpose
     torch.manual_seed(0)
 
 
@@ -84,7 +84,7 @@ def test_confusion_matrices_match_manual_counts(result, level):
     figure = plot_confusion_matrices(result, level=level)
     axes = [ax for ax in figure.axes if ax.images]
     assert len(axes) == len(ESTIMATORS)
-    for ax, name in zip(axes, ESTIMATORS):
+    for ax, name in zip(axes, ESTIMATORS, strict=True):
         assert name in ax.get_title()
         expected = _manual_confusion(result, name, level)
         np.testing.assert_array_equal(_displayed_counts(ax), expected)
@@ -118,7 +118,7 @@ def test_curves_one_line_per_estimator(result, plot, level):
     assert len(figure.axes) == 1
     labels = [line.get_label() for line in figure.axes[0].lines]
     assert len(labels) == len(ESTIMATORS)
-    for label, name in zip(labels, ESTIMATORS):
+    for label, name in zip(labels, ESTIMATORS, strict=True):
         assert label.startswith(name)
 
 
@@ -214,7 +214,7 @@ def test_grad_cam_maps(resnet, half_images):
     # Parameters, gradients, hooks and mode are left as they were.
     after = resnet.net_.module_.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
-    for grad, parameter in zip(grads_before, module.parameters()):
+    for grad, parameter in zip(grads_before, module.parameters(), strict=True):
         assert (grad is None and parameter.grad is None) or torch.equal(
             grad, parameter.grad)
     assert not resnet.net_.module_.trunk.layer4._forward_hooks

@@ -71,7 +71,9 @@ def test_images_look_like_faces_where_the_landmarks_are(small_cohort):
 
     cohort = small_cohort
     assert np.all(cohort.landmarks >= 0) and np.all(cohort.landmarks < 96)
-    for image, landmarks in zip(cohort.images.astype(float), cohort.landmarks):
+    for image, landmarks in zip(
+        cohort.images.astype(float), cohort.landmarks, strict=True
+    ):
         lips = np.zeros(image.shape[:2], np.uint8)
         cv2.fillPoly(lips, [np.round(landmarks[48:60]).astype(np.int32)], 1)
         cv2.fillPoly(lips, [np.round(landmarks[60:68]).astype(np.int32)], 0)
@@ -114,7 +116,9 @@ def test_palsy_side_moves_less_on_smiling():
     aligned, _ = align_landmarks(cohort.landmarks, IBUG68)
     rest, smile = aligned[0::2], aligned[1::2]
     for patient in range(6):
-        affected, healthy = (48, 54) if cohort.side[2 * patient] == "right" else (54, 48)
+        affected, healthy = (
+            (48, 54) if cohort.side[2 * patient] == "right" else (54, 48)
+        )
         lift_affected = rest[patient, affected, 1] - smile[patient, affected, 1]
         lift_healthy = rest[patient, healthy, 1] - smile[patient, healthy, 1]
         assert lift_healthy > 0.1
@@ -138,7 +142,7 @@ def test_output_dir_writes_a_manifest_that_load_manifest_reads(tmp_path):
         n_patients=2, n_controls=1, expressions=("rest", "close_eyes"),
         image_size=96, random_state=0,
     )
-    for path, image in zip(data.X, in_memory.images):
+    for path, image in zip(data.X, in_memory.images, strict=True):
         np.testing.assert_array_equal(np.asarray(Image.open(path)), image)
 
 
@@ -175,7 +179,9 @@ def paper_sized_cohort_detections():
         boxes, _ = detect_faces(image)
         detected.append(len(boxes) > 0)
         predicted.append(
-            predict_landmarks(image, boxes[0]) if len(boxes) else np.full((68, 2), np.nan)
+            predict_landmarks(image, boxes[0])
+            if len(boxes)
+            else np.full((68, 2), np.nan)
         )
     return cohort, np.array(detected), np.array(predicted)
 

@@ -30,7 +30,7 @@ names = {"commissure angle": 14, "lateral lip ratio": 16, "brow-height ratio": 3
 patient = int(np.flatnonzero(cohort.y == 1)[0])
 control = int(np.flatnonzero(cohort.y == 0)[0])
 fig, axes = plt.subplots(1, 2, figsize=(8, 4.5))
-for ax, index in zip(axes, [patient, control]):
+for ax, index in zip(axes, [patient, control], strict=True):
     measures = {name: features[index, column] for name, column in names.items()}
     plot_landmarks(cohort.images[index], cohort.landmarks[index],
                    features=measures, ax=ax)

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
-from ..utils._compat import Interval, validate_params
 from .._csv import write_csv_atomic
 from ..faces._schemes import IBUG68_MEAN_FACE
+from ..utils._compat import Interval, validate_params
 
 __all__ = ["make_synthetic_cohort"]
 
@@ -125,15 +125,21 @@ def _move_side(shape, expression, side, gain):
     if expression == "smile":
         corner = points["corner"]
         shape[corner] += gain * np.array([0.12 * outward, -0.16])
-        for index, share in zip(points["mouth"][1:], (0.55, 0.45, 0.6, 0.45)):
+        for index, share in zip(
+            points["mouth"][1:], (0.55, 0.45, 0.6, 0.45), strict=True
+        ):
             shape[index] += gain * share * np.array([0.09 * outward, -0.1])
     elif expression == "raise_eyebrows":
-        for index, share in zip(points["brow"], (0.9, 1.0, 1.0, 0.9, 0.75)):
+        for index, share in zip(
+            points["brow"], (0.9, 1.0, 1.0, 0.9, 0.75), strict=True
+        ):
             shape[index, 1] -= gain * share * 0.2
         for index in points["upper_lid"]:
             shape[index, 1] -= gain * 0.03
     elif expression == "close_eyes":
-        for upper, lower in zip(points["upper_lid"], points["lower_lid"][::-1]):
+        for upper, lower in zip(
+            points["upper_lid"], points["lower_lid"][::-1], strict=True
+        ):
             # A healthy lid closes fully; lagophthalmos leaves a gap.
             shape[upper, 1] += gain * (shape[lower, 1] - shape[upper, 1]) * 0.92
         for index in points["brow"]:
@@ -141,7 +147,7 @@ def _move_side(shape, expression, side, gain):
     elif expression == "pucker":
         corner = points["corner"]
         shape[corner] += gain * np.array([-0.13 * outward, 0.0])
-        for index, share in zip(points["mouth"][1:], (0.6, 0.6, 0.8, 0.8)):
+        for index, share in zip(points["mouth"][1:], (0.6, 0.6, 0.8, 0.8), strict=True):
             shape[index, 0] -= gain * share * 0.09 * outward
 
 
@@ -149,14 +155,14 @@ def _apply_palsy_at_rest(shape, side, severity):
     """Resting signs of a flaccid unilateral palsy on the subject's ``side``."""
     points = _SIDE_POINTS[side]
     outward = -1.0 if side == "right" else 1.0
-    for index, share in zip(points["brow"], (1.0, 0.95, 0.85, 0.7, 0.5)):
+    for index, share in zip(points["brow"], (1.0, 0.95, 0.85, 0.7, 0.5), strict=True):
         shape[index, 1] += severity * share * 0.15
     # Lower-lid sag widens the palpebral fissure (ectropion, poor closure).
     for index in points["lower_lid"]:
         shape[index, 1] += severity * 0.05
     corner = points["corner"]
     shape[corner] += severity * np.array([-0.03 * outward, 0.12])
-    for index, share in zip(points["mouth"][1:], (0.5, 0.5, 0.6, 0.5)):
+    for index, share in zip(points["mouth"][1:], (0.5, 0.5, 0.6, 0.5), strict=True):
         shape[index, 1] += severity * share * 0.08
 
 
@@ -214,7 +220,13 @@ def _line_mask(size, polylines, thickness, blur=0.0, closed=False):
     mask = np.zeros((size, size), np.float32)
     thickness = max(1, int(round(thickness)))
     cv2.polylines(
-        mask, [_fixed(p) for p in polylines], closed, 1.0, thickness, cv2.LINE_AA, _SHIFT
+        mask,
+        [_fixed(p) for p in polylines],
+        closed,
+        1.0,
+        thickness,
+        cv2.LINE_AA,
+        _SHIFT,
     )
     if blur > 0:
         mask = cv2.GaussianBlur(mask, (0, 0), blur)
@@ -261,7 +273,7 @@ def _render(landmarks, identity, expression, rng, image_size, palsy_side, severi
     iod = np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0))
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
     top, bottom = identity["background"]
-    canvas = (top[None, None] * (1 - yy[..., None]) + bottom[None, None] * yy[..., None])
+    canvas = top[None, None] * (1 - yy[..., None]) + bottom[None, None] * yy[..., None]
     canvas = canvas.astype(np.float32)
 
     skin = identity["skin"]
@@ -280,7 +292,10 @@ def _render(landmarks, identity, expression, rng, image_size, palsy_side, severi
     angles = np.linspace(np.pi, 2 * np.pi, 24)[1:-1]
     # From the image-right temple over the crown to the image-left temple.
     cranium = np.array(
-        [centre - np.cos(a) * half_width * right - np.sin(a) * crown * up for a in angles]
+        [
+            centre - np.cos(a) * half_width * right - np.sin(a) * crown * up
+            for a in angles
+        ]
     )
     head = np.vstack([jaw, cranium])
 
@@ -391,13 +406,19 @@ def _render(landmarks, identity, expression, rng, image_size, palsy_side, severi
     lip_colour = skin * np.array([0.8, 0.45, 0.48])
     outer = landmarks[48:60]
     _paint(canvas, _polygon_mask(size, [outer], blur=0.02 * iod), lip_colour, 0.95)
-    _paint(canvas, _line_mask(size, [outer], 0.025 * iod, closed=True), lip_colour * 0.7,
-           0.6)
+    _paint(
+        canvas,
+        _line_mask(size, [outer], 0.025 * iod, closed=True),
+        lip_colour * 0.7,
+        0.6,
+    )
     inner = landmarks[60:68]
     gap = np.linalg.norm(landmarks[62] - landmarks[66])
     if gap > 0.04 * iod:
         _paint(canvas, _polygon_mask(size, [inner]), (60, 25, 30))
-        teeth = _polygon_mask(size, [inner]) * (yy * size < (landmarks[62, 1] + 0.5 * gap))
+        teeth = _polygon_mask(size, [inner]) * (
+            yy * size < (landmarks[62, 1] + 0.5 * gap)
+        )
         _paint(canvas, teeth, (235, 230, 215), 0.9)
     _paint(canvas, _line_mask(size, [np.vstack([landmarks[48], landmarks[60:65],
                                                   landmarks[54]])], 0.04 * iod),
@@ -583,7 +604,7 @@ def make_synthetic_cohort(
         f"{row.patient_id}/{row.patient_id}_{row.expression}_{row.repeat}.png"
         for row in frame.itertuples()
     ]
-    for name, image in zip(names, images):
+    for name, image in zip(names, images, strict=True):
         (output_dir / name).parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(image).save(output_dir / name)
     frame.insert(0, "image", names)

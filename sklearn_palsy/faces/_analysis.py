@@ -107,7 +107,7 @@ class FaceAnalysis:
 
 
 def _detection_copy(image, detect_max_side):
-    """Return the image scaled so its longest side is at most the bound, and the scale."""
+    """Return the image scaled to a longest side of at most the bound, and the scale."""
     height, width = image.shape[:2]
     longest = max(height, width)
     if detect_max_side is None or longest <= detect_max_side:
@@ -533,7 +533,7 @@ def analyze_faces(
     >>> from sklearn_palsy.faces import analyze_faces
     >>> cohort = make_synthetic_cohort(n_patients=1, n_controls=0,
     ...                                expressions=("rest",), random_state=0)
-    >>> analysis, = analyze_faces(cohort.images)
+    >>> analysis, = analyze_faces(cohort.images, backend="dlib")
     >>> analysis.landmarks.shape, analysis.n_faces
     ((68, 2), 1)
     """
@@ -587,7 +587,7 @@ def analyze_faces(
             disable=not verbose, leave=False,
         )
         fresh = {}
-        for (key, _), analysis in zip(order, progress):
+        for (key, _), analysis in zip(order, progress, strict=True):
             fresh[key] = analysis
             _CACHE.computed += 1
             if not use_cache:
@@ -595,9 +595,11 @@ def analyze_faces(
             _CACHE.put(key, analysis)
             if cache_dir is not None:
                 _disk_store(cache_dir, key, analysis)
-        results = [fresh[key] if r is None else r for key, r in zip(keys, results)]
+        results = [
+            fresh[key] if r is None else r for key, r in zip(keys, results, strict=True)
+        ]
 
-    for index, (image, analysis) in enumerate(zip(images, results)):
+    for index, (image, analysis) in enumerate(zip(images, results, strict=True)):
         if analysis.n_faces > 1:
             warnings.warn(
                 f"{analysis.n_faces} faces found in {_describe(image, index)}; "

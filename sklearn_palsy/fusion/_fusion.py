@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.utils.data import Dataset
 
+from ..neural._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
 from ..utils._compat import (
     HasMethods,
     Interval,
@@ -21,7 +22,6 @@ from ..utils._compat import (
     _fit_context,
     _safe_indexing,
 )
-from ..neural._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
 from ..utils._validation import check_groups, check_sample_weight
 
 __all__ = ["FusionClassifier", "FusionModule"]
@@ -63,8 +63,9 @@ class FusionModule(nn.Module):
     def embed(self, X):
         """Concatenate the branches' embeddings and pass them through the head's
         hidden layers; ``X`` is a dict of the branches' inputs."""
-        joint = torch.cat([self.branches[name].embed(X[name]) for name in self.branches],
-                          dim=1)
+        joint = torch.cat(
+            [self.branches[name].embed(X[name]) for name in self.branches], dim=1
+        )
         return self.fusion_trunk(joint)
 
     def forward(self, sample_weight=None, **inputs):
@@ -426,12 +427,14 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         if self.fusion == "late":
             return self._fit_late(active, views, y, sample_weight, groups)
         self.estimators_ = [clone(estimator) for _, _, estimator in active]
-        self.named_estimators_ = Bunch(**dict(zip(self._branch_names, self.estimators_)))
+        self.named_estimators_ = Bunch(
+            **dict(zip(self._branch_names, self.estimators_, strict=True))
+        )
         # Each branch estimator checks its own view once, here.
         from sklearn.preprocessing import LabelEncoder
 
         self.classes_ = LabelEncoder().fit(y).classes_
-        for estimator, name in zip(self.estimators_, self._branch_names):
+        for estimator, name in zip(self.estimators_, self._branch_names, strict=True):
             estimator.classes_ = self.classes_
             views[name] = estimator._check_X(views[name], reset=True)
         return self._fit_net(views, y, sample_weight=sample_weight, groups=groups)
@@ -450,7 +453,7 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         seeds = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=len(estimators)
         )
-        for estimator, seed in zip(estimators, seeds):
+        for estimator, seed in zip(estimators, seeds, strict=True):
             unseeded = {
                 key: int(seed)
                 for key, value in estimator.get_params(deep=True).items()
@@ -463,11 +466,15 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
     def _fit_late(self, active, views, y, sample_weight, groups):
         branches = self._seeded_branches(active)
         self.estimators_ = []
-        for (name, _, _), estimator in zip(active, branches):
+        for (name, _, _), estimator in zip(active, branches, strict=True):
             self.estimators_.append(
-                self._fit_branch(clone(estimator), views[name], y, sample_weight, groups)
+                self._fit_branch(
+                    clone(estimator), views[name], y, sample_weight, groups
+                )
             )
-        self.named_estimators_ = Bunch(**dict(zip(self._branch_names, self.estimators_)))
+        self.named_estimators_ = Bunch(
+            **dict(zip(self._branch_names, self.estimators_, strict=True))
+        )
         self.classes_ = self.estimators_[0].classes_
         if self.final_estimator is None:
             return self
@@ -487,7 +494,7 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         meta = np.zeros((len(y), self._n_meta_columns()))
         for train, test in self.inner_splits_:
             fold = []
-            for (name, _, _), estimator in zip(active, branches):
+            for (name, _, _), estimator in zip(active, branches, strict=True):
                 fitted = self._fit_branch(
                     clone(estimator), _safe_indexing(views[name], train), y[train],
                     None if sample_weight is None else np.asarray(sample_weight)[train],
@@ -525,7 +532,7 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         check_is_fitted(self, "transformers_")
         views = {}
         for name, transformer, estimator in zip(
-            self._branch_names, self.transformers_, self.estimators_
+            self._branch_names, self.transformers_, self.estimators_, strict=True
         ):
             view = self._apply(transformer, X)
             views[name] = (
@@ -538,14 +545,16 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
     def _dataset(self, X, y, sample_weight, training):
         datasets = {
             name: estimator._dataset(X[name], y, sample_weight, training)
-            for name, estimator in zip(self._branch_names, self.estimators_)
+            for name, estimator in zip(
+                self._branch_names, self.estimators_, strict=True
+            )
         }
         first = next(iter(datasets.values()))
         return _FusionDataset(datasets, first.y, first.sample_weight)
 
     def _module_and_params(self, train, n_outputs):
         branches = {}
-        for name, estimator in zip(self._branch_names, self.estimators_):
+        for name, estimator in zip(self._branch_names, self.estimators_, strict=True):
             module, params = estimator._module_and_params(None, 1)
             branches[name] = (module, params)
         return FusionModule, {
@@ -560,7 +569,9 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         module, params = self._module_and_params(None, n_outputs)
         params["branches"] = {
             name: estimator._module_and_params_for_load(1)
-            for name, estimator in zip(self._branch_names, self.estimators_)
+            for name, estimator in zip(
+                self._branch_names, self.estimators_, strict=True
+            )
         }
         return module, params
 
@@ -568,7 +579,9 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         # Each trunk learns at its own estimator's rate; the head at ours.
         groups = [
             (f"branches.{name}.*", {"lr": estimator.lr})
-            for name, estimator in zip(self._branch_names, self.estimators_)
+            for name, estimator in zip(
+                self._branch_names, self.estimators_, strict=True
+            )
         ]
         return {"optimizer__param_groups": groups}
 
@@ -592,7 +605,9 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         views = self._check_X(X, reset=False)
         probas = [
             estimator.predict_proba(views[name])
-            for name, estimator in zip(self._branch_names, self.estimators_)
+            for name, estimator in zip(
+                self._branch_names, self.estimators_, strict=True
+            )
         ]
         if self.final_estimator is not None:
             return self.final_estimator_.predict_proba(self._meta_features(probas))

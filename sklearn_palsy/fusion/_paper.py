@@ -126,8 +126,13 @@ def make_paper_pipelines(
 
     def fusion(image_branch, image_view, kind):
         return FusionClassifier(
-            [(image_branch, image_view, resnet()), ("features", features_view(), ffnn())],
-            fusion=kind, max_epochs=fusion_epochs, random_state=random_state,
+            [
+                (image_branch, image_view, resnet()),
+                ("features", features_view(), ffnn()),
+            ],
+            fusion=kind,
+            max_epochs=fusion_epochs,
+            random_state=random_state,
             device=device,
         )
 

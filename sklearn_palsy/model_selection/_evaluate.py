@@ -17,13 +17,14 @@ from sklearn.metrics import (
 from sklearn.model_selection import GroupKFold, check_cv
 from sklearn.utils import Bunch
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+
 # scikit-learn's Parallel and delayed carry the caller's config (transform_output,
 # metadata routing, ...) into joblib workers, as plain joblib does not.
 from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
-from ..utils._compat import _safe_indexing, routing_enabled
 from ..exceptions import ManifestError, PatientLeakageError, format_listing
+from ..utils._compat import _safe_indexing, routing_enabled
 from ..utils._validation import check_groups, mixed_label_patients
 
 __all__ = ["METRICS", "check_patient_split", "evaluate_pipelines"]
@@ -121,7 +122,9 @@ def check_patient_split(cv, X, y, groups, *, allow_mixed_patient_labels=False):
     for fold, (train, test) in enumerate(splits):
         shared = np.intersect1d(groups[train], groups[test])
         if shared.size:
-            shown = ", ".join(map(str, shared[:10])) + (" ..." if shared.size > 10 else "")
+            shown = ", ".join(map(str, shared[:10])) + (
+                " ..." if shared.size > 10 else ""
+            )
             raise PatientLeakageError(
                 f"fold {fold} puts patients {shown} in both training and test: use "
                 "GroupKFold or LeaveOneGroupOut with groups=patient ids"
@@ -354,7 +357,9 @@ def evaluate_pipelines(
         raise ValueError("estimators must be a non-empty dict of name to estimator")
     for name, estimator in estimators.items():
         if not (is_classifier(estimator) and hasattr(estimator, "predict_proba")):
-            raise TypeError(f"estimator {name!r} is not a classifier with predict_proba")
+            raise TypeError(
+                f"estimator {name!r} is not a classifier with predict_proba"
+            )
     y = np.asarray(y)
     groups = _check_groups(groups, _n_samples(X))
     if len(np.unique(y)) != 2 or pos_label not in set(y.tolist()):

@@ -11,17 +11,17 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetBinaryClassifier, NeuralNetClassifier
 from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 from skorch.utils import to_device, to_tensor
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
-from sklearn.preprocessing import LabelEncoder
-
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
 from ..utils._compat import (
     Interval,
@@ -146,11 +146,10 @@ class _MulticlassNet(_ExecutionMixin, _WeightedLossMixin, NeuralNetClassifier):
 
 def _seed_from(random_state):
     """An int seed for torch from a scikit-learn ``random_state``."""
-    if random_state is None:
-        return int(np.random.randint(np.iinfo(np.int32).max))
     if isinstance(random_state, numbers.Integral):
         return int(random_state)
-    return int(random_state.randint(np.iinfo(np.int32).max))
+    # None draws from numpy's global generator, as scikit-learn does.
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 COMMON_CONSTRAINTS = {
@@ -206,9 +205,9 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
         # Negative weights would reward the loss for growing.
         weight = check_sample_weight(sample_weight, n_samples, dtype=np.float32)
         if self.class_weight is not None:
-            weight = weight * compute_sample_weight(self.class_weight, y_encoded).astype(
-                np.float32
-            )
+            weight = weight * compute_sample_weight(
+                self.class_weight, y_encoded
+            ).astype(np.float32)
         if sample_weight is None and self.class_weight is None:
             weight = None  # unweighted: a plain mean of the loss, no weight tensors
         if groups is not None:
@@ -220,7 +219,9 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
         if self.early_stopping:
             train_index, valid_index = self._validation_split(y_encoded, groups, seed)
             valid = self._dataset(
-                _take(X, valid_index), y_encoded[valid_index], _take_weight(weight, valid_index),
+                _take(X, valid_index),
+                y_encoded[valid_index],
+                _take_weight(weight, valid_index),
                 training=False,
             )
             train_split = predefined_split(valid)
@@ -232,7 +233,9 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
             )
             self.validation_index_ = valid_index
         train = self._dataset(
-            _take(X, train_index), y_encoded[train_index], _take_weight(weight, train_index),
+            _take(X, train_index),
+            y_encoded[train_index],
+            _take_weight(weight, train_index),
             training=True,
         )
         module, module_params = self._module_and_params(train, self._n_outputs())

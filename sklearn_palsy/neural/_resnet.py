@@ -6,8 +6,8 @@ import os
 import torch
 from torchvision.transforms import v2
 
-from ..utils._compat import Interval, StrOptions, _fit_context
 from ..preprocessing._base import as_image_list
+from ..utils._compat import Interval, StrOptions, _fit_context
 from ._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
 from ._data import ImageDataset
 from ._modules import ResNetModule

@@ -7,9 +7,9 @@ import warnings
 import cv2
 import numpy as np
 
-from ..utils._compat import Interval, StrOptions
 from ..faces._analysis import DEFAULT_DETECT_MAX_SIDE, analyze_faces, resolve_backend
 from ..faces._io import DEFAULT_MAX_PIXELS, read_image
+from ..utils._compat import Interval, StrOptions
 from ._base import ImageTransformerMixin, as_image_list
 
 __all__ = ["FaceCropper", "LandmarkDetector", "NoFaceFallbackWarning"]
@@ -188,7 +188,7 @@ class FaceCropper(_BackendMixin, ImageTransformerMixin):
         images = as_image_list(X)
         analyses = _analyze(self, images)
         crops = np.empty((len(images), self.size, self.size, 3), dtype=np.uint8)
-        for index, (image, analysis) in enumerate(zip(images, analyses)):
+        for index, (image, analysis) in enumerate(zip(images, analyses, strict=True)):
             limit = DEFAULT_MAX_PIXELS if self.max_pixels is None else self.max_pixels
             pixels = read_image(image, max_pixels=limit)
             box = analysis.box
@@ -319,7 +319,7 @@ class LandmarkDetector(_BackendMixin, ImageTransformerMixin):
         analyses = _analyze(self, images)
         n_landmarks = self.scheme.n_landmarks
         landmarks = np.full((len(images), n_landmarks, 2), np.nan)
-        for index, (image, analysis) in enumerate(zip(images, analyses)):
+        for index, (image, analysis) in enumerate(zip(images, analyses, strict=True)):
             if analysis.landmarks is None:
                 name = image if isinstance(image, str) else f"image at index {index}"
                 warnings.warn(

@@ -42,7 +42,6 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..utils._compat import _check_feature_names_in, _fit_context, StrOptions
 from ..exceptions import InvalidLandmarksError
 from ..faces._geometry import (
     align_landmarks,
@@ -58,6 +57,7 @@ from ..faces._schemes import (
     infer_scheme,
     scheme_mismatch,
 )
+from ..utils._compat import StrOptions, _check_feature_names_in, _fit_context
 
 __all__ = [
     "IRIS_DIAMETER_MM",

@@ -10,8 +10,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._compat import _fit_context, StrOptions
 from ..exceptions import ManifestError
+from ..utils._compat import StrOptions, _fit_context
 
 __all__ = ["OpenFaceActionUnits", "read_openface_csv"]
 

@@ -115,7 +115,7 @@ def plot_confusion_matrices(result, level="image", threshold=0.5):
     positive = _positive_label(frame)
     figure = Figure(figsize=(3.6 * len(names), 3.4), layout="constrained")
     axes = figure.subplots(1, len(names), squeeze=False)[0]
-    for ax, name in zip(axes, names):
+    for ax, name in zip(axes, names, strict=True):
         part = frame[frame["estimator"] == name]
         y_true = (part["y_true"].to_numpy() == positive).astype(int)
         y_pred = (part["proba"].to_numpy() >= threshold).astype(int)

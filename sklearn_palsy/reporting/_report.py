@@ -138,7 +138,7 @@ def summary_table(result):
         table[metric] = [
             "n/a" if pd.isna(mean) else
             f"{mean:.3f} ± {std:.3f}" if not pd.isna(std) else f"{mean:.3f}"
-            for mean, std in zip(means, stds)
+            for mean, std in zip(means, stds, strict=True)
         ]
     return table
 
@@ -165,8 +165,8 @@ def patient_table(result):
     >>> predictions = pd.DataFrame({"estimator": "m", "fold": 0, "index": [0, 1],
     ...                             "patient_id": ["a", "a"], "y_true": [1, 1],
     ...                             "proba": [0.2, 0.4]})
-    >>> patient_table(Bunch(predictions=predictions)).loc[0, "m"].round(2)
-    np.float64(0.3)
+    >>> float(patient_table(Bunch(predictions=predictions)).loc[0, "m"].round(2))
+    0.3
     """
     pooled = pooled_predictions(result, "patient")
     names = list(pd.unique(pooled["estimator"]))
