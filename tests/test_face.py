@@ -465,3 +465,45 @@ def test_detect_max_side_is_validated():
     with pytest.raises(ValueError, match="detect_max_side"):
         dlib_landmarks(detect_max_side=10).fit_transform(
             np.zeros((1, 64, 64, 3), np.uint8))
+
+
+# --- scikit-learn conformance: pandas output, DataFrames of paths ----------------
+
+def test_set_output_pandas_on_the_paper_feature_pipeline_and_image_pipelines(cohort):
+    import pandas as pd
+
+    from sklearn_palsy import make_paper_pipelines
+
+    models = make_paper_pipelines(ffnn_epochs=2, image_size=32, random_state=0)
+    features = models["features_ffnn"][:-1].set_output(transform="pandas")
+    table = features.fit_transform(cohort.X)
+    assert isinstance(table, pd.DataFrame)
+    names = features.named_steps["features"].get_feature_names_out()
+    assert list(table.columns) == list(names) and len(names) == 63
+    # Image and landmark steps keep returning arrays; what follows them names
+    # its columns.
+    lines = models["lines_resnet"][:-1].set_output(transform="pandas")
+    assert lines.fit_transform(cohort.X[:2]).shape == (2, 32, 32)
+    detector = make_pipeline(dlib_landmarks(), ExpressionFeatures(kinds=("symmetry",)))
+    frame = detector.set_output(transform="pandas").fit_transform(cohort.X[:3])
+    assert isinstance(frame, pd.DataFrame) and frame.shape == (3, 29)
+    crops = dlib_crops(size=32).set_output(transform="pandas")
+    assert crops.fit_transform(cohort.X[:2]).shape == (2, 32, 32, 3)
+    # A whole configuration still fits and predicts with pandas output on.
+    model = models["features_ffnn"].set_output(transform="pandas")
+    assert model.fit(cohort.X, cohort.y).predict_proba(cohort.X).shape == (16, 2)
+    with pytest.raises(ValueError, match="transform must be"):
+        dlib_landmarks().set_output(transform="arrow")
+
+
+def test_a_one_column_dataframe_of_paths_is_accepted(cohort):
+    import pandas as pd
+
+    frame = pd.DataFrame({"image": cohort.X[:3], "label": cohort.y[:3]})
+    from_frame = dlib_landmarks().fit_transform(frame[["image"]])
+    np.testing.assert_array_equal(from_frame,
+                                  dlib_landmarks().fit_transform(frame["image"]))
+    np.testing.assert_array_equal(
+        from_frame, dlib_landmarks().fit_transform(np.asarray(cohort.X[:3])[:, None]))
+    with pytest.raises(ValueError, match="1-D array of image paths"):
+        dlib_landmarks().fit_transform(frame)

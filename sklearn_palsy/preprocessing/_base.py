@@ -7,15 +7,16 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..utils._compat import _fit_context
 
-__all__ = ["ImageTransformerMixin", "as_image_list"]
+__all__ = ["ArrayOutputMixin", "ImageTransformerMixin", "as_image_list"]
 
 
 def as_image_list(X):
     """Turn the accepted image inputs into a list of paths or arrays.
 
-    Accepted: a 1-D array or list of paths (what ``load_manifest`` returns), a
-    list of (H, W, 3) or (H, W) uint8 arrays, or one (n, H, W, 3) or
-    (n, H, W) uint8 array.
+    Accepted: a 1-D array, list or pandas Series of paths (what
+    ``load_manifest`` returns), a one-column DataFrame or (n, 1) array of
+    paths (``frame[["image"]]``), a list of (H, W, 3) or (H, W) uint8 arrays,
+    or one (n, H, W, 3) or (n, H, W) uint8 array.
 
     Parameters
     ----------
@@ -35,6 +36,9 @@ def as_image_list(X):
     ['a.png', 'b.png']
     >>> len(as_image_list(np.zeros((3, 8, 8, 3), dtype=np.uint8)))
     3
+    >>> import pandas as pd
+    >>> as_image_list(pd.DataFrame({"image": ["a.png", "b.png"]}))
+    ['a.png', 'b.png']
     """
     if isinstance(X, (str, os.PathLike)):
         raise ValueError(
@@ -46,8 +50,10 @@ def as_image_list(X):
                 f"image arrays must be uint8; got an array of dtype {X.dtype}"
             )
         return list(X)
-    if hasattr(X, "to_numpy"):  # a pandas Series of paths
+    if hasattr(X, "to_numpy"):  # a pandas Series, or a one-column DataFrame
         X = X.to_numpy()
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1:
+        X = X[:, 0]  # frame[["image"]], as a ColumnTransformer hands it over
     if isinstance(X, np.ndarray) and X.ndim != 1:
         raise ValueError(
             "expected a 1-D array of image paths, a list of images or an "
@@ -66,7 +72,39 @@ def as_image_list(X):
     return images
 
 
-class ImageTransformerMixin(TransformerMixin, BaseEstimator):
+class ArrayOutputMixin:
+    """``set_output`` for transformers whose output is images or landmarks.
+
+    scikit-learn's ``set_output(transform="pandas")`` turns a transformer's
+    2-D output into a DataFrame with named columns. Images and landmarks are
+    3-D or 4-D arrays with no column names, so these transformers accept the
+    setting, as a :class:`~sklearn.pipeline.Pipeline` asks every step to,
+    and keep returning arrays; the feature transformers after them (e.g.
+    :class:`~sklearn_palsy.ExpressionFeatures`) return named columns.
+    """
+
+    def set_output(self, *, transform=None):
+        """Accept a pipeline's output setting; images stay arrays.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            Checked, then ignored: the output is an array whatever it is.
+
+        Returns
+        -------
+        self : object
+            This transformer.
+        """
+        if transform not in (None, "default", "pandas", "polars"):
+            raise ValueError(
+                "transform must be 'default', 'pandas', 'polars' or None; got "
+                f"{transform!r}"
+            )
+        return self
+
+
+class ImageTransformerMixin(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Tags and ``fit`` for stateless transformers whose input is images.
 
     Their input is a 1-D array of paths or a stack of images, not a 2-D

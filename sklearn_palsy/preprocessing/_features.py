@@ -958,6 +958,10 @@ LandmarkScheme, default="auto"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # Landmarks are (n, K, 2); the flattened 2-D form is accepted too.
+        # Landmarks are (n, K, 2). The flattened (n, 2K) form is accepted
+        # too, but only at the width of a landmark scheme (136 or 956), so
+        # the input is not a general 2-D matrix: scikit-learn's data checks,
+        # which fit on random matrices of 2 to 10 columns, do not apply.
         tags.input_tags.three_d_array = True
+        tags.input_tags.two_d_array = False
         return tags

@@ -10,7 +10,7 @@ from ..exceptions import InvalidLandmarksError
 from ..faces._geometry import align_landmarks, name_every_bad_row
 from ..faces._schemes import LandmarkScheme, resolve_scheme, scheme_mismatch
 from ..utils._compat import Interval, StrOptions, _fit_context
-from ._base import ImageTransformerMixin, as_image_list
+from ._base import ArrayOutputMixin, ImageTransformerMixin, as_image_list
 
 __all__ = ["LineSegmentDetector", "LineSegmentRenderer"]
 
@@ -161,7 +161,7 @@ def render_line_segments(
     return canvas
 
 
-class LineSegmentRenderer(TransformerMixin, BaseEstimator):
+class LineSegmentRenderer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
     """Draw each face's facial line segments from its landmarks.
 
     The face is aligned first (eyes level, eye midpoint centred, inter-ocular
