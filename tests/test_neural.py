@@ -531,3 +531,31 @@ def test_prediction_runs_the_trunk_with_batch_norms_folded(images, tmp_path):
     loaded = joblib.load(path)
     assert "_folded_trunk" not in vars(loaded.net_.module_)
     np.testing.assert_array_equal(loaded.decision_function(X), clf.decision_function(X))
+
+
+def test_groups_reach_the_ffnn_inside_a_pipeline_with_routing_on(monkeypatch):
+    """No set_fit_request needed: the neural classifiers request groups."""
+    X, y = make_classification(n_samples=48, n_features=6, random_state=0)
+    groups = np.repeat(np.arange(12), 4)
+    seen = []
+    real_fit = FFNNClassifier._fit_net
+
+    def recording(self, X, y, sample_weight=None, groups=None):
+        seen.append(None if groups is None else np.asarray(groups).copy())
+        return real_fit(self, X, y, sample_weight=sample_weight, groups=groups)
+
+    monkeypatch.setattr(FFNNClassifier, "_fit_net", recording)
+    model = make_pipeline(StandardScaler(), FFNNClassifier(max_epochs=2))
+    with sklearn.config_context(enable_metadata_routing=True):
+        model.fit(X, y, groups=groups)
+        np.testing.assert_array_equal(seen[-1], groups)
+        search = GridSearchCV(model, {"ffnnclassifier__lr": [1e-3, 1e-2]},
+                              cv=GroupKFold(3))
+        search.fit(X, y, groups=groups)
+    # Every fit of the search got the groups of its own training rows.
+    assert len(seen) == 1 + 2 * 3 + 1
+    assert all(fit_groups is not None for fit_groups in seen)
+    # With routing off (scikit-learn's default), nothing changes.
+    seen.clear()
+    model.fit(X, y)
+    assert seen == [None]

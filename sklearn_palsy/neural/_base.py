@@ -176,6 +176,11 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
     ``({"X": tensor, "sample_weight": w}, y)``, and ``_check_X(X, reset)``.
     """
 
+    # Early stopping holds out whole patients: with metadata routing on,
+    # groups are routed to fit by default, inside a Pipeline or a search too,
+    # with no set_fit_request(groups=True) needed.
+    __metadata_request__fit = {"groups": True}
+
     def _extra_net_params(self):
         """More keyword arguments for the skorch net."""
         return {}
