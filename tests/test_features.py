@@ -426,9 +426,10 @@ def test_fit_is_idempotent_stateless_and_survives_pickle_and_clone():
     assert transformer.scheme_ is IBUG68
 
 
-def test_what_the_expected_failures_of_the_sklearn_checks_would_test():
-    # The properties of the scikit-learn checks that cannot run on landmarks of
-    # a fixed width (see EXPECTED_FAILED_CHECKS in test_common.py), on landmarks.
+def test_what_the_sklearn_data_checks_would_test_on_landmarks():
+    # scikit-learn's data checks fit on random matrices of 2 to 10 columns,
+    # which are landmarks of no scheme, so they do not run on this
+    # transformer (see its tags); their properties, on landmarks.
     faces = _to_photo(_random_faces(IBUG68, 8, n=6), 8)
     flat = faces.reshape(6, -1)
     transformer = ExpressionFeatures(kinds=ALL_KINDS)
@@ -473,7 +474,8 @@ def test_in_a_pipeline_with_a_scaler():
 
 def test_tags_say_what_input_is_accepted():
     tags = ExpressionFeatures().__sklearn_tags__()
-    assert tags.input_tags.two_d_array and tags.input_tags.three_d_array
+    # (n, K, 2) landmarks; the flattened form only at a scheme's width.
+    assert tags.input_tags.three_d_array and not tags.input_tags.two_d_array
     assert not tags.input_tags.allow_nan
     assert tags.requires_fit
 
@@ -483,3 +485,16 @@ def test_tags_say_what_input_is_accepted():
 
 # scikit-learn's own checks run in tests/test_common.py, with the reasons for
 # the checks that cannot pass on random matrices of the wrong width.
+
+
+def test_sparse_complex_and_empty_input_get_scikit_learns_messages():
+    from scipy import sparse
+
+    faces = _to_photo(_random_faces(IBUG68, 3, n=4), 3).reshape(4, -1)
+    for scheme in ("auto", "ibug68"):
+        with pytest.raises(TypeError, match="[Ss]parse"):
+            ExpressionFeatures(scheme=scheme).fit(sparse.csr_matrix(faces))
+        with pytest.raises(ValueError, match="[Cc]omplex"):
+            ExpressionFeatures(scheme=scheme).fit(faces.astype(complex))
+        with pytest.raises(ValueError, match="0 sample"):
+            ExpressionFeatures(scheme=scheme).fit(np.empty((0, 136)))
