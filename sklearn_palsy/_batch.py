@@ -32,6 +32,7 @@ from ._atomic import atomic_write
 from ._csv import write_csv_atomic
 from ._defaults import PAPER_PIPELINES
 from .datasets import load_image_folder, load_manifest
+from .datasets._manifest import IMAGE_EXTENSIONS
 from .exceptions import (
     ImageBatchError,
     ImageFileNotFoundError,
@@ -58,7 +59,6 @@ __all__ = [
     "write_csv_atomic",
 ]
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 _ON_ERROR = ("raise", "skip")
 # Clinical measures whose signed left-minus-right asymmetry decides the side.
 _SIDE_MEASURES = ("commissure_excursion", "brow_height")

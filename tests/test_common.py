@@ -107,3 +107,40 @@ def test_every_public_name_has_a_docstring_with_an_example():
             doc = inspect.getdoc(obj) or ""
             assert doc.split("\n")[0], f"{name} has no summary line"
             assert "Examples" in doc, f"{name}'s docstring has no Examples"
+
+
+# Every name that was public before a reorganisation must stay importable
+# from where users imported it (or say, when deprecated, where it went).
+PUBLIC_NAMES = {
+    "sklearn_palsy": sklearn_palsy.__all__,
+    "sklearn_palsy.datasets": ["load_image_folder", "load_manifest",
+                               "make_synthetic_cohort"],
+    "sklearn_palsy.faces": ["DEFAULT_MAX_PIXELS", "IBUG68", "IBUG68_MEAN_FACE",
+                            "MEDIAPIPE478", "FaceAnalysis", "LandmarkScheme",
+                            "MultipleFacesWarning", "align_landmarks",
+                            "analyze_face", "analyze_faces", "clear_face_cache",
+                            "detect_faces", "dlib_model_path", "face_cache_info",
+                            "get_scheme", "image_id", "no_face_cache",
+                            "predict_landmarks", "read_image"],
+    "sklearn_palsy.preprocessing": ["ExpressionFeatures", "FaceCropper",
+                                    "LandmarkDetector", "LineSegmentDetector",
+                                    "LineSegmentRenderer", "NoFaceFallbackWarning",
+                                    "OpenFaceActionUnits", "read_openface_csv"],
+    "sklearn_palsy.neural": ["FFNNClassifier", "ResNetClassifier"],
+    "sklearn_palsy.fusion": ["PAPER_PIPELINES", "FusionClassifier", "FusionModule",
+                             "make_paper_pipelines"],
+    "sklearn_palsy.model_selection": ["check_patient_split", "evaluate_pipelines"],
+    "sklearn_palsy.exceptions": ["PalsyError", "ManifestError", "ModelFileError",
+                                 "ImageReadError", "NoFaceDetectedError",
+                                 "PatientLeakageError", "ImageBatchError"],
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(PUBLIC_NAMES))
+def test_every_previously_public_name_is_still_importable(module_name):
+    import importlib
+
+    module = importlib.import_module(module_name)
+    missing = [name for name in PUBLIC_NAMES[module_name]
+               if not hasattr(module, name)]
+    assert missing == []

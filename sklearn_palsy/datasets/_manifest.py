@@ -31,9 +31,10 @@ __all__ = ["load_image_folder", "load_manifest"]
 _REQUIRED_COLUMNS = ("image", "label", "patient_id")
 # The column load_manifest adds to the frame, holding each image's absolute path.
 _PATH_COLUMN = "path"
-_IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
-)
+#: File extensions read as images (any case) wherever the package lists a
+#: folder: the image-folder loader and the command line's folder of photos.
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+_IMAGE_EXTENSIONS = frozenset(IMAGE_EXTENSIONS)
 # ASCII digits only: int() and float() would also accept "1_000", non-Latin
 # digits, "nan" and "inf".
 _INTEGER = re.compile(r"[+-]?[0-9]+")
