@@ -22,7 +22,7 @@ __all__ = ["paper_table", "run_experiment"]
 _TABLE_METRICS = ("precision", "recall", "f1")
 
 
-def paper_table(result, metrics=_TABLE_METRICS):
+def paper_table(result, metrics=_TABLE_METRICS, *, numeric=False):
     """Lay the scores out as the paper does: one row per configuration.
 
     Parameters
@@ -31,12 +31,17 @@ def paper_table(result, metrics=_TABLE_METRICS):
         The output of :func:`~sklearn_palsy.evaluate_pipelines`.
     metrics : tuple of str, default=("precision", "recall", "f1")
         Metrics to show, each per image and per patient.
+    numeric : bool, default=False
+        With False, one text column per metric holding "mean ± sd", to
+        print; with True, two float columns per metric, ``... mean`` and
+        ``... sd``, to sort, plot or compute with (what ``table.csv`` holds).
 
     Returns
     -------
     table : DataFrame
         Indexed by configuration, with columns such as ``image precision``
-        and ``patient f1`` holding "mean ± sd" over the folds.
+        and ``patient f1`` holding "mean ± sd" over the folds, or
+        ``image precision mean`` and ``image precision sd``.
 
     Examples
     --------
@@ -53,18 +58,26 @@ def paper_table(result, metrics=_TABLE_METRICS):
     ...                             cohort.y, cohort.groups, cv=3, verbose=0)
     >>> list(paper_table(result).columns)[:2]
     ['image precision', 'image recall']
+    >>> list(paper_table(result, numeric=True).columns)[:2]
+    ['image precision mean', 'image precision sd']
     """
     summary = result.summary
     names = list(dict.fromkeys(summary.index.get_level_values("estimator")))
     table = pd.DataFrame(index=pd.Index(names, name="configuration"))
     for level in ("image", "patient"):
         for metric in metrics:
-            means = summary.xs(level, level="level")[(metric, "mean")]
-            stds = summary.xs(level, level="level")[(metric, "std")]
-            table[f"{level} {metric}"] = [
-                f"{means[name]:.3f} ± {0.0 if np.isnan(stds[name]) else stds[name]:.3f}"
-                for name in names
-            ]
+            scores = summary.xs(level, level="level")
+            # One fold has no sd (NaN); it is shown as 0.
+            means = scores[(metric, "mean")].reindex(names).to_numpy(float)
+            stds = np.nan_to_num(scores[(metric, "std")].reindex(names).to_numpy(float))
+            if numeric:
+                table[f"{level} {metric} mean"] = means
+                table[f"{level} {metric} sd"] = stds
+            else:
+                table[f"{level} {metric}"] = [
+                    f"{mean:.3f} ± {sd:.3f}"
+                    for mean, sd in zip(means, stds, strict=True)
+                ]
     return table
 
 
@@ -240,7 +253,9 @@ def run_experiment(
     paths = Bunch(table_csv=out_dir / "table.csv", table_md=out_dir / "table.md",
                   scores=out_dir / "scores.csv", report=out_dir / "report.html",
                   model=out_dir / "model.safetensors")
-    write_csv_atomic(table.reset_index().assign(landmark_backend=landmark_backend),
+    # Numbers in the CSV (mean and sd apart), "mean ± sd" in the Markdown.
+    numeric = paper_table(result, numeric=True)
+    write_csv_atomic(numeric.reset_index().assign(landmark_backend=landmark_backend),
                      paths.table_csv)
     write_csv_atomic(result.scores.assign(landmark_backend=landmark_backend),
                      paths.scores)

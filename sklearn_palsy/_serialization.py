@@ -577,11 +577,15 @@ def _resolve_class(name):
         module = importlib.import_module(public)
     except ImportError as error:
         raise _Invalid(f"class {name!r}: cannot import {public} ({error})") from None
-    # The module's own namespace, not getattr: no module __getattr__ runs.
+    # The module's own namespace, not getattr: no module __getattr__ runs...
     namespace = vars(module)
     # Modules that are not packages (sklearn.dummy...) may lack __all__.
     exported = (class_name in namespace["__all__"] if "__all__" in namespace
                 else not class_name.startswith("_"))
+    if public == "sklearn_palsy" and exported and class_name not in namespace:
+        # ...except this package's own, which imports its public names on
+        # first use from a fixed table of its own subpackages.
+        getattr(module, class_name)
     cls = namespace.get(class_name) if exported else None
     if not (isinstance(cls, type) and issubclass(cls, BaseEstimator)):
         raise _Invalid(f"{name!r} is not an estimator class that {public} exports")

@@ -5,6 +5,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -92,6 +93,15 @@ def test_evaluate_writes_table_and_report_for_chosen_pipelines(cohort_dir, tmp_p
     assert code == 0
     table = pd.read_csv(tmp_path / "table.csv")
     assert list(table.configuration) == ["features_ffnn", "lines_resnet"]
+    # Numbers, not "mean ± sd" text: the mean and sd of each metric apart,
+    # agreeing with the per-fold scores.
+    assert table["patient f1 mean"].dtype == float
+    assert table["image precision sd"].dtype == float
+    folds = pd.read_csv(tmp_path / "scores.csv")
+    image_f1 = folds[folds.level == "image"].groupby("estimator")["f1"].mean()
+    np.testing.assert_allclose(table.set_index("configuration")["image f1 mean"],
+                               image_f1[["features_ffnn", "lines_resnet"]])
+    assert "±" in (tmp_path / "table.md").read_text()
     assert (tmp_path / "report.html").is_file() and (
         tmp_path / "model.safetensors"
     ).is_file()

@@ -923,3 +923,21 @@ def test_cli_help_names_both_formats(capsys):
             main([command, "--help"])
         out = capsys.readouterr().out
         assert ".safetensors" in out and ".joblib" in out, command
+
+
+def test_estimators_imported_from_their_subpackage_save_and_load_in_a_fresh_process(
+    tmp_path,
+):
+    """sklearn_palsy imports its public names on first use; the format's class
+    check must not depend on whether anything touched them before."""
+    path = str(tmp_path / "m.safetensors")
+    code = (
+        "from sklearn_palsy.preprocessing import LandmarkDetector\n"
+        "from sklearn_palsy import load_model, save_model\n"
+        f"save_model(LandmarkDetector(backend='dlib'), {path!r})\n"
+        f"print(type(load_model({path!r})).__name__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "LandmarkDetector"
