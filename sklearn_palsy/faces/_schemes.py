@@ -401,6 +401,14 @@ def infer_scheme(landmarks):
     for scheme in _REGISTRY.values():
         if scheme.n_landmarks == n_points:
             return scheme
+    shape = np.shape(landmarks)
+    if len(shape) == 2:
+        widths = " or ".join(str(2 * s.n_landmarks) for s in _REGISTRY.values())
+        names = " or ".join(_REGISTRY)
+        raise InvalidLandmarksError(
+            f"expected {widths} feature(s), the flattened landmarks of the "
+            f"{names} scheme; got {shape[1]} feature(s)"
+        )
     known = ", ".join(f"{s.n_landmarks} ({s.name})" for s in _REGISTRY.values())
     raise InvalidLandmarksError(
         f"cannot tell the landmark scheme of input of shape {np.shape(landmarks)}; "

@@ -50,8 +50,6 @@ from ..faces._geometry import (
     to_frame,
 )
 from ..faces._schemes import (
-    IBUG68,
-    MEDIAPIPE478,
     LandmarkScheme,
     get_scheme,
     infer_scheme,
@@ -859,16 +857,8 @@ LandmarkScheme, default="auto"
         if self.scheme != "auto":
             return get_scheme(self.scheme)
         # scikit-learn's own messages for sparse, empty, complex or 1-D input.
-        array = check_array(X, allow_nd=True, dtype=np.float64,
-                            ensure_all_finite=False, input_name="X")
-        widths = {2 * scheme.n_landmarks: scheme for scheme in (IBUG68, MEDIAPIPE478)}
-        if array.ndim == 2 and array.shape[1] not in widths:
-            raise ValueError(
-                f"expected {' or '.join(map(str, widths))} feature(s), the flattened "
-                "landmarks of the ibug68 or mediapipe478 scheme (scheme='auto'); "
-                f"got {array.shape[1]} feature(s)"
-            )
-        return infer_scheme(array)
+        return infer_scheme(check_array(X, allow_nd=True, dtype=np.float64,
+                                        ensure_all_finite=False, input_name="X"))
 
     def _validate_landmarks(self, X, *, reset):
         scheme = self.scheme_
