@@ -133,7 +133,7 @@ def write_images(workdir, n_base, quick):
 def fit_model(paths, labels, model_path, epochs):
     """Fit the small features -> FFNN pipeline on paths and save it."""
     from sklearn_palsy import make_paper_pipelines
-    from sklearn_palsy._batch import save_model_joblib
+    from sklearn_palsy.io import save_model_joblib
 
     # dlib throughout, as in the figures of benchmarks/README.md.
     model = make_paper_pipelines(image_size=64, ffnn_epochs=epochs,
@@ -145,8 +145,9 @@ def fit_model(paths, labels, model_path, epochs):
 
 def child(task, list_file, warmup_file, model_path, repeat):
     """Run one job in this fresh process; print a JSON line of its figures."""
-    from sklearn_palsy._batch import extract_features, load_model_joblib, predict_images
+    from sklearn_palsy._batch import extract_features, predict_images
     from sklearn_palsy.faces._analysis import clear_face_cache
+    from sklearn_palsy.io import load_model_joblib
 
     paths = Path(list_file).read_text().split("\n")
     warmup = Path(warmup_file).read_text().split("\n")

@@ -93,6 +93,11 @@ CONSTANT_DOCS = {
     "PAPER_PIPELINES": "Names of the paper's seven configurations, as keys of "
     ":func:`make_paper_pipelines`'s dict.",
     "DISCLAIMER": "The research-tool statement written into every report.",
+    "FORMAT": "The ``format`` string in every safe model file's metadata.",
+    "FORMAT_VERSION": "The layout of the metadata and JSON config that "
+    ":func:`~sklearn_palsy.save_model` writes; :func:`~sklearn_palsy.load_model` "
+    "refuses files of a higher "
+    "version.",
 }
 
 

@@ -3,19 +3,8 @@
 These functions hold the work of the command-line tool so that it can be
 called, tested and reused from Python; :mod:`sklearn_palsy.cli` only parses
 arguments. Failures on single images are collected over the whole batch and
-reported together, never one per run.
-
-Model files are chosen by extension (:func:`save_model_file`,
-:func:`load_model_file`): ``.safetensors`` files are in sklearn-palsy's safe
-format (:func:`sklearn_palsy.save_model`), which loads without running code;
-``.joblib`` and ``.pkl`` files are written and read with :mod:`joblib`.
-
-.. warning::
-
-   joblib uses :mod:`pickle`. **Loading a joblib or pickle file runs code
-   chosen by whoever wrote it.** Only load such model files that you made
-   yourself or that come from a source you trust as much as the code you
-   install.
+reported together, never one per run. Model files are written and read by
+:mod:`sklearn_palsy.io`.
 """
 
 import inspect
@@ -23,25 +12,21 @@ import os
 import warnings
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._atomic import atomic_write
-from ._csv import write_csv_atomic
 from ._defaults import PAPER_PIPELINES
 from .datasets import load_image_folder, load_manifest
-from .datasets._manifest import IMAGE_EXTENSIONS
+from .datasets._manifest import IMAGE_EXTENSIONS, find_images
 from .exceptions import (
     ImageBatchError,
     ImageFileNotFoundError,
     ImageReadError,
     ImageTooSmallError,
     InvalidLandmarksError,
+    ManifestError,
     ManifestNotFoundError,
-    ModelFileError,
-    PickleModelWarning,
     format_listing,
 )
 from .faces import resolve_backend
@@ -51,12 +36,9 @@ from .preprocessing._features import ExpressionFeatures
 
 __all__ = [
     "extract_features",
-    "load_model_joblib",
     "predict_images",
     "resolve_images",
-    "save_model_joblib",
     "train_model",
-    "write_csv_atomic",
 ]
 
 _ON_ERROR = ("raise", "skip")
@@ -66,10 +48,6 @@ _SIDE_MEASURES = ("commissure_excursion", "brow_height")
 # landmark, feature and model temporaries stay this size however many
 # images there are (benchmarks/bench_scaling.py measures the memory).
 _CHUNK_SIZE = 256
-
-
-def _is_image_file(path):
-    return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
 
 
 def resolve_images(source, *, labelled=False):
@@ -84,9 +62,10 @@ def resolve_images(source, *, labelled=False):
           :func:`~sklearn_palsy.datasets.load_image_folder`, which checks
           the labels and patients);
         - with ``labelled=False``, any folder: every image file under it, at
-          any depth, sorted (extensions ``.jpg .jpeg .png .bmp .tif .tiff
-          .webp``, any case; hidden files and folders are skipped). Folder
-          names are not read as labels, so a tree such as
+          any depth, found as :func:`~sklearn_palsy.datasets.load_image_folder`
+          finds them (extensions ``.jpg .jpeg .png .bmp .tif .tiff .webp``,
+          any case; hidden files and folders skipped; sorted by name, folder
+          by folder). Folder names are not read as labels, so a tree such as
           ``photos/2024/jan/`` is simply listed;
         - one image file, or a list of image files.
     labelled : bool, default=False
@@ -142,15 +121,8 @@ def resolve_images(source, *, labelled=False):
         if labelled:
             data = load_image_folder(path)
             return data.X, data.y, data.groups, data.frame
-        images = sorted(
-            str(image)
-            for image in path.rglob("*")
-            if _is_image_file(image)
-            and not any(part.startswith(".") for part in image.relative_to(path).parts)
-        )
+        images = [os.path.join(path, *parts) for parts in find_images(path)]
         if not images:
-            from .exceptions import ManifestError
-
             raise ManifestError(
                 f"no image file ({', '.join(IMAGE_EXTENSIONS)}) under {str(path)!r}",
                 source=str(path),
@@ -394,193 +366,6 @@ def train_model(manifest, pipeline, *, image_size=64, random_state=0, **override
     return model.fit(X, y)
 
 
-def save_model_joblib(model, path):
-    """Save a fitted model with joblib, atomically.
-
-    The file holds a dict ``{"model": model, "sklearn_palsy_version": ...,
-    "classes": ...}``; :func:`load_model_joblib` reads it back.
-
-    .. warning::
-
-       joblib files are pickles: **loading one runs code chosen by whoever
-       wrote it.** Share them only with people who trust you, and load only
-       files from trusted sources.
-
-    Parameters
-    ----------
-    model : estimator
-        A fitted estimator.
-    path : str or path-like
-        Destination, written through a temporary file and :func:`os.replace`.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from sklearn.dummy import DummyClassifier
-    >>> from sklearn_palsy._batch import load_model_joblib, save_model_joblib
-    >>> path = Path(tempfile.mkdtemp()) / "model.joblib"
-    >>> save_model_joblib(DummyClassifier().fit([[0], [1]], [0, 1]), path)
-    >>> load_model_joblib(path).classes_
-    array([0, 1])
-    """
-    from . import __version__
-
-    classes = getattr(model, "classes_", None)
-    payload = {
-        "model": model,
-        "sklearn_palsy_version": __version__,
-        "classes": None if classes is None else list(classes),
-    }
-    atomic_write(path, lambda handle: joblib.dump(payload, handle), "wb")
-
-
-def load_model_joblib(path):
-    """Load a model saved by :func:`save_model_joblib`.
-
-    .. warning::
-
-       **This runs code stored in the file** (joblib uses pickle). Only load
-       files you made yourself or that come from a source you trust.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The model file.
-
-    Returns
-    -------
-    model : estimator
-        The fitted estimator.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file does not exist.
-    ModelFileError
-        If the file is not a model saved by :func:`save_model_joblib`.
-
-    Examples
-    --------
-    >>> from sklearn_palsy._batch import load_model_joblib
-    >>> load_model_joblib("no-such-model.joblib")
-    Traceback (most recent call last):
-    ...
-    FileNotFoundError: model file not found: 'no-such-model.joblib'
-    """
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"model file not found: {str(path)!r}")
-    warnings.warn(pickle_warning(path), PickleModelWarning, stacklevel=2)
-    try:
-        payload = joblib.load(path)
-    except Exception as error:  # noqa: BLE001 - any unpickling failure
-        raise ModelFileError(
-            f"cannot load model file {str(path)!r}: {type(error).__name__}: {error}"
-        ) from error
-    if not isinstance(payload, dict) or "model" not in payload:
-        raise ModelFileError(
-            f"{str(path)!r} is not a model file written by sklearn-palsy train"
-        )
-    return payload["model"]
-
-
-def pickle_warning(path):
-    """The one-line warning given whenever a pickle model file is loaded."""
-    return (
-        f"{str(path)!r} is a pickle (joblib) model file: loading it runs code "
-        "stored in it, so use only files you trust; .safetensors model files "
-        "load without running code"
-    )
-
-
-SAFE_MODEL_EXTENSIONS = (".safetensors",)
-JOBLIB_MODEL_EXTENSIONS = (".joblib", ".pkl")
-
-
-def _model_format(path):
-    """"safetensors" or "joblib", from the file's extension."""
-    suffix = Path(path).suffix.lower()
-    if suffix in SAFE_MODEL_EXTENSIONS:
-        return "safetensors"
-    if suffix in JOBLIB_MODEL_EXTENSIONS:
-        return "joblib"
-    raise ModelFileError(
-        f"model file {str(path)!r} has an unknown extension {suffix!r}: use "
-        ".safetensors (loads without running code) or .joblib / .pkl (a "
-        "pickle, which runs code when loaded)"
-    )
-
-
-def save_model_file(model, path):
-    """Save a fitted model in the format its extension names.
-
-    Parameters
-    ----------
-    model : estimator
-        A fitted estimator.
-    path : str or path-like
-        ``.safetensors`` for :func:`sklearn_palsy.save_model`'s safe format,
-        ``.joblib`` or ``.pkl`` for :func:`save_model_joblib`.
-
-    Raises
-    ------
-    ModelFileError
-        If the extension is none of these.
-    TypeError
-        If the model holds something the safe format cannot (the message
-        names it).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from sklearn.dummy import DummyClassifier
-    >>> from sklearn_palsy._batch import load_model_file, save_model_file
-    >>> path = Path(tempfile.mkdtemp()) / "model.safetensors"
-    >>> save_model_file(DummyClassifier().fit([[0], [1]], [0, 1]), path)
-    >>> load_model_file(path).classes_
-    array([0, 1])
-    """
-    from ._serialization import save_model
-
-    if _model_format(path) == "safetensors":
-        save_model(model, path)
-    else:
-        save_model_joblib(model, path)
-
-
-def load_model_file(path):
-    """Load a model in the format its extension names.
-
-    ``.safetensors`` files are read by :func:`sklearn_palsy.load_model`,
-    which runs no code from the file; ``.joblib`` and ``.pkl`` files by
-    :func:`load_model_joblib`, which does (load only trusted ones).
-
-    Parameters
-    ----------
-    path : str or path-like
-        The model file.
-
-    Returns
-    -------
-    model : estimator
-        The fitted estimator.
-
-    Raises
-    ------
-    FileNotFoundError
-        If a joblib file does not exist.
-    ModelFileError
-        If the extension is unknown, or the file is not a valid model file
-        (a missing ``.safetensors`` file included).
-    """
-    from ._serialization import load_model
-
-    if _model_format(path) == "safetensors":
-        return load_model(path)
-    return load_model_joblib(path)
-
-
 def _affected_sides(landmarks, scheme):
     """Subject's side that moves less, from signed clinical asymmetry."""
     transformer = ExpressionFeatures(kinds=("clinical",), scheme=scheme)
@@ -601,7 +386,8 @@ def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0
     Parameters
     ----------
     model : fitted classifier
-        For example from :func:`train_model` or :func:`load_model_joblib`;
+        For example from :func:`train_model` or
+        :func:`~sklearn_palsy.io.load_model_file`;
         it takes image paths and has ``predict_proba`` and ``classes_``.
     images : sequence of str or path-like
         Image files.
@@ -635,8 +421,9 @@ def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0
 
     Examples
     --------
-    >>> from sklearn_palsy._batch import load_model_joblib, predict_images
-    >>> model = load_model_joblib("model.joblib")  # doctest: +SKIP
+    >>> from sklearn_palsy._batch import predict_images
+    >>> from sklearn_palsy.io import load_model_file
+    >>> model = load_model_file("model.safetensors")  # doctest: +SKIP
     >>> predictions, failures = predict_images(model, ["face.jpg"])  # doctest: +SKIP
     """
     _check_on_error(on_error)

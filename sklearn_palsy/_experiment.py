@@ -11,9 +11,9 @@ from sklearn.utils import Bunch
 from ._atomic import atomic_write
 from ._csv import write_csv_atomic
 from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, PAPER_PIPELINES
-from ._serialization import save_model
 from .faces import resolve_backend
 from .fusion import make_paper_pipelines
+from .io import save_model
 from .model_selection import evaluate_pipelines
 from .preprocessing import LandmarkDetector
 

@@ -112,7 +112,8 @@ def _extract(args):
 def _train(args):
     import os
 
-    from ._batch import _model_format, save_model_file, train_model
+    from ._batch import train_model
+    from .io._dispatch import _model_format, save_model_file
 
     if os.path.exists(args.manifest):
         # Refuse an unknown model extension before training, not after; a
@@ -136,15 +137,11 @@ def _train(args):
 def _predict(args):
     import warnings
 
-    from ._batch import (
-        _model_format,
-        load_model_file,
-        pickle_warning,
-        predict_images,
-        resolve_images,
-    )
+    from ._batch import predict_images, resolve_images
     from ._csv import write_csv_atomic
     from .exceptions import PickleModelWarning
+    from .io._dispatch import _model_format, load_model_file
+    from .io._joblib import pickle_warning
 
     source = args.images[0] if len(args.images) == 1 else args.images
     X, _, _, _ = resolve_images(source)

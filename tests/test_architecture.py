@@ -20,7 +20,7 @@ LAYERS = [
     {"datasets", "preprocessing", "model_selection"},
     {"neural"},
     {"fusion", "reporting"},
-    {"_serialization"},
+    {"io"},
     {"_batch"},
     {"_experiment"},
     {"_demo"},

@@ -14,7 +14,8 @@ from sklearn.linear_model import LogisticRegression
 
 from sklearn_palsy import load_model, save_model
 from sklearn_palsy._atomic import _host, atomic_write
-from sklearn_palsy._batch import save_model_joblib, write_csv_atomic
+from sklearn_palsy._csv import write_csv_atomic
+from sklearn_palsy.io import save_model_joblib
 
 
 def _leftovers(folder):

@@ -8,7 +8,7 @@ detail, next to their module (``test_io.py``, ``test_face.py``,
 ``test_features.py``, ``test_neural.py``, ``test_manifest.py``); this file
 is the one place that holds the whole table. In it, LD is LandmarkDetector, FC
 FaceCropper, EF ExpressionFeatures, LSR LineSegmentRenderer, and Fusion the
-FusionClassifier with intermediate, late and stacking fusion.
+IntermediateFusionClassifier and make_late_fusion's voting and stacking.
 
 ===========================  ===================  ===============================
 case                         API                  outcome
@@ -89,22 +89,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+import sklearn
 from PIL import Image
+from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_palsy import (
     ExpressionFeatures,
     FaceCropper,
     FFNNClassifier,
-    FusionClassifier,
+    IntermediateFusionClassifier,
     LandmarkDetector,
     LineSegmentRenderer,
     ResNetClassifier,
     check_patient_split,
     evaluate_pipelines,
     load_manifest,
+    make_late_fusion,
     make_synthetic_cohort,
 )
 from sklearn_palsy.exceptions import (
@@ -251,22 +255,31 @@ def _second_half(X):
 def _fusions():
     """Intermediate, late and stacking fusion of two small feature branches."""
 
-    def branch():
-        return FFNNClassifier(hidden_layer_sizes=(4,), max_epochs=2, random_state=0)
+    def branch(columns):
+        network = FFNNClassifier(hidden_layer_sizes=(4,), max_epochs=2, random_state=0)
+        with sklearn.config_context(enable_metadata_routing=True):
+            # Late fusion, fitted with routing on (_fit), passes weights on.
+            network.set_fit_request(sample_weight=True)
+        return make_pipeline(FunctionTransformer(columns), network)
 
-    def make(**params):
-        return FusionClassifier(
-            [("a", FunctionTransformer(_first_half), branch()),
-             ("b", FunctionTransformer(_second_half), branch())],
-            max_epochs=2, random_state=0, **params,
-        )
+    def branches():
+        return [("a", branch(_first_half)), ("b", branch(_second_half))]
 
     return {
-        "FusionClassifier(intermediate)": make(),
-        "FusionClassifier(late)": make(fusion="late"),
-        "FusionClassifier(stacking)": make(fusion="late", cv=2,
-                                           final_estimator=LogisticRegression()),
+        "IntermediateFusionClassifier": IntermediateFusionClassifier(
+            branches(), max_epochs=2, random_state=0),
+        "late fusion (voting)": make_late_fusion(branches()),
+        "late fusion (stacking)": make_late_fusion(
+            branches(), cv=2, final_estimator=LogisticRegression()),
     }
+
+
+def _fit(estimator, X, y, **params):
+    """Fit; scikit-learn's late fusion gets groups and weights by routing."""
+    if isinstance(estimator, VotingClassifier | StackingClassifier):
+        with sklearn.config_context(enable_metadata_routing=True):
+            return estimator.fit(X, y, **params)
+    return estimator.fit(X, y, **params)
 
 
 def _images(n=8, seed=0):
@@ -520,7 +533,7 @@ def _(ctx):
     for name, estimator in {"FFNNClassifier": FFNNClassifier(max_epochs=1),
                             **_fusions()}.items():
         with pytest.raises(ValueError, match="Input X contains NaN") as info:
-            estimator.fit(X, y)
+            _fit(estimator, X, y)
         assert "FFNNClassifier" in str(info.value), name
     fitted = FFNNClassifier(max_epochs=1, random_state=0).fit(X[:5], y[:5])
     with pytest.raises(ValueError, match="Input X contains NaN"):
@@ -570,10 +583,12 @@ def _(ctx):
     estimators = {"FFNNClassifier": (FFNNClassifier(max_epochs=1), X),
                   "ResNetClassifier": (_resnet(), _images(len(X)))}
     estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
-    for estimator, inputs in estimators.values():
+    for name, (estimator, inputs) in estimators.items():
+        # scikit-learn's voting hands its branches encoded labels (class 0).
+        label = r"\d" if "voting" in name else "1"
         with pytest.raises(ValueError, match=r"needs at least 2 classes in y; got 1 "
-                                             r"class: \[1\]"):
-            estimator.fit(inputs, single, groups=groups)
+                                             rf"class: \[{label}\]"):
+            _fit(estimator, inputs, single, groups=groups)
 
 
 @case("groups-length-mismatch")
@@ -585,7 +600,7 @@ def _(ctx):
     estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
     for estimator, inputs in estimators.values():
         with pytest.raises(ValueError, match=message):
-            estimator.fit(inputs, y, groups=groups[:7])
+            _fit(estimator, inputs, y, groups=groups[:7])
     with pytest.raises(ValueError, match=message):
         check_patient_split(GroupKFold(2), X, y, groups[:7])
     with pytest.raises(ValueError, match=message):
@@ -603,7 +618,7 @@ def _(ctx):
     estimators["ResNetClassifier"] = (_resnet(), _images(8))
     for name, (estimator, inputs) in estimators.items():
         n = len(inputs)
-        fitted = estimator.fit(inputs, labels[:n], groups=groups[:n])
+        fitted = _fit(estimator, inputs, labels[:n], groups=groups[:n])
         assert fitted.classes_.tolist() == ["control", "palsy"], name
         predicted = fitted.predict(inputs)
         assert predicted.shape == (n,) and set(predicted) <= {"control", "palsy"}
@@ -713,7 +728,7 @@ def _(ctx):
     estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
     for estimator, inputs in estimators.values():
         with pytest.raises(ValueError, match=message):
-            estimator.fit(inputs, y, groups=groups)
+            _fit(estimator, inputs, y, groups=groups)
     with pytest.raises(ValueError, match=message):
         check_patient_split(GroupKFold(2), X, y, groups)
     with pytest.raises(ValueError, match=message):
@@ -731,7 +746,7 @@ def _(ctx):
     estimators.update({name: (fusion, X) for name, fusion in _fusions().items()})
     for estimator, inputs in estimators.values():
         with pytest.raises(ValueError, match="sample_weight has 1 negative value"):
-            estimator.fit(inputs, y, sample_weight=weight)
+            _fit(estimator, inputs, y, sample_weight=weight)
 
 
 # ----------------------------------------------------------------------------

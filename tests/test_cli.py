@@ -294,8 +294,8 @@ def test_affected_side_follows_the_synthetic_palsy_side(cohort_dir):
 def test_model_file_round_trip_and_bad_file(tmp_path, capsys):
     from sklearn.dummy import DummyClassifier
 
-    from sklearn_palsy._batch import load_model_joblib, save_model_joblib
     from sklearn_palsy.exceptions import ModelFileError
+    from sklearn_palsy.io import load_model_joblib, save_model_joblib
 
     path = tmp_path / "model.joblib"
     save_model_joblib(DummyClassifier().fit([[0], [1]], [0, 1]), path)
@@ -368,9 +368,10 @@ def test_chunked_batches_match_one_chunk_and_keep_every_failure(
     import numpy as np
 
     from sklearn_palsy import _batch
+    from sklearn_palsy.io import load_model_file
 
     images = sorted(str(p) for p in flat_folder_with_bad_file.iterdir())
-    model = _batch.load_model_file(model_path)
+    model = load_model_file(model_path)
 
     def run():
         features, failures = _batch.extract_features(images, on_error="skip",
@@ -406,8 +407,8 @@ def test_predict_warns_on_every_pickle_model_and_not_on_safetensors(
         assert len(warning_lines) == 1
         assert "runs code" in warning_lines[0] and model_path.name in warning_lines[0]
     from sklearn_palsy import save_model
-    from sklearn_palsy._batch import load_model_joblib
     from sklearn_palsy.exceptions import PickleModelWarning
+    from sklearn_palsy.io import load_model_joblib
 
     with pytest.warns(PickleModelWarning, match="runs code"):
         model = load_model_joblib(model_path)

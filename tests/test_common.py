@@ -11,6 +11,8 @@ import inspect
 
 import pytest
 from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.estimator_checks import (
     check_get_params_invariance,
     check_no_attributes_set_in_init,
@@ -24,17 +26,21 @@ from sklearn_palsy import (
     ExpressionFeatures,
     FaceCropper,
     FFNNClassifier,
-    FusionClassifier,
+    IntermediateFusionClassifier,
     LandmarkDetector,
     LineSegmentDetector,
     LineSegmentRenderer,
     OpenFaceActionUnits,
+    PatientStackingClassifier,
     ResNetClassifier,
 )
 
 # Estimators that take ordinary 2-D feature matrices.
 TABULAR = [
     FFNNClassifier(max_epochs=20, random_state=0),
+    # Without groups it warns and splits images; the checks pass no groups.
+    PatientStackingClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())],
+                              final_estimator=LogisticRegression(), cv=3),
 ]
 # Estimators whose input is images, landmarks or OpenFace tables. Their tags
 # say so, and scikit-learn then runs only the checks that need no data;
@@ -50,7 +56,7 @@ NON_TABULAR = [
     LineSegmentDetector(),
     OpenFaceActionUnits(),
     ResNetClassifier(),
-    FusionClassifier([("features", "passthrough", FFNNClassifier())]),
+    IntermediateFusionClassifier([("features", FFNNClassifier())]),
 ]
 
 EXPECTED_FAILED_CHECKS = {
@@ -79,6 +85,7 @@ def test_every_public_estimator_is_checked():
     assert not missing, f"add these to tests/test_common.py: {missing}"
 
 
+@pytest.mark.filterwarnings("ignore:stacking without groups")
 @parametrize_with_checks(
     TABULAR + NON_TABULAR,
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(
@@ -126,10 +133,21 @@ PUBLIC_NAMES = {
                                     "LandmarkDetector", "LineSegmentDetector",
                                     "LineSegmentRenderer", "NoFaceFallbackWarning",
                                     "OpenFaceActionUnits", "read_openface_csv"],
-    "sklearn_palsy.neural": ["FFNNClassifier", "ResNetClassifier"],
+    "sklearn_palsy.neural": ["BaseNeuralClassifier", "FFNNClassifier",
+                             "ResNetClassifier"],
     "sklearn_palsy.fusion": ["PAPER_PIPELINES", "FusionClassifier", "FusionModule",
+                             "IntermediateFusionClassifier",
+                             "PatientStackingClassifier", "make_late_fusion",
                              "make_paper_pipelines"],
     "sklearn_palsy.model_selection": ["check_patient_split", "evaluate_pipelines"],
+    "sklearn_palsy.io": ["FORMAT", "FORMAT_VERSION", "MAX_CONFIG_DEPTH",
+                         "MAX_CONFIG_NODES", "MAX_HEADER_BYTES", "MAX_INLINE_BYTES",
+                         "MAX_INLINE_ELEMENTS", "MAX_TENSOR_BYTES", "load_model",
+                         "load_model_file", "load_model_joblib",
+                         "register_estimator_module", "register_folder_parameter",
+                         "registered_estimator_modules",
+                         "registered_folder_parameters", "save_model",
+                         "save_model_file", "save_model_joblib"],
     "sklearn_palsy.exceptions": ["PalsyError", "ManifestError", "ModelFileError",
                                  "ImageReadError", "NoFaceDetectedError",
                                  "PatientLeakageError", "ImageBatchError"],

@@ -236,6 +236,41 @@ def test_no_face_cache_detects_every_time_and_keeps_earlier_entries(
     assert len(count_detector_calls) == 9
 
 
+def test_no_face_cache_switches_the_cache_off_for_its_own_thread_only(
+    cohort, count_detector_calls
+):
+    """A block in one thread leaves another thread's cache on, and blocks that
+    overlap in two threads do not switch the cache back on under each other."""
+    import threading
+
+    images = cohort.X[:2]
+    dlib_landmarks().fit_transform(images)
+    assert len(count_detector_calls) == 2
+    inside, left, done = threading.Event(), threading.Event(), threading.Event()
+
+    def blocked_thread():
+        with no_face_cache():
+            inside.set()
+            left.wait(timeout=30)  # the main thread's block has ended
+            dlib_landmarks().fit_transform(images)  # still off here
+        done.set()
+
+    worker = threading.Thread(target=blocked_thread)
+    worker.start()
+    assert inside.wait(timeout=30)
+    # The other thread's block does not reach this one: cached, no detection.
+    dlib_landmarks().fit_transform(images)
+    assert len(count_detector_calls) == 2
+    with no_face_cache():
+        dlib_landmarks().fit_transform(images)
+    assert len(count_detector_calls) == 4
+    left.set()
+    assert done.wait(timeout=60)
+    worker.join()
+    # The worker detected afresh though this thread's block had ended first.
+    assert len(count_detector_calls) == 6
+
+
 def test_n_jobs_gives_the_same_landmarks(cohort):
     clear_face_cache()
     parallel = dlib_landmarks(n_jobs=2).fit_transform(cohort.X[:6])

@@ -1,18 +1,31 @@
-"""Tests of FusionClassifier and make_paper_pipelines."""
+"""Tests of IntermediateFusionClassifier, make_late_fusion and make_paper_pipelines."""
 
 import joblib
 import numpy as np
 import pytest
 import sklearn
 from sklearn.base import clone
+from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    StratifiedGroupKFold,
+    cross_validate,
+)
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from torch import nn
 
 from sklearn_palsy.datasets import make_synthetic_cohort
-from sklearn_palsy.fusion import PAPER_PIPELINES, FusionClassifier, make_paper_pipelines
-from sklearn_palsy.neural import FFNNClassifier, ResNetClassifier
+from sklearn_palsy.fusion import (
+    PAPER_PIPELINES,
+    FusionClassifier,
+    IntermediateFusionClassifier,
+    make_late_fusion,
+    make_paper_pipelines,
+)
+from sklearn_palsy.neural import BaseNeuralClassifier, FFNNClassifier, ResNetClassifier
 from sklearn_palsy.preprocessing._face import LandmarkDetector
 from sklearn_palsy.preprocessing._features import ExpressionFeatures
 from sklearn_palsy.preprocessing._lines import LineSegmentRenderer
@@ -35,21 +48,19 @@ def tabular():
     return X, y, groups
 
 
+def branches(**ffnn_params):
+    """Two FFNN branches, each on three of the six columns."""
+    params = {"hidden_layer_sizes": (8,), "max_epochs": 15, "random_state": 0,
+              **ffnn_params}
+    return [
+        ("left", make_pipeline(FunctionTransformer(_left), FFNNClassifier(**params))),
+        ("right", make_pipeline(FunctionTransformer(_right), FFNNClassifier(**params))),
+    ]
+
+
 def tabular_fusion(**params):
-    return FusionClassifier(
-        [
-            (
-                "left",
-                FunctionTransformer(_left),
-                FFNNClassifier(hidden_layer_sizes=(8,), max_epochs=15, random_state=0),
-            ),
-            (
-                "right",
-                FunctionTransformer(_right),
-                FFNNClassifier(hidden_layer_sizes=(8,), max_epochs=15, random_state=0),
-            ),
-        ],
-        **{"max_epochs": 30, "random_state": 0, **params},
+    return IntermediateFusionClassifier(
+        branches(), **{"max_epochs": 30, "random_state": 0, **params}
     )
 
 
@@ -63,169 +74,303 @@ def cohort(tmp_path_factory):
 
 def lines_and_features(**params):
     """The paper's fusion at a small image size, fast enough for tests."""
-    lines = make_pipeline(LandmarkDetector(), LineSegmentRenderer(size=32))
+    lines = make_pipeline(LandmarkDetector(), LineSegmentRenderer(size=32),
+                          ResNetClassifier(image_size=32, lr=1e-3, random_state=0))
     features = make_pipeline(
-        LandmarkDetector(), ExpressionFeatures(kinds=("symmetry",)), StandardScaler()
+        LandmarkDetector(), ExpressionFeatures(kinds=("symmetry",)), StandardScaler(),
+        FFNNClassifier(hidden_layer_sizes=(32,), random_state=0),
     )
-    return FusionClassifier(
-        [
-            ("lines", lines, ResNetClassifier(image_size=32, lr=1e-3, random_state=0)),
-            ("features", features, FFNNClassifier(hidden_layer_sizes=(32,),
-                                                  random_state=0)),
-        ],
+    return IntermediateFusionClassifier(
+        [("lines", lines), ("features", features)],
         **{"max_epochs": 15, "batch_size": 16, "random_state": 0, **params},
     )
 
 
 # ---------------------------------------------------------------- parameters
-def test_nested_parameters_and_branch_replacement():
+def test_nested_parameters_come_from_the_branch_pipelines():
     fusion = lines_and_features()
     params = fusion.get_params()
-    assert params["lines__lr"] == 1e-3
-    assert params["features__hidden_layer_sizes"] == (32,)
-    assert params["lines__transformer__linesegmentrenderer__thickness"] == 2
-    fusion.set_params(lines__lr=0.01, features__hidden_layer_sizes=(8,),
-                      lines__transformer__linesegmentrenderer__thickness=3,
-                      fusion="late", weights=[0.3, 0.7])
-    assert fusion.branches[0][2].lr == 0.01
-    assert fusion.branches[1][2].hidden_layer_sizes == (8,)
-    assert fusion.branches[0][1][-1].thickness == 3
-    assert (fusion.fusion, fusion.weights) == ("late", [0.3, 0.7])
+    assert params["lines__resnetclassifier__lr"] == 1e-3
+    assert params["features__ffnnclassifier__hidden_layer_sizes"] == (32,)
+    assert params["lines__linesegmentrenderer__thickness"] == 2
+    assert params["lines"] is fusion.estimators[0][1]
+    fusion.set_params(lines__resnetclassifier__lr=0.01,
+                      features__ffnnclassifier__hidden_layer_sizes=(8,),
+                      lines__linesegmentrenderer__thickness=3, dropout=0.5)
+    lines, features = fusion.named_estimators.lines, fusion.named_estimators.features
+    assert lines[-1].lr == 0.01 and lines[1].thickness == 3
+    assert features[-1].hidden_layer_sizes == (8,)
+    assert fusion.dropout == 0.5
     fusion.set_params(features="drop")
-    assert fusion.branches[1][2] == "drop"
-    fusion.set_params(branches=[("only", "passthrough", FFNNClassifier())])
-    assert [name for name, _, _ in fusion.branches] == ["only"]
+    assert fusion.estimators[1] == ("features", "drop")
+    fusion.set_params(estimators=[("only", FFNNClassifier())])
+    assert [name for name, _ in fusion.estimators] == ["only"]
+    with pytest.raises(ValueError, match="conflict with constructor arguments"):
+        IntermediateFusionClassifier([("dropout", FFNNClassifier())]).fit(
+            np.zeros((4, 2)), [0, 1, 0, 1])
 
 
 def test_fit_never_mutates_the_constructor_arguments(tabular):
     X, y, _ = tabular
     fusion = tabular_fusion()
-    branches = list(fusion.branches)
+    estimators = list(fusion.estimators)
     fusion.fit(X, y)
-    assert fusion.branches == branches
-    assert all(not hasattr(estimator, "net_") for _, _, estimator in branches)
+    assert fusion.estimators == estimators
+    assert all(not hasattr(pipe[-1], "net_") for _, pipe in estimators)
+    assert all(not hasattr(pipe[0], "n_features_in_") for _, pipe in estimators)
     fresh = clone(fusion)
     assert not hasattr(fresh, "net_") and not hasattr(fresh, "transformers_")
-    assert fresh.branches[0][2] is not fusion.branches[0][2]
+    assert fresh.estimators[0][1] is not fusion.estimators[0][1]
 
 
 def test_intermediate_fusion_trains_one_net_with_per_branch_rates(tabular):
     X, y, _ = tabular
     fusion = tabular_fusion(lr=1e-2)
-    fusion.set_params(left__lr=1e-3, right__lr=1e-4).fit(X, y)
+    fusion.set_params(left__ffnnclassifier__lr=1e-3,
+                      right__ffnnclassifier__lr=1e-4).fit(X, y)
     rates = sorted(group["lr"] for group in fusion.net_.optimizer_.param_groups)
     assert rates == [1e-4, 1e-3, 1e-2]
     assert set(fusion.net_.module_.branches) == {"left", "right"}
     assert fusion.embed(X).shape == (120, 64)
     assert fusion.score(X, y) > 0.8
     assert list(fusion.named_estimators_) == ["left", "right"]
+    # The views are the pipelines but their last step, fitted.
+    assert [len(view.steps) for view in fusion.transformers_] == [1, 1]
+    np.testing.assert_array_equal(fusion.transformers_[1].transform(X), _right(X))
 
 
-def test_late_fusion_is_the_weighted_mean_of_the_branches(tabular):
+def test_the_protocol_is_what_fusion_uses(tabular):
+    """check_input, make_dataset and build_module of a fitted FFNN, in public."""
     X, y, _ = tabular
-    fusion = tabular_fusion(fusion="late", weights=[0.25, 0.75]).fit(X, y)
-    left, right = fusion.estimators_
-    expected = 0.25 * left.predict_proba(_left(X)) + 0.75 * right.predict_proba(
-        _right(X)
-    )
-    np.testing.assert_allclose(fusion.predict_proba(X), expected)
-    with pytest.raises(AttributeError, match="intermediate"):
-        fusion.embed(X)
+    ffnn = FFNNClassifier(hidden_layer_sizes=(8,), max_epochs=2, random_state=0)
+    ffnn.fit(X, y)
+    checked = ffnn.check_input(X.astype(np.float64))
+    assert checked.dtype == np.float32
+    with pytest.raises(ValueError, match="6 features"):
+        ffnn.check_input(X[:, :3])
+    dataset = ffnn.make_dataset(checked, training=False)
+    inputs, target = dataset[0]
+    np.testing.assert_array_equal(np.asarray(inputs["X"]), checked[0])
+    module, params = ffnn.build_module(n_outputs=1)
+    built = module(**params)
+    assert built.n_embedding == 8 and hasattr(built, "embed")
+    assert isinstance(ffnn, BaseNeuralClassifier)
 
 
-def test_drop_and_passthrough_branches(tabular):
+class _Plain(nn.Module):
+    """A network without an embedding."""
+
+    def __init__(self, n_features, n_outputs=1):
+        super().__init__()
+        self.linear = nn.Linear(n_features, n_outputs)
+
+    def forward(self, X, sample_weight=None):
+        return self.linear(X).squeeze(-1)
+
+
+class _PlainFFNN(FFNNClassifier):
+    def build_module(self, train=None, *, n_outputs=1, pretrained=True):
+        return _Plain, {"n_features": self.n_features_in_, "n_outputs": n_outputs}
+
+
+def test_embed_is_available_only_where_the_network_has_an_embedding(tabular):
+    X, y, _ = tabular
+    assert hasattr(FFNNClassifier(), "embed")  # before fit: NotFittedError on call
+    plain = _PlainFFNN(max_epochs=2, random_state=0).fit(X, y)
+    assert plain.predict(X).shape == (120,)
+    assert not hasattr(plain, "embed")
+    assert hasattr(tabular_fusion(max_epochs=1).fit(X, y), "embed")
+    assert not hasattr(make_late_fusion(branches()), "embed")
+
+
+def test_drop_and_bare_classifier_branches(tabular):
     X, y, _ = tabular
     fusion = tabular_fusion().set_params(right="drop").fit(X, y)
     assert list(fusion.named_estimators_) == ["left"]
-    passthrough = FusionClassifier(
-        [("all", "passthrough", FFNNClassifier(hidden_layer_sizes=(8,)))],
-        max_epochs=5, random_state=0,
+    bare = IntermediateFusionClassifier(
+        [("all", FFNNClassifier(hidden_layer_sizes=(8,)))], max_epochs=5,
+        random_state=0,
     ).fit(X, y)
-    assert passthrough.estimators_[0].n_features_in_ == 6
+    assert bare.transformers_ == ["passthrough"]
+    assert bare.estimators_[0].n_features_in_ == 6
     with pytest.raises(ValueError, match="all branches are dropped"):
         tabular_fusion().set_params(left="drop", right="drop").fit(X, y)
 
 
 def test_bad_branches_are_refused(tabular):
     X, y, _ = tabular
-    with pytest.raises(TypeError, match="neural estimator"):
-        FusionClassifier([("a", "passthrough", LogisticRegression())]).fit(X, y)
-    with pytest.raises(ValueError, match="weights has 1"):
-        tabular_fusion(fusion="late", weights=[1.0]).fit(X, y)
+    with pytest.raises(TypeError, match=r"branch 'a'.*got LogisticRegression"):
+        IntermediateFusionClassifier([("a", LogisticRegression())]).fit(X, y)
+    with pytest.raises(TypeError, match=r"branch 'a'.*got LogisticRegression"):
+        IntermediateFusionClassifier(
+            [("a", make_pipeline(StandardScaler(), LogisticRegression()))]).fit(X, y)
     with pytest.raises(ValueError, match="groups has 3"):
         tabular_fusion().fit(X, y, groups=[1, 2, 3])
+    with pytest.raises(ValueError, match="weights set the mean"):
+        make_late_fusion(branches(), weights=[1, 1],
+                         final_estimator=LogisticRegression())
 
 
-@pytest.mark.parametrize("fusion", ["intermediate", "late", "stacking"])
-def test_bad_groups_and_negative_weights_are_refused_before_any_work(tabular, fusion):
+def test_bad_groups_and_negative_weights_are_refused_before_any_work(tabular):
     X, y, groups = tabular
-    params = ({"fusion": "late", "final_estimator": LogisticRegression(), "cv": 2}
-              if fusion == "stacking" else {"fusion": fusion})
     bad_groups = [
         (np.r_[groups[:-1], np.nan], r"^groups has 1 missing"),
         (list(groups[:-1]) + [None], r"^groups has 1 missing"),
         (["P0"] + list(groups[1:]), r"^groups mixes numbers and text"),
     ]
     for bad, match in bad_groups:
-        model = tabular_fusion(**params)
+        model = tabular_fusion()
         with pytest.raises(ValueError, match=match):
             model.fit(X, y, groups=bad)
         assert not hasattr(model, "transformers_")
     weight = np.ones(len(y))
     weight[[3, 7]] = [-1.0, -0.5]
-    model = tabular_fusion(**params)
+    model = tabular_fusion()
     with pytest.raises(ValueError, match=r"^sample_weight has 2 negative values, at "
                                          r"indices 3 \(-1.0\), 7 \(-0.5\)"):
         model.fit(X, y, sample_weight=weight, groups=groups)
     assert not hasattr(model, "transformers_")
 
 
-def test_stacking_keeps_patients_together_in_inner_folds(tabular):
-    X, y, groups = tabular
-    fusion = tabular_fusion(fusion="late", final_estimator=LogisticRegression(), cv=3)
-    fusion.fit(X, y, groups=groups)
-    assert len(fusion.inner_splits_) == 3
-    for train, test in fusion.inner_splits_:
-        assert not set(groups[train]) & set(groups[test])
-    with pytest.warns(UserWarning, match="stacking without groups"):
-        tabular_fusion(fusion="late", final_estimator=LogisticRegression()).fit(X, y)
+def test_metadata_routing_requests_groups_by_default():
+    request = IntermediateFusionClassifier([]).get_metadata_routing()
+    assert request.fit.requests["groups"] is True
 
 
 @pytest.mark.parametrize("routing", [False, True])
-def test_no_patient_on_both_sides_of_any_split(tabular, routing, monkeypatch):
-    """Outer GroupKFold folds and the stacking's inner folds split by patient."""
+def test_intermediate_fusion_gets_the_patients_of_its_fold(tabular, routing,
+                                                           monkeypatch):
     X, y, groups = tabular
     seen = []
-    real_fit = FusionClassifier.fit
+    real_fit = IntermediateFusionClassifier.fit
 
     def spy(self, X, y, sample_weight=None, groups=None):
         seen.append(groups)
         return real_fit(self, X, y, sample_weight=sample_weight, groups=groups)
 
-    monkeypatch.setattr(FusionClassifier, "fit", spy)
-    fusion = tabular_fusion(fusion="late", final_estimator=LogisticRegression(), cv=2)
+    monkeypatch.setattr(IntermediateFusionClassifier, "fit", spy)
     with sklearn.config_context(enable_metadata_routing=routing):
-        search = GridSearchCV(fusion, {"weights": [None]}, cv=GroupKFold(3))
+        search = GridSearchCV(tabular_fusion(max_epochs=2), {"dropout": [0.1]},
+                              cv=GroupKFold(3))
+        search.fit(X, y, groups=groups)
+    if routing:
+        # Every fit saw the patients of its own training rows only.
+        folds = [groups[train] for train, _ in GroupKFold(3).split(X, y, groups)]
+        assert [sorted(set(g)) for g in seen[:3]] == [sorted(set(f)) for f in folds]
+    else:
+        assert seen == [None] * 4
+
+
+# ---------------------------------------------------------------- late fusion
+def test_soft_voting_is_the_weighted_mean_of_the_branches(tabular):
+    X, y, _ = tabular
+    fusion = make_late_fusion(branches(), weights=[0.25, 0.75]).fit(X, y)
+    assert isinstance(fusion, VotingClassifier)
+    left, right = fusion.estimators_
+    expected = 0.25 * left.predict_proba(X) + 0.75 * right.predict_proba(X)
+    np.testing.assert_allclose(fusion.predict_proba(X), expected)
+    alone = [clone(pipe).fit(X, y).predict_proba(X) for _, pipe in branches()]
+    np.testing.assert_allclose(expected, 0.25 * alone[0] + 0.75 * alone[1])
+
+
+def test_stacking_equals_scikit_learns_on_the_patient_folds(tabular):
+    X, y, groups = tabular
+    ours = make_late_fusion(branches(), final_estimator=LogisticRegression(), cv=3)
+    assert isinstance(ours, StackingClassifier)
+    ours.fit(X, y, groups=groups)
+    folds = list(StratifiedGroupKFold(3).split(X, y, groups))
+    theirs = StackingClassifier(branches(), final_estimator=LogisticRegression(),
+                                cv=folds, stack_method="predict_proba").fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X),
+                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(ours.final_estimator_.coef_,
+                               theirs.final_estimator_.coef_, rtol=1e-6)
+    assert len(ours.inner_splits_) == 3
+    for (train, test), (_, their_test) in zip(ours.inner_splits_, folds,
+                                                        strict=True):
+        assert not set(groups[train]) & set(groups[test])
+        np.testing.assert_array_equal(test, their_test)
+    assert ours.cv == 3  # the parameter is left as given
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_stacking_in_a_search_splits_by_patient_where_it_gets_them(tabular, routing):
+    X, y, groups = tabular
+    stacking = make_late_fusion(branches(max_epochs=2),
+                                final_estimator=LogisticRegression(), cv=2)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        search = GridSearchCV(stacking, {"passthrough": [False]}, cv=GroupKFold(3))
         if routing:
             search.fit(X, y, groups=groups)
         else:
             with pytest.warns(UserWarning, match="stacking without groups"):
                 search.fit(X, y, groups=groups)
-    for train, test in GroupKFold(3).split(X, y, groups):
-        assert not set(groups[train]) & set(groups[test])
+    best = search.best_estimator_
+    shared = [set(groups[train]) & set(groups[test])
+              for train, test in best.inner_splits_]
     if routing:
-        # Every fit saw the patients of its own training rows only.
-        assert all(g is not None for g in seen)
-        best = search.best_estimator_
-        for train, test in best.inner_splits_:
-            assert not set(groups[train]) & set(groups[test])
-    else:
-        assert all(g is None for g in seen)
+        assert shared == [set(), set()]
+    else:  # routing off: the search keeps the patients to itself
+        assert any(shared)
 
 
-def test_metadata_routing_requests_groups_by_default():
-    request = FusionClassifier([]).get_metadata_routing()
-    assert request.fit.requests["groups"] is True
+def test_stacking_takes_sample_weight_and_refuses_bad_ones(tabular):
+    X, y, groups = tabular
+    weight = np.ones(len(y))
+    weight[[3, 7]] = [-1.0, -0.5]
+    bare = [("a", FFNNClassifier(max_epochs=2, random_state=0)),
+            ("b", FFNNClassifier(max_epochs=2, random_state=1))]
+    stacking = make_late_fusion(bare, final_estimator=LogisticRegression(), cv=2)
+    with pytest.raises(ValueError, match=r"^sample_weight has 2 negative values"):
+        stacking.fit(X, y, groups=groups, sample_weight=weight)
+    weight = np.where(y == 1, 2.0, 1.0)
+    stacking.fit(X, y, groups=groups, sample_weight=weight)
+    plain = clone(stacking).fit(X, y, groups=groups)
+    assert not np.allclose(stacking.final_estimator_.coef_,
+                           plain.final_estimator_.coef_)
+
+
+# ---------------------------------------------------------------- deprecation
+def test_fusion_classifier_is_a_deprecated_factory_of_the_same_models(tabular):
+    X, y, _ = tabular
+    old_branches = [
+        ("left", FunctionTransformer(_left),
+         FFNNClassifier(hidden_layer_sizes=(8,), max_epochs=15, random_state=0)),
+        ("right", FunctionTransformer(_right),
+         FFNNClassifier(hidden_layer_sizes=(8,), max_epochs=15, random_state=0)),
+    ]
+    with pytest.warns(FutureWarning, match="IntermediateFusionClassifier"):
+        old = FusionClassifier(old_branches, max_epochs=30, random_state=0)
+    assert isinstance(old, IntermediateFusionClassifier)
+    np.testing.assert_array_equal(old.fit(X, y).predict_proba(X),
+                                  tabular_fusion().fit(X, y).predict_proba(X))
+    with pytest.warns(FutureWarning):
+        late = FusionClassifier(old_branches, fusion="late", weights=[0.3, 0.7])
+    assert isinstance(late, VotingClassifier) and late.weights == [0.3, 0.7]
+    with pytest.warns(FutureWarning):
+        stacking = FusionClassifier(old_branches, fusion="late", cv=2,
+                                    final_estimator=LogisticRegression())
+    assert isinstance(stacking, StackingClassifier) and stacking.cv == 2
+    with pytest.warns(FutureWarning):
+        passthrough = FusionClassifier(
+            [("all", "passthrough", FFNNClassifier()), ("x", "drop", FFNNClassifier())])
+    assert passthrough.estimators[0][1].__class__ is FFNNClassifier
+    assert passthrough.estimators[1] == ("x", "drop")
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="'middle'"):
+        FusionClassifier(old_branches, fusion="middle")
+
+
+def test_deprecated_late_fusion_seeds_unseeded_branches():
+    def make(seed):
+        unseeded = [("a", "passthrough", FFNNClassifier()),
+                    ("b", "passthrough", FFNNClassifier(random_state=5))]
+        with pytest.warns(FutureWarning):
+            return FusionClassifier(unseeded, fusion="late", random_state=seed)
+
+    seeds = [[est.random_state for _, est in make(seed).estimators]
+             for seed in (0, 0, 1)]
+    assert seeds[0] == seeds[1] and seeds[0][1] == 5 and seeds[2][1] == 5
+    assert isinstance(seeds[0][0], int) and seeds[0][0] != seeds[2][0]
 
 
 # ---------------------------------------------------------------- the cohort
@@ -234,10 +379,11 @@ def test_grid_search_cross_validate_pipeline_and_joblib_on_the_cohort(cohort, tm
     X, y, groups = cohort.X, cohort.y, cohort.groups
     search = GridSearchCV(
         lines_and_features(max_epochs=3),
-        {"fusion": ["intermediate", "late"], "features__lr": [1e-3]},
+        {"head_hidden_layer_sizes": [(16,), (64,)],
+         "features__ffnnclassifier__lr": [1e-3]},
         cv=GroupKFold(5),
     ).fit(X, y, groups=groups)
-    assert search.best_params_["fusion"] in ("intermediate", "late")
+    assert search.best_params_["head_hidden_layer_sizes"] in ((16,), (64,))
     joblib.dump(search, tmp_path / "search.joblib")
     loaded = joblib.load(tmp_path / "search.joblib")
     np.testing.assert_array_equal(loaded.predict_proba(X), search.predict_proba(X))
@@ -257,8 +403,17 @@ def test_make_paper_pipelines_builds_every_configuration():
             name
         )
         clone(model)
-    assert models["lines+features_late"].fusion == "late"
-    assert models["rgb+features_intermediate"].branches[0][0] == "rgb"
+    late = models["lines+features_late"]
+    assert isinstance(late, VotingClassifier) and late.voting == "soft"
+    # The late fusion's branches are the single-modality pipelines themselves.
+    assert [name for name, _ in late.estimators] == ["lines", "features"]
+    assert (late.estimators[1][1].get_params(deep=False).keys()
+            == models["features_ffnn"].get_params(deep=False).keys())
+    assert [step for step, _ in late.estimators[0][1].steps] == [
+        step for step, _ in models["lines_resnet"].steps]
+    rgb = models["rgb+features_intermediate"]
+    assert isinstance(rgb, IntermediateFusionClassifier)
+    assert rgb.estimators[0][0] == "rgb"
     assert models["lines_resnet"].steps[-1][1].image_size == 48
 
 
@@ -274,15 +429,20 @@ def test_paper_pipelines_fit_on_a_tiny_cohort(cohort):
         np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
 
 
-@pytest.mark.parametrize("fusion", ["intermediate", "late"])
-def test_shapes_same_seed_idempotent_fit_and_joblib(tabular, fusion, tmp_path):
+@pytest.mark.parametrize("kind", ["intermediate", "late"])
+def test_shapes_same_seed_idempotent_fit_and_joblib(tabular, kind, tmp_path):
     X, y, _ = tabular
-    first = tabular_fusion(fusion=fusion).fit(X, y)
+
+    def make():
+        return tabular_fusion() if kind == "intermediate" else make_late_fusion(
+            branches())
+
+    first = make().fit(X, y)
     proba = first.predict_proba(X)
     assert proba.shape == (120, 2) and first.predict(X).shape == (120,)
-    assert first.decision_function(X).shape == (120,)
-    np.testing.assert_array_equal(
-        tabular_fusion(fusion=fusion).fit(X, y).predict_proba(X), proba)
+    if kind == "intermediate":
+        assert first.decision_function(X).shape == (120,)
+    np.testing.assert_array_equal(make().fit(X, y).predict_proba(X), proba)
     np.testing.assert_array_equal(first.fit(X, y).predict_proba(X), proba)
     joblib.dump(first, tmp_path / "fusion.joblib")
     np.testing.assert_array_equal(

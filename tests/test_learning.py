@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_palsy import (
     ExpressionFeatures,
     FFNNClassifier,
-    FusionClassifier,
+    IntermediateFusionClassifier,
     LandmarkDetector,
     LineSegmentRenderer,
     ResNetClassifier,
@@ -69,8 +69,9 @@ def resnet():
 MODELS = {
     "features_ffnn": lambda: make_pipeline(features_view(), ffnn()),
     "lines_resnet": lambda: make_pipeline(lines_view(), resnet()),
-    "lines+features_intermediate": lambda: FusionClassifier(
-        [("lines", lines_view(), resnet()), ("features", features_view(), ffnn())],
+    "lines+features_intermediate": lambda: IntermediateFusionClassifier(
+        [("lines", make_pipeline(lines_view(), resnet())),
+         ("features", make_pipeline(features_view(), ffnn()))],
         max_epochs=15, random_state=0,
     ),
 }

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut
@@ -70,6 +70,32 @@ def test_evaluate_pipelines_table_shape_and_values(cohort):
     predictions = result.predictions
     assert sorted(predictions[predictions.estimator == "features"]["index"]) == list(
         range(len(y)))
+
+
+@pytest.mark.parametrize("return_estimator", [True, ["features"]])
+def test_evaluate_pipelines_returns_the_fitted_folds(cohort, return_estimator):
+    X, y, groups = cohort.landmarks, cohort.y, cohort.groups
+    models = {"features": features_model(),
+              "chance": DummyClassifier(strategy="prior")}
+    result = evaluate_pipelines(models, X, y, groups, cv=GroupKFold(4), verbose=0,
+                                return_estimator=return_estimator)
+    expected = ["features", "chance"] if return_estimator is True else ["features"]
+    assert list(result.estimators) == expected
+    for fold, ((train, test), fitted) in enumerate(
+            zip(result.splits, result.estimators["features"], strict=True)):
+        # The very model that was scored: its probabilities are the fold's.
+        assert fitted is not models["features"]
+        fold_rows = result.predictions[(result.predictions.estimator == "features")
+                                       & (result.predictions.fold == fold)]
+        np.testing.assert_allclose(fitted.predict_proba(X[test])[:, 1],
+                                   fold_rows.proba.to_numpy())
+        refitted = clone(models["features"]).fit(X[train], y[train])
+        np.testing.assert_allclose(fitted[-2].mean_, refitted[-2].mean_)
+    assert "estimators" not in evaluate_pipelines(models, X, y, groups, cv=2,
+                                                  verbose=0)
+    with pytest.raises(ValueError, match=r"return_estimator names \['nope'\]"):
+        evaluate_pipelines(models, X, y, groups, cv=2, verbose=0,
+                           return_estimator=["nope"])
 
 
 def test_patient_level_scores_pool_the_images(cohort):

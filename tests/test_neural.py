@@ -313,7 +313,7 @@ def test_resnet_reads_paths_lazily_batch_by_batch(images, tmp_path, monkeypatch)
         return real(image, **kwargs)
 
     monkeypatch.setattr(_io, "read_image", counting)
-    dataset = clf._dataset(paths, None, None, training=False)
+    dataset = clf.make_dataset(paths, training=False)
     assert reads == []  # building the dataset reads nothing
     dataset[3]
     assert reads == [paths[3]]
@@ -511,16 +511,22 @@ def test_prediction_runs_the_trunk_with_batch_norms_folded(images, tmp_path):
     logits = clf.decision_function(X)
     np.testing.assert_allclose(logits, unfolded, rtol=1e-4, atol=1e-4)
     assert not np.array_equal(logits, unfolded.astype(np.float64))  # really folded
-    folded = module.inference_trunk()
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
-    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in module.trunk.modules())
-    # Made once, kept while the weights stay, made again when they change.
-    clf.predict(X)
-    assert module.inference_trunk() is folded
-    with torch.no_grad():
-        module.trunk.layer1[0].bn1.running_var.mul_(4.0)
-    module.train()
-    assert module.inference_trunk() is not folded
+    # Between predictions the module holds its weights once: no folded copy.
+    assert "_folded_trunk" not in vars(module)
+    with module.inference_scope():
+        folded = module.inference_trunk()
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+        assert any(isinstance(m, torch.nn.BatchNorm2d) for m in module.trunk.modules())
+        # Made once in a scope, kept while the weights stay, made again when
+        # they change.
+        assert module.inference_trunk() is folded
+        with torch.no_grad():
+            module.trunk.layer1[0].bn1.running_var.mul_(4.0)
+        module.train()
+        refolded = module.inference_trunk()
+        assert refolded is not folded
+    assert "_folded_trunk" not in vars(module)
+    assert module.inference_trunk() is not module.inference_trunk()  # no scope
     # Folding works on a copy in evaluation mode; the trunk keeps its mode.
     assert all(child.training for child in module.trunk.modules())
     module.eval()

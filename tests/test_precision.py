@@ -30,9 +30,14 @@ def _fit(images, **params):
 def _conv_dtypes(clf, X):
     """The dtypes of the first convolution's outputs while predicting X."""
     seen = []
-    # Prediction runs the trunk with batch norms folded into convolutions.
-    conv = clf.net_.module_.inference_trunk().conv1
-    handle = conv.register_forward_hook(lambda m, i, o: seen.append(o.dtype))
+
+    def record(module, inputs, output):
+        # The first convolution (RGB in), of the folded copy that prediction
+        # makes of the trunk, batch norms folded into the convolutions.
+        if isinstance(module, torch.nn.Conv2d) and module.in_channels == 3:
+            seen.append(output.dtype)
+
+    handle = torch.nn.modules.module.register_module_forward_hook(record)
     try:
         clf.predict_proba(X)
     finally:

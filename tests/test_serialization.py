@@ -28,19 +28,22 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from sklearn.svm import SVC
 
 import sklearn_palsy
+import sklearn_palsy.io
 from sklearn_palsy import (
     FFNNClassifier,
-    FusionClassifier,
+    IntermediateFusionClassifier,
     LandmarkDetector,
+    PatientStackingClassifier,
     ResNetClassifier,
-    _serialization,
     load_model,
+    make_late_fusion,
     make_paper_pipelines,
     make_synthetic_cohort,
     save_model,
 )
 from sklearn_palsy.cli import main
 from sklearn_palsy.exceptions import ModelFileError
+from sklearn_palsy.io import _safe
 
 
 # ---------------------------------------------------------------- helpers
@@ -62,7 +65,7 @@ def rewrite(path, *, config=None, checksum=True, **metadata):
         meta["config"] = json.dumps(config(json.loads(meta["config"])))
     meta.update(metadata)
     if checksum:
-        meta["sha256"] = _serialization._checksum(meta, tensors)
+        meta["sha256"] = _safe._checksum(meta, tensors)
     save_file(tensors, str(path), metadata=meta)
 
 
@@ -71,10 +74,10 @@ def write_crafted(path, config):
     meta = {
         "format": "sklearn-palsy",
         "format_version": "1",
-        **_serialization._versions(),
+        **_safe._versions(),
         "config": json.dumps(config),
     }
-    meta["sha256"] = _serialization._checksum(meta, {})
+    meta["sha256"] = _safe._checksum(meta, {})
     save_file({}, str(path), metadata=meta)
 
 
@@ -109,13 +112,15 @@ def ffnn(**params):
                              "random_state": 0, **params})
 
 
+def branches():
+    # A fitted StandardScaler in one branch, the bare network in the other.
+    return [("scaled", make_pipeline(StandardScaler(), ffnn())),
+            ("raw", ffnn(hidden_layer_sizes=(4,)))]
+
+
 def fusion(**params):
-    # A fitted StandardScaler in one branch, passthrough in the other.
-    return FusionClassifier(
-        [("scaled", StandardScaler(), ffnn()),
-         ("raw", "passthrough", ffnn(hidden_layer_sizes=(4,)))],
-        **{"max_epochs": 2, "random_state": 0, **params},
-    )
+    return IntermediateFusionClassifier(
+        branches(), **{"max_epochs": 2, "random_state": 0, **params})
 
 
 TABULAR_MODELS = {
@@ -124,9 +129,9 @@ TABULAR_MODELS = {
     "pipeline_scaler_ffnn": lambda: make_pipeline(StandardScaler(), ffnn()),
     "logistic_regression": lambda: LogisticRegression(),
     "fusion_intermediate": lambda: fusion(),
-    "fusion_late_weighted": lambda: fusion(fusion="late", weights=[0.3, 0.7]),
-    "fusion_late_stacking": lambda: fusion(
-        fusion="late", final_estimator=LogisticRegression(), cv=3),
+    "fusion_late_weighted": lambda: make_late_fusion(branches(), weights=[0.3, 0.7]),
+    "fusion_late_stacking": lambda: make_late_fusion(
+        branches(), final_estimator=LogisticRegression(), cv=3),
 }
 
 
@@ -135,7 +140,7 @@ def test_round_trip_gives_bit_identical_predictions(name, tabular, tmp_path):
     X, y, y3, groups = tabular
     target = y3 if "strings" in name else y
     model = TABULAR_MODELS[name]()
-    if isinstance(model, FusionClassifier):
+    if isinstance(model, IntermediateFusionClassifier | PatientStackingClassifier):
         model.fit(X, target, groups=groups)
     else:
         model.fit(X, target)
@@ -147,7 +152,8 @@ def test_round_trip_gives_bit_identical_predictions(name, tabular, tmp_path):
     np.testing.assert_array_equal(loaded.classes_, model.classes_)
     assert sorted(loaded.get_params()) == sorted(model.get_params())
     assert repr(loaded) == repr(model)
-    if hasattr(model, "embed") and getattr(model, "fusion", "intermediate") != "late":
+    assert hasattr(loaded, "embed") == hasattr(model, "embed")
+    if hasattr(model, "embed"):
         np.testing.assert_array_equal(loaded.embed(X), model.embed(X))
 
 
@@ -165,13 +171,15 @@ def test_string_labels_keep_their_dtype_and_three_logits(tabular, tmp_path):
 
 def test_fusion_branches_and_shared_estimators_survive(tabular, tmp_path):
     X, y, _, groups = tabular
-    model = fusion(fusion="late", final_estimator=LogisticRegression(), cv=3)
+    model = make_late_fusion(branches(), final_estimator=LogisticRegression(), cv=3)
     loaded = round_trip(model.fit(X, y, groups=groups), tmp_path)
     # named_estimators_ and estimators_ are the very same objects, as before.
     assert loaded.named_estimators_["scaled"] is loaded.estimators_[0]
-    np.testing.assert_array_equal(loaded.transformers_[0].mean_,
-                                  model.transformers_[0].mean_)
-    assert loaded.transformers_[1] == "passthrough"
+    np.testing.assert_array_equal(loaded.estimators_[0][0].mean_,
+                                  model.estimators_[0][0].mean_)
+    intermediate = round_trip(fusion().fit(X, y, groups=groups), tmp_path)
+    assert intermediate.transformers_[1] == "passthrough"
+    assert intermediate.named_estimators_["raw"] is intermediate.estimators_[1]
     np.testing.assert_array_equal(loaded.final_estimator_.coef_,
                                   model.final_estimator_.coef_)
     for loaded_split, split in zip(loaded.inner_splits_, model.inner_splits_,
@@ -234,7 +242,7 @@ def test_file_is_plain_safetensors_with_the_documented_metadata(tabular, tmp_pat
                             "steps[0][1].var_", "steps[1][1].classes_",
                             "steps[1][1].coef_", "steps[1][1].intercept_",
                             "steps[1][1].n_iter_"}
-    assert meta["sha256"] == _serialization._checksum(meta, tensors)
+    assert meta["sha256"] == _safe._checksum(meta, tensors)
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left
 
 
@@ -303,7 +311,7 @@ def test_paper_pipelines_round_trip(name, cohort, tmp_path):
     model = make_paper_pipelines(image_size=32, ffnn_epochs=2, resnet_epochs=1,
                                  fusion_epochs=1, random_state=0)[name]
     model.fit(cohort.X, cohort.y, **({"groups": cohort.groups}
-                                      if isinstance(model, FusionClassifier) else {}))
+                                      if name.endswith("intermediate") else {}))
     loaded = round_trip(model, tmp_path)
     np.testing.assert_array_equal(loaded.predict_proba(cohort.X),
                                   model.predict_proba(cohort.X))
@@ -335,13 +343,13 @@ def test_folders_of_pickles_are_not_saved_and_not_loaded(tmp_path):
 def spies(monkeypatch):
     """Record every module import_module is asked for and every dangerous call."""
     imported, called = [], []
-    real = _serialization.importlib.import_module
+    real = _safe.importlib.import_module
 
     def import_module(name):
         imported.append(name)
         return real(name)
 
-    monkeypatch.setattr(_serialization, "importlib",
+    monkeypatch.setattr(_safe, "importlib",
                         types.SimpleNamespace(import_module=import_module))
     for target in ("os.system", "subprocess.Popen", "sklearn.datasets.fetch_openml"):
         monkeypatch.setattr(target, lambda *a, _t=target, **k: called.append(_t))
@@ -558,7 +566,7 @@ def huge_header(path):
     The file has as many bytes, but they are never written (a sparse file):
     the length alone refuses it.
     """
-    size = _serialization.MAX_HEADER_BYTES + 1
+    size = sklearn_palsy.io.MAX_HEADER_BYTES + 1
     with open(path, "wb") as handle:
         handle.write(size.to_bytes(8, "little"))
         handle.truncate(8 + size)
@@ -573,9 +581,9 @@ LIMITS = {
     "MAX_HEADER_BYTES": huge_header,
     "MAX_CONFIG_DEPTH": lambda p: with_state(p, deep_=nested(150)),
     "MAX_CONFIG_NODES": lambda p: with_state(
-        p, many_=[0] * _serialization.MAX_CONFIG_NODES),
+        p, many_=[0] * sklearn_palsy.io.MAX_CONFIG_NODES),
     "MAX_INLINE_ELEMENTS": lambda p: with_state(
-        p, many_=many_objects(_serialization.MAX_INLINE_ELEMENTS + 1)),
+        p, many_=many_objects(sklearn_palsy.io.MAX_INLINE_ELEMENTS + 1)),
 }
 
 
@@ -596,7 +604,7 @@ def test_tensors_beyond_the_limit_are_refused_before_they_are_read(
     path = tmp_path / "model.safetensors"
     save_model(scaler, path)
     total = sum(array.nbytes for array in read_file(path)[1].values())
-    monkeypatch.setattr(_serialization, "MAX_TENSOR_BYTES", total - 1)
+    monkeypatch.setattr(sklearn_palsy.io, "MAX_TENSOR_BYTES", total - 1)
     errors = []
 
     def load():
@@ -607,14 +615,14 @@ def test_tensors_beyond_the_limit_are_refused_before_they_are_read(
     assert peak_memory_of(load) < 2**22  # the 32 MiB were not read
     assert repr(str(path)) in errors[0]
     assert f"{total} bytes, more than MAX_TENSOR_BYTES = {total - 1}" in errors[0]
-    monkeypatch.setattr(_serialization, "MAX_TENSOR_BYTES", total)
+    monkeypatch.setattr(sklearn_palsy.io, "MAX_TENSOR_BYTES", total)
     assert load_model(path).big_.shape == (2**22,)
 
 
 def test_save_model_refuses_files_that_load_model_would_refuse(tmp_path, monkeypatch):
     model = LogisticRegression().fit([[0.0], [1.0]], ["control", "palsy"])
     path = tmp_path / "model.safetensors"
-    monkeypatch.setattr(_serialization, "MAX_INLINE_BYTES", 8)  # classes_: 56 bytes
+    monkeypatch.setattr(sklearn_palsy.io, "MAX_INLINE_BYTES", 8)  # classes_: 56 bytes
     with pytest.raises(ValueError, match="MAX_INLINE_BYTES = 8"):
         save_model(model, path)
     assert not path.exists()
@@ -729,7 +737,8 @@ import json, sys
 import numpy as np
 from safetensors.numpy import save_file
 from sklearn.preprocessing import StandardScaler
-from sklearn_palsy import _serialization, load_model, save_model
+from sklearn_palsy import load_model, save_model
+from sklearn_palsy.io import _safe
 
 # One genuine load first, so that what the loader itself imports (sklearn_palsy
 # imports its public names on first use) is in place before the count starts.
@@ -738,10 +747,10 @@ load_model(sys.argv[1])
 before, refusals = set(sys.modules), {}
 for name in sys.argv[2:]:
     meta = {"format": "sklearn-palsy", "format_version": "1",
-            **_serialization._versions(),
+            **_safe._versions(),
             "config": json.dumps({"type": "estimator", "id": 0, "class": name,
                                   "params": {}, "state": {}})}
-    meta["sha256"] = _serialization._checksum(meta, {})
+    meta["sha256"] = _safe._checksum(meta, {})
     save_file({}, sys.argv[1], metadata=meta)
     try:
         load_model(sys.argv[1])
@@ -778,20 +787,162 @@ def test_forged_class_names_are_refused_without_importing_their_module(tmp_path)
 # DummyClassifier's module has no __all__; CountVectorizer's is a submodule.
 @pytest.mark.parametrize("cls", [SVC, CountVectorizer, ColumnTransformer, OneHotEncoder,
                                  DummyClassifier, Pipeline, FFNNClassifier,
-                                 FusionClassifier, LandmarkDetector])
+                                 IntermediateFusionClassifier,
+                                 PatientStackingClassifier, LandmarkDetector])
 def test_public_estimator_classes_resolve_from_their_module(cls):
-    assert _serialization._resolve_class(_serialization._class_name(cls)) is cls
+    assert _safe._resolve_class(_safe._class_name(cls)) is cls
 
 
 @pytest.mark.parametrize("name, message", [
     # An estimator, but a private helper that sklearn.multiclass does not export.
     ("sklearn.multiclass._ConstantPredictor", "not an estimator class that"),
-    ("sklearn_palsy.neural._base.NeuralClassifierMixin", "not an estimator class that"),
+    ("sklearn_palsy.neural._base.BaseNeuralClassifier", "not an estimator class that"),
     ("sklearn.svm.SVC", "is an alias of 'sklearn.svm._classes.SVC'"),
 ])
 def test_unexported_classes_and_aliases_are_refused(name, message):
-    with pytest.raises(_serialization._Invalid, match=re.escape(message)):
-        _serialization._resolve_class(name)
+    with pytest.raises(_safe._Invalid, match=re.escape(message)):
+        _safe._resolve_class(name)
+
+
+# ---------------------------------------------------------------- the registries
+PLUGIN_INIT = """
+import importlib
+
+__all__ = ["ConstantClassifier"]
+requested = []
+
+
+def __getattr__(name):  # exports its estimators on first use, as sklearn_palsy does
+    requested.append(name)
+    if name in __all__:
+        return getattr(importlib.import_module("._models", __name__), name)
+    raise AttributeError(name)
+"""
+PLUGIN_MODELS = """
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+
+class ConstantClassifier(ClassifierMixin, BaseEstimator):
+    def __init__(self, *, label=1, scratch_dir=None):
+        self.label = label
+        self.scratch_dir = scratch_dir
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.label)
+
+
+class Unexported(ConstantClassifier):
+    pass
+"""
+
+
+@pytest.fixture
+def registries(monkeypatch):
+    """The registry module; whatever a test registers is undone after it."""
+    from sklearn_palsy.io import _registry
+
+    for name in ("_estimator_modules", "_folder_parameters"):
+        monkeypatch.setattr(_registry, name, getattr(_registry, name))
+    return _registry
+
+
+@pytest.fixture
+def plugin(tmp_path, monkeypatch, registries):
+    """A third-party package of estimators, importable but not imported yet."""
+    package = tmp_path / "site" / "palsy_plugin"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(PLUGIN_INIT)
+    (package / "_models.py").write_text(PLUGIN_MODELS)
+    monkeypatch.syspath_prepend(str(package.parent))
+    yield "palsy_plugin"
+    for name in [name for name in sys.modules if name.startswith("palsy_plugin")]:
+        del sys.modules[name]
+
+
+def test_a_registered_module_s_estimators_round_trip(plugin, tmp_path):
+    sklearn_palsy.io.register_estimator_module(plugin)
+    from palsy_plugin import ConstantClassifier
+
+    model = ConstantClassifier(label=0).fit([[0.0], [1.0]], [0, 1])
+    loaded = round_trip(model, tmp_path)
+    assert type(loaded) is ConstantClassifier
+    assert loaded.label == 0 and loaded.classes_.tolist() == [0, 1]
+    assert loaded.predict([[5.0], [6.0]]).tolist() == [0, 0]
+
+
+def test_an_unregistered_module_is_refused_before_it_is_imported(plugin, tmp_path,
+                                                                 spies):
+    imported, _ = spies
+    path = tmp_path / "plugin.safetensors"
+    write_crafted(path, estimator_node("palsy_plugin._models.ConstantClassifier"))
+    with pytest.raises(ModelFileError, match="is not allowed"):
+        load_model(path)
+    assert imported == [] and "palsy_plugin" not in sys.modules
+    # Nor does save_model write a file that load_model would refuse.
+    from palsy_plugin import ConstantClassifier
+
+    with pytest.raises(TypeError, match="load_model would refuse its class"):
+        save_model(ConstantClassifier(), path)
+
+
+def test_a_registered_module_s_unexported_classes_are_refused(plugin, tmp_path):
+    sklearn_palsy.io.register_estimator_module(plugin)
+    path = tmp_path / "plugin.safetensors"
+    write_crafted(path, estimator_node("palsy_plugin._models.Unexported"))
+    with pytest.raises(ModelFileError, match="not an estimator class that "
+                       "palsy_plugin exports"):
+        load_model(path)
+    # The package's __getattr__ is asked only for names that it exports.
+    assert sys.modules["palsy_plugin"].requested == []
+
+
+def test_a_registered_folder_parameter_is_not_saved_and_refused_in_files(
+    plugin, tmp_path
+):
+    sklearn_palsy.io.register_estimator_module(plugin)
+    from palsy_plugin import ConstantClassifier
+
+    model = ConstantClassifier(scratch_dir=str(tmp_path)).fit([[0.0], [1.0]], [0, 1])
+    path = tmp_path / "model.safetensors"
+    save_model(model, path)  # not a folder parameter yet: saved as it is
+    assert load_model(path).scratch_dir == str(tmp_path)
+    sklearn_palsy.io.register_folder_parameter("scratch_dir")
+    assert "scratch_dir" in sklearn_palsy.io.registered_folder_parameters()
+    # Files written before the registration are refused...
+    with pytest.raises(ModelFileError, match="scratch_dir must be None"):
+        load_model(path)
+    # ...and files written after it hold None.
+    with pytest.warns(UserWarning, match="scratch_dir=.* is not saved"):
+        save_model(model, path)
+    assert load_model(path).scratch_dir is None
+
+
+@pytest.mark.parametrize("name", ["", "my-package", "pkg..models", "1pkg", "__main__",
+                                  "pkg.__init__", "pkg.", None, 3])
+def test_registering_what_is_not_a_module_name_raises(name, registries):
+    before = sklearn_palsy.io.registered_estimator_modules()
+    with pytest.raises(ValueError, match="dotted module name"):
+        sklearn_palsy.io.register_estimator_module(name)
+    assert sklearn_palsy.io.registered_estimator_modules() == before
+
+
+@pytest.mark.parametrize("name", ["", "cache-dir", "a.b", "1dir", None])
+def test_registering_what_is_not_a_parameter_name_raises(name, registries):
+    with pytest.raises(ValueError, match="a Python identifier"):
+        sklearn_palsy.io.register_folder_parameter(name)
+
+
+def test_the_registries_start_with_the_package_and_scikit_learn(registries):
+    modules = sklearn_palsy.io.registered_estimator_modules()
+    assert {"sklearn_palsy", "sklearn.pipeline", "sklearn.linear_model"} <= modules
+    assert not any(module.startswith(("sklearn.experimental", "sklearn.utils",
+                                      "sklearn.datasets")) for module in modules)
+    assert sklearn_palsy.io.registered_folder_parameters() == {"cache_dir", "memory"}
 
 
 def test_estimators_of_other_scikit_learn_modules_round_trip(tabular, tmp_path):
@@ -941,3 +1092,18 @@ def test_estimators_imported_from_their_subpackage_save_and_load_in_a_fresh_proc
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "LandmarkDetector"
+
+
+def test_importing_the_io_package_loads_neither_torch_nor_joblib():
+    """Reading the safe format's limits or registering a module costs no torch."""
+    code = (
+        "import sys\n"
+        "import sklearn_palsy.io\n"
+        "sklearn_palsy.io.register_folder_parameter('scratch_dir')\n"
+        "print([name for name in ('torch', 'skorch', 'joblib', 'sklearn')"
+        " if name in sys.modules])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

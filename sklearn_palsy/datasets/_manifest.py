@@ -391,8 +391,7 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False):
         )
         raise _folder_error(source, [(source, f"this is a file, not a folder{hint}")])
 
-    found = []
-    _find_images(source, (), found, ancestors=frozenset())
+    found = find_images(source)
     problems = []
     rows = []
     first_of_file = {}  # resolved image path -> first relative path naming it
@@ -558,6 +557,31 @@ def _check_image(image, folder, line, first_line_of_file):
     else:
         first_line_of_file[resolved] = line
     return reasons
+
+
+def find_images(root):
+    """Every image file under the folder ``root``, at any depth.
+
+    The one folder walk of the package: :func:`load_image_folder` and the
+    command line's folder of photos both list images with it. Image files
+    are recognised by their extension (:data:`IMAGE_EXTENSIONS`, any case);
+    hidden files and folders (whose names start with ``.``) are skipped, and
+    symbolic links to folders are followed, once.
+
+    Parameters
+    ----------
+    root : str or path-like
+        An existing folder.
+
+    Returns
+    -------
+    found : list of tuple of str
+        The names on the way from ``root`` to each image, its own last
+        (``("1", "P01", "rest.jpg")``), sorted by name folder by folder.
+    """
+    found = []
+    _find_images(os.fspath(root), (), found, ancestors=frozenset())
+    return found
 
 
 def _find_images(folder, parts, found, *, ancestors):

@@ -1,7 +1,11 @@
 """Per-image face functions: reading, detection, landmarks, schemes, alignment.
 
-These are pure functions on one image or one set of landmarks; the
-scikit-learn transformers in :mod:`sklearn_palsy.preprocessing` sit on top.
+Functions of one image or one set of landmarks; the scikit-learn
+transformers in :mod:`sklearn_palsy.preprocessing` sit on top. Face analysis
+(:func:`analyze_faces`) keeps one process-wide, thread-safe cache of its
+results, keyed by image content, backend and settings:
+:func:`clear_face_cache` empties it, :func:`face_cache_info` counts its
+hits, and :func:`no_face_cache` switches it off for the calling thread.
 """
 
 from ._analysis import (

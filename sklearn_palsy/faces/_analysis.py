@@ -21,6 +21,7 @@ pixel count, and a face large enough to analyse stays large enough to find.
 """
 
 import contextlib
+import contextvars
 import functools
 import hashlib
 import json
@@ -243,8 +244,6 @@ class _FaceCache:
         self._items = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = self.computed = 0
-        # Switched off by no_face_cache(); process-wide, like the cache.
-        self.enabled = True
 
     def get(self, key):
         with self._lock:
@@ -269,6 +268,10 @@ class _FaceCache:
 
 
 _CACHE = _FaceCache()
+# Switched off by no_face_cache(), for the thread (or asyncio task) that
+# entered it only: a context variable, so that one thread's block neither
+# switches the cache off for others nor, on leaving, back on under them.
+_CACHE_ENABLED = contextvars.ContextVar("sklearn_palsy_face_cache", default=True)
 
 
 def clear_face_cache():
@@ -318,9 +321,11 @@ def no_face_cache():
     cached before the block are kept and used again after it.
 
     It is meant for measuring what the cache saves, and for ruling the cache
-    out when debugging. The switch is process-wide (threads included);
-    worker processes started inside the block, e.g. by
-    ``GridSearchCV(n_jobs=2)``, keep their own cache.
+    out when debugging. The switch holds for the thread that entered the
+    block (a :mod:`contextvars` variable): other threads keep using the
+    cache meanwhile, and blocks in several threads do not undo one
+    another. Worker processes and threads started inside the block, e.g.
+    by ``GridSearchCV(n_jobs=2)``, keep their own setting (the cache on).
 
     Examples
     --------
@@ -336,12 +341,11 @@ def no_face_cache():
     >>> face_cache_info()["computed"], face_cache_info()["size"]
     (2, 0)
     """
-    previous = _CACHE.enabled
-    _CACHE.enabled = False
+    token = _CACHE_ENABLED.set(False)
     try:
         yield
     finally:
-        _CACHE.enabled = previous
+        _CACHE_ENABLED.reset(token)
 
 
 def _cache_key(content_id, backend, max_pixels, detect_max_side):
@@ -556,7 +560,7 @@ def analyze_faces(
         _cache_key(image_id(image), backend, max_pixels, detect_max_side)
         for image in images
     ]
-    use_cache = _CACHE.enabled
+    use_cache = _CACHE_ENABLED.get()
     results = [_CACHE.get(key) if use_cache else None for key in keys]
     if cache_dir is not None and use_cache:
         for i, key in enumerate(keys):

@@ -1,4 +1,17 @@
-"""FusionClassifier: multimodal fusion of neural branches, FeatureUnion style."""
+"""Multimodal fusion: the paper's intermediate fusion, and late fusion.
+
+- :class:`IntermediateFusionClassifier` joins the trunks of several neural
+  classifiers (each at the end of its own view pipeline) under one head,
+  trained end to end; its parameters come from scikit-learn's
+  ``_BaseComposition``, as :class:`~sklearn.ensemble.VotingClassifier`'s do.
+- :func:`make_late_fusion` is scikit-learn's own
+  :class:`~sklearn.ensemble.VotingClassifier` (soft voting) over such
+  pipelines, or :class:`PatientStackingClassifier`, scikit-learn's
+  :class:`~sklearn.ensemble.StackingClassifier` with inner folds that keep
+  each patient's images together.
+- :func:`FusionClassifier` is the former single class, kept as a deprecated
+  factory of the two.
+"""
 
 import numbers
 import warnings
@@ -6,25 +19,30 @@ import warnings
 import numpy as np
 import torch
 from sklearn.base import clone
+from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.utils.data import Dataset
 
-from ..neural._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
-from ..utils._compat import (
-    HasMethods,
-    Interval,
-    StrOptions,
-    _BaseComposition,
-    _fit_context,
-    _safe_indexing,
+from ..neural._base import COMMON_CONSTRAINTS, BaseNeuralClassifier
+from ..utils._compat import Interval, _BaseComposition, _fit_context
+from ..utils._validation import (
+    check_classification_labels,
+    check_groups,
+    check_sample_weight,
 )
-from ..utils._validation import check_groups, check_sample_weight
 
-__all__ = ["FusionClassifier", "FusionModule"]
+__all__ = [
+    "FusionClassifier",
+    "FusionModule",
+    "IntermediateFusionClassifier",
+    "PatientStackingClassifier",
+    "make_late_fusion",
+]
 
 
 class FusionModule(nn.Module):
@@ -93,128 +111,123 @@ class _FusionDataset(Dataset):
 
 
 def _n_samples(X):
-    if isinstance(X, np.ndarray) or hasattr(X, "shape"):
+    if hasattr(X, "shape"):
         return X.shape[0]
     return len(X)
 
 
-class FusionClassifier(NeuralClassifierMixin, _BaseComposition):
-    """Fuse several modalities of the same images into one classifier.
+def _is_drop(estimator):
+    return isinstance(estimator, str) and estimator == "drop"
 
-    Every branch is a ``(name, transformer, estimator)`` triple, as in
-    :class:`~sklearn.compose.ColumnTransformer`: the transformer turns the
-    shared input ``X`` (usually image paths) into that branch's view — line
-    images, expression features, face crops — and the estimator models it.
 
-    - ``fusion="intermediate"`` is the paper's model: each branch estimator
-      contributes its network's trunk (the network without its final layer);
-      the trunks' embeddings are concatenated and a joint head is trained end
-      to end, in one skorch net over a dict of the branches' inputs. Each
-      trunk learns with its own estimator's ``lr``; the head with this
-      estimator's ``lr``. The branches' ``max_epochs``, ``batch_size`` and
-      early-stopping settings are not used: this estimator's are.
-    - ``fusion="late"`` fits the branches separately and combines their
-      probabilities: by a weighted mean (``weights``), or, when
-      ``final_estimator`` is given, by a stacking meta-learner fitted on
-      out-of-fold predictions. The inner folds keep each patient's images
-      together when ``groups`` reach ``fit``.
+def _split_branch(name, estimator):
+    """A branch's view (its pipeline but the last step) and its network."""
+    if isinstance(estimator, Pipeline):
+        network = estimator.steps[-1][1]
+        view = estimator[:-1] if len(estimator.steps) > 1 else "passthrough"
+    else:
+        view, network = "passthrough", estimator
+    if not isinstance(network, BaseNeuralClassifier):
+        raise TypeError(
+            f"branch {name!r}: intermediate fusion joins the trunks of this "
+            "package's neural classifiers (FFNNClassifier, ResNetClassifier), "
+            "alone or as the last step of a Pipeline; got "
+            f"{type(network).__name__}. make_late_fusion takes any classifier."
+        )
+    return view, network
+
+
+class IntermediateFusionClassifier(BaseNeuralClassifier, _BaseComposition):
+    """The paper's fusion: neural trunks joined under one head, trained together.
+
+    Each branch is a ``(name, estimator)`` pair, as in
+    :class:`~sklearn.ensemble.VotingClassifier`: the estimator is a neural
+    classifier of this package, or a :class:`~sklearn.pipeline.Pipeline`
+    whose steps turn the shared input ``X`` (usually image paths) into that
+    branch's view (line images, expression features, face crops) and whose
+    last step is the neural classifier. Each classifier contributes its
+    network's trunk (the network without its final layer); the trunks'
+    embeddings are concatenated and a joint head is trained end to end, in
+    one skorch net over a dict of the branches' inputs.
+
+    Each trunk learns at its own classifier's ``lr``, the head at this
+    estimator's ``lr``. The branch classifiers' ``max_epochs``,
+    ``batch_size`` and early-stopping settings are not used: this
+    estimator's are. Parameters of the branches are reached as in a
+    ``VotingClassifier`` of pipelines: ``lines__resnet__lr``,
+    ``features__landmarks__backend``; ``set_params(lines="drop")`` leaves a
+    branch out.
 
     Parameters
     ----------
-    branches : list of (str, transformer, estimator) tuples
-        The transformer may be "passthrough"; a whole branch may be "drop"
-        (as the estimator). For intermediate fusion the estimators must be
-        this package's neural classifiers (:class:`~sklearn_palsy.FFNNClassifier`,
-        :class:`~sklearn_palsy.ResNetClassifier`); late fusion takes any
-        classifier with ``predict_proba``.
-    fusion : {"intermediate", "late"}, default="intermediate"
-        Where the modalities meet.
+    estimators : list of (str, estimator) tuples
+        The branches: a neural classifier, a Pipeline ending in one, or
+        "drop".
     head_hidden_layer_sizes : tuple of int, default=(64,)
-        Hidden layers of the joint head (intermediate fusion).
+        Hidden layers of the joint head.
     dropout : float, default=0.2
         Dropout in the joint head.
-    weights : array-like of shape (n_branches,), default=None
-        Weights of the branches' probabilities in late fusion; None weighs
-        them equally.
-    final_estimator : classifier, default=None
-        Stacking meta-learner for late fusion, fitted on the branches'
-        out-of-fold probabilities; None uses the weighted mean.
-    cv : int, default=5
-        Inner folds for stacking:
-        :class:`~sklearn.model_selection.StratifiedGroupKFold`
-        with groups, else stratified folds (with a warning).
     lr, max_epochs, batch_size, weight_decay, class_weight, early_stopping, \
 validation_fraction, n_iter_no_change, device, random_state, verbose
         Training of the joint net, as for :class:`~sklearn_palsy.FFNNClassifier`.
-        In late fusion ``random_state`` also seeds every branch estimator
-        (or step of a branch pipeline) whose own ``random_state`` is None.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     transformers_ : list
-        The fitted transformers of the active branches.
+        The fitted views of the active branches (a Pipeline, or
+        "passthrough" for a bare classifier).
     estimators_ : list
-        Late fusion: the fitted branch classifiers. Intermediate fusion: the
-        branch estimators configured for their inputs; their trained trunks
-        live in ``net_.module_.branches``.
+        The branch classifiers, configured for their views (``classes_``,
+        ``n_features_in_``); their trained trunks live in
+        ``net_.module_.branches``.
     named_estimators_ : Bunch
         ``estimators_`` by branch name.
     net_ : skorch.NeuralNet
-        The joint net (intermediate fusion).
-    final_estimator_ : classifier
-        The fitted meta-learner (stacking).
-    inner_splits_ : list of (train, test) index arrays
-        The inner folds used for stacking.
+        The joint net.
+    n_epochs_ : int
+        Epochs trained.
 
     See Also
     --------
+    make_late_fusion : Soft voting or stacking of the same branches.
     make_paper_pipelines : The paper's configurations, ready to evaluate.
 
     Examples
     --------
     >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import FunctionTransformer
-    >>> from sklearn_palsy import FFNNClassifier, FusionClassifier
+    >>> from sklearn_palsy import FFNNClassifier, IntermediateFusionClassifier
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(60, 6)).astype("float32")
     >>> y = (X[:, 0] + X[:, 3] > 0).astype(int)
-    >>> left = FunctionTransformer(lambda X: X[:, :3])
-    >>> right = FunctionTransformer(lambda X: X[:, 3:])
-    >>> fusion = FusionClassifier(
-    ...     [("left", left, FFNNClassifier(hidden_layer_sizes=(8,))),
-    ...      ("right", right, FFNNClassifier(hidden_layer_sizes=(8,)))],
+    >>> def branch(columns):
+    ...     return make_pipeline(FunctionTransformer(lambda X: X[:, columns]),
+    ...                          FFNNClassifier(hidden_layer_sizes=(8,)))
+    >>> fusion = IntermediateFusionClassifier(
+    ...     [("left", branch([0, 1, 2])), ("right", branch([3, 4, 5]))],
     ...     max_epochs=5, random_state=0)
     >>> fusion.fit(X, y).predict_proba(X).shape
     (60, 2)
+    >>> fusion.embed(X).shape
+    (60, 64)
     """
 
     _parameter_constraints = {
-        "branches": [list],
-        "fusion": [StrOptions({"intermediate", "late"})],
+        "estimators": [list],
         "head_hidden_layer_sizes": [tuple, list],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "weights": ["array-like", None],
-        "final_estimator": [HasMethods(["fit", "predict_proba"]), None],
-        "cv": [Interval(numbers.Integral, 2, None, closed="left")],
         **COMMON_CONSTRAINTS,
     }
 
-    # Inner splitters need the patients: with metadata routing on, groups are
-    # routed to fit by default.
-    __metadata_request__fit = {"groups": True}
-
     def __init__(
         self,
-        branches,
+        estimators,
         *,
-        fusion="intermediate",
         head_hidden_layer_sizes=(64,),
         dropout=0.2,
-        weights=None,
-        final_estimator=None,
-        cv=5,
         lr=1e-3,
         max_epochs=20,
         batch_size=32,
@@ -227,13 +240,9 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         random_state=None,
         verbose=0,
     ):
-        self.branches = branches
-        self.fusion = fusion
+        self.estimators = estimators
         self.head_hidden_layer_sizes = head_hidden_layer_sizes
         self.dropout = dropout
-        self.weights = weights
-        self.final_estimator = final_estimator
-        self.cv = cv
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -248,39 +257,22 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
 
     # ------------------------------------------------------------ parameters
     def get_params(self, deep=True):
-        """Get the parameters, with ``<branch>__<param>`` for each branch's
-        estimator and ``<branch>__transformer__<param>`` for its transformer.
+        """Get the parameters, with ``<branch>__<param>`` for each branch.
 
         Parameters
         ----------
         deep : bool, default=True
-            Include the branches' own parameters.
+            Include the branches and their own parameters.
 
         Returns
         -------
         params : dict
             Parameter names mapped to their values.
         """
-        params = super(_BaseComposition, self).get_params(deep=False)
-        if not deep:
-            return params
-        for name, transformer, estimator in self.branches:
-            params[name] = estimator
-            if hasattr(estimator, "get_params"):
-                for key, value in estimator.get_params(deep=True).items():
-                    params[f"{name}__{key}"] = value
-            params[f"{name}__transformer"] = transformer
-            if hasattr(transformer, "get_params"):
-                for key, value in transformer.get_params(deep=True).items():
-                    params[f"{name}__transformer__{key}"] = value
-        return params
+        return self._get_params("estimators", deep=deep)
 
     def set_params(self, **params):
-        """Set parameters, including ``<branch>__...`` nested ones.
-
-        ``<branch>=estimator`` (or "drop") replaces a branch's estimator and
-        ``<branch>__transformer=...`` its transformer, as for the steps of a
-        :class:`~sklearn.pipeline.Pipeline`.
+        """Set parameters, a whole branch (``<branch>=...``) or inside one.
 
         Parameters
         ----------
@@ -292,93 +284,30 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         self : object
             This estimator.
         """
-        branches = params.pop("branches", self.branches)
-        names = [branch[0] for branch in branches] if isinstance(branches, list) else []
-        own, nested = {}, {}
-        for key, value in params.items():
-            if key.split("__", 1)[0] in names:
-                nested[key] = value
-            else:
-                own[key] = value
-        if nested:
-            branches = [list(branch) for branch in branches]
-            for key, value in nested.items():
-                name, _, rest = key.partition("__")
-                branch = branches[names.index(name)]
-                if rest == "":
-                    branch[2] = value
-                elif rest == "transformer":
-                    branch[1] = value
-                elif rest.startswith("transformer__"):
-                    branch[1].set_params(**{rest[len("transformer__"):]: value})
-                else:
-                    branch[2].set_params(**{rest: value})
-            branches = [tuple(branch) for branch in branches]
-        # Keep the very object the caller passed when nothing inside changed.
-        self.branches = branches
-        super(_BaseComposition, self).set_params(**own)
+        self._set_params("estimators", **params)
         return self
 
-    # ------------------------------------------------------------ checks
+    @property
+    def named_estimators(self):
+        """The branches by name, as a :class:`~sklearn.utils.Bunch`."""
+        return Bunch(**dict(self.estimators))
+
     def _active_branches(self):
-        names = [branch[0] for branch in self.branches]
+        names = [name for name, _ in self.estimators]
         self._validate_names(names)
-        reserved = set(self._parameter_constraints)
-        clash = sorted(set(names) & reserved)
-        if clash:
-            raise ValueError(f"branch names {clash} clash with parameter names")
-        active = []
-        for name, transformer, estimator in self.branches:
-            if isinstance(estimator, str) and estimator == "drop":
-                continue
-            if isinstance(transformer, str) and transformer == "drop":
-                continue
-            if not (
-                (isinstance(transformer, str) and transformer == "passthrough")
-                or hasattr(transformer, "transform")
-            ):
-                raise TypeError(
-                    f"branch {name!r}: the transformer must have fit and transform, "
-                    f"or be 'passthrough' or 'drop'; got {transformer!r}"
-                )
-            if self.fusion == "intermediate" and not isinstance(
-                estimator, NeuralClassifierMixin
-            ):
-                raise TypeError(
-                    f"branch {name!r}: intermediate fusion needs a neural estimator "
-                    "of this package (FFNNClassifier or ResNetClassifier); got "
-                    f"{type(estimator).__name__}. Use fusion='late' for others."
-                )
-            if self.fusion == "late" and not hasattr(estimator, "predict_proba"):
-                raise TypeError(
-                    f"branch {name!r}: late fusion needs predict_proba; "
-                    f"{type(estimator).__name__} has none"
-                )
-            active.append((name, transformer, estimator))
+        active = [
+            (name, *_split_branch(name, estimator))
+            for name, estimator in self.estimators
+            if not _is_drop(estimator)
+        ]
         if not active:
             raise ValueError("all branches are dropped; at least one must remain")
-        if self.weights is not None and len(self.weights) != len(active):
-            raise ValueError(
-                f"weights has {len(self.weights)} entries for {len(active)} active "
-                "branches"
-            )
         return active
-
-    @staticmethod
-    def _fit_transformer(transformer, X, y):
-        if isinstance(transformer, str):  # passthrough
-            return transformer, X
-        fitted = clone(transformer)
-        return fitted, fitted.fit_transform(X, y)
-
-    @staticmethod
-    def _apply(transformer, X):
-        return X if isinstance(transformer, str) else transformer.transform(X)
 
     # ------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, groups=None):
-        """Fit the branches' transformers and the fused model.
+        """Fit the branches' views and the joint network.
 
         Parameters
         ----------
@@ -388,14 +317,11 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         y : array-like of shape (n_samples,)
             Labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss, >= 0 and not all 0. Late
-            fusion passes them to every branch estimator whose ``fit``
-            takes them, and to ``final_estimator``.
+            Weights of the samples in the loss, >= 0 and not all 0.
         groups : array-like of shape (n_samples,), default=None
-            Patient ids, for inner splits (early stopping, stacking) that keep
-            each patient's images together: all numbers or all text, none
-            missing. With metadata routing on, a grid search routes them here
-            by default.
+            Patient ids, for early stopping that holds out whole patients:
+            all numbers or all text, none missing. With metadata routing on,
+            a Pipeline or a search routes them here by default.
 
         Returns
         -------
@@ -407,156 +333,100 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         if _n_samples(X) != len(y):
             raise ValueError(f"X has {_n_samples(X)} samples but y has {len(y)}")
         # Checked before any branch's (possibly slow) face work.
-        check_classification_targets(y)
-        if len(np.unique(y)) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes in y; got 1 class: "
-                f"{np.unique(y).tolist()}"
-            )
-        # Checked here too: late fusion hands them to estimators that may not.
+        check_classification_labels(y, type(self).__name__)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, len(y))
         if groups is not None:
             groups = check_groups(groups, len(y))
-        self.transformers_, views = [], {}
-        for name, transformer, _ in active:
-            fitted, view = self._fit_transformer(transformer, X, y)
-            self.transformers_.append(fitted)
-            views[name] = view
+        self.classes_ = LabelEncoder().fit(y).classes_
         self._branch_names = [name for name, _, _ in active]
-        if self.fusion == "late":
-            return self._fit_late(active, views, y, sample_weight, groups)
-        self.estimators_ = [clone(estimator) for _, _, estimator in active]
+        self.transformers_, self.estimators_, views = [], [], {}
+        for name, view, network in active:
+            if isinstance(view, str):  # passthrough
+                fitted, data = view, X
+            else:
+                fitted = clone(view)
+                data = fitted.fit_transform(X, y)
+            network = clone(network)
+            network.classes_ = self.classes_
+            views[name] = network.check_input(data, reset=True)
+            self.transformers_.append(fitted)
+            self.estimators_.append(network)
         self.named_estimators_ = Bunch(
             **dict(zip(self._branch_names, self.estimators_, strict=True))
         )
-        # Each branch estimator checks its own view once, here.
-        from sklearn.preprocessing import LabelEncoder
-
-        self.classes_ = LabelEncoder().fit(y).classes_
-        for estimator, name in zip(self.estimators_, self._branch_names, strict=True):
-            estimator.classes_ = self.classes_
-            views[name] = estimator._check_X(views[name], reset=True)
         return self._fit_net(views, y, sample_weight=sample_weight, groups=groups)
 
-    def _seeded_branches(self, active):
-        """Clones of the branch estimators; unseeded ones get a seed from ours.
+    # ------------------------------------------------------------ the protocol
+    def check_input(self, X, *, reset=False):
+        """Each branch's view of ``X``, checked by its classifier.
 
-        As scikit-learn's ensembles do: a ``random_state`` left at None in a
-        branch (or in a step of a branch pipeline) is set from the
-        FusionClassifier's own ``random_state``, so that the same int gives
-        the same late fusion. Seeds set on a branch are kept.
+        Parameters
+        ----------
+        X : array-like
+            The shared input, as for ``fit``.
+        reset : bool, default=False
+            Unused: the views are fitted by ``fit``.
+
+        Returns
+        -------
+        views : dict of str to ndarray or list
+            The branches' inputs by name.
         """
-        estimators = [clone(estimator) for _, _, estimator in active]
-        if self.random_state is None:
-            return estimators
-        seeds = check_random_state(self.random_state).randint(
-            np.iinfo(np.int32).max, size=len(estimators)
-        )
-        for estimator, seed in zip(estimators, seeds, strict=True):
-            unseeded = {
-                key: int(seed)
-                for key, value in estimator.get_params(deep=True).items()
-                if (key == "random_state" or key.endswith("__random_state"))
-                and value is None
-            }
-            estimator.set_params(**unseeded)
-        return estimators
-
-    def _fit_late(self, active, views, y, sample_weight, groups):
-        branches = self._seeded_branches(active)
-        self.estimators_ = []
-        for (name, _, _), estimator in zip(active, branches, strict=True):
-            self.estimators_.append(
-                self._fit_branch(
-                    clone(estimator), views[name], y, sample_weight, groups
-                )
-            )
-        self.named_estimators_ = Bunch(
-            **dict(zip(self._branch_names, self.estimators_, strict=True))
-        )
-        self.classes_ = self.estimators_[0].classes_
-        if self.final_estimator is None:
-            return self
-        if groups is None:
-            warnings.warn(
-                "stacking without groups: the inner folds split images, not "
-                "patients, so one patient's images can be on both sides. Pass "
-                "groups to fit (with metadata routing on they are routed here).",
-                UserWarning,
-                stacklevel=3,
-            )
-            splitter = StratifiedKFold(n_splits=self.cv)
-        else:
-            # Stratified, so that no inner training fold lacks a class.
-            splitter = StratifiedGroupKFold(n_splits=self.cv)
-        self.inner_splits_ = list(splitter.split(np.zeros(len(y)), y, groups))
-        meta = np.zeros((len(y), self._n_meta_columns()))
-        for train, test in self.inner_splits_:
-            fold = []
-            for (name, _, _), estimator in zip(active, branches, strict=True):
-                fitted = self._fit_branch(
-                    clone(estimator), _safe_indexing(views[name], train), y[train],
-                    None if sample_weight is None else np.asarray(sample_weight)[train],
-                    None if groups is None else groups[train],
-                )
-                fold.append(fitted.predict_proba(_safe_indexing(views[name], test)))
-            meta[test] = self._meta_features(fold)
-        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        self.final_estimator_ = clone(self.final_estimator).fit(meta, y, **kwargs)
-        return self
-
-    @staticmethod
-    def _fit_branch(estimator, X, y, sample_weight, groups):
-        import inspect
-
-        accepted = inspect.signature(estimator.fit).parameters
-        kwargs = {}
-        if sample_weight is not None and "sample_weight" in accepted:
-            kwargs["sample_weight"] = sample_weight
-        if groups is not None and "groups" in accepted:
-            kwargs["groups"] = groups
-        return estimator.fit(X, y, **kwargs)
-
-    def _n_meta_columns(self):
-        per_branch = 1 if len(self.classes_) == 2 else len(self.classes_)
-        return per_branch * len(self.estimators_)
-
-    def _meta_features(self, probas):
-        if len(self.classes_) == 2:
-            return np.column_stack([proba[:, 1] for proba in probas])
-        return np.hstack(probas)
-
-    # ------------------------------------------------------------ the joint net
-    def _check_X(self, X, reset):
         check_is_fitted(self, "transformers_")
         views = {}
-        for name, transformer, estimator in zip(
+        for name, view, network in zip(
             self._branch_names, self.transformers_, self.estimators_, strict=True
         ):
-            view = self._apply(transformer, X)
-            views[name] = (
-                estimator._check_X(view, reset=False)
-                if self.fusion == "intermediate"
-                else view
-            )
+            data = X if isinstance(view, str) else view.transform(X)
+            views[name] = network.check_input(data, reset=False)
         return views
 
-    def _dataset(self, X, y, sample_weight, training):
+    def make_dataset(self, X, y=None, sample_weight=None, *, training=False):
+        """The branches' datasets, zipped: item i holds every branch's input.
+
+        Parameters
+        ----------
+        X : dict of str to ndarray or list
+            The views returned by :meth:`check_input`.
+        y, sample_weight, training
+            As for :meth:`BaseNeuralClassifier.make_dataset`.
+
+        Returns
+        -------
+        dataset : torch.utils.data.Dataset
+            Items ``({branch: tensor, ...[, "sample_weight": w]}, y)``.
+        """
         datasets = {
-            name: estimator._dataset(X[name], y, sample_weight, training)
-            for name, estimator in zip(
-                self._branch_names, self.estimators_, strict=True
-            )
+            name: network.make_dataset(X[name], y, sample_weight, training=training)
+            for name, network in zip(self._branch_names, self.estimators_, strict=True)
         }
         first = next(iter(datasets.values()))
         return _FusionDataset(datasets, first.y, first.sample_weight)
 
-    def _module_and_params(self, train, n_outputs):
-        branches = {}
-        for name, estimator in zip(self._branch_names, self.estimators_, strict=True):
-            module, params = estimator._module_and_params(None, 1)
-            branches[name] = (module, params)
+    def build_module(self, train=None, *, n_outputs=1, pretrained=True):
+        """:class:`FusionModule` over the branches' modules, and its parameters.
+
+        Parameters
+        ----------
+        train : torch.utils.data.Dataset, default=None
+            Unused.
+        n_outputs : int, default=1
+            Outputs of the joint head.
+        pretrained : bool, default=True
+            Passed to every branch's ``build_module``.
+
+        Returns
+        -------
+        module : type
+            :class:`FusionModule`.
+        params : dict
+            Its constructor's arguments.
+        """
+        branches = {
+            name: network.build_module(n_outputs=1, pretrained=pretrained)
+            for name, network in zip(self._branch_names, self.estimators_, strict=True)
+        }
         return FusionModule, {
             "branches": branches,
             "head_hidden_layer_sizes": tuple(self.head_hidden_layer_sizes),
@@ -564,95 +434,13 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
             "n_outputs": n_outputs,
         }
 
-    def _module_and_params_for_load(self, n_outputs):
-        # As _module_and_params, with every branch's initial weights off.
-        module, params = self._module_and_params(None, n_outputs)
-        params["branches"] = {
-            name: estimator._module_and_params_for_load(1)
-            for name, estimator in zip(
-                self._branch_names, self.estimators_, strict=True
-            )
-        }
-        return module, params
-
     def _extra_net_params(self):
         # Each trunk learns at its own estimator's rate; the head at ours.
         groups = [
-            (f"branches.{name}.*", {"lr": estimator.lr})
-            for name, estimator in zip(
-                self._branch_names, self.estimators_, strict=True
-            )
+            (f"branches.{name}.*", {"lr": network.lr})
+            for name, network in zip(self._branch_names, self.estimators_, strict=True)
         ]
         return {"optimizer__param_groups": groups}
-
-    # ------------------------------------------------------------ prediction
-    def predict_proba(self, X):
-        """Return class probabilities.
-
-        Parameters
-        ----------
-        X : array-like
-            The shared input, as for ``fit``.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities in the order of ``classes_``.
-        """
-        if self.fusion == "intermediate":
-            return super().predict_proba(X)
-        check_is_fitted(self, "estimators_")
-        views = self._check_X(X, reset=False)
-        probas = [
-            estimator.predict_proba(views[name])
-            for name, estimator in zip(
-                self._branch_names, self.estimators_, strict=True
-            )
-        ]
-        if self.final_estimator is not None:
-            return self.final_estimator_.predict_proba(self._meta_features(probas))
-        return np.average(np.stack(probas), axis=0, weights=self.weights)
-
-    def decision_function(self, X):
-        """Return the logits (intermediate fusion) or the log-odds of the
-        fused probabilities (late fusion).
-
-        Parameters
-        ----------
-        X : array-like
-            The shared input, as for ``fit``.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Positive-class scores for binary problems.
-        """
-        if self.fusion == "intermediate":
-            return super().decision_function(X)
-        proba = np.clip(self.predict_proba(X), 1e-12, 1.0)
-        if proba.shape[1] == 2:
-            return np.log(proba[:, 1]) - np.log(proba[:, 0])
-        return np.log(proba)
-
-    def embed(self, X):
-        """Return the joint embedding (intermediate fusion only).
-
-        Parameters
-        ----------
-        X : array-like
-            The shared input, as for ``fit``.
-
-        Returns
-        -------
-        embedding : ndarray of shape (n_samples, n_embedding)
-            The output of the joint head's hidden layers.
-        """
-        if self.fusion != "intermediate":
-            raise AttributeError("embed is only defined for intermediate fusion")
-        return super().embed(X)
-
-    def __sklearn_is_fitted__(self):
-        return hasattr(self, "transformers_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -660,3 +448,302 @@ validation_fraction, n_iter_no_change, device, random_state, verbose
         tags.input_tags.one_d_array = True
         tags.input_tags.string = True
         return tags
+
+
+class PatientStackingClassifier(StackingClassifier):
+    """scikit-learn's stacking, with inner folds that keep patients together.
+
+    A :class:`~sklearn.ensemble.StackingClassifier` in every respect (same
+    parameters, attributes and results) but one: ``fit`` takes the patients
+    as ``groups``, and an int ``cv`` means that many
+    :class:`~sklearn.model_selection.StratifiedGroupKFold` folds, so that no
+    patient's images are on both sides of the split that makes the
+    out-of-fold probabilities. The folds are computed once, from
+    ``groups``, and given to scikit-learn's own ``fit`` as explicit
+    ``(train, test)`` indices; ``sample_weight`` goes to the branches as
+    there (to each branch's ``fit`` with routing off, so not to Pipelines;
+    to the steps that request it with routing on).
+
+    With metadata routing on, a Pipeline or a search routes ``groups`` here
+    by default. Without ``groups`` (routing off in a search, which then uses
+    them only for its own splits), the inner folds split images, with a
+    warning, as scikit-learn's own stacking does.
+
+    Parameters
+    ----------
+    estimators, final_estimator, stack_method, n_jobs, passthrough, verbose
+        As for :class:`~sklearn.ensemble.StackingClassifier`.
+    cv : int, cross-validation generator or iterable, default=5
+        Inner folds; an int is the number of ``StratifiedGroupKFold`` folds.
+
+    Attributes
+    ----------
+    inner_splits_ : list of (train, test) index arrays
+        The inner folds used.
+
+    See :class:`~sklearn.ensemble.StackingClassifier` for the others.
+
+    See Also
+    --------
+    make_late_fusion : Builds this, or soft voting, over view pipelines.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from sklearn_palsy import PatientStackingClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 3))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> patients = np.repeat(np.arange(10), 4)
+    >>> stacking = PatientStackingClassifier(
+    ...     [("lr", LogisticRegression()), ("nb", GaussianNB())],
+    ...     final_estimator=LogisticRegression(), cv=3)
+    >>> stacking.fit(X, y, groups=patients).score(X, y) > 0.9
+    True
+    >>> all(not set(patients[train]) & set(patients[test])
+    ...     for train, test in stacking.inner_splits_)
+    True
+    """
+
+    __metadata_request__fit = {"groups": True}
+
+    def __init__(self, estimators, final_estimator=None, *, cv=5,
+                 stack_method="auto", n_jobs=None, passthrough=False, verbose=0):
+        super().__init__(
+            estimators, final_estimator=final_estimator, cv=cv,
+            stack_method=stack_method, n_jobs=n_jobs, passthrough=passthrough,
+            verbose=verbose,
+        )
+
+    def fit(self, X, y, *, groups=None, sample_weight=None):
+        """Fit the branches, then the final estimator on out-of-fold probabilities.
+
+        Parameters
+        ----------
+        X : array-like
+            The shared input of every branch.
+        y : array-like of shape (n_samples,)
+            Labels.
+        groups : array-like of shape (n_samples,), default=None
+            Patient ids: the inner folds keep each patient's images together.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to every branch and to the final estimator.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None"
+            )
+        y = np.asarray(y)
+        check_classification_labels(y, type(self).__name__)
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, len(y))
+        cv = self.cv
+        if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+            cv = StratifiedGroupKFold(n_splits=int(cv))
+        if groups is None:
+            warnings.warn(
+                "stacking without groups: the inner folds split images, not "
+                "patients, so one patient's images can be on both sides. Pass "
+                "groups to fit (with metadata routing on they are routed here).",
+                UserWarning,
+                stacklevel=2,
+            )
+            if isinstance(cv, StratifiedGroupKFold):
+                cv = StratifiedKFold(n_splits=cv.n_splits)
+        else:
+            groups = check_groups(groups, len(y))
+        if hasattr(cv, "split"):
+            splits = list(cv.split(np.zeros((len(y), 1)), y, groups))
+        else:
+            splits = [(np.asarray(train), np.asarray(test)) for train, test in cv]
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        user_cv = self.cv
+        self.cv = splits  # scikit-learn's fit takes explicit folds
+        try:
+            super().fit(X, y, **kwargs)
+        finally:
+            self.cv = user_cv
+        self.inner_splits_ = splits
+        return self
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object.
+
+        scikit-learn's routing to the branches, plus this estimator's own
+        request: ``groups``, which make the inner folds.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        return super().get_metadata_routing().add_self_request(self)
+
+
+def make_late_fusion(
+    estimators, *, final_estimator=None, weights=None, cv=5, n_jobs=None, verbose=0
+):
+    """Late fusion of classifiers: scikit-learn's soft voting or stacking.
+
+    Each branch is fitted on its own and the branches' probabilities are
+    combined:
+
+    - without ``final_estimator``, scikit-learn's
+      :class:`~sklearn.ensemble.VotingClassifier` with ``voting="soft"``:
+      the (weighted) mean of the branches' probabilities;
+    - with one, a :class:`PatientStackingClassifier`: scikit-learn's
+      :class:`~sklearn.ensemble.StackingClassifier` whose meta learner is
+      fitted on the branches' out-of-fold probabilities, from inner folds
+      that keep each patient's images together (pass ``groups`` to ``fit``;
+      with metadata routing on, searches route them there).
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator) tuples
+        The branches: classifiers with ``predict_proba``, usually Pipelines
+        from a shared input (image paths) to a classifier; "drop" leaves one
+        out.
+    final_estimator : classifier, default=None
+        Meta learner for stacking; None averages the probabilities.
+    weights : array-like of shape (n_estimators,), default=None
+        Weights of the branches in the mean (voting only); None weighs
+        them equally.
+    cv : int or cross-validation generator, default=5
+        Inner folds for stacking; an int is the number of
+        ``StratifiedGroupKFold`` folds.
+    n_jobs : int, default=None
+        Branches fitted in parallel (see scikit-learn's ``n_jobs``).
+    verbose : int, default=0
+        Verbosity.
+
+    Returns
+    -------
+    fusion : VotingClassifier or PatientStackingClassifier
+        Unfitted.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_palsy import FFNNClassifier, make_late_fusion
+    >>> voting = make_late_fusion([("a", FFNNClassifier()), ("b", FFNNClassifier())],
+    ...                           weights=[0.3, 0.7])
+    >>> type(voting).__name__, voting.voting
+    ('VotingClassifier', 'soft')
+    >>> stacking = make_late_fusion([("a", FFNNClassifier())],
+    ...                             final_estimator=LogisticRegression(), cv=3)
+    >>> type(stacking).__name__, stacking.cv, stacking.stack_method
+    ('PatientStackingClassifier', 3, 'predict_proba')
+    """
+    if final_estimator is None:
+        return VotingClassifier(
+            estimators, voting="soft", weights=weights, n_jobs=n_jobs,
+            verbose=bool(verbose),
+        )
+    if weights is not None:
+        raise ValueError(
+            "weights set the mean of the branches' probabilities; with a "
+            "final_estimator the stacking learns how to combine them. Give one "
+            "or the other."
+        )
+    return PatientStackingClassifier(
+        estimators, final_estimator=final_estimator, cv=cv,
+        stack_method="predict_proba", n_jobs=n_jobs, verbose=verbose,
+    )
+
+
+def _seed_unseeded(estimator, seed):
+    """Set every ``random_state`` left at None in ``estimator`` to ``seed``."""
+    unseeded = {
+        key: int(seed)
+        for key, value in estimator.get_params(deep=True).items()
+        if (key == "random_state" or key.endswith("__random_state")) and value is None
+    }
+    return estimator.set_params(**unseeded)
+
+
+def FusionClassifier(  # noqa: N802 - the former class's name, kept for old code
+    branches,
+    *,
+    fusion="intermediate",
+    head_hidden_layer_sizes=(64,),
+    dropout=0.2,
+    weights=None,
+    final_estimator=None,
+    cv=5,
+    random_state=None,
+    **params,
+):
+    """Deprecated: :class:`IntermediateFusionClassifier` or :func:`make_late_fusion`.
+
+    .. deprecated:: 0.1
+       ``FusionClassifier`` is now a factory, to be removed in 0.3. Each
+       ``(name, transformer, estimator)`` branch becomes a
+       ``(name, Pipeline([("transformer", transformer), ("estimator",
+       estimator)]))`` pair (the bare estimator for a "passthrough"
+       transformer); ``fusion="intermediate"`` returns an
+       :class:`IntermediateFusionClassifier` with the other parameters;
+       ``fusion="late"`` returns :func:`make_late_fusion`'s estimator, with
+       every branch's unset ``random_state`` drawn from ``random_state``.
+       The joint net's training parameters (``lr``, ``max_epochs``...) do
+       nothing in late fusion, as before.
+
+    Returns
+    -------
+    fusion : IntermediateFusionClassifier, VotingClassifier or \
+PatientStackingClassifier
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn_palsy import FFNNClassifier, FusionClassifier
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     fusion = FusionClassifier([("features", "passthrough", FFNNClassifier())])
+    >>> caught[0].category.__name__, type(fusion).__name__
+    ('FutureWarning', 'IntermediateFusionClassifier')
+    """
+    warnings.warn(
+        "FusionClassifier is deprecated and will be removed in 0.3: use "
+        "IntermediateFusionClassifier([(name, Pipeline([..., classifier])), ...]) "
+        "for the paper's fusion, or make_late_fusion(...) for soft voting and "
+        "stacking, both with (name, pipeline) pairs.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    if fusion not in ("intermediate", "late"):
+        raise ValueError(f"fusion must be 'intermediate' or 'late'; got {fusion!r}")
+    estimators = []
+    for name, transformer, estimator in branches:
+        if _is_drop(transformer) or _is_drop(estimator):
+            estimators.append((name, "drop"))
+        elif isinstance(transformer, str) and transformer == "passthrough":
+            estimators.append((name, estimator))
+        else:
+            estimators.append((name, Pipeline([
+                ("transformer", transformer), ("estimator", estimator),
+            ])))
+    if fusion == "intermediate":
+        return IntermediateFusionClassifier(
+            estimators, head_hidden_layer_sizes=head_hidden_layer_sizes,
+            dropout=dropout, random_state=random_state, **params,
+        )
+    if random_state is not None:
+        seeds = check_random_state(random_state).randint(
+            np.iinfo(np.int32).max, size=len(estimators)
+        )
+        estimators = [
+            (name, estimator if _is_drop(estimator)
+             else _seed_unseeded(clone(estimator), seed))
+            for (name, estimator), seed in zip(estimators, seeds, strict=True)
+        ]
+    return make_late_fusion(
+        estimators, final_estimator=final_estimator, weights=weights, cv=cv,
+    )

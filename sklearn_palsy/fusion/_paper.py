@@ -9,7 +9,7 @@ from ..neural._resnet import ResNetClassifier
 from ..preprocessing._face import FaceCropper, LandmarkDetector
 from ..preprocessing._features import ExpressionFeatures
 from ..preprocessing._lines import LineSegmentRenderer
-from ._fusion import FusionClassifier
+from ._fusion import IntermediateFusionClassifier, make_late_fusion
 
 __all__ = ["PAPER_PIPELINES", "make_paper_pipelines"]
 
@@ -40,9 +40,10 @@ def make_paper_pipelines(
     - ``rgb_resnet``: RGB face crops into a ResNet;
     - ``lines_resnet``: line-segment images into a ResNet;
     - ``lines+features_intermediate``: the paper's fusion, trunks joined
-      before a joint head;
-    - ``lines+features_late``: the same branches fused by averaging their
-      probabilities;
+      before a joint head (:class:`~sklearn_palsy.IntermediateFusionClassifier`);
+    - ``lines+features_late``: the ``lines_resnet`` and ``features_ffnn``
+      pipelines fused by averaging their probabilities (scikit-learn's soft
+      :class:`~sklearn.ensemble.VotingClassifier`);
     - ``rgb+features_intermediate``: RGB crops and features, joined.
 
     Parameters
@@ -85,8 +86,10 @@ def make_paper_pipelines(
     >>> models = make_paper_pipelines(image_size=64, random_state=0)
     >>> list(models)[:2]
     ['features_ffnn', 'landmarks_ffnn']
-    >>> models["lines+features_intermediate"].fusion
-    'intermediate'
+    >>> type(models["lines+features_intermediate"]).__name__
+    'IntermediateFusionClassifier'
+    >>> type(models["lines+features_late"]).__name__
+    'VotingClassifier'
     """
     # The features and drawings take their scheme from the landmarks they
     # are fitted on, whichever backend "auto" turns out to be.
@@ -124,29 +127,36 @@ def make_paper_pipelines(
             **params,
         )
 
-    def fusion(image_branch, image_view, kind):
-        return FusionClassifier(
-            [
-                (image_branch, image_view, resnet()),
-                ("features", features_view(), ffnn()),
-            ],
-            fusion=kind,
+    def features_ffnn():
+        return Pipeline(features_view().steps + [("ffnn", ffnn())])
+
+    def lines_resnet():
+        return Pipeline(lines_view().steps + [("resnet", resnet())])
+
+    def rgb_resnet():
+        return Pipeline([("crop", rgb_view()), ("resnet", resnet())])
+
+    def intermediate(image_branch, image_pipeline):
+        return IntermediateFusionClassifier(
+            [(image_branch, image_pipeline), ("features", features_ffnn())],
             max_epochs=fusion_epochs,
             random_state=random_state,
             device=device,
         )
 
     return {
-        "features_ffnn": Pipeline(features_view().steps + [("ffnn", ffnn())]),
+        "features_ffnn": features_ffnn(),
         "landmarks_ffnn": Pipeline([
             ("landmarks", landmarks()),
             ("coordinates", ExpressionFeatures(kinds=("coordinates",), scheme=scheme)),
             ("scale", StandardScaler()),
             ("ffnn", ffnn()),
         ]),
-        "rgb_resnet": Pipeline([("crop", rgb_view()), ("resnet", resnet())]),
-        "lines_resnet": Pipeline(lines_view().steps + [("resnet", resnet())]),
-        "lines+features_intermediate": fusion("lines", lines_view(), "intermediate"),
-        "lines+features_late": fusion("lines", lines_view(), "late"),
-        "rgb+features_intermediate": fusion("rgb", rgb_view(), "intermediate"),
+        "rgb_resnet": rgb_resnet(),
+        "lines_resnet": lines_resnet(),
+        "lines+features_intermediate": intermediate("lines", lines_resnet()),
+        "lines+features_late": make_late_fusion(
+            [("lines", lines_resnet()), ("features", features_ffnn())]
+        ),
+        "rgb+features_intermediate": intermediate("rgb", rgb_resnet()),
     }

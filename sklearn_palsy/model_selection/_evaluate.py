@@ -244,7 +244,8 @@ def _fit_params(estimator, groups):
     return router.route_params(params={"groups": groups}, caller="fit").estimator.fit
 
 
-def _fit_and_score(name, estimator, X, y, groups, train, test, fold, pos_label):
+def _fit_and_score(name, estimator, X, y, groups, train, test, fold, pos_label,
+                   keep):
     start = time.perf_counter()
     fitted = clone(estimator).fit(
         _safe_indexing(X, train), y[train], **_fit_params(estimator, groups[train])
@@ -253,7 +254,21 @@ def _fit_and_score(name, estimator, X, y, groups, train, test, fold, pos_label):
     proba = fitted.predict_proba(_safe_indexing(X, test))
     column = list(fitted.classes_).index(pos_label)
     positive = proba[:, column]
-    return name, fold, test, positive, fit_time
+    return name, fold, test, positive, fit_time, fitted if keep else None
+
+
+def _kept_names(return_estimator, names):
+    """The estimators whose fitted folds are returned."""
+    if isinstance(return_estimator, bool):
+        return set(names) if return_estimator else set()
+    kept = set(return_estimator)
+    unknown = sorted(kept - set(names))
+    if unknown:
+        raise ValueError(
+            f"return_estimator names {unknown}, which are not among the estimators "
+            f"{list(names)}"
+        )
+    return kept
 
 
 def evaluate_pipelines(
@@ -264,6 +279,7 @@ def evaluate_pipelines(
     cv=None,
     *,
     pos_label=1,
+    return_estimator=False,
     n_jobs=None,
     verbose=1,
 ):
@@ -296,6 +312,11 @@ def evaluate_pipelines(
         leave-one-patient-out.
     pos_label : int or str, default=1
         The label of palsy.
+    return_estimator : bool or list of str, default=False
+        Keep the estimators fitted on each fold (all, or those named), as
+        :func:`~sklearn.model_selection.cross_validate` does, to explain or
+        plot them without training again. Each holds its weights in memory
+        (a ResNet-18 about 45 MB).
     n_jobs : int, default=None
         Folds fitted in parallel (joblib; also under a Dask backend).
     verbose : int, default=1
@@ -315,7 +336,9 @@ def evaluate_pipelines(
         - ``predictions``: DataFrame of the out-of-fold probability of every
           image for every estimator (columns ``estimator``, ``fold``,
           ``index``, ``patient_id``, ``y_true``, ``proba``);
-        - ``splits``: the checked (train, test) splits.
+        - ``splits``: the checked (train, test) splits;
+        - ``estimators``: with ``return_estimator``, a dict from name to the
+          list of its fitted estimators, one per split.
 
     Raises
     ------
@@ -372,11 +395,12 @@ def evaluate_pipelines(
         hint="evaluate_pipelines scores each patient against their one label, so "
         "it cannot score such a cohort",
     )
+    kept = _kept_names(return_estimator, list(estimators))
     splits = check_patient_split(GroupKFold(5) if cv is None else cv, X, y, groups,
                                  allow_mixed_patient_labels=True)
     jobs = [
         delayed(_fit_and_score)(name, estimator, X, y, groups, train, test, fold,
-                                pos_label)
+                                pos_label, name in kept)
         for name, estimator in estimators.items()
         for fold, (train, test) in enumerate(splits)
     ]
@@ -384,7 +408,11 @@ def evaluate_pipelines(
     progress = tqdm(results, total=len(jobs), desc="evaluating", disable=not verbose)
 
     rows, predictions = [], []
-    for name, fold, test, positive, fit_time in progress:
+    fitted_estimators = {name: [None] * len(splits) for name in estimators
+                         if name in kept}
+    for name, fold, test, positive, fit_time, fitted in progress:
+        if name in kept:
+            fitted_estimators[name][fold] = fitted
         progress.set_postfix_str(f"{name} fold {fold}")
         image_scores = _scores(y[test], positive, pos_label)
         rows.append({"estimator": name, "fold": fold, "level": "image",
@@ -407,9 +435,12 @@ def evaluate_pipelines(
     summary = scores.groupby(["estimator", "level"], sort=False)[list(METRICS)].agg(
         ["mean", "std"]
     )
-    return Bunch(
+    result = Bunch(
         scores=scores,
         summary=summary,
         predictions=pd.concat(predictions, ignore_index=True),
         splits=splits,
     )
+    if return_estimator is not False:
+        result.estimators = fitted_estimators
+    return result

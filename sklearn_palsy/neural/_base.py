@@ -16,7 +16,7 @@ from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNetBinaryClassifier, NeuralNetClassifier
 from skorch.callbacks import EarlyStopping
@@ -29,9 +29,13 @@ from ..utils._compat import (
     StrOptions,
     cpu_bfloat16_supported,
 )
-from ..utils._validation import check_groups, check_sample_weight
+from ..utils._validation import (
+    check_classification_labels,
+    check_groups,
+    check_sample_weight,
+)
 
-__all__ = ["NeuralClassifierMixin", "bfloat16_supported", "resolve_precision"]
+__all__ = ["BaseNeuralClassifier", "bfloat16_supported", "resolve_precision"]
 
 
 class _WeightedLossMixin:
@@ -145,10 +149,14 @@ class _MulticlassNet(_ExecutionMixin, _WeightedLossMixin, NeuralNetClassifier):
 
 
 def _seed_from(random_state):
-    """An int seed for torch from a scikit-learn ``random_state``."""
+    """An int seed for torch from a scikit-learn ``random_state``.
+
+    An int is used as it is; None and a ``RandomState`` draw one through
+    :func:`~sklearn.utils.check_random_state`, as scikit-learn's estimators
+    do (None: numpy's global generator).
+    """
     if isinstance(random_state, numbers.Integral):
         return int(random_state)
-    # None draws from numpy's global generator, as scikit-learn does.
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
@@ -167,19 +175,106 @@ COMMON_CONSTRAINTS = {
 }
 
 
-class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
-    """Fit, predict and embed for the skorch-wrapped classifiers.
+def _module_embeds(estimator):
+    """For ``available_if``: whether the fitted network has an embedding.
 
-    Subclasses provide ``_module_and_params(X_train, n_outputs)``, returning
-    the module class and its ``module__`` parameters, ``_dataset(X, y,
-    sample_weight, training)`` returning a torch Dataset whose items are
-    ``({"X": tensor, "sample_weight": w}, y)``, and ``_check_X(X, reset)``.
+    Before ``fit`` it says yes, so that ``embed`` raises ``NotFittedError``
+    as every scikit-learn method does.
+    """
+    net = getattr(estimator, "net_", None)
+    return net is None or hasattr(net.module_, "embed")
+
+
+class BaseNeuralClassifier(ClassifierMixin, BaseEstimator):
+    """Base class of the skorch-wrapped classifiers: fit, predict and embed.
+
+    A subclass describes its network through a small public protocol, which
+    :meth:`fit` uses and which :class:`~sklearn_palsy.IntermediateFusionClassifier`
+    uses to join several networks into one:
+
+    - :meth:`check_input` validates ``X`` and returns what the network's
+      dataset takes (a float32 array, a list of images...);
+    - :meth:`make_dataset` wraps checked input, labels and weights in a torch
+      :class:`~torch.utils.data.Dataset` whose items are
+      ``({"X": tensor[, "sample_weight": w]}, y)``;
+    - :meth:`build_module` returns the torch module class and its
+      parameters. The module has ``forward(X, sample_weight=None)`` (the
+      logits), ``embed(X)`` (the trunk: the network without its final
+      layer) and ``n_embedding`` (the trunk's width).
+
+    Subclasses set ``classes_`` (at ``fit``) before calling these, and may
+    override ``_extra_net_params`` to give the skorch net more arguments.
     """
 
     # Early stopping holds out whole patients: with metadata routing on,
     # groups are routed to fit by default, inside a Pipeline or a search too,
     # with no set_fit_request(groups=True) needed.
     __metadata_request__fit = {"groups": True}
+
+    # ------------------------------------------------ the network's protocol
+    def check_input(self, X, *, reset=False):
+        """Validate ``X`` and return it in the form :meth:`make_dataset` takes.
+
+        Parameters
+        ----------
+        X : array-like
+            Input samples, as for ``fit``.
+        reset : bool, default=False
+            Record the input's shape (``n_features_in_``...), as at ``fit``,
+            instead of checking it against the recorded one.
+
+        Returns
+        -------
+        X_checked : ndarray or list
+            The network's input.
+        """
+        raise NotImplementedError
+
+    def make_dataset(self, X, y=None, sample_weight=None, *, training=False):
+        """The torch dataset of checked input ``X``.
+
+        Parameters
+        ----------
+        X : ndarray or list
+            Input returned by :meth:`check_input`.
+        y : ndarray of shape (n_samples,), default=None
+            Encoded labels (indices into ``classes_``), or None to predict.
+        sample_weight : ndarray of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+        training : bool, default=False
+            Whether the dataset feeds training (with augmentation, where the
+            estimator has any) or evaluation.
+
+        Returns
+        -------
+        dataset : torch.utils.data.Dataset
+            Items ``({"X": tensor[, "sample_weight": w]}, y)``.
+        """
+        raise NotImplementedError
+
+    def build_module(self, train=None, *, n_outputs=1, pretrained=True):
+        """The torch module class and its parameters.
+
+        Parameters
+        ----------
+        train : torch.utils.data.Dataset, default=None
+            The training dataset, for modules sized from their data.
+        n_outputs : int, default=1
+            One logit for binary problems, one per class otherwise.
+        pretrained : bool, default=True
+            Start from pretrained weights where the estimator asks for them
+            (``weights="imagenet"``); False builds the bare architecture, as
+            loading a saved model does, whose weights replace every one.
+
+        Returns
+        -------
+        module : type
+            A :class:`torch.nn.Module` subclass with ``embed`` and
+            ``n_embedding``.
+        params : dict
+            Its constructor's arguments.
+        """
+        raise NotImplementedError
 
     def _extra_net_params(self):
         """More keyword arguments for the skorch net."""
@@ -197,14 +292,9 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
     def _fit_net(self, X, y, sample_weight=None, groups=None):
         """Encode the labels, split off a validation part and train the net."""
         self._check_device()
-        check_classification_targets(y)
+        check_classification_labels(y, type(self).__name__)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes in y; got 1 class: "
-                f"{self.classes_.tolist()}"
-            )
         y_encoded = encoder.transform(y)
         n_samples = len(y_encoded)
         # Negative weights would reward the loss for growing.
@@ -223,7 +313,7 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
         train_split = None
         if self.early_stopping:
             train_index, valid_index = self._validation_split(y_encoded, groups, seed)
-            valid = self._dataset(
+            valid = self.make_dataset(
                 _take(X, valid_index),
                 y_encoded[valid_index],
                 _take_weight(weight, valid_index),
@@ -237,13 +327,13 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
                 ))
             )
             self.validation_index_ = valid_index
-        train = self._dataset(
+        train = self.make_dataset(
             _take(X, train_index),
             y_encoded[train_index],
             _take_weight(weight, train_index),
             training=True,
         )
-        module, module_params = self._module_and_params(train, self._n_outputs())
+        module, module_params = self.build_module(train, n_outputs=self._n_outputs())
         self.net_ = self._build_net(
             module, module_params, train_split=train_split, callbacks=callbacks
         )
@@ -284,17 +374,6 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
         )
 
     # ------------------------------------------------ the safe model format
-    def _module_and_params_for_load(self, n_outputs):
-        """The module and its parameters, without initial weights.
-
-        The saved state dict replaces every weight, so loading a model never
-        reads or downloads pretrained (e.g. ImageNet) weights.
-        """
-        module, params = self._module_and_params(None, n_outputs)
-        if "weights" in params:
-            params = {**params, "weights": None}
-        return module, params
-
     def _get_safe_state(self):
         """Fitted attributes as data, for :func:`~sklearn_palsy.save_model`.
 
@@ -334,7 +413,11 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
         if set(net_state) != {"module_state_dict", "history"}:
             raise ValueError(f"net_ has entries {sorted(net_state)}")
         self._check_device()
-        module, module_params = self._module_and_params_for_load(self._n_outputs())
+        # The saved state dict replaces every weight: no pretrained weights
+        # are read or downloaded.
+        module, module_params = self.build_module(
+            n_outputs=self._n_outputs(), pretrained=False
+        )
         net = self._build_net(module, module_params)
         # Initialising draws random weights, soon overwritten; keep the
         # caller's random state as it was.
@@ -375,10 +458,15 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
     def _forward(self, X, method):
         """Run the trained module over X in evaluation mode, batch by batch."""
         check_is_fitted(self)
-        dataset = self._dataset(X, None, None, training=False)
+        dataset = self.make_dataset(X, training=False)
         # DataLoader draws a seed from torch's global generator each time it
         # iterates; fork it so that predicting leaves the caller's state alone.
-        with torch.random.fork_rng(devices=[]):
+        # Modules with an inference scope (the ResNet's folded trunk) keep
+        # what they derive for prediction only for its duration.
+        with torch.random.fork_rng(devices=[]), contextlib.ExitStack() as scopes:
+            for module in self.net_.module_.modules():
+                if hasattr(module, "inference_scope"):
+                    scopes.enter_context(module.inference_scope())
             torch.manual_seed(0)
             if method == "embed":
                 return self._embed(dataset)
@@ -419,7 +507,7 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
             The logit of the positive class for binary problems, one logit
             per class otherwise.
         """
-        X = self._check_X(X, reset=False)
+        X = self.check_input(X, reset=False)
         logits = self._forward(X, "logits").astype(np.float64)
         return logits
 
@@ -462,6 +550,7 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
 
+    @available_if(_module_embeds)
     def embed(self, X):
         """Return the penultimate-layer embedding of each sample.
 
@@ -479,7 +568,7 @@ class NeuralClassifierMixin(ClassifierMixin, BaseEstimator):
             The trunk's output, before the final layer; fusion and plots use
             it.
         """
-        X = self._check_X(X, reset=False)
+        X = self.check_input(X, reset=False)
         return self._forward(X, "embed")
 
     def __sklearn_is_fitted__(self):

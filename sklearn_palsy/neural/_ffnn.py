@@ -6,14 +6,14 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ..utils._compat import Interval, _fit_context
-from ._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
+from ._base import COMMON_CONSTRAINTS, BaseNeuralClassifier
 from ._data import ArrayDataset, array_loader
 from ._modules import MLPModule
 
 __all__ = ["FFNNClassifier"]
 
 
-class FFNNClassifier(NeuralClassifierMixin):
+class FFNNClassifier(BaseNeuralClassifier):
     """Feed-forward neural network classifier, trained with Adam.
 
     The paper's model for the facial expression features. Binary problems
@@ -124,7 +124,7 @@ class FFNNClassifier(NeuralClassifierMixin):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_X(self, X, reset):
+    def check_input(self, X, *, reset=False):
         X = validate_data(self, X, reset=reset, dtype="float32",
                           ensure_all_finite=False)
         finite = np.isfinite(X).all(axis=1)
@@ -140,14 +140,14 @@ class FFNNClassifier(NeuralClassifierMixin):
             )
         return X
 
-    def _dataset(self, X, y, sample_weight, training):
+    def make_dataset(self, X, y=None, sample_weight=None, *, training=False):
         return ArrayDataset(X, y, sample_weight, binary=len(self.classes_) == 2)
 
     def _extra_net_params(self):
         # Mini-batches by one tensor indexing, not row by row.
         return {"iterator_train": array_loader, "iterator_valid": array_loader}
 
-    def _module_and_params(self, train, n_outputs):
+    def build_module(self, train=None, *, n_outputs=1, pretrained=True):
         sizes = tuple(int(size) for size in self.hidden_layer_sizes)
         if any(size < 1 for size in sizes):
             raise ValueError(f"hidden_layer_sizes must be positive; got {sizes}")

@@ -8,7 +8,7 @@ from torchvision.transforms import v2
 
 from ..preprocessing._base import as_image_list
 from ..utils._compat import Interval, StrOptions, _fit_context
-from ._base import COMMON_CONSTRAINTS, NeuralClassifierMixin
+from ._base import COMMON_CONSTRAINTS, BaseNeuralClassifier
 from ._data import ImageDataset
 from ._modules import ResNetModule
 
@@ -64,7 +64,7 @@ def make_image_transform(image_size, *, augment="none", tta=None):
     return v2.Compose(steps)
 
 
-class ResNetClassifier(NeuralClassifierMixin):
+class ResNetClassifier(BaseNeuralClassifier):
     """A torchvision ResNet fine-tuned on face images, trained with Adam.
 
     The paper's image model, for RGB face crops or line-segment images.
@@ -220,10 +220,10 @@ class ResNetClassifier(NeuralClassifierMixin):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_X(self, X, reset):
+    def check_input(self, X, *, reset=False):
         return as_image_list(X)
 
-    def _dataset(self, X, y, sample_weight, training):
+    def make_dataset(self, X, y=None, sample_weight=None, *, training=False):
         transform = make_image_transform(
             self.image_size,
             augment=self.augment if training else "none",
@@ -240,10 +240,10 @@ class ResNetClassifier(NeuralClassifierMixin):
             "channels_last": self.channels_last,
         }
 
-    def _module_and_params(self, train, n_outputs):
+    def build_module(self, train=None, *, n_outputs=1, pretrained=True):
         return ResNetModule, {
             "arch": self.arch,
-            "weights": self.weights,
+            "weights": self.weights if pretrained else None,
             "freeze": self.freeze,
             "n_outputs": n_outputs,
         }

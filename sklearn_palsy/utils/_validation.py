@@ -15,7 +15,12 @@ from sklearn.utils import check_array
 
 from ..exceptions import format_listing
 
-__all__ = ["check_groups", "check_sample_weight", "mixed_label_patients"]
+__all__ = [
+    "check_classification_labels",
+    "check_groups",
+    "check_sample_weight",
+    "mixed_label_patients",
+]
 
 
 def _kind(value):
@@ -130,6 +135,50 @@ def check_groups(groups, n_samples=None):
             "as numbers (1 and '1' would be two patients)"
         )
     return values if isinstance(raw, np.ndarray) else np.asarray(raw)
+
+
+def check_classification_labels(y, owner):
+    """``y`` as an array of class labels, with at least two classes.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Labels.
+    owner : str
+        The estimator's name, for the message.
+
+    Returns
+    -------
+    classes : ndarray
+        The sorted distinct labels.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not a classification target (scikit-learn's message) or
+        holds one class.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.utils._validation import check_classification_labels
+    >>> check_classification_labels(["a", "b", "a"], "Model")
+    array(['a', 'b'], dtype='<U1')
+    >>> check_classification_labels([1, 1], "Model")
+    Traceback (most recent call last):
+    ...
+    ValueError: Model needs at least 2 classes in y; got 1 class: [1]
+    """
+    from sklearn.utils.multiclass import check_classification_targets
+
+    y = np.asarray(y)
+    check_classification_targets(y)
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(
+            f"{owner} needs at least 2 classes in y; got {len(classes)} class: "
+            f"{classes.tolist()}"
+        )
+    return classes
 
 
 def check_sample_weight(sample_weight, n_samples, *, dtype=np.float64):

@@ -25,27 +25,32 @@ recompute it. What a file may hold is therefore checked before anything it
 describes is made:
 
 1. **Sizes.** The header's length is read from the file's first 8 bytes and
-   must be at most :data:`MAX_HEADER_BYTES`; the tensors that the header
-   declares (dtype times shape) must add up to at most
-   :data:`MAX_TENSOR_BYTES`. The config's number of JSON values is bounded
-   from its separators before it is parsed (:data:`MAX_CONFIG_NODES`); then
-   one pass over it, building nothing, bounds its nesting
-   (:data:`MAX_CONFIG_DEPTH`) and what its inline arrays, numpy scalars and
-   dtypes declare: elements (:data:`MAX_INLINE_ELEMENTS`) and bytes
-   (:data:`MAX_INLINE_BYTES`, where a string dtype such as ``<U100000000``
-   counts its width). A network's parameters are validated as ``fit`` does,
+   must be at most :data:`~sklearn_palsy.io.MAX_HEADER_BYTES`; the tensors
+   that the header declares (dtype times shape) must add up to at most
+   :data:`~sklearn_palsy.io.MAX_TENSOR_BYTES`. The config's number of JSON
+   values is bounded from its separators before it is parsed
+   (:data:`~sklearn_palsy.io.MAX_CONFIG_NODES`); then one pass over it,
+   building nothing, bounds its nesting
+   (:data:`~sklearn_palsy.io.MAX_CONFIG_DEPTH`) and what its inline arrays,
+   numpy scalars and dtypes declare: elements
+   (:data:`~sklearn_palsy.io.MAX_INLINE_ELEMENTS`) and bytes
+   (:data:`~sklearn_palsy.io.MAX_INLINE_BYTES`, where a string dtype such as
+   ``<U100000000`` counts its width). The limits are attributes of
+   :mod:`sklearn_palsy.io`, read at each call, so that raising one there
+   takes effect. A network's parameters are validated as ``fit`` does,
    and the network is first built on torch's ``meta`` device, where tensors
    have shapes but no memory: it must have exactly the saved weights' names
    and shapes, so that a few bytes of parameters (``hidden_layer_sizes``)
    cannot ask for gigabytes of weights.
-2. **Classes.** A class is looked up by name in the namespace of one of a
-   fixed list of modules (``_ESTIMATOR_MODULES``): the ``sklearn_palsy``
-   package itself and scikit-learn's public modules that define
-   estimators. The name is checked against that list as a string, so the
-   only modules ever imported are those listed (``sklearn.experimental``,
-   ``sklearn.utils._testing`` or ``sklearn.datasets`` never are). The class
-   must be exported there (in its ``__all__``, or a public name of a module
-   without one), defined under that module, and a subclass of
+2. **Classes.** A class is looked up by name in the namespace of one of the
+   registered modules (:func:`~sklearn_palsy.io.register_estimator_module`;
+   from the start, the ``sklearn_palsy`` package and scikit-learn's public
+   modules that define estimators). The name is checked against them as a
+   string, so the only modules ever imported are registered ones
+   (``sklearn.experimental``, ``sklearn.utils._testing`` or
+   ``sklearn.datasets`` never are). The class must be exported there (in
+   its ``__all__``, or a public name of a module without one), defined
+   under that module, and a subclass of
    :class:`sklearn.base.BaseEstimator`.
 3. **Attributes.** Every fitted attribute's name must be an identifier,
    must not start with ``__``, must not be a constructor parameter, and
@@ -59,6 +64,28 @@ describes is made:
 
 :func:`save_model` applies the same rules, so that it never writes a file
 that :func:`load_model` refuses.
+
+**How a class takes part.** An estimator is saved if its class is exported
+by a registered module (2. above). Its parameters are those of
+``get_params(deep=False)``, and its fitted attributes everything else in
+``vars(estimator)``; both must be data that the format holds (None, bools,
+numbers, strings, lists, tuples, dicts, slices, numpy arrays, scalars,
+dtypes and random generators, landmark schemes, and other estimators). A
+class whose fitted state is not such data defines two methods, which the
+format calls:
+
+- ``_get_safe_state(self)`` returns the fitted attributes as a dict of
+  data; the neural classifiers replace their skorch net ``net_`` by its
+  module's state dict and training history.
+- ``_set_safe_state(self, state)`` receives that dict, decoded, on an
+  object made with ``cls.__new__`` that holds its parameters, and restores
+  the fitted attributes (the neural classifiers rebuild ``net_`` with their
+  own code and load the weights into it). The file is refused if it raises.
+
+A class that also has ``build_module(n_outputs=..., pretrained=False)`` and
+``_n_outputs()`` builds a torch network: before ``_set_safe_state`` runs,
+its parameters are validated and the network is built on the ``meta``
+device and checked against the saved weights (1. above).
 """
 
 import hashlib
@@ -69,26 +96,17 @@ import math
 import os
 import re
 import reprlib
+import sys
 import threading
 import warnings
 
 import numpy as np
 
-from ._atomic import atomic_write
-from .exceptions import ModelFileError
+from .._atomic import atomic_write
+from ..exceptions import ModelFileError
+from ._registry import registered_estimator_modules, registered_folder_parameters
 
-__all__ = [
-    "FORMAT",
-    "FORMAT_VERSION",
-    "MAX_CONFIG_DEPTH",
-    "MAX_CONFIG_NODES",
-    "MAX_HEADER_BYTES",
-    "MAX_INLINE_BYTES",
-    "MAX_INLINE_ELEMENTS",
-    "MAX_TENSOR_BYTES",
-    "load_model",
-    "save_model",
-]
+__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "save_model"]
 
 #: The ``format`` string in every model file's metadata.
 FORMAT = "sklearn-palsy"
@@ -96,58 +114,6 @@ FORMAT = "sklearn-palsy"
 #: reads. A reader refuses files of a higher version.
 FORMAT_VERSION = 1
 
-# Limits on what a model file may declare, checked before anything is
-# allocated for it. Each is far above what real models need (measured on the
-# paper's pipelines: a header of 30 kB, a config 18 levels deep with 1,200
-# values, 45 MB of tensors) and far below what would exhaust a machine.
-# Raise one (sklearn_palsy._serialization.MAX_...) to load a file you trust.
-#: Bytes of the safetensors header, which holds the metadata and the config.
-#: Long training histories (one entry per batch) make it grow by a few MB.
-MAX_HEADER_BYTES = 2**26
-#: Bytes of all the tensors together: weights and fitted numeric arrays. A
-#: ResNet-50 (25M parameters, float32) takes about 100 MB.
-MAX_TENSOR_BYTES = 2**31
-#: Nesting depth of the config's JSON (each list or object is a level). A
-#: Python dict in a fitted attribute is three levels (node, items, pair).
-MAX_CONFIG_DEPTH = 100
-#: Number of JSON values (objects, lists, strings, numbers...) in the config,
-#: bounded from its separators before it is parsed. A long training history
-#: takes a few values per batch.
-MAX_CONFIG_NODES = 2**22
-#: Elements of the arrays written inline in the config (arrays of strings
-#: or objects, such as ``classes_`` of string labels) and numpy scalars.
-#: Numeric arrays are tensors, whatever their size.
-MAX_INLINE_ELEMENTS = 2**20
-#: Bytes that those inline arrays, numpy scalars and dtypes declare: elements
-#: times itemsize, where a string dtype ``<Un`` takes ``4 n`` bytes an element.
-MAX_INLINE_BYTES = 2**26
-
-# Estimator classes are looked up in these modules' namespaces, and only
-# these modules are ever imported: the package itself (whose namespace holds
-# its public estimators; it is imported already) and scikit-learn's public
-# modules that export estimators (those of sklearn.utils.all_estimators()).
-# A class name names the module that defines the class
-# (sklearn.linear_model._logistic.LogisticRegression): the longest listed
-# module that contains it is the one looked in.
-_ESTIMATOR_MODULES = frozenset({
-    "sklearn_palsy",
-    "sklearn.calibration", "sklearn.cluster", "sklearn.compose",
-    "sklearn.covariance", "sklearn.cross_decomposition", "sklearn.decomposition",
-    "sklearn.discriminant_analysis", "sklearn.dummy", "sklearn.ensemble",
-    "sklearn.feature_extraction", "sklearn.feature_extraction.image",
-    "sklearn.feature_extraction.text", "sklearn.feature_selection",
-    "sklearn.frozen", "sklearn.gaussian_process", "sklearn.impute",
-    "sklearn.isotonic", "sklearn.kernel_approximation", "sklearn.kernel_ridge",
-    "sklearn.linear_model", "sklearn.manifold", "sklearn.mixture",
-    "sklearn.model_selection", "sklearn.multiclass", "sklearn.multioutput",
-    "sklearn.naive_bayes", "sklearn.neighbors", "sklearn.neural_network",
-    "sklearn.pipeline", "sklearn.preprocessing", "sklearn.random_projection",
-    "sklearn.semi_supervised", "sklearn.svm", "sklearn.tree",
-})
-# Parameters naming a folder whose files are read back with joblib (pickle):
-# the face cache's ``cache_dir`` and Pipeline's ``memory``. A model file must
-# not choose them, or loading it and predicting could unpickle files there.
-_PICKLE_FOLDER_PARAMS = ("cache_dir", "memory")
 # Instance attributes that are not part of a fitted model: metadata-routing
 # requests (set with ``set_fit_request``) matter only when fitting again.
 # A file that holds one anyway is refused.
@@ -172,6 +138,16 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _REQUIRED_METADATA = ("format", "format_version", "sklearn_palsy_version",
                       "sklearn_version", "torch_version", "config", "sha256")
 _MISSING = object()
+
+
+def _limits():
+    """The package :mod:`sklearn_palsy.io`, whose ``MAX_*`` attributes are the limits.
+
+    They are read from there at each call, so that a user who raises one
+    (``sklearn_palsy.io.MAX_TENSOR_BYTES = 2**33``) raises it for every
+    function of the format.
+    """
+    return sys.modules[__package__]
 
 
 # ---------------------------------------------------------------- checksum
@@ -204,7 +180,7 @@ def _versions():
     import sklearn
     import torch
 
-    from . import __version__
+    from .. import __version__
 
     return {
         "sklearn_palsy_version": __version__,
@@ -287,6 +263,9 @@ def _check_config_size(config):
     dtypes declare, so that nothing is allocated for a file that declares,
     say, an array of a billion wide strings.
     """
+    limits = _limits()
+    most_nodes, most_depth = limits.MAX_CONFIG_NODES, limits.MAX_CONFIG_DEPTH
+    most_elements, most_bytes = limits.MAX_INLINE_ELEMENTS, limits.MAX_INLINE_BYTES
     nodes = elements = size = 0
     stack = [iter((config,))]
     while stack:
@@ -295,19 +274,19 @@ def _check_config_size(config):
             stack.pop()
             continue
         nodes += 1
-        if nodes > MAX_CONFIG_NODES:
+        if nodes > most_nodes:
             raise _Invalid(f"its config has more than MAX_CONFIG_NODES = "
-                           f"{MAX_CONFIG_NODES} JSON values")
-        if len(stack) > MAX_CONFIG_DEPTH:
+                           f"{most_nodes} JSON values")
+        if len(stack) > most_depth:
             raise _Invalid(f"its config is nested more than MAX_CONFIG_DEPTH = "
-                           f"{MAX_CONFIG_DEPTH} levels deep")
+                           f"{most_depth} levels deep")
         if type(node) is list:
             stack.append(iter(node))
         elif type(node) is dict:
             kind = node.get("type")
             if kind == "numpy.array":
                 count = _check_shape(node.get("shape"), "MAX_INLINE_ELEMENTS",
-                                     MAX_INLINE_ELEMENTS, "an inline array")
+                                     most_elements, "an inline array")
                 elements += count
                 size += count * _itemsize(node.get("dtype"))
             elif kind == "numpy.scalar":
@@ -315,28 +294,29 @@ def _check_config_size(config):
                 size += _itemsize(node.get("dtype"))
             elif kind in ("numpy.dtype", "numpy.type"):
                 size += _itemsize(node.get("dtype"))
-            if elements > MAX_INLINE_ELEMENTS:
+            if elements > most_elements:
                 raise _Invalid(f"its config declares more than MAX_INLINE_ELEMENTS = "
-                               f"{MAX_INLINE_ELEMENTS} elements of inline arrays")
-            if size > MAX_INLINE_BYTES:
+                               f"{most_elements} elements of inline arrays")
+            if size > most_bytes:
                 raise _Invalid(f"its config declares inline arrays, scalars and dtypes "
                                f"of {size} bytes, more than MAX_INLINE_BYTES = "
-                               f"{MAX_INLINE_BYTES}")
+                               f"{most_bytes}")
             stack.append(iter(node.values()))
 
 
 def _check_tensor_size(declared):
     """Refuse tensors of more than MAX_TENSOR_BYTES, from (name, dtype, shape)."""
+    most_bytes = _limits().MAX_TENSOR_BYTES
     total = 0
     for name, dtype, shape in declared:
         if dtype not in _HEADER_DTYPES:
             raise _Invalid(f"tensor {name!r} has dtype {dtype!r}, which model files "
                            "do not hold")
-        total += _check_shape(shape, "MAX_TENSOR_BYTES", MAX_TENSOR_BYTES,
+        total += _check_shape(shape, "MAX_TENSOR_BYTES", most_bytes,
                               f"tensor {name!r}") * _HEADER_DTYPES[dtype]
-    if total > MAX_TENSOR_BYTES:
+    if total > most_bytes:
         raise _Invalid(f"its tensors take {total} bytes, more than MAX_TENSOR_BYTES = "
-                       f"{MAX_TENSOR_BYTES}")
+                       f"{most_bytes}")
 
 
 # ---------------------------------------------------------------- encoding
@@ -371,7 +351,7 @@ class _Encoder:
         from sklearn.base import BaseEstimator
         from sklearn.utils import Bunch
 
-        from .faces._schemes import LandmarkScheme
+        from ..faces._schemes import LandmarkScheme
 
         kind = type(value)
         if value is None or kind in (bool, str):
@@ -479,7 +459,7 @@ class _Encoder:
     def encode_scheme(self, scheme, path):
         from dataclasses import fields
 
-        from .faces._schemes import _REGISTRY
+        from ..faces._schemes import _REGISTRY
 
         if _REGISTRY.get(scheme.name) is scheme:
             return {"type": "landmark_scheme", "name": scheme.name}
@@ -490,7 +470,7 @@ class _Encoder:
         }}
 
     def encode_estimator(self, estimator, path):
-        from .utils._compat import BaseSearchCV
+        from ..utils._compat import BaseSearchCV
 
         if id(estimator) in self._building:
             self.fail(path, "the estimator contains itself (a cycle), which a model "
@@ -512,10 +492,11 @@ class _Encoder:
             self._in_search or isinstance(estimator, BaseSearchCV))
         try:
             params = estimator.get_params(deep=False)
+            folders = registered_folder_parameters()
             encoded_params = {}
             for key in sorted(params):
                 value = params[key]
-                if key in _PICKLE_FOLDER_PARAMS and value is not None:
+                if key in folders and value is not None:
                     warnings.warn(
                         f"{_join(path, key) or key}={value!r} is not saved: a model "
                         "file does not choose folders whose files are unpickled. "
@@ -547,13 +528,15 @@ class _Encoder:
 
 # ---------------------------------------------------------------- decoding
 def _resolve_class(name):
-    """The estimator class called ``name``, importing only listed modules.
+    """The estimator class called ``name``, importing only registered modules.
 
     ``name`` is the module that defines the class and its name. The name is
-    checked as a string first: the longest of ``_ESTIMATOR_MODULES`` that
-    contains the module is the only module imported, and the class must be
-    exported there. So a forged name (``sklearn.experimental.enable_...``,
-    ``sklearn.utils._testing...``) imports nothing before it is refused.
+    checked as a string first: the longest registered module
+    (:func:`~sklearn_palsy.io.register_estimator_module`) that contains the
+    module is the only module imported, and the class must be exported
+    there. So a forged name
+    (``sklearn.experimental.enable_...``, ``sklearn.utils._testing...``)
+    imports nothing before it is refused.
     """
     from sklearn.base import BaseEstimator
 
@@ -564,29 +547,38 @@ def _resolve_class(name):
                for part in name.split(".")):
         raise _Invalid(f"class {name!r} is not a valid class name")
     public = max(
-        (module for module in _ESTIMATOR_MODULES
+        (module for module in registered_estimator_modules()
          if module_name == module or module_name.startswith(module + ".")),
         key=len, default=None,
     )
     if public is None:
         raise _Invalid(
             f"class {name!r} is not allowed: only the public estimator classes of "
-            "sklearn_palsy and of scikit-learn's estimator modules are loaded"
+            "sklearn_palsy, of scikit-learn's estimator modules and of modules "
+            "given to sklearn_palsy.io.register_estimator_module are loaded"
         )
     try:
         module = importlib.import_module(public)
     except ImportError as error:
         raise _Invalid(f"class {name!r}: cannot import {public} ({error})") from None
-    # The module's own namespace, not getattr: no module __getattr__ runs...
+    # The module's own namespace: no module __getattr__ runs for a name that
+    # the module does not export...
     namespace = vars(module)
-    # Modules that are not packages (sklearn.dummy...) may lack __all__.
-    exported = (class_name in namespace["__all__"] if "__all__" in namespace
-                else not class_name.startswith("_"))
-    if public == "sklearn_palsy" and exported and class_name not in namespace:
-        # ...except this package's own, which imports its public names on
-        # first use from a fixed table of its own subpackages.
-        getattr(module, class_name)
-    cls = namespace.get(class_name) if exported else None
+    declared = namespace.get("__all__")
+    if declared is None:
+        # Modules that are not packages (sklearn.dummy...) may lack __all__.
+        cls = None if class_name.startswith("_") else namespace.get(class_name)
+    elif class_name not in declared:
+        cls = None
+    elif class_name in namespace:
+        cls = namespace[class_name]
+    else:
+        # ...but a name that it exports and imports on first use (PEP 562,
+        # as sklearn_palsy does) is fetched as `from module import name` would.
+        try:
+            cls = getattr(module, class_name)
+        except (AttributeError, ImportError):
+            cls = None
     if not (isinstance(cls, type) and issubclass(cls, BaseEstimator)):
         raise _Invalid(f"{name!r} is not an estimator class that {public} exports")
     if _class_name(cls) != name:
@@ -669,7 +661,8 @@ def _check_network(estimator, state):
     handles = [register_module_parameter_registration_hook(count),
                register_module_buffer_registration_hook(count)]
     try:
-        module, params = probe._module_and_params_for_load(probe._n_outputs())
+        module, params = probe.build_module(n_outputs=probe._n_outputs(),
+                                            pretrained=False)
         with torch.device("meta"):
             built = module(**params).state_dict()
     finally:
@@ -801,7 +794,7 @@ class _Decoder:
         return np.array(values, dtype=dtype).reshape(shape)
 
     def decode_scheme(self, node):
-        from .faces._schemes import _REGISTRY, LandmarkScheme
+        from ..faces._schemes import _REGISTRY, LandmarkScheme
 
         if set(node) == {"type", "name"}:
             if node["name"] not in _REGISTRY:
@@ -865,6 +858,7 @@ class _Decoder:
         estimator = cls.__new__(cls)
         self.objects[number] = estimator
         self.building.add(number)
+        folders = registered_folder_parameters()
         values = {}
         for key in sorted(accepted):
             if key in params:
@@ -874,7 +868,7 @@ class _Decoder:
                 values[key] = signature[key].default
             else:
                 raise _Invalid(f"{name}: parameter {key!r} is missing")
-            if key in _PICKLE_FOLDER_PARAMS and values[key] is not None:
+            if key in folders and values[key] is not None:
                 raise _Invalid(f"{name}: {key} must be None in a model file")
         vars(estimator).update(values)
         state = {key: self.decode(value) for key, value in state.items()}
@@ -883,7 +877,7 @@ class _Decoder:
             vars(estimator).update(state)
         else:
             try:
-                if hasattr(cls, "_module_and_params_for_load"):
+                if hasattr(cls, "build_module"):
                     _check_network(estimator, state)
                 hook(estimator, state)
             except _Invalid:
@@ -927,8 +921,10 @@ def save_model(estimator, path):
     Parameters
     ----------
     estimator : estimator
-        A scikit-learn estimator of ``sklearn_palsy`` or ``sklearn``, fitted
-        or not: pipelines, :class:`~sklearn_palsy.FusionClassifier` (both
+        A scikit-learn estimator of ``sklearn_palsy``, ``sklearn`` or a
+        module registered with
+        :func:`~sklearn_palsy.io.register_estimator_module`, fitted or not:
+        pipelines, :class:`~sklearn_palsy.FusionClassifier` (both
         fusions), the neural classifiers, transformers and scikit-learn's
         classifiers whose fitted attributes are arrays and plain values.
     path : str or path-like
@@ -939,15 +935,16 @@ def save_model(estimator, path):
     TypeError
         If some part of the estimator is not data that the format holds: a
         function (e.g. a ``FunctionTransformer``'s ``func``), an arbitrary
-        object, an estimator class from another package, or a grid search's
+        object, an estimator class of a module that is not registered, or a
+        grid search's
         ``cv_results_``; or an attribute that :func:`load_model` refuses
         (one that hides something its class defines, such as an instance
         attribute ``predict``), or an estimator that contains itself. The
         message names the attribute's path, e.g. ``steps[1][1].func``.
     ValueError
         If the file would exceed one of the limits that :func:`load_model`
-        enforces (:data:`MAX_TENSOR_BYTES` and the others); nothing is
-        written then.
+        enforces (:data:`~sklearn_palsy.io.MAX_TENSOR_BYTES` and the
+        others); nothing is written then.
 
     See Also
     --------
@@ -963,9 +960,10 @@ def save_model(estimator, path):
     Not saved: a neural net's optimizer state and callbacks (the loaded
     model predicts and can be fitted again, not trained further from where
     it stopped; ``net_.history`` is kept); metadata-routing requests made
-    with ``set_fit_request``; and ``cache_dir`` or ``memory`` parameters,
-    which are saved as None (with a warning), because they name folders of
-    pickled files.
+    with ``set_fit_request``; and ``cache_dir`` or ``memory`` parameters
+    (and others registered with
+    :func:`~sklearn_palsy.io.register_folder_parameter`), which are saved as
+    None (with a warning), because they name folders of pickled files.
 
     Examples
     --------
@@ -995,7 +993,7 @@ def save_model(estimator, path):
         raise TypeError(
             f"cannot save {error.path} in the safe model format: {error.reason}. "
             f"The format holds only data.{hint} To save it anyway, use joblib "
-            "(sklearn_palsy._batch.save_model_joblib, or a .joblib path on the "
+            "(sklearn_palsy.io.save_model_joblib, or a .joblib path on the "
             "command line), whose files run code when loaded."
         ) from None
     metadata = {
@@ -1012,14 +1010,15 @@ def save_model(estimator, path):
     data = save(encoder.tensors, metadata=metadata)
     # Never write a file that load_model would refuse.
     header_size = int.from_bytes(data[:8], "little")
+    limits = _limits()
     try:
-        if header_size > MAX_HEADER_BYTES:
+        if header_size > limits.MAX_HEADER_BYTES:
             raise _Invalid(f"its header would take {header_size} bytes, more than "
-                           f"MAX_HEADER_BYTES = {MAX_HEADER_BYTES}")
+                           f"MAX_HEADER_BYTES = {limits.MAX_HEADER_BYTES}")
         tensor_bytes = sum(array.nbytes for array in encoder.tensors.values())
-        if tensor_bytes > MAX_TENSOR_BYTES:
+        if tensor_bytes > limits.MAX_TENSOR_BYTES:
             raise _Invalid(f"its tensors would take {tensor_bytes} bytes, more than "
-                           f"MAX_TENSOR_BYTES = {MAX_TENSOR_BYTES}")
+                           f"MAX_TENSOR_BYTES = {limits.MAX_TENSOR_BYTES}")
         _check_config_size(config)
     except _Invalid as error:
         raise ValueError(f"cannot save the model: {error}; load_model would "
@@ -1033,7 +1032,7 @@ def _major_minor(version):
 
 
 def _check_header_size(path, refuse):
-    """Refuse a file whose safetensors header is beyond :data:`MAX_HEADER_BYTES`.
+    """Refuse a file whose safetensors header is beyond ``MAX_HEADER_BYTES``.
 
     A safetensors file starts with its header's length, 8 bytes
     little-endian; it is read and checked before the header is parsed.
@@ -1048,9 +1047,10 @@ def _check_header_size(path, refuse):
     if len(prefix) < 8 or header_size > file_size - 8:
         # safetensors says what is wrong with it.
         return
-    if header_size > MAX_HEADER_BYTES:
+    most_bytes = _limits().MAX_HEADER_BYTES
+    if header_size > most_bytes:
         raise refuse(f"its header takes {header_size} bytes, more than "
-                     f"MAX_HEADER_BYTES = {MAX_HEADER_BYTES}")
+                     f"MAX_HEADER_BYTES = {most_bytes}")
 
 
 def _read(path):
@@ -1090,12 +1090,14 @@ def _read(path):
 
 
 def load_model(path):
-    """Load an estimator saved by :func:`save_model`, without running code from it.
+    """Load a model saved by :func:`~sklearn_palsy.save_model`, running no code from it.
 
     The file's header is parsed by the safetensors library, which reads
     data and never executes it. Estimators are rebuilt only from the public
-    estimator classes of ``sklearn_palsy`` and of scikit-learn's estimator
-    modules; the name is checked before any module is imported, and no
+    estimator classes of ``sklearn_palsy``, of scikit-learn's estimator
+    modules and of modules registered with
+    :func:`~sklearn_palsy.io.register_estimator_module`; the name is
+    checked before any module is imported, and no
     function named in the file is ever called. Neural estimators rebuild
     their skorch net with their own code and load the saved weights into it
     (never downloading initial weights). What the file declares is checked
@@ -1149,21 +1151,24 @@ def load_model(path):
     file is refused. It is not a signature: anyone can change a file and
     recompute it, so it says nothing about who wrote the file. The safety
     property is a different one: loading a file, even a forged one, runs no
-    code from it, and only instantiates estimator classes of
-    ``sklearn_palsy`` and ``sklearn`` with data as parameters. A forged
+    code from it, and only instantiates the estimator classes of registered
+    modules (``sklearn_palsy`` and ``sklearn``'s, unless you register more)
+    with data as parameters. A forged
     file can still hold a model that predicts badly; trust a model's
     predictions as much as you trust its source.
 
     **Limits.** A file of a few kilobytes cannot make loading it allocate
     gigabytes: before anything is built, the header may take at most
-    :data:`MAX_HEADER_BYTES` (64 MiB), the tensors :data:`MAX_TENSOR_BYTES`
-    (2 GiB) together, and the config may nest :data:`MAX_CONFIG_DEPTH` (100)
-    levels deep and hold :data:`MAX_CONFIG_NODES` (about 4 million) JSON
-    values; the arrays, numpy scalars and dtypes written in the config may
-    declare :data:`MAX_INLINE_ELEMENTS` (about a million) elements and
-    :data:`MAX_INLINE_BYTES` (64 MiB). A network's parameters must describe
-    exactly its saved weights. To load a larger file that you trust, raise
-    the limit in ``sklearn_palsy._serialization`` first.
+    :data:`~sklearn_palsy.io.MAX_HEADER_BYTES` (64 MiB), the tensors
+    :data:`~sklearn_palsy.io.MAX_TENSOR_BYTES` (2 GiB) together, and the
+    config may nest :data:`~sklearn_palsy.io.MAX_CONFIG_DEPTH` (100) levels
+    deep and hold :data:`~sklearn_palsy.io.MAX_CONFIG_NODES` (about 4
+    million) JSON values; the arrays, numpy scalars and dtypes written in the
+    config may declare :data:`~sklearn_palsy.io.MAX_INLINE_ELEMENTS` (about a
+    million) elements and :data:`~sklearn_palsy.io.MAX_INLINE_BYTES` (64
+    MiB). A network's parameters must describe exactly its saved weights. To
+    load a larger file that you trust, raise the limit first, for example
+    ``sklearn_palsy.io.MAX_TENSOR_BYTES = 2**33``.
 
     Examples
     --------
@@ -1222,9 +1227,10 @@ def load_model(path):
     # keys, and separators within strings), so this bound is never too low.
     text = metadata["config"]
     most_values = 1 + text.count("[") + text.count(":") + text.count(",")
-    if most_values > MAX_CONFIG_NODES:
+    most_nodes = _limits().MAX_CONFIG_NODES
+    if most_values > most_nodes:
         raise refuse(f"its config has up to {most_values} JSON values, more than "
-                     f"MAX_CONFIG_NODES = {MAX_CONFIG_NODES}")
+                     f"MAX_CONFIG_NODES = {most_nodes}")
     try:
         config = json.loads(text)
     except (ValueError, RecursionError) as error:
