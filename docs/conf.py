@@ -93,6 +93,12 @@ CONSTANT_DOCS = {
     "PAPER_PIPELINES": "Names of the paper's seven configurations, as keys of "
     ":func:`make_paper_pipelines`'s dict.",
     "DISCLAIMER": "The research-tool statement written into every report.",
+    "DEMO_IMAGE_SIZE": "Side, in pixels, of crops and line images in the demo, "
+    "``evaluate`` and ``train`` (the paper used 224).",
+    "DEMO_EPOCHS": "Epochs of the demo and ``evaluate``: FFNN, ResNet, fusion net.",
+    "TRAIN_EPOCHS": "Epochs of :func:`make_paper_pipelines`, and so of ``train``.",
+    "FFNN_LR": "Adam's learning rate of the paper's FFNNs, alone and as fusion "
+    "trunks.",
     "FORMAT": "The ``format`` string in every safe model file's metadata.",
     "FORMAT_VERSION": "The layout of the metadata and JSON config that "
     ":func:`~sklearn_palsy.save_model` writes; :func:`~sklearn_palsy.load_model` "

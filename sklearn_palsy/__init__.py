@@ -16,6 +16,7 @@ __version__ = "0.1.0.dev0"
 _LAZY = {
     "datasets": None,
     "exceptions": None,
+    "paper": None,
     # Not in __all__: a star import would hide the standard library's io.
     "io": None,
     "load_model": ".io",
@@ -27,7 +28,7 @@ _LAZY = {
     "IntermediateFusionClassifier": ".fusion",
     "PatientStackingClassifier": ".fusion",
     "make_late_fusion": ".fusion",
-    "make_paper_pipelines": ".fusion",
+    "make_paper_pipelines": ".paper",
     "check_patient_split": ".model_selection",
     "evaluate_pipelines": ".model_selection",
     "FFNNClassifier": ".neural",

@@ -1,4 +1,4 @@
-"""Batch jobs behind the ``sklearn-palsy`` command: extract, train, predict.
+"""Batch jobs behind the ``sklearn-palsy`` command: extract and predict.
 
 These functions hold the work of the command-line tool so that it can be
 called, tested and reused from Python; :mod:`sklearn_palsy.cli` only parses
@@ -7,7 +7,6 @@ reported together, never one per run. Model files are written and read by
 :mod:`sklearn_palsy.io`.
 """
 
-import inspect
 import os
 import warnings
 from pathlib import Path
@@ -16,7 +15,6 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._defaults import PAPER_PIPELINES
 from .datasets import load_image_folder, load_manifest
 from .datasets._manifest import IMAGE_EXTENSIONS, find_images
 from .exceptions import (
@@ -30,7 +28,6 @@ from .exceptions import (
     format_listing,
 )
 from .faces import resolve_backend
-from .fusion import make_paper_pipelines
 from .preprocessing._face import LandmarkDetector, NoFaceFallbackWarning
 from .preprocessing._features import ExpressionFeatures
 
@@ -38,7 +35,6 @@ __all__ = [
     "extract_features",
     "predict_images",
     "resolve_images",
-    "train_model",
 ]
 
 _ON_ERROR = ("raise", "skip")
@@ -309,61 +305,6 @@ def extract_features(
     frame.insert(0, "image", kept)
     frame.insert(1, "landmark_backend", backend)
     return frame, failures_frame
-
-
-def train_model(manifest, pipeline, *, image_size=64, random_state=0, **overrides):
-    """Fit one of the paper's pipelines on a labelled cohort.
-
-    Parameters
-    ----------
-    manifest : str or path-like
-        A CSV manifest or a ``root/<label>/<patient_id>/`` folder (see
-        :func:`resolve_images`).
-    pipeline : str
-        A name of :data:`~sklearn_palsy.fusion.PAPER_PIPELINES`.
-    image_size : int, default=64
-        Side of the crops and line images.
-    random_state : int, default=0
-        Seed of every network.
-    **overrides
-        Further arguments of :func:`~sklearn_palsy.make_paper_pipelines`,
-        for example ``ffnn_epochs=5``.
-
-    Returns
-    -------
-    model : estimator
-        The fitted estimator. ``groups`` (patient ids) is passed to ``fit``
-        only when the estimator's ``fit`` names a ``groups`` parameter.
-
-    Raises
-    ------
-    ValueError
-        If ``pipeline`` is unknown (the message lists the valid names), or
-        the cohort has no labels.
-
-    Examples
-    --------
-    >>> from sklearn_palsy._batch import train_model
-    >>> model = train_model("cohort/manifest.csv", "features_ffnn",
-    ...                     ffnn_epochs=5)  # doctest: +SKIP
-    """
-    if pipeline not in PAPER_PIPELINES:
-        raise ValueError(
-            f"unknown pipeline {pipeline!r}; choose one of: "
-            + ", ".join(PAPER_PIPELINES)
-        )
-    X, y, groups, _ = resolve_images(manifest, labelled=True)
-    if y is None:
-        raise ValueError(
-            f"{str(manifest)!r} has no labels; give a CSV manifest or a "
-            "root/<label>/<patient_id>/ folder"
-        )
-    model = make_paper_pipelines(
-        image_size=image_size, random_state=random_state, **overrides
-    )[pipeline]
-    if "groups" in inspect.signature(model.fit).parameters:
-        return model.fit(X, y, groups=groups)
-    return model.fit(X, y)
 
 
 def _affected_sides(landmarks, scheme):

@@ -8,8 +8,14 @@ import argparse
 import sys
 
 from . import __version__
-from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, PAPER_PIPELINES, TRAIN_EPOCHS
 from .exceptions import PalsyError
+from .paper._defaults import (
+    DEMO_EPOCHS,
+    DEMO_IMAGE_SIZE,
+    PAPER_IMAGE_SIZE,
+    PAPER_PIPELINES,
+    TRAIN_EPOCHS,
+)
 
 DISCLAIMER = "sklearn-palsy is a research tool, not a medical device."
 BACKENDS = ("auto", "mediapipe", "dlib")
@@ -33,7 +39,7 @@ def _print_experiment(experiment):
 
 
 def _demo(args):
-    from ._demo import run_demo
+    from .paper import run_demo
 
     summary = run_demo(
         args.out, n_patients=args.n_patients, n_controls=args.n_controls,
@@ -56,7 +62,7 @@ def _demo(args):
     settings = summary["settings"]
     print(
         f"Settings chosen to finish in minutes on two CPU cores: images of "
-        f"{settings['image size']} px (the paper used 224), "
+        f"{settings['image size']} px (the paper used {PAPER_IMAGE_SIZE}), "
         f"{settings['ffnn_epochs']} FFNN / {settings['resnet_epochs']} ResNet / "
         f"{settings['fusion_epochs']} fusion epochs, ResNets trained from scratch, "
         f"GroupKFold({settings['folds']}) by patient."
@@ -68,8 +74,8 @@ def _demo(args):
 
 
 def _evaluate(args):
-    from ._experiment import run_experiment
     from .datasets import load_manifest
+    from .paper import run_experiment
 
     data = load_manifest(args.manifest)
     experiment = run_experiment(
@@ -112,8 +118,8 @@ def _extract(args):
 def _train(args):
     import os
 
-    from ._batch import train_model
     from .io._dispatch import _model_format, save_model_file
+    from .paper import train_model
 
     if os.path.exists(args.manifest):
         # Refuse an unknown model extension before training, not after; a
@@ -268,8 +274,9 @@ def build_parser():
     train.add_argument("--out", required=True,
                        help="model file: .safetensors loads without running code; "
                        ".joblib or .pkl is a pickle, which runs code when loaded")
-    train.add_argument("--image-size", type=int, default=64,
-                       help="side of crops and line images")
+    train.add_argument("--image-size", type=int, default=DEMO_IMAGE_SIZE,
+                       help="side of crops and line images (default: "
+                       f"{DEMO_IMAGE_SIZE}, as for demo and evaluate)")
     train.add_argument("--epochs-scale", type=_positive_float, default=None,
                        help="multiply the default numbers of epochs by this "
                        f"({_epochs_text(TRAIN_EPOCHS)})")

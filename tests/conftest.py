@@ -1,5 +1,10 @@
-"""Shared test set-up: every test starts from the same random state and an
-empty face cache, so that no result depends on which tests ran before."""
+"""Shared test set-up.
+
+- Every test starts from the same random state and an empty face cache, so
+  that no result depends on which tests ran before.
+- ``synthetic_cohort`` and ``tabular_data`` build the data sets that the
+  modules share, once per session for each set of arguments.
+"""
 
 import random
 
@@ -7,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from sklearn_palsy.datasets import make_synthetic_cohort
 from sklearn_palsy.faces import clear_face_cache
 
 
@@ -29,3 +35,54 @@ def _clean_face_cache():
     clear_face_cache()
     yield
     clear_face_cache()
+
+
+@pytest.fixture(scope="session")
+def synthetic_cohort(tmp_path_factory):
+    """``make(**params)``: a synthetic cohort, made once per set of arguments.
+
+    Arguments are those of :func:`make_synthetic_cohort` (``random_state``
+    defaults to 0); ``on_disk=True`` writes its images and manifest to a
+    session folder, so that ``X`` holds paths. The same arguments give the
+    very same cohort object, whose arrays are made read-only so that no test
+    can change what another one sees.
+    """
+    made = {}
+
+    def make(*, on_disk=False, **params):
+        params = {"random_state": 0, **params}
+        key = (on_disk, tuple(sorted(params.items())))
+        if key not in made:
+            output_dir = tmp_path_factory.mktemp("cohort") if on_disk else None
+            cohort = make_synthetic_cohort(**params, output_dir=output_dir)
+            for value in cohort.values():
+                if isinstance(value, np.ndarray):
+                    value.flags.writeable = False
+            made[key] = cohort
+        return made[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def tabular_data():
+    """``make(n_samples, n_features, n_patients)``: features, labels, patients.
+
+    Gaussian features whose label is the sign of the first plus the middle
+    feature, and patient ids in consecutive runs of equal length; read-only.
+    """
+    made = {}
+
+    def make(n_samples=120, n_features=6, n_patients=30):
+        key = (n_samples, n_features, n_patients)
+        if key not in made:
+            rng = np.random.default_rng(0)
+            X = rng.normal(size=(n_samples, n_features)).astype(np.float32)
+            y = (X[:, 0] + X[:, n_features // 2] > 0).astype(int)
+            groups = np.repeat(np.arange(n_patients), n_samples // n_patients)
+            for array in (X, y, groups):
+                array.flags.writeable = False
+            made[key] = (X, y, groups)
+        return made[key]
+
+    return make

@@ -54,7 +54,7 @@ def test_demo_runs_the_experiment_and_writes_report_and_model(tmp_path, capsys):
         assert expression in out
     assert "face detection rate : 100.0%" in out
     assert "images of 32 px" in out and "GroupKFold(2)" in out
-    from sklearn_palsy.fusion import PAPER_PIPELINES
+    from sklearn_palsy.paper import PAPER_PIPELINES
 
     # The paper-style table: one row per configuration, per image and patient.
     for name in PAPER_PIPELINES:
@@ -150,13 +150,11 @@ SUBCOMMANDS = ("demo", "evaluate", "extract", "train", "predict")
 
 
 @pytest.fixture(scope="module")
-def cohort_dir(tmp_path_factory):
-    from sklearn_palsy import make_synthetic_cohort
-
-    folder = tmp_path_factory.mktemp("cohort")
-    make_synthetic_cohort(n_patients=3, n_controls=3, expressions=("rest", "smile"),
-                          image_size=160, random_state=0, output_dir=folder)
-    return folder
+def cohort_dir(synthetic_cohort):
+    cohort = synthetic_cohort(n_patients=3, n_controls=3,
+                              expressions=("rest", "smile"), image_size=160,
+                              on_disk=True)
+    return Path(cohort.manifest).parent
 
 
 @pytest.fixture(scope="module")
@@ -309,7 +307,7 @@ def test_model_file_round_trip_and_bad_file(tmp_path, capsys):
 
 
 def test_unknown_pipeline_lists_the_valid_names(cohort_dir, tmp_path, capsys):
-    from sklearn_palsy.fusion import PAPER_PIPELINES
+    from sklearn_palsy.paper import PAPER_PIPELINES
 
     assert main(["train", str(cohort_dir / "manifest.csv"), "--pipeline", "nope",
                  "--out", str(tmp_path / "m.joblib")]) == 1
@@ -532,7 +530,7 @@ def test_help_version_and_argument_errors_import_no_heavy_module(argv):
 
 
 def test_help_prints_the_defaults_from_the_one_table(capsys):
-    from sklearn_palsy._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, TRAIN_EPOCHS
+    from sklearn_palsy.paper import DEMO_EPOCHS, DEMO_IMAGE_SIZE, TRAIN_EPOCHS
 
     for command, epochs in (("evaluate", DEMO_EPOCHS), ("train", TRAIN_EPOCHS)):
         with pytest.raises(SystemExit):

@@ -29,9 +29,9 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklearn_palsy.datasets import make_synthetic_cohort
 from sklearn_palsy.faces import clear_face_cache, face_cache_info
-from sklearn_palsy.fusion import make_paper_pipelines
 from sklearn_palsy.model_selection import evaluate_pipelines
 from sklearn_palsy.neural import FFNNClassifier, ResNetClassifier
+from sklearn_palsy.paper import make_paper_pipelines
 from sklearn_palsy.preprocessing._features import ExpressionFeatures
 
 distributed = pytest.importorskip("distributed")

@@ -55,11 +55,9 @@ def dlib_crops(**params):
 
 
 @pytest.fixture(scope="module")
-def cohort(tmp_path_factory):
-    return make_synthetic_cohort(
-        n_patients=4, n_controls=4, expressions=("rest", "smile"), image_size=160,
-        random_state=0, output_dir=tmp_path_factory.mktemp("cohort"),
-    )
+def cohort(synthetic_cohort):
+    return synthetic_cohort(n_patients=4, n_controls=4, expressions=("rest", "smile"),
+                            image_size=160, on_disk=True)
 
 
 @pytest.fixture

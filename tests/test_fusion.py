@@ -17,15 +17,13 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from torch import nn
 
-from sklearn_palsy.datasets import make_synthetic_cohort
 from sklearn_palsy.fusion import (
-    PAPER_PIPELINES,
     FusionClassifier,
     IntermediateFusionClassifier,
     make_late_fusion,
-    make_paper_pipelines,
 )
 from sklearn_palsy.neural import BaseNeuralClassifier, FFNNClassifier, ResNetClassifier
+from sklearn_palsy.paper import PAPER_PIPELINES, make_paper_pipelines
 from sklearn_palsy.preprocessing._face import LandmarkDetector
 from sklearn_palsy.preprocessing._features import ExpressionFeatures
 from sklearn_palsy.preprocessing._lines import LineSegmentRenderer
@@ -40,12 +38,8 @@ def _right(X):
 
 
 @pytest.fixture(scope="module")
-def tabular():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 6)).astype(np.float32)
-    y = (X[:, 0] + X[:, 3] > 0).astype(int)
-    groups = np.repeat(np.arange(30), 4)
-    return X, y, groups
+def tabular(tabular_data):
+    return tabular_data(120, 6, 30)
 
 
 def branches(**ffnn_params):
@@ -65,11 +59,10 @@ def tabular_fusion(**params):
 
 
 @pytest.fixture(scope="module")
-def cohort(tmp_path_factory):
-    return make_synthetic_cohort(
-        n_patients=10, n_controls=10, expressions=("rest", "smile", "raise_eyebrows"),
-        random_state=0, output_dir=tmp_path_factory.mktemp("fusion_cohort"),
-    )
+def cohort(synthetic_cohort):
+    return synthetic_cohort(n_patients=10, n_controls=10,
+                            expressions=("rest", "smile", "raise_eyebrows"),
+                            on_disk=True)
 
 
 def lines_and_features(**params):
@@ -358,6 +351,17 @@ def test_fusion_classifier_is_a_deprecated_factory_of_the_same_models(tabular):
     assert passthrough.estimators[1] == ("x", "drop")
     with pytest.warns(FutureWarning), pytest.raises(ValueError, match="'middle'"):
         FusionClassifier(old_branches, fusion="middle")
+
+
+def test_paper_names_still_import_from_fusion_with_a_warning():
+    import sklearn_palsy.fusion as fusion
+
+    with pytest.warns(FutureWarning, match="moved to sklearn_palsy.paper"):
+        assert fusion.make_paper_pipelines is make_paper_pipelines
+    with pytest.warns(FutureWarning, match="sklearn_palsy.paper.PAPER_PIPELINES"):
+        assert fusion.PAPER_PIPELINES == PAPER_PIPELINES
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        fusion.nope  # noqa: B018
 
 
 def test_deprecated_late_fusion_seeds_unseeded_branches():

@@ -7,7 +7,6 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, GroupKFold
 from sklearn.pipeline import make_pipeline
 
-from sklearn_palsy.datasets import make_synthetic_cohort
 from sklearn_palsy.exceptions import InvalidLandmarksError
 from sklearn_palsy.faces import IBUG68, IBUG68_MEAN_FACE
 from sklearn_palsy.neural import ResNetClassifier
@@ -22,9 +21,9 @@ def left_right_asymmetry(images):
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    return make_synthetic_cohort(n_patients=6, n_controls=6, expressions=("rest",),
-                                 random_state=0, severity_range=(0.7, 1.0))
+def cohort(synthetic_cohort):
+    return synthetic_cohort(n_patients=6, n_controls=6, expressions=("rest",),
+                            severity_range=(0.7, 1.0))
 
 
 def test_renderer_output_shape_dtype_and_content(cohort):

@@ -18,7 +18,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_palsy import load_model, make_paper_pipelines, save_model
-from sklearn_palsy.datasets import make_synthetic_cohort
 from sklearn_palsy.exceptions import InvalidLandmarksError
 from sklearn_palsy.faces import (
     MEDIAPIPE478,
@@ -69,8 +68,8 @@ def test_auto_falls_back_to_dlib_with_a_warning_that_says_why(monkeypatch, cohor
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    return make_synthetic_cohort(n_patients=12, n_controls=12, random_state=0)
+def cohort(synthetic_cohort):
+    return synthetic_cohort(n_patients=12, n_controls=12)
 
 
 @pytest.fixture(scope="module")

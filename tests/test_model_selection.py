@@ -13,7 +13,6 @@ from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_palsy.datasets import make_synthetic_cohort
 from sklearn_palsy.exceptions import ManifestError, PatientLeakageError
 from sklearn_palsy.model_selection import (
     METRICS,
@@ -26,9 +25,8 @@ from sklearn_palsy.preprocessing._features import ExpressionFeatures
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    return make_synthetic_cohort(n_patients=8, n_controls=8,
-                                 expressions=("rest", "smile"), random_state=0)
+def cohort(synthetic_cohort):
+    return synthetic_cohort(n_patients=8, n_controls=8, expressions=("rest", "smile"))
 
 
 def features_model():
@@ -96,6 +94,15 @@ def test_evaluate_pipelines_returns_the_fitted_folds(cohort, return_estimator):
     with pytest.raises(ValueError, match=r"return_estimator names \['nope'\]"):
         evaluate_pipelines(models, X, y, groups, cv=2, verbose=0,
                            return_estimator=["nope"])
+    with pytest.raises(ValueError, match=r"folds \[2\] of 'chance'; there are 2"):
+        evaluate_pipelines(models, X, y, groups, cv=2, verbose=0,
+                           return_estimator={"chance": [2]})
+    first = evaluate_pipelines(models, X, y, groups, cv=GroupKFold(4), verbose=0,
+                               return_estimator={"features": [0]})
+    assert list(first.estimators) == ["features"]
+    assert first.estimators["features"][1:] == [None, None, None]
+    np.testing.assert_allclose(first.estimators["features"][0].predict_proba(X),
+                               result.estimators["features"][0].predict_proba(X))
 
 
 def test_patient_level_scores_pool_the_images(cohort):

@@ -22,7 +22,6 @@ from sklearn_palsy import (  # noqa: E402
     ExpressionFeatures,
     ResNetClassifier,
     evaluate_pipelines,
-    make_synthetic_cohort,
 )
 from sklearn_palsy.faces import IBUG68  # noqa: E402
 from sklearn_palsy.reporting import (  # noqa: E402
@@ -50,9 +49,8 @@ def _seed():
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    return make_synthetic_cohort(n_patients=6, n_controls=6, expressions=("rest",),
-                                 random_state=0)
+def cohort(synthetic_cohort):
+    return synthetic_cohort(n_patients=6, n_controls=6, expressions=("rest",))
 
 
 @pytest.fixture(scope="module")

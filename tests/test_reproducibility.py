@@ -37,7 +37,7 @@ from sklearn_palsy import (
     make_synthetic_cohort,
 )
 from sklearn_palsy.faces import clear_face_cache
-from sklearn_palsy.fusion import PAPER_PIPELINES
+from sklearn_palsy.paper import PAPER_PIPELINES
 
 # ----------------------------------------------------------------------------
 # Data and models, as plain functions so that a fresh process can use them.
@@ -225,12 +225,11 @@ def test_landmark_transformers_are_deterministic(transformer, cohort):
 
 
 @pytest.fixture(scope="module")
-def paper_cohort(tmp_path_factory):
+def paper_cohort(synthetic_cohort):
     # Photos of 128 px so that dlib finds every face; the networks see 32 px.
-    cohort = make_synthetic_cohort(
-        n_patients=4, n_controls=4, expressions=("rest", "smile"), image_size=128,
-        random_state=0, output_dir=tmp_path_factory.mktemp("paper_cohort"),
-    )
+    cohort = synthetic_cohort(n_patients=4, n_controls=4,
+                              expressions=("rest", "smile"), image_size=128,
+                              on_disk=True)
     for train, _ in GroupKFold(2).split(cohort.X, cohort.y, cohort.groups):
         assert set(cohort.y[train]) == {0, 1}
     return cohort

@@ -38,7 +38,6 @@ from sklearn_palsy import (
     load_model,
     make_late_fusion,
     make_paper_pipelines,
-    make_synthetic_cohort,
     save_model,
 )
 from sklearn_palsy.cli import main
@@ -88,13 +87,10 @@ def estimator_node(name, params=None, number=0):
 
 # ---------------------------------------------------------------- fitted models
 @pytest.fixture(scope="module")
-def tabular():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(60, 6)).astype(np.float32)
-    y = (X[:, 0] + X[:, 3] > 0).astype(int)
+def tabular(tabular_data):
+    X, y, groups = tabular_data(60, 6, 15)
     severity = (X[:, 1] > 0).astype(int) + (X[:, 2] > 0.5)
     y3 = np.array(["mild", "none", "severe"])[severity]
-    groups = np.repeat(np.arange(15), 4)
     return X, y, y3, groups
 
 
@@ -296,11 +292,9 @@ def test_fortran_ordered_arrays_keep_their_layout_and_bits(tabular, tmp_path):
 
 # ---------------------------------------------------------------- the paper's models
 @pytest.fixture(scope="module")
-def cohort(tmp_path_factory):
-    return make_synthetic_cohort(
-        n_patients=3, n_controls=3, expressions=("rest", "smile"), image_size=128,
-        random_state=0, output_dir=tmp_path_factory.mktemp("cohort"),
-    )
+def cohort(synthetic_cohort):
+    return synthetic_cohort(n_patients=3, n_controls=3, expressions=("rest", "smile"),
+                            image_size=128, on_disk=True)
 
 
 @pytest.mark.parametrize(

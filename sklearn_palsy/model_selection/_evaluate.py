@@ -257,17 +257,28 @@ def _fit_and_score(name, estimator, X, y, groups, train, test, fold, pos_label,
     return name, fold, test, positive, fit_time, fitted if keep else None
 
 
-def _kept_names(return_estimator, names):
-    """The estimators whose fitted folds are returned."""
+def _kept_folds(return_estimator, names, n_splits):
+    """For each estimator name, the folds whose fitted estimators are returned."""
     if isinstance(return_estimator, bool):
-        return set(names) if return_estimator else set()
-    kept = set(return_estimator)
-    unknown = sorted(kept - set(names))
+        folds = set(range(n_splits)) if return_estimator else set()
+        return {name: folds for name in names} if folds else {}
+    if isinstance(return_estimator, dict):
+        kept = {name: set(folds) for name, folds in return_estimator.items()}
+    else:
+        kept = {name: set(range(n_splits)) for name in return_estimator}
+    unknown = sorted(set(kept) - set(names))
     if unknown:
         raise ValueError(
             f"return_estimator names {unknown}, which are not among the estimators "
             f"{list(names)}"
         )
+    for name, folds in kept.items():
+        bad = sorted(fold for fold in folds if not 0 <= fold < n_splits)
+        if bad:
+            raise ValueError(
+                f"return_estimator asks for folds {bad} of {name!r}; there are "
+                f"{n_splits} folds, numbered from 0"
+            )
     return kept
 
 
@@ -312,11 +323,13 @@ def evaluate_pipelines(
         leave-one-patient-out.
     pos_label : int or str, default=1
         The label of palsy.
-    return_estimator : bool or list of str, default=False
-        Keep the estimators fitted on each fold (all, or those named), as
+    return_estimator : bool, list of str or dict, default=False
+        Keep the estimators fitted on each fold, as
         :func:`~sklearn.model_selection.cross_validate` does, to explain or
-        plot them without training again. Each holds its weights in memory
-        (a ResNet-18 about 45 MB).
+        plot them without training again: all of them (True), every fold of
+        the estimators named (a list), or the folds given for each name (a
+        dict such as ``{"lines_resnet": [0]}``). Each holds its weights in
+        memory (a ResNet-18 about 45 MB), so keep only what you need.
     n_jobs : int, default=None
         Folds fitted in parallel (joblib; also under a Dask backend).
     verbose : int, default=1
@@ -338,7 +351,8 @@ def evaluate_pipelines(
           ``index``, ``patient_id``, ``y_true``, ``proba``);
         - ``splits``: the checked (train, test) splits;
         - ``estimators``: with ``return_estimator``, a dict from name to the
-          list of its fitted estimators, one per split.
+          list of its fitted estimators, one per split (None for the folds
+          not kept).
 
     Raises
     ------
@@ -395,12 +409,12 @@ def evaluate_pipelines(
         hint="evaluate_pipelines scores each patient against their one label, so "
         "it cannot score such a cohort",
     )
-    kept = _kept_names(return_estimator, list(estimators))
     splits = check_patient_split(GroupKFold(5) if cv is None else cv, X, y, groups,
                                  allow_mixed_patient_labels=True)
+    kept = _kept_folds(return_estimator, list(estimators), len(splits))
     jobs = [
         delayed(_fit_and_score)(name, estimator, X, y, groups, train, test, fold,
-                                pos_label, name in kept)
+                                pos_label, fold in kept.get(name, ()))
         for name, estimator in estimators.items()
         for fold, (train, test) in enumerate(splits)
     ]
@@ -411,7 +425,7 @@ def evaluate_pipelines(
     fitted_estimators = {name: [None] * len(splits) for name in estimators
                          if name in kept}
     for name, fold, test, positive, fit_time, fitted in progress:
-        if name in kept:
+        if fitted is not None:
             fitted_estimators[name][fold] = fitted
         progress.set_postfix_str(f"{name} fold {fold}")
         image_scores = _scores(y[test], positive, pos_label)

@@ -8,18 +8,19 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.utils import Bunch
 
-from ._atomic import atomic_write
-from ._csv import write_csv_atomic
+from .._atomic import atomic_write
+from .._csv import write_csv_atomic
+from ..faces import resolve_backend
+from ..io import save_model
+from ..model_selection import evaluate_pipelines
+from ..preprocessing import LandmarkDetector
 from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, PAPER_PIPELINES
-from .faces import resolve_backend
-from .fusion import make_paper_pipelines
-from .io import save_model
-from .model_selection import evaluate_pipelines
-from .preprocessing import LandmarkDetector
+from ._pipelines import make_paper_pipelines
 
 __all__ = ["paper_table", "run_experiment"]
 
 _TABLE_METRICS = ("precision", "recall", "f1")
+_CV_CHOICES = ("group-kfold", "lopo")
 
 
 def paper_table(result, metrics=_TABLE_METRICS, *, numeric=False):
@@ -48,7 +49,7 @@ def paper_table(result, metrics=_TABLE_METRICS, *, numeric=False):
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn_palsy import ExpressionFeatures, evaluate_pipelines
-    >>> from sklearn_palsy._experiment import paper_table
+    >>> from sklearn_palsy.paper import paper_table
     >>> from sklearn_palsy.datasets import make_synthetic_cohort
     >>> cohort = make_synthetic_cohort(n_patients=6, n_controls=6,
     ...                                expressions=("rest",), random_state=0)
@@ -81,23 +82,41 @@ def paper_table(result, metrics=_TABLE_METRICS, *, numeric=False):
     return table
 
 
-def _figures(result, data, image_size, resnet_epochs, landmark_backend):
-    """Everything the report shows beyond the curves and matrices."""
-    import matplotlib.figure
+# The configurations whose first-fold models the report explains.
+_EXPLAINED = ("features_ffnn", "lines_resnet", "rgb_resnet")
 
-    from .preprocessing import ExpressionFeatures
-    from .reporting import plot_grad_cam, plot_landmarks, plot_permutation_importance
+
+def _figures(result, data, landmark_backend, *, verbose=0):
+    """Everything the report shows beyond the curves and matrices.
+
+    The models explained are those the evaluation fitted on its first fold
+    (``result.estimators``), shown on that fold's held-out patients: nothing
+    is trained again.
+    """
+    import matplotlib.figure
+    from tqdm.auto import tqdm
+
+    from ..faces import read_image
+    from ..preprocessing import ExpressionFeatures
+    from ..reporting import (
+        grad_cam,
+        plot_grad_cam,
+        plot_landmarks,
+        plot_permutation_importance,
+    )
 
     figures = {}
     y = np.asarray(data.y)
+    fitted = getattr(result, "estimators", {})
+    explained = [name for name in _EXPLAINED if fitted.get(name, [None])[0] is not None]
+    progress = tqdm(total=1 + len(explained), desc="report figures",
+                    disable=not verbose)
     # One face of each class, with its landmarks and its asymmetry measures.
     chosen = [int(np.flatnonzero(y == label)[0]) for label in np.unique(y)][:2]
     detector = LandmarkDetector(backend=landmark_backend, on_missing="nan")
     landmarks = detector.fit_transform(data.X[chosen])
     features = ExpressionFeatures(kinds=("clinical",))
     figure = matplotlib.figure.Figure(figsize=(4 * len(chosen), 4.5))
-    from .faces import read_image
-
     for position, (index, points) in enumerate(
         zip(chosen, landmarks, strict=True), start=1
     ):
@@ -115,48 +134,37 @@ def _figures(result, data, image_size, resnet_epochs, landmark_backend):
                            features=shown, ax=ax)
         ax.set_title(f"{Path(data.X[index]).name} (label {y[index]})")
     figures["Landmarks and asymmetry measures"] = figure
+    progress.update()
 
-    # Permutation importance of the expression features, on a held-out fold.
-    if "features_ffnn" in result.summary.index.get_level_values("estimator"):
-        train, test = result.splits[0]
-        model = make_paper_pipelines(image_size=image_size, ffnn_epochs=60,
-                                     landmark_backend=landmark_backend,
-                                     random_state=0)["features_ffnn"]
-        model.fit(data.X[train], y[train])
-        figures["Permutation importance of the expression features (held-out fold)"] = (
-            plot_permutation_importance(
+    _, test = result.splits[0]
+    for name in explained:
+        model = fitted[name][0]
+        if name == "features_ffnn":
+            # Permutation importance of the expression features, on the
+            # first fold's held-out patients.
+            figures["Permutation importance of the expression features "
+                    "(held-out fold)"] = plot_permutation_importance(
                 model[-1], model[:-1].transform(data.X[test]), y[test],
-                model.named_steps["features"].get_feature_names_out(), n_repeats=5,
+                model.named_steps["features"].get_feature_names_out(),
+                n_repeats=5,
             )
-        )
-
-    # Grad-CAM of each ResNet configuration, trained on the first fold's
-    # training patients and shown on held-out faces of both classes.
-    from .reporting import grad_cam
-
-    names = result.summary.index.get_level_values("estimator")
-    train, test = result.splits[0]
-    shown = [
-        int(test[np.flatnonzero(y[test] == label)[0]]) for label in np.unique(y[test])
-    ]
-    for name in ("lines_resnet", "rgb_resnet"):
-        if name not in names:
-            continue
-        model = make_paper_pipelines(image_size=image_size, resnet_epochs=resnet_epochs,
-                                     landmark_backend=landmark_backend,
-                                     random_state=0)[name]
-        model.fit(data.X[train], y[train])
-        resnet, images = _resnet_and_images(model, data.X[shown])
-        # layer3 keeps a few cells of resolution at small image sizes.
-        heatmaps = grad_cam(resnet, images, target_layer="layer3")
-        figure = matplotlib.figure.Figure(figsize=(4 * len(shown), 4.5))
-        for position, (index, image, heatmap) in enumerate(
-            zip(shown, images, heatmaps, strict=True), start=1
-        ):
-            ax = figure.add_subplot(1, len(shown), position)
-            plot_grad_cam(np.asarray(image), heatmap, ax=ax)
-            ax.set_title(f"{Path(data.X[index]).name} (label {y[index]})")
-        figures[f"Grad-CAM of {name} (layer3, held-out faces)"] = figure
+        else:
+            # Grad-CAM of the ResNet, on held-out faces of both classes.
+            shown = [int(test[np.flatnonzero(y[test] == label)[0]])
+                     for label in np.unique(y[test])]
+            resnet, images = _resnet_and_images(model, data.X[shown])
+            # layer3 keeps a few cells of resolution at small image sizes.
+            heatmaps = grad_cam(resnet, images, target_layer="layer3")
+            figure = matplotlib.figure.Figure(figsize=(4 * len(shown), 4.5))
+            for position, (index, image, heatmap) in enumerate(
+                zip(shown, images, heatmaps, strict=True), start=1
+            ):
+                ax = figure.add_subplot(1, len(shown), position)
+                plot_grad_cam(np.asarray(image), heatmap, ax=ax)
+                ax.set_title(f"{Path(data.X[index]).name} (label {y[index]})")
+            figures[f"Grad-CAM of {name} (layer3, held-out faces)"] = figure
+        progress.update()
+    progress.close()
     return figures
 
 
@@ -164,7 +172,7 @@ def _resnet_and_images(model, X):
     """The ResNet inside a fitted pipeline and its input images, if any."""
     from sklearn.pipeline import Pipeline
 
-    from .neural import ResNetClassifier
+    from ..neural import ResNetClassifier
 
     if isinstance(model, Pipeline) and isinstance(model[-1], ResNetClassifier):
         return model[-1], model[:-1].transform(X)
@@ -203,10 +211,11 @@ def run_experiment(
         and ``model.safetensors`` (the best configuration refitted on all
         images, in the safe format of :func:`~sklearn_palsy.save_model`).
     pipelines : list of str, default=None
-        Configurations from :data:`~sklearn_palsy.fusion.PAPER_PIPELINES`;
+        Configurations from :data:`~sklearn_palsy.paper.PAPER_PIPELINES`;
         None runs them all.
     cv : {"group-kfold", "lopo"}, default="group-kfold"
         GroupKFold with ``n_splits`` folds, or leave-one-patient-out.
+        Anything else is refused before any work.
     n_splits : int, default=5
         Folds of GroupKFold.
     image_size, ffnn_epochs, resnet_epochs, fusion_epochs : int
@@ -226,7 +235,18 @@ def run_experiment(
         ``result`` (from :func:`~sklearn_palsy.evaluate_pipelines`), ``table``
         (:func:`paper_table`), ``best`` (the configuration with the highest
         mean per-patient F1), and the paths written.
+
+    Notes
+    -----
+    The report's Grad-CAM images and permutation importances explain the
+    models that the evaluation fitted on its first fold, so the experiment
+    trains each configuration once per fold, plus the best one once more on
+    all images for ``model.safetensors``.
     """
+    if cv not in _CV_CHOICES:
+        raise ValueError(
+            f"cv must be one of {', '.join(map(repr, _CV_CHOICES))}; got {cv!r}"
+        )
     start = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -244,8 +264,13 @@ def run_experiment(
         )
     splitter = LeaveOneGroupOut() if cv == "lopo" else GroupKFold(n_splits=n_splits)
     X, y, groups = np.asarray(X, dtype=object), np.asarray(y), np.asarray(groups)
-    result = evaluate_pipelines({name: models[name] for name in names}, X, y, groups,
-                                cv=splitter, verbose=verbose)
+    # The first fold's models of the explained configurations are kept for
+    # the report's figures.
+    result = evaluate_pipelines(
+        {name: models[name] for name in names}, X, y, groups, cv=splitter,
+        return_estimator={name: [0] for name in _EXPLAINED if name in names},
+        verbose=verbose,
+    )
     table = paper_table(result)
     patient_f1 = result.summary.xs("patient", level="level")[("f1", "mean")]
     best = str(patient_f1.idxmax())
@@ -266,10 +291,10 @@ def run_experiment(
     best_model = models[best].fit(X, y)
     save_model(best_model, paths.model)
 
-    from .reporting import write_report
+    from ..reporting import write_report
 
     data = Bunch(X=X, y=y)
-    figures = _figures(result, data, image_size, resnet_epochs, landmark_backend)
+    figures = _figures(result, data, landmark_backend, verbose=verbose)
     scheme = LandmarkDetector(backend=landmark_backend).scheme
     settings = pd.DataFrame(
         {

@@ -5,7 +5,14 @@ torch, dlib or MediaPipe, and the library's functions read their defaults
 from here, so that a default is written once.
 """
 
-__all__ = ["DEMO_EPOCHS", "DEMO_IMAGE_SIZE", "PAPER_PIPELINES", "TRAIN_EPOCHS"]
+__all__ = [
+    "DEMO_EPOCHS",
+    "DEMO_IMAGE_SIZE",
+    "FFNN_LR",
+    "PAPER_IMAGE_SIZE",
+    "PAPER_PIPELINES",
+    "TRAIN_EPOCHS",
+]
 
 #: The paper's seven configurations, in the order of its table.
 PAPER_PIPELINES = (
@@ -18,8 +25,12 @@ PAPER_PIPELINES = (
     "rgb+features_intermediate",
 )
 
-#: Side of crops and line images in the demo and ``evaluate``: small, so the
-#: whole comparison runs in minutes on two CPU cores (the paper used 224).
+#: Side of crops and line images in the paper, and the default of
+#: :func:`~sklearn_palsy.paper.make_paper_pipelines`.
+PAPER_IMAGE_SIZE = 224
+
+#: Side of crops and line images in the demo, ``evaluate`` and ``train``:
+#: small, so the whole comparison runs in minutes on two CPU cores.
 DEMO_IMAGE_SIZE = 48
 
 #: Epochs of the demo and ``evaluate`` (FFNN, ResNet, fusion net).
@@ -27,3 +38,8 @@ DEMO_EPOCHS = {"ffnn_epochs": 60, "resnet_epochs": 8, "fusion_epochs": 8}
 
 #: Epochs of :func:`~sklearn_palsy.make_paper_pipelines`, and so of ``train``.
 TRAIN_EPOCHS = {"ffnn_epochs": 100, "resnet_epochs": 10, "fusion_epochs": 20}
+
+#: Adam's learning rate of the FFNNs, standalone and as fusion trunks:
+#: higher than the estimator's default so that the features trunk also
+#: converges within the fusion net's fewer epochs.
+FFNN_LR = 1e-2

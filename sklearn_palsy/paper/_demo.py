@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..datasets import load_manifest, make_synthetic_cohort
+from ..datasets._synthetic import EXPRESSIONS
+from ..faces import analyze_faces, resolve_backend
 from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE
-from .datasets import load_manifest, make_synthetic_cohort
-from .datasets._synthetic import EXPRESSIONS
-from .faces import analyze_faces, resolve_backend
 
 __all__ = ["run_demo"]
 
@@ -66,12 +66,12 @@ def run_demo(
     -------
     summary : dict
         The cohort's counts and detection rate, the experiment (``experiment``,
-        see :func:`~sklearn_palsy._experiment.run_experiment`) and the time.
+        see :func:`~sklearn_palsy.paper.run_experiment`) and the time.
 
     Examples
     --------
     >>> import tempfile
-    >>> from sklearn_palsy._demo import run_demo
+    >>> from sklearn_palsy.paper import run_demo
     >>> summary = run_demo(tempfile.mkdtemp(), verbose=0)  # doctest: +SKIP
     >>> summary["patients with palsy"], summary["controls"]  # doctest: +SKIP
     (21, 21)

@@ -1,24 +1,24 @@
-"""The paper's configurations as ready-to-evaluate estimators."""
+"""The paper's seven configurations as ready-to-evaluate estimators."""
 
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .._defaults import PAPER_PIPELINES, TRAIN_EPOCHS
+from ..fusion import IntermediateFusionClassifier, make_late_fusion
 from ..neural._ffnn import FFNNClassifier
 from ..neural._resnet import ResNetClassifier
 from ..preprocessing._face import FaceCropper, LandmarkDetector
 from ..preprocessing._features import ExpressionFeatures
 from ..preprocessing._lines import LineSegmentRenderer
-from ._fusion import IntermediateFusionClassifier, make_late_fusion
+from ._defaults import FFNN_LR, PAPER_IMAGE_SIZE, PAPER_PIPELINES, TRAIN_EPOCHS
 
 __all__ = ["PAPER_PIPELINES", "make_paper_pipelines"]
 
 
 def make_paper_pipelines(
     *,
-    image_size=224,
+    image_size=PAPER_IMAGE_SIZE,
     ffnn_epochs=TRAIN_EPOCHS["ffnn_epochs"],
-    ffnn_lr=1e-2,
+    ffnn_lr=FFNN_LR,
     resnet_epochs=TRAIN_EPOCHS["resnet_epochs"],
     fusion_epochs=TRAIN_EPOCHS["fusion_epochs"],
     weights=None,

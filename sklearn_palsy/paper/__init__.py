@@ -1,0 +1,47 @@
+"""The paper's experiment: its seven configurations, defaults, comparison and demo.
+
+Everything specific to Oo, Lee and Lim (2024) lives here, above the
+general-purpose estimators it combines:
+
+- :data:`PAPER_PIPELINES` and the defaults (:data:`DEMO_IMAGE_SIZE`,
+  :data:`DEMO_EPOCHS`, :data:`TRAIN_EPOCHS`, :data:`FFNN_LR`): one table that
+  every caller reads, the command line's ``--help`` included;
+- :func:`make_paper_pipelines`: the configurations as unfitted estimators;
+- :func:`run_experiment` and :func:`paper_table`: the comparison by
+  patient, its table, report and best model;
+- :func:`run_demo`: the same on the synthetic cohort;
+- :func:`train_model`: one configuration fitted on a user's cohort.
+
+The names are imported on first use, so that reading the defaults imports
+neither torch nor dlib.
+"""
+
+import importlib
+
+# Public name -> the module of this package that defines it.
+_LAZY = {
+    "DEMO_EPOCHS": "._defaults",
+    "DEMO_IMAGE_SIZE": "._defaults",
+    "FFNN_LR": "._defaults",
+    "PAPER_PIPELINES": "._defaults",
+    "TRAIN_EPOCHS": "._defaults",
+    "make_paper_pipelines": "._pipelines",
+    "paper_table": "._experiment",
+    "run_demo": "._demo",
+    "run_experiment": "._experiment",
+    "train_model": "._train",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,72 @@
+"""Tests of sklearn_palsy.paper: the experiment reuses what it fitted."""
+
+import numpy as np
+import pytest
+
+import sklearn_palsy.reporting
+from sklearn_palsy.neural import BaseNeuralClassifier
+from sklearn_palsy.paper import (
+    DEMO_IMAGE_SIZE,
+    PAPER_PIPELINES,
+    make_paper_pipelines,
+    run_experiment,
+)
+
+
+@pytest.fixture(scope="module")
+def cohort(synthetic_cohort):
+    return synthetic_cohort(n_patients=3, n_controls=3, expressions=("rest", "smile"),
+                            image_size=128, on_disk=True)
+
+
+def test_the_report_explains_the_models_the_evaluation_fitted(cohort, tmp_path,
+                                                              monkeypatch):
+    fits, explained = [], []
+    real_fit_net = BaseNeuralClassifier._fit_net
+    real_grad_cam = sklearn_palsy.reporting.grad_cam
+
+    def count_fit(self, *args, **kwargs):
+        fits.append(type(self).__name__)
+        return real_fit_net(self, *args, **kwargs)
+
+    def spy_grad_cam(model, *args, **kwargs):
+        explained.append(model)
+        return real_grad_cam(model, *args, **kwargs)
+
+    monkeypatch.setattr(BaseNeuralClassifier, "_fit_net", count_fit)
+    monkeypatch.setattr(sklearn_palsy.reporting, "grad_cam", spy_grad_cam)
+    experiment = run_experiment(
+        cohort.X, cohort.y, cohort.groups, tmp_path,
+        pipelines=["features_ffnn", "lines_resnet"], n_splits=2, image_size=32,
+        ffnn_epochs=2, resnet_epochs=1, random_state=3, verbose=0,
+    )
+    # Two configurations on two folds, and the best once more on all images:
+    # nothing is trained again for the report.
+    assert len(fits) == 2 * 2 + 1
+    kept = experiment.result.estimators
+    assert kept["lines_resnet"][1:] == [None]
+    assert explained == [kept["lines_resnet"][0][-1]]
+    # The caller's seed reached the models explained.
+    assert kept["features_ffnn"][0][-1].random_state == 3
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Grad-CAM of lines_resnet" in html and "Permutation importance" in html
+
+
+def test_run_experiment_refuses_an_unknown_cv_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match=r"cv must be one of 'group-kfold', 'lopo'; "
+                                         r"got 'kfold'"):
+        run_experiment(["a.png"], [1], ["p"], tmp_path / "out", cv="kfold")
+    assert not (tmp_path / "out").exists()
+
+
+def test_one_table_of_defaults():
+    models = make_paper_pipelines(random_state=0)
+    assert tuple(models) == PAPER_PIPELINES
+    # The paper's image size by default; the demo's smaller one on request.
+    assert models["lines_resnet"][-1].image_size == 224
+    small = make_paper_pipelines(image_size=DEMO_IMAGE_SIZE)["rgb_resnet"]
+    assert small[-1].image_size == DEMO_IMAGE_SIZE == 48
+    assert models["features_ffnn"][-1].lr == 1e-2
+    np.testing.assert_array_equal(
+        [models["features_ffnn"][-1].max_epochs, models["lines_resnet"][-1].max_epochs,
+         models["lines+features_intermediate"].max_epochs], [100, 10, 20])
