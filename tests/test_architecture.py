@@ -18,7 +18,7 @@ LAYERS = [
     {"__init__", "exceptions", "_atomic"},
     {"utils", "_csv", "faces"},
     {"datasets", "preprocessing", "model_selection"},
-    {"neural"},
+    {"neural", "clinical"},
     {"fusion", "reporting"},
     {"io"},
     {"_batch"},
