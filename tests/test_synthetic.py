@@ -1,13 +1,29 @@
 """Tests of the synthetic cohort, including its acceptance figures."""
 
+import hashlib
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
 from sklearn_palsy.datasets import load_manifest, make_synthetic_cohort
+from sklearn_palsy.datasets._synthetic import (
+    _CENTRAL_EYE_SHARE,
+    EXPRESSIONS,
+    REGIONS,
+    _face_shape,
+    _house_brackmann_like,
+    _identity,
+    _region_severity,
+)
 from sklearn_palsy.faces._dlib import detect_faces, predict_landmarks
 from sklearn_palsy.faces._geometry import align_landmarks
 from sklearn_palsy.faces._schemes import IBUG68
+from sklearn_palsy.preprocessing import LandmarkDetector
+from sklearn_palsy.preprocessing._features import (
+    clinical_feature_names,
+    clinical_features,
+)
 
 
 def _clinical_asymmetry(landmarks):
@@ -211,3 +227,339 @@ def test_acceptance_detected_asymmetry_separates_palsy(paper_sized_cohort_detect
     cohort, detected, predicted = paper_sized_cohort_detections
     score = _clinical_asymmetry(predicted[detected])
     assert roc_auc_score(cohort.y[detected], score) >= 0.9
+
+
+# ------------------------------------------- central palsy, regions, smiles
+_CLINICAL = {name: index for index, name in enumerate(clinical_feature_names())}
+_MOVEMENT_EXPRESSIONS = ("rest", "smile", "raise_eyebrows", "close_eyes")
+
+
+def _sha256(array):
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+# Recorded from make_synthetic_cohort before palsy_types and
+# control_smile_gain existed (commit d6a3a55), with this environment's numpy
+# and OpenCV. The new options must draw no random number and move no landmark
+# when left at their defaults.
+_PINNED_COHORTS = [
+    (
+        {"n_patients": 3, "n_controls": 2, "image_size": 96, "random_state": 0},
+        {
+            "images": "4ed5ea574553f1b58bd837476b28b9dc"
+                      "6d88e9a380f4c14d5c3a2fefaa3a69f3",
+            "landmarks": "c42dd1134b356c18b55cfd59957c068d"
+                         "4a7f07fd132a374364d903a013829041",
+            "severity": [0.7300039671473078, 0.8691667857455043,
+                         0.44236243925729485, 0.0, 0.0],
+            "side": ["left", "left", "right", "none", "none"],
+            "grade": [5, 6, 4, 1, 1],
+            "points": {(0, 48): (41.2222789689136, 58.574040035411315),
+                       (1, 54): (58.88508354817696, 59.43153765829925),
+                       (7, 19): (35.84652751835603, 28.620895922819784),
+                       (24, 30): (46.671972712431206, 50.21164407161877)},
+        },
+    ),
+    (
+        {"n_patients": 2, "n_controls": 2, "expressions": ("smile", "rest"),
+         "image_size": 64, "n_repeats": 2, "severity_range": (0.1, 0.9),
+         "random_state": 7},
+        {
+            "images": "b6a258f06b8b6359a038b8759bc008fc"
+                      "2114ab7693df9885d81444f19b0751b2",
+            "landmarks": "19cc9f7bab22c1f662090ffe293733f9"
+                         "14218fffcf85706110c4787de5654bbf",
+            "severity": [0.7957037104707027, 0.633406266619507, 0.0, 0.0],
+            "side": ["right", "right", "none", "none"],
+            "grade": [5, 5, 1, 1],
+            "points": {(0, 48): (24.095651000766008, 39.88138602353665),
+                       (1, 54): (41.55878046904789, 38.698059472371625),
+                       (7, 19): (24.86737252982433, 20.797301412301888),
+                       (15, 30): (30.6524680108383, 35.63612424857513)},
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize("params, pinned", _PINNED_COHORTS)
+def test_default_options_leave_the_cohort_bit_identical(params, pinned):
+    cohort = make_synthetic_cohort(**params)
+    for (image, point), expected in pinned["points"].items():
+        assert tuple(cohort.landmarks[image, point]) == expected
+    per_person = cohort.frame.drop_duplicates("patient_id")
+    assert per_person["severity"].tolist() == pinned["severity"]
+    assert per_person["side"].tolist() == pinned["side"]
+    assert per_person["grade"].tolist() == pinned["grade"]
+    assert _sha256(cohort.landmarks) == pinned["landmarks"]
+    assert _sha256(cohort.images) == pinned["images"]
+    # The new fields describe the old cohort: peripheral palsy everywhere.
+    expected_type = np.where(cohort.y == 1, "peripheral", "none")
+    assert cohort.palsy_type.tolist() == expected_type.tolist()
+    for region in REGIONS:
+        np.testing.assert_array_equal(
+            cohort.region_severity[region].to_numpy(), cohort.severity
+        )
+
+
+def test_face_shape_keeps_its_signature_and_takes_region_severities():
+    identity = _identity(np.random.default_rng(0))
+    for expression in EXPRESSIONS:
+        old_style = _face_shape(identity, expression, "right", 0.7)
+        np.testing.assert_array_equal(
+            old_style,
+            _face_shape(identity, expression, "right", 0.7,
+                        region_severity=_region_severity("peripheral", 0.7)),
+        )
+        central = _face_shape(identity, expression, "right", 0.7,
+                              region_severity=_region_severity("central", 0.7))
+        healthy = _face_shape(identity, expression, None, 0.0)
+        # The brows of a central palsy are those of a healthy face (but for
+        # the pull of the slightly weak eye closure) ...
+        np.testing.assert_allclose(central[17:27], healthy[17:27], rtol=0,
+                                   atol=0.004 if expression == "close_eyes" else 0)
+        # ... and its mouth that of a peripheral palsy of the same severity.
+        np.testing.assert_array_equal(central[48:68], old_style[48:68])
+        if expression != "pucker":
+            # The face is level, so heights compare directly: right is 48.
+            assert central[48, 1] - central[54, 1] > 0.05
+
+
+@pytest.fixture(scope="module")
+def central_and_peripheral(synthetic_cohort):
+    """The same eight patients with central and with peripheral palsy."""
+    params = {"n_patients": 8, "n_controls": 0, "image_size": 96,
+              "expressions": _MOVEMENT_EXPRESSIONS}
+    return (synthetic_cohort(palsy_types=("central",), **params),
+            synthetic_cohort(palsy_types=("peripheral",), **params))
+
+
+def _by_side(cohort, measure, expression):
+    """A clinical measure on the affected and the healthy side, per patient."""
+    rows = cohort.expression == expression
+    features = clinical_features(cohort.landmarks[rows])
+    right = features[:, _CLINICAL[f"{measure}_right"]]
+    left = features[:, _CLINICAL[f"{measure}_left"]]
+    on_right = cohort.side[rows] == "right"
+    return np.where(on_right, right, left), np.where(on_right, left, right)
+
+
+def test_central_palsy_spares_the_forehead_but_not_the_mouth(
+    central_and_peripheral,
+):
+    central, peripheral = central_and_peripheral
+    # The same people, sides and severities: only the pattern differs.
+    np.testing.assert_array_equal(central.severity, peripheral.severity)
+    np.testing.assert_array_equal(central.side, peripheral.side)
+    mouth_and_nose = np.r_[27:36, 48:68]
+    np.testing.assert_array_equal(central.landmarks[:, mouth_and_nose],
+                                  peripheral.landmarks[:, mouth_and_nose])
+    severity = central.severity[central.expression == "rest"]
+    for expression in ("rest", "raise_eyebrows"):
+        rows = central.expression == expression
+        brow = clinical_features(central.landmarks[rows])[
+            :, _CLINICAL["brow_height_deviation"]]
+        assert brow.max() < 0.01
+        brow = clinical_features(peripheral.landmarks[rows])[
+            :, _CLINICAL["brow_height_deviation"]]
+        assert brow.min() > 0.04
+    for cohort in central_and_peripheral:
+        rest = clinical_features(cohort.landmarks[cohort.expression == "rest"])
+        assert rest[:, _CLINICAL["commissure_height_deviation"]].min() > 0.04
+        smile = clinical_features(cohort.landmarks[cohort.expression == "smile"])
+        assert smile[:, _CLINICAL["commissure_excursion_deviation"]].min() > 0.1
+
+    # Movement from rest, affected over healthy side.
+    def elevation_ratio(cohort):
+        affected_rest, healthy_rest = _by_side(cohort, "brow_height", "rest")
+        affected, healthy = _by_side(cohort, "brow_height", "raise_eyebrows")
+        return (affected - affected_rest) / (healthy - healthy_rest)
+
+    def closure_ratio(cohort):
+        affected_open, healthy_open = _by_side(
+            cohort, "palpebral_fissure_height", "rest")
+        affected, healthy = _by_side(
+            cohort, "palpebral_fissure_height", "close_eyes")
+        return (1 - affected / affected_open) / (1 - healthy / healthy_open)
+
+    np.testing.assert_allclose(elevation_ratio(central), 1.0, atol=0.01)
+    np.testing.assert_allclose(elevation_ratio(peripheral), 1 - severity,
+                               atol=0.03)
+    np.testing.assert_allclose(closure_ratio(central),
+                               1 - _CENTRAL_EYE_SHARE * severity, atol=0.02)
+    assert closure_ratio(central).min() > 0.84
+    np.testing.assert_allclose(closure_ratio(peripheral), 1 - severity,
+                               atol=0.03)
+
+
+def test_commissure_excursion_falls_with_the_severity_in_both_types(
+    central_and_peripheral,
+):
+    for cohort in central_and_peripheral:
+        aligned, _ = align_landmarks(cohort.landmarks, IBUG68)
+        rest = aligned[cohort.expression == "rest"]
+        smile = aligned[cohort.expression == "smile"]
+        on_right = cohort.side[cohort.expression == "rest"] == "right"
+        affected = np.where(on_right, 48, 54)
+        healthy = np.where(on_right, 54, 48)
+        people = np.arange(len(rest))
+        excursion = np.linalg.norm(smile - rest, axis=2)
+        ratio = excursion[people, affected] / excursion[people, healthy]
+        np.testing.assert_allclose(
+            ratio, 1 - cohort.severity[cohort.expression == "rest"], atol=0.03
+        )
+
+
+@pytest.fixture(scope="module")
+def mixed_cohort(synthetic_cohort):
+    return synthetic_cohort(n_patients=12, n_controls=3, expressions=("rest",),
+                            image_size=64, palsy_types=("peripheral", "central"))
+
+
+def test_region_severities_and_the_three_class_target(mixed_cohort):
+    cohort = mixed_cohort
+    assert sorted(set(cohort.palsy_type)) == ["central", "none", "peripheral"]
+    np.testing.assert_array_equal(cohort.y, cohort.palsy_type != "none")
+    assert list(cohort.region_severity.columns) == ["brow", "eye", "midface",
+                                                    "mouth"]
+    assert list(cohort.frame.columns) == [
+        "patient_id", "label", "expression", "repeat", "side", "palsy_type",
+        "severity", "severity_brow", "severity_eye", "severity_midface",
+        "severity_mouth", "grade",
+    ]
+    regions = cohort.region_severity.to_numpy()
+    frame_regions = cohort.frame[[f"severity_{r}" for r in REGIONS]].to_numpy()
+    np.testing.assert_array_equal(regions, frame_regions)
+    severity = cohort.severity
+    expected = np.zeros((len(cohort.y), 4))
+    peripheral = cohort.palsy_type == "peripheral"
+    expected[peripheral] = severity[peripheral, None]
+    central = cohort.palsy_type == "central"
+    expected[central] = np.c_[0 * severity, 0.15 * severity, severity,
+                              severity][central]
+    np.testing.assert_allclose(regions, expected, rtol=1e-12, atol=0)
+    assert np.all(severity[cohort.y == 0] == 0)
+    # The grade follows the lower face, whatever the type.
+    assert cohort.grade.tolist() == [
+        _house_brackmann_like(value) for value in cohort.region_severity["mouth"]
+    ]
+    assert np.all(cohort.grade[central] >= 3)
+
+
+def test_duplicate_palsy_types_draw_like_one_type(synthetic_cohort):
+    params = {"n_patients": 2, "n_controls": 1, "expressions": ("rest",),
+              "image_size": 64}
+    once = synthetic_cohort(palsy_types=("central",), **params)
+    # A list is a sequence too; the fixture's cache needs hashable arguments.
+    twice = make_synthetic_cohort(palsy_types=["central", "central"],
+                                  random_state=0, **params)
+    np.testing.assert_array_equal(once.images, twice.images)
+    assert twice.palsy_type.tolist() == ["central", "central", "none"]
+
+
+def test_manifest_carries_the_type_and_region_severities(tmp_path):
+    cohort = make_synthetic_cohort(
+        n_patients=4, n_controls=1, expressions=("rest",), image_size=64,
+        palsy_types=("central", "peripheral"), random_state=2,
+        output_dir=tmp_path,
+    )
+    data = load_manifest(cohort.manifest)
+    assert data.frame["palsy_type"].tolist() == cohort.palsy_type.tolist()
+    for region in REGIONS:
+        np.testing.assert_allclose(data.frame[f"severity_{region}"],
+                                   cohort.region_severity[region], rtol=1e-12)
+
+
+def test_control_smile_gain_widens_only_the_controls_smiles(synthetic_cohort):
+    params = {"n_patients": 3, "n_controls": 3, "expressions": ("rest", "smile"),
+              "image_size": 96}
+    plain = synthetic_cohort(**params)
+    broad = synthetic_cohort(control_smile_gain=1.6, **params)
+    patients = plain.y == 1
+    # It draws no random number: patients and resting controls are unchanged.
+    unchanged = patients | (plain.expression == "rest")
+    np.testing.assert_array_equal(broad.images[unchanged],
+                                  plain.images[unchanged])
+    np.testing.assert_array_equal(broad.landmarks[unchanged],
+                                  plain.landmarks[unchanged])
+    control_smiles = ~patients & (plain.expression == "smile")
+    assert not np.array_equal(broad.images[control_smiles],
+                              plain.images[control_smiles])
+
+    def mouth_width(cohort):
+        aligned, _ = align_landmarks(cohort.landmarks[control_smiles], IBUG68)
+        return np.linalg.norm(aligned[:, 48] - aligned[:, 54], axis=1)
+
+    assert np.all(mouth_width(broad) > mouth_width(plain) + 0.08)
+    # The commissures move 1.6 times as far from rest, on both sides alike.
+    control_rests = ~patients & (plain.expression == "rest")
+
+    def excursion(cohort):
+        aligned, _ = align_landmarks(cohort.landmarks, IBUG68)
+        corners = aligned[:, [48, 54]]
+        return np.linalg.norm(corners[control_smiles] - corners[control_rests],
+                              axis=2)
+
+    np.testing.assert_allclose(excursion(broad) / excursion(plain), 1.6,
+                               rtol=0.03)
+    smile = clinical_features(broad.landmarks[control_smiles])
+    assert smile[:, _CLINICAL["commissure_height_deviation"]].max() < 0.01
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"palsy_types": ("central", "bells")}, r"palsy_types.*\['bells'\]"),
+        ({"palsy_types": ()}, "palsy_types must be a non-empty"),
+        ({"palsy_types": "central"}, "palsy_types"),
+        ({"control_smile_gain": 0.0}, "control_smile_gain"),
+        ({"control_smile_gain": -1}, "control_smile_gain"),
+        ({"control_smile_gain": "broad"}, "control_smile_gain"),
+    ],
+)
+def test_invalid_palsy_types_and_smile_gains_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_synthetic_cohort(n_patients=1, n_controls=1, image_size=64, **kwargs)
+
+
+def test_dlib_finds_central_palsy_and_broad_smiles(synthetic_cohort):
+    cohort = synthetic_cohort(
+        n_patients=4, n_controls=2, expressions=("rest", "smile",
+                                                 "raise_eyebrows"),
+        palsy_types=("central",), control_smile_gain=1.5, severity_range=(0.6, 1.0),
+    )
+    # on_missing="raise": an image without a detected face fails the test.
+    predicted = LandmarkDetector(backend="dlib").fit_transform(cohort.images)
+    truth = cohort.landmarks
+    inter_ocular = np.linalg.norm(truth[:, 36:42].mean(1) - truth[:, 42:48].mean(1),
+                                  axis=1)
+    error = np.linalg.norm(predicted - truth, axis=2) / inter_ocular[:, None]
+    assert np.median(error) <= 0.1
+    smiles = (cohort.y == 1) & (cohort.expression == "smile")
+    detected = clinical_features(predicted[smiles])
+    # What dlib sees of a central palsy: a lopsided mouth, level brows.
+    assert np.all(detected[:, _CLINICAL["commissure_height_deviation"]]
+                  > detected[:, _CLINICAL["brow_height_deviation"]] + 0.04)
+
+
+def test_central_palsy_flattens_the_nasolabial_fold(synthetic_cohort):
+    cohort = synthetic_cohort(n_patients=4, n_controls=0, expressions=("rest",),
+                              palsy_types=("central",), severity_range=(1.0, 1.0))
+    for image, landmarks, side in zip(cohort.images.astype(float).mean(axis=3),
+                                      cohort.landmarks, cohort.side, strict=True):
+        eyes = landmarks[36:42].mean(0), landmarks[42:48].mean(0)
+        inter_ocular = np.linalg.norm(eyes[1] - eyes[0])
+        up = (eyes[0] + eyes[1]) / 2 - landmarks[8]
+        up /= np.linalg.norm(up)
+        image_right = np.array([-up[1], up[0]])
+        darkening = {}
+        for name, ala, corner, outward in (("right", 31, 48, -1),
+                                           ("left", 35, 54, 1)):
+            # Halfway down the fold, and a little further out on the cheek.
+            on_fold = (landmarks[ala] + landmarks[corner]) / 2 + (
+                outward * 0.215 * image_right - 0.015 * up) * inter_ocular
+            cheek = on_fold + outward * 0.15 * inter_ocular * image_right
+            x, y = np.round([on_fold, cheek]).astype(int).T
+            darkening[name] = 1 - image[y[0], x[0]] / image[y[1], x[1]]
+        healthy = "left" if side == "right" else "right"
+        assert darkening[healthy] > 0.05
+        assert darkening[side] < darkening[healthy] - 0.08

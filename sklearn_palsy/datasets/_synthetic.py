@@ -67,6 +67,17 @@ _IRIS_COLOURS = np.array(
 
 EXPRESSIONS = ("rest", "smile", "raise_eyebrows", "close_eyes", "pucker")
 
+PALSY_TYPES = ("peripheral", "central")
+
+# Regions whose severity the renderer records; the midface is the
+# nasolabial fold, which is painted but moves no landmark.
+REGIONS = ("brow", "eye", "midface", "mouth")
+_MOVING_REGIONS = ("brow", "eye", "mouth")
+
+# A central palsy keeps most of the eye closure: its eye severity is this
+# share of the lower face's.
+_CENTRAL_EYE_SHARE = 0.15
+
 
 def _identity(rng):
     """Draw one person's face shape, colours and lighting."""
@@ -115,14 +126,33 @@ def _neutral_shape(identity):
     return shape
 
 
-def _move_side(shape, expression, side, gain):
+def _per_region(value, by_region):
+    """One value per moving region: ``by_region``'s where given, else ``value``."""
+    values = dict.fromkeys(_MOVING_REGIONS, value)
+    if by_region is not None:
+        values.update(
+            (region, by_region[region])
+            for region in _MOVING_REGIONS
+            if region in by_region
+        )
+    return values
+
+
+def _move_side(shape, expression, side, gain, *, region_gain=None, smile_gain=1.0):
     """Apply one side's share of a voluntary expression, scaled by ``gain``.
 
     ``gain`` is 1 for a healthy side and falls towards 0 with palsy.
+    ``region_gain`` maps any of "brow" (brow elevation and the upper lid's
+    lift with it), "eye" (lid closure and the brow's pull down with it) and
+    "mouth" (smile and pucker) to a gain that replaces ``gain`` there.
+    ``smile_gain`` scales the smile's amplitude (mouth widening and
+    commissure lift) on top: a broader or narrower smile, not palsy.
     """
+    gains = _per_region(gain, region_gain)
     points = _SIDE_POINTS[side]
     outward = -1.0 if side == "right" else 1.0
     if expression == "smile":
+        gain = gains["mouth"] * smile_gain
         corner = points["corner"]
         shape[corner] += gain * np.array([0.12 * outward, -0.16])
         for index, share in zip(
@@ -130,6 +160,7 @@ def _move_side(shape, expression, side, gain):
         ):
             shape[index] += gain * share * np.array([0.09 * outward, -0.1])
     elif expression == "raise_eyebrows":
+        gain = gains["brow"]
         for index, share in zip(
             points["brow"], (0.9, 1.0, 1.0, 0.9, 0.75), strict=True
         ):
@@ -137,6 +168,7 @@ def _move_side(shape, expression, side, gain):
         for index in points["upper_lid"]:
             shape[index, 1] -= gain * 0.03
     elif expression == "close_eyes":
+        gain = gains["eye"]
         for upper, lower in zip(
             points["upper_lid"], points["lower_lid"][::-1], strict=True
         ):
@@ -145,25 +177,54 @@ def _move_side(shape, expression, side, gain):
         for index in points["brow"]:
             shape[index, 1] += gain * 0.03
     elif expression == "pucker":
+        gain = gains["mouth"]
         corner = points["corner"]
         shape[corner] += gain * np.array([-0.13 * outward, 0.0])
         for index, share in zip(points["mouth"][1:], (0.6, 0.6, 0.8, 0.8), strict=True):
             shape[index, 0] -= gain * share * 0.09 * outward
 
 
-def _apply_palsy_at_rest(shape, side, severity):
-    """Resting signs of a flaccid unilateral palsy on the subject's ``side``."""
+def _apply_palsy_at_rest(shape, side, severity, *, region_severity=None):
+    """Resting signs of a flaccid unilateral palsy on the subject's ``side``.
+
+    ``region_severity`` maps any of "brow" (brow droop), "eye" (lower-lid
+    sag) and "mouth" (commissure droop) to a severity that replaces
+    ``severity`` there.
+    """
+    severities = _per_region(severity, region_severity)
     points = _SIDE_POINTS[side]
     outward = -1.0 if side == "right" else 1.0
+    severity = severities["brow"]
     for index, share in zip(points["brow"], (1.0, 0.95, 0.85, 0.7, 0.5), strict=True):
         shape[index, 1] += severity * share * 0.15
     # Lower-lid sag widens the palpebral fissure (ectropion, poor closure).
+    severity = severities["eye"]
     for index in points["lower_lid"]:
         shape[index, 1] += severity * 0.05
+    severity = severities["mouth"]
     corner = points["corner"]
     shape[corner] += severity * np.array([-0.03 * outward, 0.12])
     for index, share in zip(points["mouth"][1:], (0.5, 0.5, 0.6, 0.5), strict=True):
         shape[index, 1] += severity * share * 0.08
+
+
+def _region_severity(palsy_type, severity):
+    """The severity the renderer applies to each region, by type of palsy.
+
+    A peripheral palsy weakens the whole half face alike. A central palsy
+    spares the forehead (its motor neurons are fed from both hemispheres),
+    keeps most of the eye closure and weakens the lower face: the midface
+    (nasolabial fold) and the mouth at the full severity. Controls
+    (``"none"``, severity 0) get 0 everywhere.
+    """
+    if palsy_type == "central":
+        return {
+            "brow": 0.0,
+            "eye": _CENTRAL_EYE_SHARE * severity,
+            "midface": severity,
+            "mouth": severity,
+        }
+    return dict.fromkeys(REGIONS, severity)
 
 
 def _house_brackmann_like(severity):
@@ -171,17 +232,56 @@ def _house_brackmann_like(severity):
 
     The synthetic severity is a single number, so this is only a rough
     stand-in for a House-Brackmann grade, useful to exercise multi-class code.
+    The cohort passes the lower face's (mouth's) severity, also for a central
+    palsy, which House-Brackmann, made for peripheral palsy, does not grade.
     """
     return int(np.clip(np.ceil(severity * 5 - 1e-9), 0, 5)) + 1
 
 
-def _face_shape(identity, expression, palsy_side, severity):
+def _face_shape(
+    identity, expression, palsy_side, severity, *, region_severity=None,
+    smile_gain=1.0,
+):
+    """Landmarks of one identity's face, in inter-ocular units, before pose.
+
+    Parameters
+    ----------
+    identity : dict
+        From :func:`_identity`.
+    expression : str
+        One of :data:`EXPRESSIONS`.
+    palsy_side : {"left", "right"} or None
+        The subject's affected side; None for a control.
+    severity : float
+        Palsy severity in [0, 1] for every region of ``palsy_side``; ignored
+        when ``palsy_side`` is None.
+    region_severity : mapping of str to float, default=None
+        Severities of single regions that replace ``severity`` there: "brow"
+        (droop at rest, elevation), "eye" (lower-lid sag, closure) and "mouth"
+        (commissure droop, smile, pucker); "midface" is accepted and ignored,
+        because the nasolabial fold is painted, not a landmark. For example
+        ``_region_severity("central", 0.8)`` gives a central palsy.
+    smile_gain : float, default=1.0
+        Scales both sides' smile amplitude (mouth widening and commissure
+        lift), as a person who smiles more (> 1) or less (< 1) broadly.
+    """
     shape = _neutral_shape(identity)
     if palsy_side is not None:
-        _apply_palsy_at_rest(shape, palsy_side, severity)
+        _apply_palsy_at_rest(
+            shape, palsy_side, severity, region_severity=region_severity
+        )
     for side in ("right", "left"):
-        gain = 1.0 - severity if side == palsy_side else 1.0
-        _move_side(shape, expression, side, gain)
+        if side == palsy_side:
+            gain = 1.0 - severity
+            region_gain = None if region_severity is None else {
+                region: 1.0 - value for region, value in region_severity.items()
+            }
+        else:
+            gain, region_gain = 1.0, None
+        _move_side(
+            shape, expression, side, gain, region_gain=region_gain,
+            smile_gain=smile_gain,
+        )
     return shape
 
 
@@ -268,7 +368,10 @@ def _smooth_curve(points, n=40):
     return np.c_[np.interp(fine, t, points[:, 0]), np.interp(fine, t, points[:, 1])]
 
 
-def _render(landmarks, identity, expression, rng, image_size, palsy_side, severity):
+def _render(
+    landmarks, identity, expression, rng, image_size, palsy_side, midface_severity
+):
+    """Paint one photograph; ``midface_severity`` flattens the affected fold."""
     size = image_size
     iod = np.linalg.norm(landmarks[36:42].mean(0) - landmarks[42:48].mean(0))
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
@@ -348,7 +451,7 @@ def _render(landmarks, identity, expression, rng, image_size, palsy_side, severi
 
     # Cheek and nasolabial shading. A palsied side is flat: its fold fades.
     for side, ala, corner, sign in (("right", 31, 48, -1), ("left", 35, 54, 1)):
-        strength = 1.0 - (severity if side == palsy_side else 0.0)
+        strength = 1.0 - (midface_severity if side == palsy_side else 0.0)
         start = landmarks[ala] + sign * 0.15 * iod * right + 0.05 * iod * up
         end = landmarks[corner] + sign * 0.14 * iod * right - 0.08 * iod * up
         mid = (start + end) / 2 + sign * 0.1 * iod * right
@@ -438,6 +541,8 @@ def _render(landmarks, identity, expression, rng, image_size, palsy_side, severi
         "image_size": [Interval(numbers.Integral, 64, None, closed="left")],
         "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
         "severity_range": [tuple],
+        "palsy_types": ["array-like"],
+        "control_smile_gain": [Interval(numbers.Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
         "output_dir": [str, os.PathLike, None],
     },
@@ -451,6 +556,8 @@ def make_synthetic_cohort(
     *,
     n_repeats=1,
     severity_range=(0.4, 1.0),
+    palsy_types=("peripheral",),
+    control_smile_gain=1.0,
     random_state=None,
     output_dir=None,
 ):
@@ -459,13 +566,21 @@ def make_synthetic_cohort(
     Each person gets an identity (face shape and proportions, skin tone, hair,
     background and lighting) and is photographed once per expression (and per
     repeat), each time with fresh head-pose jitter and sensor noise. Patients
-    have a unilateral palsy on a random side with a random severity:
+    have a unilateral palsy on a random side with a random severity. A
+    peripheral palsy (lower motor neuron, as in Bell's palsy) weakens the
+    whole half face:
 
     - at rest the brow droops, the lower lid sags and the mouth corner falls;
     - on voluntary expressions the affected side moves only ``1 - severity``
       as far: the brow barely rises, the eye does not close completely, the
       mouth corner lags on smiling and puckering;
     - the nasolabial fold on the affected side is flattened.
+
+    A central palsy (upper motor neuron, as after a stroke) spares the
+    forehead: the brow neither droops nor lags on raising the eyebrows, the
+    eye's severity is 15 % of the patient's (closure nearly complete, hardly
+    any lid sag), and the lower face (mouth corner, smile, pucker, nasolabial
+    fold) is weakened at the full severity.
 
     Controls are symmetric up to pose and natural variation. Nothing here is
     real patient data, and a model that does well on it has shown only that
@@ -487,6 +602,17 @@ def make_synthetic_cohort(
         noise.
     severity_range : tuple of float, default=(0.4, 1.0)
         Range of the uniform palsy severity, 0 (none) to 1 (no movement).
+    palsy_types : sequence of str, default=("peripheral",)
+        Types of palsy, from "peripheral" and "central"; each patient's type
+        is drawn uniformly from the distinct types given. With one type no
+        random number is drawn for it, so ``("central",)`` gives the same
+        people, sides, severities, poses and noise as the default, with only
+        the palsy's pattern changed.
+    control_smile_gain : float, default=1.0
+        Factor on the controls' smile (mouth widening and commissure lift);
+        patients smile as before. Above 1 mimics photo sets in which controls
+        smile more broadly than patients, which misleads features of size
+        (such as mouth width) but not those comparing the two sides.
     random_state : int, RandomState instance or None, default=None
         Seed for reproducible cohorts.
     output_dir : str or path-like, default=None
@@ -503,18 +629,35 @@ def make_synthetic_cohort(
           uint8 RGB (only when ``output_dir`` is None);
         - ``X``: the estimators' input, the images array, or the 1-D array of
           absolute file paths when ``output_dir`` is given;
-        - ``y``: ndarray of shape (n_images,), 1 for palsy, 0 for control;
+        - ``y``: ndarray of shape (n_images,), 1 for palsy (of either type),
+          0 for control;
         - ``groups``: ndarray of patient ids, one per image;
         - ``expression``: ndarray of the expression in each image;
         - ``landmarks``: ndarray of shape (n_images, 68, 2), the ground-truth
           iBUG 300-W landmarks in pixels;
         - ``side``: ndarray with the affected side ("left" or "right",
           the subject's own) or "none";
-        - ``severity``: ndarray of floats, 0 for controls;
+        - ``palsy_type``: ndarray of "peripheral", "central" or "none", a
+          three-class target;
+        - ``severity``: ndarray of floats, the patient's severity (that of the
+          lower face), 0 for controls;
+        - ``region_severity``: DataFrame of shape (n_images, 4) with columns
+          "brow", "eye", "midface" (the nasolabial fold) and "mouth", the
+          severity the renderer applied to each region of the affected side:
+          all equal to ``severity`` for a peripheral palsy; 0, 0.15 *
+          ``severity``, ``severity`` and ``severity`` for a central one; 0 for
+          controls;
         - ``grade``: ndarray of ints from 1 (normal) to 6, a House-Brackmann-like
-          grade derived from the severity (a stand-in, not a clinical grading);
+          grade, ``ceil(5 * severity) + 1`` from the lower face's severity for
+          both types. It is a stand-in to exercise ordinal code, not a
+          clinical grading: House-Brackmann was made for peripheral palsy and
+          would weigh a spared forehead;
         - ``frame``: a DataFrame with one row per image and the columns
-          above, plus ``image`` when written to disk;
+          ``patient_id``, ``label``, ``expression``, ``repeat``, ``side``,
+          ``palsy_type``, ``severity``, ``severity_brow``, ``severity_eye``,
+          ``severity_midface``, ``severity_mouth`` and ``grade``, plus
+          ``image`` first when written to disk (the manifest has the same
+          columns);
         - ``manifest``: the manifest's path, when ``output_dir`` is given.
 
     See Also
@@ -533,12 +676,36 @@ def make_synthetic_cohort(
     [1, 1, 1, 1, 0, 0]
     >>> sorted(set(cohort.groups))
     ['C01', 'P01', 'P02']
+
+    Central and peripheral palsy side by side, with the severity the
+    renderer applied to each region:
+
+    >>> mixed = make_synthetic_cohort(n_patients=3, n_controls=1,
+    ...                               expressions=("rest",), image_size=64,
+    ...                               palsy_types=("peripheral", "central"),
+    ...                               random_state=0)
+    >>> mixed.palsy_type.tolist()
+    ['central', 'central', 'peripheral', 'none']
+    >>> mixed.region_severity.round(2)
+       brow   eye  midface  mouth
+    0  0.00  0.11     0.73   0.73
+    1  0.00  0.15     0.99   0.99
+    2  0.77  0.77     0.77   0.77
+    3  0.00  0.00     0.00   0.00
     """
     expressions = tuple(expressions)
     unknown = sorted(set(expressions) - set(EXPRESSIONS))
     if unknown or not expressions:
         raise ValueError(
             f"expressions must be a non-empty subset of {EXPRESSIONS}; got {unknown}"
+        )
+    # Distinct types in the order given, so that the draw is reproducible.
+    palsy_types = tuple(dict.fromkeys(palsy_types))
+    unknown = [kind for kind in palsy_types if kind not in PALSY_TYPES]
+    if unknown or not palsy_types:
+        raise ValueError(
+            f"palsy_types must be a non-empty subset of {PALSY_TYPES}; "
+            f"got {unknown or 'none'}"
         )
     low, high = severity_range
     if not 0.0 <= low <= high <= 1.0:
@@ -557,12 +724,25 @@ def make_synthetic_cohort(
         identity = _identity(generator)
         side = str(generator.choice(["left", "right"])) if label else None
         severity = float(generator.uniform(low, high)) if label else 0.0
+        # New draws come last and only when asked for, so that the default
+        # cohort stays what it was.
+        if not label:
+            palsy_type = "none"
+        elif len(palsy_types) > 1:
+            palsy_type = palsy_types[generator.integers(len(palsy_types))]
+        else:
+            palsy_type = palsy_types[0]
+        region_severity = _region_severity(palsy_type, severity)
+        smile_gain = 1.0 if label else float(control_smile_gain)
         for expression in expressions:
-            shape = _face_shape(identity, expression, side, severity)
+            shape = _face_shape(
+                identity, expression, side, severity,
+                region_severity=region_severity, smile_gain=smile_gain,
+            )
             for repeat in range(n_repeats):
                 landmarks = _pose(shape, generator, image_size)
                 image = _render(landmarks, identity, expression, generator,
-                                image_size, side, severity)
+                                image_size, side, region_severity["midface"])
                 images.append(image)
                 landmark_list.append(landmarks)
                 rows.append({
@@ -571,12 +751,19 @@ def make_synthetic_cohort(
                     "expression": expression,
                     "repeat": repeat,
                     "side": side or "none",
+                    "palsy_type": palsy_type,
                     "severity": severity,
-                    "grade": _house_brackmann_like(severity),
+                    **{
+                        f"severity_{region}": region_severity[region]
+                        for region in REGIONS
+                    },
+                    "grade": _house_brackmann_like(region_severity["mouth"]),
                 })
 
+    region_columns = [f"severity_{region}" for region in REGIONS]
     frame = pd.DataFrame(rows, columns=[
-        "patient_id", "label", "expression", "repeat", "side", "severity", "grade"
+        "patient_id", "label", "expression", "repeat", "side", "palsy_type",
+        "severity", *region_columns, "grade",
     ])
     images = np.stack(images) if images else np.empty(
         (0, image_size, image_size, 3), np.uint8
@@ -587,7 +774,9 @@ def make_synthetic_cohort(
         expression=frame["expression"].to_numpy(dtype=object),
         landmarks=np.stack(landmark_list) if landmark_list else np.empty((0, 68, 2)),
         side=frame["side"].to_numpy(dtype=object),
+        palsy_type=frame["palsy_type"].to_numpy(dtype=object),
         severity=frame["severity"].to_numpy(),
+        region_severity=frame[region_columns].set_axis(list(REGIONS), axis=1),
         grade=frame["grade"].to_numpy(),
         frame=frame,
     )
