@@ -24,10 +24,12 @@ from sklearn_palsy.preprocessing._features import (
     clinical_features,
     expression_feature_names,
     expression_features,
+    lateral_feature_names,
+    lateral_features,
     symmetry_features,
 )
 
-ALL_KINDS = ("symmetry", "clinical", "coordinates")
+ALL_KINDS = ("symmetry", "clinical", "lateral", "coordinates")
 SCHEMES = [IBUG68, MEDIAPIPE478]
 PROPERTY_SETTINGS = settings(max_examples=20, deadline=None)
 
@@ -343,20 +345,64 @@ def test_wrong_shapes_and_kinds_raise():
         ExpressionFeatures().transform(faces)
 
 
+@PROPERTY_SETTINGS
+@pytest.mark.parametrize("scheme", SCHEMES, ids=lambda s: s.name)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_lateral_features_are_zero_when_symmetric_and_flip_when_mirrored(scheme,
+                                                                        seed):
+    faces = _to_photo(_random_faces(scheme, seed), seed)
+    names = lateral_feature_names()
+    symmetric = _to_photo(_symmetrise(_random_faces(scheme, seed), scheme), seed)
+    values = _named(names, lateral_features(symmetric, scheme).T)
+    for name, value in values.items():
+        expected = 0.5 if name == "upper_face_share" else 0.0
+        np.testing.assert_allclose(value, expected, atol=1e-8, err_msg=name)
+    original = _named(names, lateral_features(faces, scheme).T)
+    flipped = _named(names, lateral_features(_mirror(faces, scheme), scheme).T)
+    for name in names:
+        signed = name.endswith(("_balance", "_asym_to_mouth_width"))
+        np.testing.assert_allclose(flipped[name], -original[name] if signed
+                                   else original[name], atol=1e-8, err_msg=name)
+    assert all(np.all(np.abs(value) <= 1) for name, value in original.items()
+               if name.endswith("balance"))
+
+
+def test_lateral_features_ignore_a_change_made_to_both_sides_alike():
+    """A broader smile (both mouth corners pulled out and up alike) changes
+    the clinical measures of size but hardly the left-right comparisons."""
+    face = IBUG68_MEAN_FACE.copy()
+    face[48] += [-0.02, 0.03]  # a mild droop of the subject's right corner
+    broad = face.copy()
+    broad[48] += [-0.15, -0.06]
+    broad[54] += [0.15, -0.06]
+    kinds = ("clinical",)
+    clinical = expression_features(np.stack([face, broad]), kinds)
+    names = expression_feature_names(kinds)
+    excursion = clinical[:, names.index("clinical__commissure_excursion_left")]
+    assert excursion[1] > 1.2 * excursion[0]
+    lateral = _named(lateral_feature_names(),
+                     lateral_features(np.stack([face, broad])).T)
+    balance = lateral["commissure_excursion_balance"]
+    assert abs(balance[0]) > 1e-3
+    assert abs(balance[1] - balance[0]) < 0.5 * abs(balance[0])
+
+
 # ----------------------------------------------------------------------------
 # The transformer's API.
 
 
 @pytest.mark.parametrize("scheme", SCHEMES, ids=lambda s: s.name)
 @pytest.mark.parametrize(
-    "kinds", [("symmetry",), ("clinical",), ("coordinates",), ("clinical", "symmetry")]
+    "kinds", [("symmetry",), ("clinical",), ("lateral",), ("coordinates",),
+              ("clinical", "symmetry")]
 )
 def test_output_shape_and_names(scheme, kinds):
     faces = _to_photo(_random_faces(scheme, 3, n=6), 3)
     transformer = ExpressionFeatures(kinds=list(kinds), scheme=scheme.name)
     features = transformer.fit_transform(faces)
     names = transformer.get_feature_names_out()
-    widths = {"symmetry": 29, "clinical": 34, "coordinates": 2 * scheme.n_landmarks}
+    widths = {"symmetry": 29, "clinical": 34, "lateral": 21,
+              "coordinates": 2 * scheme.n_landmarks}
     assert features.shape == (6, sum(widths[kind] for kind in kinds))
     assert features.dtype == np.float64
     assert len(names) == features.shape[1] == len(set(names))
@@ -382,7 +428,9 @@ def test_feature_names_in_order():
     assert names[14] == "symmetry__commissure_angle"
     assert names[28] == "symmetry__subnasale_upper_lip_to_face_width"
     assert "clinical__commissure_excursion_deviation" in names
-    assert names[63:66].tolist() == [
+    assert names[63] == "lateral__brow_height_balance"
+    assert names[83] == "lateral__upper_face_share"
+    assert names[84:87].tolist() == [
         "coordinates__x0",
         "coordinates__y0",
         "coordinates__x1",
@@ -498,3 +546,57 @@ def test_sparse_complex_and_empty_input_get_scikit_learns_messages():
             ExpressionFeatures(scheme=scheme).fit(faces.astype(complex))
         with pytest.raises(ValueError, match="0 sample"):
             ExpressionFeatures(scheme=scheme).fit(np.empty((0, 136)))
+
+
+def _with_detector_noise(cohort, seed, sigma=0.01):
+    """The cohort's exact landmarks plus Gaussian noise of ``sigma``
+    inter-ocular distances, about a landmark detector's error."""
+    landmarks = np.array(cohort.landmarks)
+    iod = np.linalg.norm(landmarks[:, 36:42].mean(1) - landmarks[:, 42:48].mean(1),
+                         axis=1)
+    noise = np.random.default_rng(seed).normal(size=landmarks.shape)
+    return landmarks + sigma * noise * iod[:, None, None]
+
+
+def test_lateral_features_hold_where_controls_smile_more_broadly(synthetic_cohort):
+    """Trained on a cohort whose controls smile twice as broadly as patients,
+    tested on new people who do not: features of size learn the habit, the
+    left-right comparisons the palsy (mild palsy, detector-like noise).
+    Measured: lateral 0.933, symmetry 0.776, sizes 0.514 (ROC AUC)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.preprocessing import FunctionTransformer
+
+    common = {"severity_range": (0.1, 0.4), "expressions": ("rest", "smile")}
+    train = synthetic_cohort(control_smile_gain=2.0, random_state=0, **common)
+    test = synthetic_cohort(random_state=1, **common)
+    clinical = expression_feature_names(("clinical",))
+    sizes = [i for i, name in enumerate(clinical) if name.endswith(("_right", "_left"))]
+
+    def auc(features):
+        model = make_pipeline(features, StandardScaler(),
+                              LogisticRegression(max_iter=2000))
+        model.fit(_with_detector_noise(train, 0), train.y)
+        proba = model.predict_proba(_with_detector_noise(test, 1))[:, 1]
+        return roc_auc_score(test.y, proba)
+
+    lateral = auc(ExpressionFeatures(kinds=("lateral",)))
+    size = auc(make_pipeline(ExpressionFeatures(kinds=("clinical",)),
+                             FunctionTransformer(lambda X: X[:, sizes])))
+    symmetry = auc(ExpressionFeatures(kinds=("symmetry",)))
+    assert lateral >= 0.9
+    assert size < 0.8 and symmetry < 0.9
+
+
+def test_upper_face_share_tells_central_from_peripheral_palsy(synthetic_cohort):
+    """Central palsy spares the forehead: the upper face's share of the
+    asymmetry is low; in peripheral palsy both halves are affected."""
+    cohort = synthetic_cohort(n_patients=12, n_controls=0,
+                              palsy_types=("central", "peripheral"),
+                              expressions=("rest", "raise_eyebrows", "smile"))
+    share = lateral_features(cohort.landmarks)[:, -1]
+    central = share[cohort.palsy_type == "central"]
+    peripheral = share[cohort.palsy_type == "peripheral"]
+    assert len(central) and len(peripheral)
+    assert np.median(central) < 0.15 < 0.3 < np.median(peripheral)
+    assert central.max() < peripheral.min() + 0.05

@@ -85,7 +85,7 @@ def test_nested_parameters_come_from_the_branch_pipelines():
     params = fusion.get_params()
     assert params["lines__resnetclassifier__lr"] == 1e-3
     assert params["features__ffnnclassifier__hidden_layer_sizes"] == (32,)
-    assert params["lines__linesegmentrenderer__thickness"] == 2
+    assert params["lines__linesegmentrenderer__thickness"] == "auto"
     assert params["lines"] is fusion.estimators[0][1]
     fusion.set_params(lines__resnetclassifier__lr=0.01,
                       features__ffnnclassifier__hidden_layer_sizes=(8,),

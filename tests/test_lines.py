@@ -35,6 +35,26 @@ def test_renderer_output_shape_dtype_and_content(cohort):
     np.testing.assert_array_equal(flat, lines)
 
 
+def test_line_width_scales_with_the_image_so_small_drawings_stay_apart(cohort):
+    """At 48 and 64 px a fixed 2 px line whitened 28 and 21 % of the image
+    (6 % at 224 px); the automatic width keeps the share near 224 px's."""
+    share = {}
+    for size in (48, 64, 224):
+        renderer = LineSegmentRenderer(size=size).fit(cohort.landmarks)
+        share[size] = (renderer.transform(cohort.landmarks) > 127).mean()
+        assert renderer.thickness_ == {48: 1, 64: 1, 224: 2}[size]
+    fixed = (LineSegmentRenderer(size=64, thickness=2).fit_transform(cohort.landmarks)
+             > 127).mean()
+    assert fixed > 3 * share[224] and share[64] < 1.6 * share[224]
+    assert share[48] < 2 * share[224]
+    # At the paper's size, "auto" draws exactly the former 2 px lines.
+    np.testing.assert_array_equal(
+        LineSegmentRenderer(size=224).fit_transform(cohort.landmarks[:2]),
+        LineSegmentRenderer(size=224, thickness=2).fit_transform(cohort.landmarks[:2]))
+    with pytest.raises(ValueError, match="thickness"):
+        LineSegmentRenderer(thickness="thin").fit(cohort.landmarks)
+
+
 def test_alignment_removes_pose_position_and_scale():
     angle = np.deg2rad(12)
     rotation = np.array(

@@ -565,3 +565,16 @@ def test_groups_reach_the_ffnn_inside_a_pipeline_with_routing_on(monkeypatch):
     seen.clear()
     model.fit(X, y)
     assert seen == [None]
+
+
+def test_read_only_features_are_copied_not_shared_with_torch(tabular_data):
+    import warnings
+
+    X, y, _ = tabular_data(120, 6, 30)
+    assert not X.flags.writeable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns on non-writable arrays
+        proba = FFNNClassifier(max_epochs=2, random_state=0).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(
+        proba, FFNNClassifier(max_epochs=2, random_state=0).fit(X.copy(), y)
+        .predict_proba(X.copy()))

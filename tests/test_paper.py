@@ -70,3 +70,66 @@ def test_one_table_of_defaults():
     np.testing.assert_array_equal(
         [models["features_ffnn"][-1].max_epochs, models["lines_resnet"][-1].max_epochs,
          models["lines+features_intermediate"].max_epochs], [100, 10, 20])
+
+
+def test_class_weight_reaches_every_network():
+    models = make_paper_pipelines(class_weight="balanced")
+    for name, model in models.items():
+        weights = {key: value for key, value in model.get_params().items()
+                   if key == "class_weight" or key.endswith("__class_weight")}
+        assert weights and set(weights.values()) == {"balanced"}, name
+    assert all(value is None for key, value in make_paper_pipelines()[
+        "lines+features_intermediate"].get_params().items()
+        if key.endswith("class_weight"))
+
+
+def test_feature_pipeline_probabilities_are_not_stuck_at_0_and_1(synthetic_cohort):
+    """Out-of-fold probabilities of the paper's feature pipeline (after its
+    landmark step, on the cohort's exact landmarks) under GroupKFold(5)."""
+    from sklearn.metrics import brier_score_loss
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
+    cohort = synthetic_cohort()
+    model = make_paper_pipelines(random_state=0)["features_ffnn"][1:]
+    proba = cross_val_predict(model, cohort.landmarks, cohort.y, groups=cohort.groups,
+                              cv=GroupKFold(5), method="predict_proba")[:, 1]
+    extreme = np.mean((proba == 0) | (proba == 1))
+    assert extreme <= 0.02
+    assert brier_score_loss(cohort.y, proba) < 0.02
+    # Without the weight decay, a fifth of them were exactly 0 or 1.
+    unregularised = model.set_params(ffnn__weight_decay=0.0)
+    proba = cross_val_predict(unregularised, cohort.landmarks, cohort.y,
+                              groups=cohort.groups, cv=GroupKFold(5),
+                              method="predict_proba")[:, 1]
+    assert np.mean((proba == 0) | (proba == 1)) > 0.1
+
+
+def test_neural_classifiers_calibrate_with_patient_grouped_folds(tabular_data):
+    """CalibratedClassifierCV over an FFNN, its folds by patient through
+    metadata routing; every inner fit sees only its own fold's patients."""
+    import sklearn
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import GroupKFold
+
+    from sklearn_palsy import FFNNClassifier
+
+    X, y, groups = tabular_data(120, 6, 30)
+    seen = []
+
+    class Recording(FFNNClassifier):
+        def fit(self, X, y, sample_weight=None, groups=None):
+            seen.append(groups)
+            return super().fit(X, y, sample_weight=sample_weight, groups=groups)
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        calibrated = CalibratedClassifierCV(
+            Recording(max_epochs=5, random_state=0), cv=GroupKFold(3),
+            method="sigmoid",
+        ).fit(X, y, groups=groups)
+    assert len(calibrated.calibrated_classifiers_) == 3 and len(seen) == 3
+    folds = list(GroupKFold(3).split(X, y, groups))
+    for fit_groups, (train, test) in zip(seen, folds, strict=True):
+        assert set(fit_groups) == set(groups[train])
+        assert not set(fit_groups) & set(groups[test])
+    proba = calibrated.predict_proba(X)[:, 1]
+    assert 0 < proba.min() and proba.max() < 1

@@ -55,7 +55,12 @@ class ArrayDataset(Dataset):
     """
 
     def __init__(self, X, y=None, sample_weight=None, binary=True):
-        self.X = torch.as_tensor(np.asarray(X, dtype=np.float32))
+        X = np.asarray(X, dtype=np.float32)
+        if not X.flags.writeable:
+            # torch shares the memory but cannot mark it read-only (and warns);
+            # a copy keeps a caller's read-only (e.g. memory-mapped) array safe.
+            X = X.copy()
+        self.X = torch.as_tensor(X)
         self.y = torch.as_tensor(_targets(y, len(self.X), binary))
         self.sample_weight = _weights(sample_weight)
 

@@ -9,6 +9,7 @@ __all__ = [
     "DEMO_EPOCHS",
     "DEMO_IMAGE_SIZE",
     "FFNN_LR",
+    "FFNN_WEIGHT_DECAY",
     "PAPER_IMAGE_SIZE",
     "PAPER_PIPELINES",
     "TRAIN_EPOCHS",
@@ -43,3 +44,10 @@ TRAIN_EPOCHS = {"ffnn_epochs": 100, "resnet_epochs": 10, "fusion_epochs": 20}
 #: higher than the estimator's default so that the features trunk also
 #: converges within the fusion net's fewer epochs.
 FFNN_LR = 1e-2
+
+#: L2 weight decay (Adam's ``weight_decay``) of the paper's FFNNs. Without it
+#: the FFNN's out-of-fold probabilities on the synthetic cohort (MediaPipe
+#: landmarks, GroupKFold(5)) were exactly 0 or 1 for 32 % of the images (log
+#: loss 0.31); with 1e-2, none were (log loss 0.13), at the same Brier score
+#: (0.031 against 0.035) and ROC AUC (0.993 against 0.989).
+FFNN_WEIGHT_DECAY = 1e-2

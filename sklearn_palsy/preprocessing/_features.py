@@ -67,13 +67,15 @@ __all__ = [
     "expression_feature_names",
     "expression_features",
     "iris_diameter",
+    "lateral_feature_names",
+    "lateral_features",
     "symmetry_features",
 ]
 
 #: Mean horizontal visible iris diameter of adults, in millimetres (Emotrics).
 IRIS_DIAMETER_MM = 11.77
 
-KINDS = ("symmetry", "clinical", "coordinates")
+KINDS = ("symmetry", "clinical", "lateral", "coordinates")
 
 #: Names of the 29 symmetry features (Parra-Dominguez et al. 2021), in order.
 SYMMETRY_FEATURE_NAMES = (
@@ -625,6 +627,132 @@ def _clinical(landmarks, scheme):
 
 
 # --------------------------------------------------------------------------
+# Left-right comparisons only.
+
+# Per-side measures compared as a balance, and the lip heights compared to
+# the mouth's width.
+_LATERAL_BALANCED = ("brow_height", "mrd1", "mrd2", "palpebral_fissure_height",
+                     "commissure_excursion", "smile_angle", "dental_show")
+_LATERAL_TO_MOUTH = _DEVIATION_ONLY
+# Imbalances below this are rounding (a symmetric face gives about 1e-16).
+_EVEN = 1e-9
+
+
+def lateral_feature_names():
+    """Return the names of the left-right comparisons, in order.
+
+    Returns
+    -------
+    names : list of str
+        21 names, without the ``lateral__`` prefix.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.preprocessing._features import lateral_feature_names
+    >>> lateral_feature_names()[:2]
+    ['brow_height_balance', 'brow_height_imbalance']
+    >>> lateral_feature_names()[-1]
+    'upper_face_share'
+    """
+    names = []
+    for measure in _LATERAL_BALANCED:
+        names += [f"{measure}_balance", f"{measure}_imbalance"]
+    for measure in _LATERAL_TO_MOUTH:
+        names += [f"{measure}_asym_to_mouth_width",
+                  f"{measure}_deviation_to_mouth_width"]
+    return names + ["upper_face_share"]
+
+
+def lateral_features(landmarks, scheme="ibug68"):
+    """Compare the two sides of each face, and nothing else.
+
+    Built on :func:`clinical_features`, every feature is a comparison of the
+    left and right sides with no unit left, so it does not change when both
+    sides change alike: a face that smiles more broadly, opens its eyes
+    wider or is photographed closer gives the same values. Features of
+    size (mouth width, lip heights) instead learn habits of a photo set,
+    such as controls who smile more broadly than patients.
+
+    * ``<measure>_balance`` = (left - right) / (|left| + |right|), in [-1, 1],
+      0 when symmetric (and when both sides are 0), for brow height, MRD1,
+      MRD2, palpebral fissure height, commissure excursion, smile angle and
+      dental show; ``<measure>_imbalance`` is its absolute value.
+    * ``<measure>_asym_to_mouth_width`` = (left - right height) / mouth width,
+      and ``_deviation_to_mouth_width`` its absolute value, for the
+      commissure, upper-lip and lower-lip heights; the mouth width is the
+      sum of the two commissure excursions.
+    * ``upper_face_share`` = upper / (upper + lower) asymmetry, where upper
+      is the mean imbalance of brow height and palpebral fissure and lower
+      that of commissure excursion and commissure height; 0.5 when both are
+      0 (below 1e-9). Central (upper motor neuron) palsy spares the forehead, so its
+      share is low; peripheral palsy affects both.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of ``scheme`` in image coordinates.
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme.
+
+    Returns
+    -------
+    features : ndarray of shape (n_samples, 21) or (21,)
+        In the order of :func:`lateral_feature_names`.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> from sklearn_palsy.preprocessing._features import (
+    ...     lateral_feature_names, lateral_features)
+    >>> face = IBUG68_MEAN_FACE.copy()
+    >>> face[54, 0] += 0.1  # the subject's left mouth corner pulls outward
+    >>> values = dict(zip(lateral_feature_names(), lateral_features(face)))
+    >>> bool(values["commissure_excursion_balance"] > 0)
+    True
+    >>> round(float(values["brow_height_balance"]), 6)
+    0.0
+    >>> wide = IBUG68_MEAN_FACE * 1.5  # the same face, closer to the camera
+    >>> bool(abs(lateral_features(wide) - lateral_features(IBUG68_MEAN_FACE))
+    ...      .max() < 1e-9)
+    True
+    """
+    return _per_row(landmarks, scheme, _lateral)
+
+
+def _lateral(landmarks, scheme):
+    clinical = _clinical(landmarks, scheme)
+    # Column positions by measure and side, whatever the unit suffix.
+    index = {name.removesuffix("_mm"): i
+             for i, name in enumerate(clinical_feature_names(scheme))}
+
+    def column(name):
+        return clinical[:, index[name]]
+
+    columns, imbalance = [], {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for measure in _LATERAL_BALANCED:
+            right, left = column(f"{measure}_right"), column(f"{measure}_left")
+            total = np.abs(right) + np.abs(left)
+            balance = np.where(total > 0, (left - right) / total, 0.0)
+            imbalance[measure] = np.abs(balance)
+            columns += [balance, np.abs(balance)]
+        width = column("commissure_excursion_right") + column(
+            "commissure_excursion_left")
+        to_width = {}
+        for measure in _LATERAL_TO_MOUTH:
+            asym = np.where(width > 0, column(f"{measure}_asym") / width, 0.0)
+            to_width[measure] = np.abs(asym)
+            columns += [asym, np.abs(asym)]
+        upper = (imbalance["brow_height"] + imbalance["palpebral_fissure_height"]) / 2
+        lower = (imbalance["commissure_excursion"] + to_width["commissure_height"]) / 2
+        both = upper + lower
+        # A symmetric face is 0 on both, up to rounding: call that an even share.
+        columns.append(np.where(both > _EVEN, upper / both, 0.5))
+    return np.column_stack(columns)
+
+
+# --------------------------------------------------------------------------
 # Coordinates and the combination.
 
 
@@ -676,7 +804,7 @@ def expression_feature_names(kinds=("symmetry", "clinical"), scheme="ibug68"):
 
     Parameters
     ----------
-    kinds : tuple of {"symmetry", "clinical", "coordinates"}, \
+    kinds : tuple of {"symmetry", "clinical", "lateral", "coordinates"}, \
 default=("symmetry", "clinical")
         Feature families, in output order.
     scheme : str or LandmarkScheme, default="ibug68"
@@ -702,6 +830,8 @@ default=("symmetry", "clinical")
             names += [f"symmetry__{name}" for name in SYMMETRY_FEATURE_NAMES]
         elif kind == "clinical":
             names += [f"clinical__{name}" for name in clinical_feature_names(scheme)]
+        elif kind == "lateral":
+            names += [f"lateral__{name}" for name in lateral_feature_names()]
         else:
             for k in range(scheme.n_landmarks):
                 names += [f"coordinates__x{k}", f"coordinates__y{k}"]
@@ -713,6 +843,7 @@ default=("symmetry", "clinical")
 _FUNCTIONS = {
     "symmetry": _symmetry,
     "clinical": _clinical,
+    "lateral": _lateral,
     "coordinates": _coordinates,
 }
 
@@ -725,7 +856,7 @@ def expression_features(landmarks, kinds=("symmetry", "clinical"), scheme="ibug6
     landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
 (n_landmarks, 2)
         Landmarks of ``scheme`` in image coordinates.
-    kinds : tuple of {"symmetry", "clinical", "coordinates"}, \
+    kinds : tuple of {"symmetry", "clinical", "lateral", "coordinates"}, \
 default=("symmetry", "clinical")
         Feature families, in output order.
     scheme : str or LandmarkScheme, default="ibug68"
@@ -776,11 +907,16 @@ class ExpressionFeatures(TransformerMixin, BaseEstimator):
       deviation and signed left-minus-right asymmetry, in millimetres when
       the scheme has irises, else in inter-ocular distances; see
       :func:`clinical_features`.
+    * ``"lateral"``: 21 left-right comparisons without units (balances of
+      the clinical measures, lip heights to mouth width, and the upper
+      face's share of the asymmetry), unchanged when both sides change
+      alike, so robust to how broadly a person smiles; see
+      :func:`lateral_features`.
     * ``"coordinates"``: the aligned landmark coordinates, flattened.
 
     Parameters
     ----------
-    kinds : tuple of {"symmetry", "clinical", "coordinates"}, \
+    kinds : tuple of {"symmetry", "clinical", "lateral", "coordinates"}, \
 default=("symmetry", "clinical")
         Feature families, in output order.
     scheme : {"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"} or \
