@@ -1,0 +1,641 @@
+"""Movement from rest: how far each side of a face moves on each expression.
+
+A static photograph confounds palsy with expression: a broad smile and a
+drooping mouth corner both change the mouth's shape. A movement measure
+compares an expression photo with the same person's rest photo instead, so
+it reads what the muscles did, side by side: the dynamic items of eFACE
+(Banks et al. 2015) from landmarks, with the commissure measured from the
+lower-lip midline point as Emotrics does (Guarin et al. 2018).
+
+:func:`movement_feature_names` names the features and
+:class:`PatientMovement` computes them, one row per photo, from a DataFrame
+of photos with their patient and expression.
+
+Conventions: "right" and "left" are the subject's (iBUG points 19, 36-41 and
+48 are the subject's right, on the image's left); both photos are aligned by
+:func:`~sklearn_palsy.faces.align_landmarks` (eyes level, eye midpoint at the
+origin, inter-ocular distance 1, y down) before anything is compared.
+"""
+
+import numbers
+import os
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ..exceptions import InvalidLandmarksError, format_listing
+from ..faces._analysis import resolve_backend
+from ..faces._geometry import align_landmarks
+from ..faces._schemes import LandmarkScheme, get_scheme, resolve_scheme
+from ..preprocessing._face import LandmarkDetector
+from ..preprocessing._features import (
+    IRIS_DIAMETER_MM,
+    _check_kinds,
+    _sym,
+    clinical_feature_names,
+    clinical_features,
+    expression_feature_names,
+    expression_features,
+    iris_diameter,
+)
+from ..utils._compat import StrOptions, _fit_context
+from ..utils._validation import check_groups
+
+__all__ = [
+    "EXPRESSIONS",
+    "MOVEMENTS",
+    "MovementWarning",
+    "PatientMovement",
+    "movement_feature_names",
+]
+
+#: The expression of the photo every movement is measured from.
+REST = "rest"
+
+#: The expressions :class:`PatientMovement` knows: ``"rest"``, then one per
+#: voluntary movement (the synthetic cohort's names, plus
+#: ``"show_lower_teeth"`` for the lower lip).
+EXPRESSIONS = (
+    REST,
+    "raise_eyebrows",
+    "close_eyes",
+    "smile",
+    "show_lower_teeth",
+    "pucker",
+)
+
+#: Each movement: (name, the expression it is measured on, whether it is a
+#: length, in inter-ocular distances or millimetres).
+MOVEMENTS = (
+    ("brow_elevation", "raise_eyebrows", True),
+    ("eye_closure", "close_eyes", False),
+    ("commissure_excursion", "smile", True),
+    ("commissure_displacement", "smile", True),
+    ("smile_angle_change", "smile", False),
+    ("nasolabial_angle_change", "smile", False),
+    ("lower_lip_depression", "show_lower_teeth", True),
+    ("pucker_excursion", "pucker", True),
+)
+
+_PARTS = ("right", "left", "ratio", "asym")
+
+# The columns of the input frame.
+_PATIENT = "patient_id"
+_EXPRESSION = "expression"
+_LANDMARKS = "landmarks"
+_IMAGE_COLUMNS = ("path", "image")  # load_manifest's absolute path first
+
+_CLINICAL_INDEX = {name: i for i, name in enumerate(clinical_feature_names("ibug68"))}
+
+
+def _listed(rows):
+    """``"3, 7, ... and N more"``: the rows where a mask is true."""
+    return format_listing([str(row) for row in np.flatnonzero(rows)], separator=", ")
+
+
+class MovementWarning(UserWarning):
+    """Some photos got no movement features; they are NaN, not an error."""
+
+
+def movement_feature_names(scheme="ibug68"):
+    """Return the names of the movement features, in output order.
+
+    Parameters
+    ----------
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme: lengths end in ``_mm`` where it has irises.
+
+    Returns
+    -------
+    names : list of str
+        ``movement__<movement>_<part>[_mm]`` for each movement of
+        :data:`MOVEMENTS` and each part: ``right``, ``left`` (the subject's
+        sides), ``ratio`` (min / max of the sides, 1 when they move alike)
+        and ``asym`` (left minus right).
+
+    Examples
+    --------
+    >>> from sklearn_palsy.clinical._movement import movement_feature_names
+    >>> movement_feature_names()[:4]
+    ['movement__brow_elevation_right', 'movement__brow_elevation_left', \
+'movement__brow_elevation_ratio', 'movement__brow_elevation_asym']
+    >>> movement_feature_names("mediapipe")[0]
+    'movement__brow_elevation_right_mm'
+    """
+    unit = "_mm" if get_scheme(scheme).has_irises else ""
+    names = []
+    for movement, _, is_length in MOVEMENTS:
+        for part in _PARTS:
+            suffix = unit if is_length and part != "ratio" else ""
+            names.append(f"movement__{movement}_{part}{suffix}")
+    return names
+
+
+# --------------------------------------------------------------------------
+# Per-photo measures and the movements between two photos; aligned iBUG-68
+# points P of shape (n, 68, 2), in inter-ocular distances.
+
+
+def _nasolabial_angle(P):
+    """Angle of ala -> commissure (31 -> 48, 35 -> 54) from the downward vertical.
+
+    Positive when the commissure lies outward (laterally) of the ala: the
+    landmarks do not trace the nasolabial fold itself, but its ends.
+    """
+    right = P[:, 48] - P[:, 31]
+    left = P[:, 54] - P[:, 35]
+    return np.column_stack([
+        np.degrees(np.arctan2(-right[:, 0], right[:, 1])),
+        np.degrees(np.arctan2(left[:, 0], left[:, 1])),
+    ])
+
+
+def _measures(P):
+    """What each movement compares, per photo; each (n, 2) is (right, left)."""
+    clinical = clinical_features(P, "ibug68")
+
+    def pair(measure):
+        return clinical[:, [_CLINICAL_INDEX[f"{measure}_{side}"]
+                            for side in ("right", "left")]]
+
+    return {
+        "brow_y": P[:, [19, 24], 1],
+        "fissure": pair("palpebral_fissure_height"),
+        "excursion": pair("commissure_excursion"),
+        "smile_angle": pair("smile_angle"),
+        "corner": P[:, [48, 54]],
+        "nasolabial": _nasolabial_angle(P),
+        "lower_lip_y": P[:, [58, 56], 1],
+    }
+
+
+def _movement(name, moved, rest):
+    """One movement per side, (n, 2), from the measures of two sets of photos."""
+    if name == "brow_elevation":  # y points down: a rise lowers y
+        return rest["brow_y"] - moved["brow_y"]
+    if name == "eye_closure":
+        # The share of the fissure that closed; 0 where there is no opening
+        # at rest to close.
+        left_open = np.divide(moved["fissure"], rest["fissure"],
+                              out=np.ones_like(rest["fissure"]),
+                              where=rest["fissure"] > 0)
+        return 1.0 - left_open
+    if name == "commissure_excursion":
+        return moved["excursion"] - rest["excursion"]
+    if name == "commissure_displacement":
+        return np.linalg.norm(moved["corner"] - rest["corner"], axis=-1)
+    if name == "smile_angle_change":
+        return moved["smile_angle"] - rest["smile_angle"]
+    if name == "nasolabial_angle_change":
+        return moved["nasolabial"] - rest["nasolabial"]
+    if name == "lower_lip_depression":
+        return moved["lower_lip_y"] - rest["lower_lip_y"]
+    # pucker_excursion: how far each corner travels towards the midline.
+    return np.abs(rest["corner"][..., 0]) - np.abs(moved["corner"][..., 0])
+
+
+def _parts(per_side):
+    """right, left, ratio and asym columns from (n, 2) movements per side.
+
+    The ratio compares what each side moved, so a side that moved the wrong
+    way (a negative movement) counts as not moving; two sides that did not
+    move at all are symmetric (1).
+    """
+    right, left = per_side[:, 0], per_side[:, 1]
+    ratio = _sym(np.maximum(right, 0.0), np.maximum(left, 0.0))
+    return np.column_stack([right, left, ratio, left - right])
+
+
+# --------------------------------------------------------------------------
+# The transformer.
+
+
+class PatientMovement(TransformerMixin, BaseEstimator):
+    """Movement of each side of the face from the patient's rest photo.
+
+    Each expression photo is paired with the rest photo of the same patient
+    and both are aligned (eyes level, unit inter-ocular distance); the
+    movement of each side is then measured, for the dynamic items of eFACE
+    (Banks et al. 2015):
+
+    ==========================  ================  ==================================
+    movement                    on                per side (right: iBUG / left)
+    ==========================  ================  ==================================
+    brow_elevation              raise_eyebrows    rise of the mid-brow point 19 / 24
+    eye_closure                 close_eyes        1 - closed / open palpebral
+                                                  fissure height at mid-eye
+    commissure_excursion        smile             change of d(48 / 54, Lmid), Lmid
+                                                  the lower-lip midline point
+                                                  (Emotrics, Guarin et al. 2018)
+    commissure_displacement     smile             distance 48 / 54 travels
+    smile_angle_change          smile             change of the angle between the
+                                                  downward midline and
+                                                  Lmid -> 48 / 54 (degrees)
+    nasolabial_angle_change     smile             change of the angle of
+                                                  31 -> 48 / 35 -> 54 from the
+                                                  vertical (degrees), the ends of
+                                                  the nasolabial fold
+    lower_lip_depression        show_lower_teeth  fall of 58 / 56
+    pucker_excursion            pucker            travel of 48 / 54 towards the
+                                                  midline
+    ==========================  ================  ==================================
+
+    Each movement gives four columns: ``_right`` and ``_left`` (the
+    subject's sides), ``_ratio`` = min / max of the two (1, that is 100 %,
+    when both sides move alike; a side moving the wrong way counts as 0),
+    which is the affected side over the healthy side without having to know
+    which is which, and the signed ``_asym`` = left - right. Lengths are in
+    inter-ocular distances, or in millimetres (names ending in ``_mm``) when
+    the scheme has irises (MediaPipe): 11.77 mm over the iris diameter,
+    from the patient's rest photos.
+
+    Parameters
+    ----------
+    static_kinds : tuple of str, default=()
+        Static feature families of
+        :class:`~sklearn_palsy.ExpressionFeatures` (its ``kinds``, such as
+        ``("symmetry", "clinical")``) to put before the movement features,
+        for every photo (rest included); ``()`` gives the movement features
+        alone.
+    expression_map : dict of str to str, default=None
+        Renames the values of the ``expression`` column to the names of
+        :data:`EXPRESSIONS` (for example ``{"neutral": "rest",
+        "big_smile": "smile"}``); values not in it are used as they are.
+    scheme : {"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"} or \
+LandmarkScheme, default="auto"
+        The scheme of the ``landmarks`` column; ``"auto"`` takes it from the
+        number of points. Images get the scheme of ``backend``.
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
+        Landmark model for images, as in
+        :class:`~sklearn_palsy.LandmarkDetector`; resolved at ``fit``.
+    cache_dir : str or path-like, default=None
+        Keep detection results on disk here as well as in memory.
+    n_jobs : int, default=None
+        Processes used to detect landmarks on images not cached yet.
+
+    Attributes
+    ----------
+    scheme_ : LandmarkScheme
+        The landmark scheme of the input.
+    backend_ : {"mediapipe", "dlib"} or None
+        The landmark backend used for images; None for landmark input.
+    static_kinds_ : tuple of str
+        The static feature families computed.
+    n_features_in_ : int
+        Number of columns of the frame seen at ``fit``.
+    feature_names_in_ : ndarray of str
+        The columns of the frame seen at ``fit``; ``transform`` needs only
+        the columns it reads.
+
+    See Also
+    --------
+    sklearn_palsy.ExpressionFeatures : Static features of one photo.
+    sklearn_palsy.clinical.PatientClassifier : Predictions per patient.
+
+    Notes
+    -----
+    **Input.** A :class:`pandas.DataFrame` with one row per photo and the
+    columns
+
+    - ``patient_id``: who is in the photo;
+    - ``expression``: one of :data:`EXPRESSIONS` (after ``expression_map``);
+    - ``landmarks``: each cell an (n_landmarks, 2) array in pixels; or, if
+      there is no ``landmarks`` column, ``path`` or ``image``: the image
+      files (or arrays), whose landmarks are detected with
+      ``LandmarkDetector(backend=backend, on_missing="nan")``.
+
+    The frame of :func:`~sklearn_palsy.load_manifest` (which has
+    ``patient_id``, ``expression`` and ``path``) is such a frame; so is
+    ``cohort.frame.assign(landmarks=list(cohort.landmarks))`` for a
+    synthetic cohort. Other columns (``label``, say) are not read.
+
+    **Pairing happens within the rows given to** ``transform``: a photo's
+    rest photo must be among them. Under cross-validation split by patient
+    (``GroupKFold`` with the patient ids as groups) each patient's photos are
+    all in one fold, so this holds; a split by photo would break it. Several
+    rest photos of one patient are averaged (the mean of their aligned
+    landmarks) and every expression photo is compared with that mean.
+
+    **Missing pieces give NaN, not errors.** The movement columns of a
+    photo are NaN where they do not apply: every movement of a rest photo,
+    and the movements of other expressions. They are also NaN, with one
+    :class:`MovementWarning` per call naming the photos and patients, for a
+    photo whose expression is not known (its static features are still
+    computed), for the photos of a patient without a rest photo (or
+    without one where a face was found), and, static features included, for
+    a photo without landmarks (NaN landmarks, or no face found). Put a
+    :class:`~sklearn.impute.SimpleImputer`, or an estimator that takes NaN,
+    after it, and :class:`~sklearn_palsy.clinical.PatientClassifier` around
+    the pipeline to pool each patient's photos.
+
+    **Landmark models.** The measures are only as good as the landmarks.
+    dlib's 68 points barely follow the lids: on the synthetic cohort a
+    patient whose eye closes 27 % as far on the weak side reads 87 %.
+    MediaPipe follows the eyes and gives millimetres.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.datasets import make_synthetic_cohort
+    >>> from sklearn_palsy.clinical._movement import PatientMovement
+    >>> cohort = make_synthetic_cohort(
+    ...     n_patients=1, n_controls=1, expressions=("rest", "raise_eyebrows"),
+    ...     image_size=96, random_state=0)
+    >>> frame = cohort.frame.assign(landmarks=list(cohort.landmarks))
+    >>> movement = PatientMovement().fit(frame)
+    >>> features = movement.transform(frame)
+    >>> features.shape
+    (4, 32)
+    >>> brow = list(movement.get_feature_names_out()).index(
+    ...     "movement__brow_elevation_ratio")
+    >>> features[:, brow].round(2).tolist()  # rest, raise; patient then control
+    [nan, 0.27, nan, 1.0]
+    """
+
+    _parameter_constraints = {
+        "static_kinds": [tuple, list],
+        "expression_map": [dict, None],
+        "scheme": [
+            StrOptions({"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"}),
+            LandmarkScheme,
+        ],
+        "backend": [StrOptions({"auto", "mediapipe", "dlib"})],
+        "cache_dir": [str, os.PathLike, None],
+        "n_jobs": [numbers.Integral, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        static_kinds=(),
+        expression_map=None,
+        scheme="auto",
+        backend="auto",
+        cache_dir=None,
+        n_jobs=None,
+    ):
+        self.static_kinds = static_kinds
+        self.expression_map = expression_map
+        self.scheme = scheme
+        self.backend = backend
+        self.cache_dir = cache_dir
+        self.n_jobs = n_jobs
+
+    # ---------------------------------------------------------------- input
+
+    def _check_frame(self, X):
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(
+                f"{type(self).__name__} takes a pandas DataFrame with the columns "
+                f"{_PATIENT!r}, {_EXPRESSION!r} and {_LANDMARKS!r} (or an image "
+                f"column, 'path' or 'image'), one row per photo; got "
+                f"{type(X).__name__}"
+            )
+        missing = [repr(c) for c in (_PATIENT, _EXPRESSION) if c not in X.columns]
+        source = _LANDMARKS if _LANDMARKS in X.columns else next(
+            (c for c in _IMAGE_COLUMNS if c in X.columns), None
+        )
+        if source is None:
+            missing.append(f"{_LANDMARKS!r}, 'path' or 'image'")
+        if missing:
+            raise ValueError(
+                f"X lacks the column(s) {', '.join(missing)}; it has "
+                f"{list(X.columns)}"
+            )
+        if len(X) == 0:
+            raise ValueError("X has 0 rows; at least one photo is needed")
+        return source
+
+    def _stack_landmarks(self, cells):
+        """Cells of the landmarks column as one (n, K, 2) array, rows named."""
+        shapes = [np.shape(cell) for cell in cells]
+        if hasattr(self, "scheme_") or self.scheme != "auto":
+            scheme = getattr(self, "scheme_", None) or get_scheme(self.scheme)
+            expected = (scheme.n_landmarks, 2)
+            whose = f"of the {scheme.name} scheme"
+        else:  # the most common shape; resolve_scheme judges it next
+            expected = pd.Series(shapes).value_counts().index[0]
+            whose = "of most rows"
+        bad = [i for i, shape in enumerate(shapes) if shape != expected]
+        if bad:
+            raise InvalidLandmarksError(
+                f"landmarks of rows {bad[:20]}{' ...' if len(bad) > 20 else ''} "
+                f"do not have the shape {expected} {whose}; each cell of the "
+                "'landmarks' column is one face's (n_landmarks, 2) array"
+            )
+        try:
+            return np.stack([np.asarray(cell, dtype=np.float64) for cell in cells])
+        except (TypeError, ValueError) as error:
+            raise InvalidLandmarksError(
+                f"landmarks are not numeric: {error}") from error
+
+    def _landmarks(self, X, source):
+        if source == _LANDMARKS:
+            return self._stack_landmarks(list(X[_LANDMARKS]))
+        if self.backend_ is None:
+            raise ValueError(
+                f"this {type(self).__name__} was fitted on a {_LANDMARKS!r} "
+                f"column, which X lacks; give landmarks of the "
+                f"{self.scheme_.name} scheme, or fit again on images"
+            )
+        detector = LandmarkDetector(backend=self.backend_, on_missing="nan",
+                                    cache_dir=self.cache_dir, n_jobs=self.n_jobs)
+        return detector.transform(X[source])
+
+    def _expressions(self, X):
+        mapping = self.expression_map or {}
+        return np.array(
+            [mapping.get(value, value) if isinstance(value, str) else None
+             for value in X[_EXPRESSION]],
+            dtype=object,
+        )
+
+    # ---------------------------------------------------------------- API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and the frame's columns; nothing is learnt.
+
+        Parameters
+        ----------
+        X : DataFrame
+            One row per photo, with ``patient_id``, ``expression`` and
+            ``landmarks`` (or ``path`` or ``image``); see Notes.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            This transformer.
+        """
+        source = self._check_frame(X)
+        self.static_kinds_ = _check_kinds(self.static_kinds) if len(
+            self.static_kinds) else ()
+        if source == _LANDMARKS:
+            self.backend_ = None
+            self.scheme_ = resolve_scheme(
+                self.scheme, self._stack_landmarks(list(X[_LANDMARKS]))
+            )
+        else:
+            self.backend_ = resolve_backend(self.backend)
+            self.scheme_ = get_scheme(
+                "ibug68" if self.backend_ == "dlib" else "mediapipe478"
+            )
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        return self
+
+    def transform(self, X):
+        """Compute the static and movement features of each photo.
+
+        Parameters
+        ----------
+        X : DataFrame
+            One row per photo, with ``patient_id``, ``expression`` and
+            ``landmarks`` (or ``path`` or ``image``); see Notes. Each
+            expression photo is paired with its patient's rest photo among
+            these rows.
+
+        Returns
+        -------
+        features : ndarray of shape (n_photos, n_features_out)
+            Static features (if any) then movement features, named by
+            :meth:`get_feature_names_out`; NaN where a feature does not
+            apply (see Notes).
+        """
+        check_is_fitted(self)
+        source = self._check_frame(X)
+        patients = check_groups(X[_PATIENT].to_numpy(), len(X))
+        expressions = self._expressions(X)
+        landmarks = self._landmarks(X, source)
+        scheme = self.scheme_
+        n_photos = len(landmarks)
+        found = np.isfinite(landmarks).all(axis=(1, 2))
+
+        n_static = len(expression_feature_names(self.static_kinds_, scheme)) if (
+            self.static_kinds_) else 0
+        static = np.full((n_photos, n_static), np.nan)
+        movement = np.full((n_photos, 4 * len(MOVEMENTS)), np.nan)
+        problems = []
+        if not found.all():
+            problems.append(
+                f"photo(s) at rows {_listed(~found)} "
+                "have no landmarks (NaN, or no face found): all their features"
+            )
+        if found.any():
+            # Rows without landmarks are filled with a face that has them, so
+            # that errors about the others name rows of X; their results are
+            # dropped.
+            filled = np.where(found[:, None, None], landmarks,
+                              landmarks[np.flatnonzero(found)[0]])
+            if n_static:
+                static[found] = expression_features(
+                    filled, self.static_kinds_, scheme)[found]
+            self._fill_movement(movement, filled, found, patients, expressions,
+                                problems)
+        if problems:
+            warnings.warn(
+                f"{type(self).__name__}: " + "; ".join(problems) + " are NaN",
+                MovementWarning,
+                stacklevel=2,
+            )
+        return np.hstack([static, movement])
+
+    def _fill_movement(self, out, landmarks, found, patients, expressions,
+                       problems):
+        scheme = self.scheme_
+        aligned, inter_ocular = align_landmarks(scheme.to_ibug68(landmarks),
+                                                "ibug68")
+        is_rest = found & (expressions == REST)
+        known = np.array([value in EXPRESSIONS for value in expressions])
+        unknown = found & ~known
+        if unknown.any():
+            values = sorted({str(value) for value in expressions[unknown]})
+            problems.append(
+                f"photo(s) at rows {_listed(unknown)} "
+                f"have an expression not in {EXPRESSIONS} ({', '.join(values)}; "
+                "see expression_map): their movement features"
+            )
+        rest_of = {}
+        for patient in pd.unique(patients[is_rest]):
+            rest_of[patient] = len(rest_of)
+        moving = found & known & (expressions != REST)
+        no_rest = moving & ~np.array([patient in rest_of for patient in patients])
+        if no_rest.any():
+            names = [str(p) for p in pd.unique(patients[no_rest])]
+            problems.append(
+                f"patient(s) {format_listing(names, separator=', ')} have no rest "
+                f"photo (expression {REST!r}) with a face among the rows given, "
+                f"so the movement features of their photo(s) at rows "
+                f"{_listed(no_rest)}"
+            )
+        moving &= ~no_rest
+        if not moving.any():
+            return
+        # Each patient's rest: the mean of their aligned rest photos.
+        rest_index = np.array([rest_of[p] for p in patients[is_rest]])
+        counts = np.bincount(rest_index, minlength=len(rest_of))
+        rest_shape = np.zeros((len(rest_of), 68, 2))
+        np.add.at(rest_shape, rest_index, aligned[is_rest])
+        rest_shape /= counts[:, None, None]
+        rest = _measures(rest_shape)
+        unit = np.ones(len(rest_of))
+        if scheme.has_irises:
+            # Millimetres per inter-ocular distance, from the rest photos:
+            # an iris is hidden on closing the eyes, the rest photo shows it.
+            diameter = iris_diameter(landmarks[is_rest], scheme)
+            if not (diameter > 0).all():
+                bad = np.flatnonzero(is_rest)[~(diameter > 0)]
+                raise InvalidLandmarksError(
+                    f"landmarks of rows {bad[:20].tolist()} are degenerate: an "
+                    "iris diameter of zero cannot set the millimetre scale"
+                )
+            per_photo = inter_ocular[is_rest] * IRIS_DIAMETER_MM / diameter
+            unit = np.bincount(rest_index, per_photo, len(rest_of)) / counts
+        rows = np.flatnonzero(moving)
+        which = np.array([rest_of[p] for p in patients[rows]])
+        moved = _measures(aligned[rows])
+        for k, (name, expression, is_length) in enumerate(MOVEMENTS):
+            on = expressions[rows] == expression
+            if not on.any():
+                continue
+            per_side = _movement(
+                name,
+                {key: value[on] for key, value in moved.items()},
+                {key: value[which[on]] for key, value in rest.items()},
+            )
+            if is_length:
+                per_side = per_side * unit[which[on], None]
+            out[rows[on], 4 * k : 4 * k + 4] = _parts(per_side)
+
+    def get_feature_names_out(self, input_features=None):
+        """Return the names of the output features.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Ignored: the names do not depend on the input's columns.
+
+        Returns
+        -------
+        names : ndarray of str
+            The static features' names (``symmetry__...``, ``clinical__...``)
+            then ``movement__...``, in output order.
+        """
+        check_is_fitted(self)
+        static = expression_feature_names(self.static_kinds_, self.scheme_) if (
+            self.static_kinds_) else []
+        return np.asarray(static + movement_feature_names(self.scheme_),
+                          dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # A frame of photos (patient, expression, landmarks or images), not
+        # a numeric matrix: scikit-learn's data checks do not apply.
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
