@@ -2,25 +2,42 @@
 
 import warnings
 
+import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+from scipy.stats import spearmanr
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibrationDisplay, calibration_curve
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import (
+    balanced_accuracy_score,
+    cohen_kappa_score,
+    confusion_matrix,
+    f1_score,
+    roc_auc_score,
+)
 from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from sklearn_palsy.clinical._ordinal import OrdinalClassifier
 from sklearn_palsy.exceptions import ManifestError, PatientLeakageError
 from sklearn_palsy.model_selection import (
+    CALIBRATION_METRICS,
     METRICS,
+    MULTICLASS_METRICS,
+    ORDINAL_METRICS,
+    calibration_table,
     check_patient_split,
     evaluate_pipelines,
     patient_scores,
 )
 from sklearn_palsy.neural import FFNNClassifier
+from sklearn_palsy.paper import make_paper_pipelines
 from sklearn_palsy.preprocessing._features import ExpressionFeatures
 
 
@@ -273,3 +290,224 @@ def test_bad_groups_are_refused_saying_so_before_fitting(bad_groups, match, reco
         evaluate_pipelines({"recording": recording()}, X, y, bad_groups, cv=2,
                            verbose=0)
     assert recording.fits == []
+
+
+# ---------------------------------------------------------------- beyond binary
+def _three_classes(cohort):
+    """control / moderate / severe from the renderer's severity: 8, 5, 3 people."""
+    return np.where(cohort.severity == 0, "control",
+                    np.where(cohort.severity < 0.75, "moderate", "severe"))
+
+
+def test_multiclass_scores_match_scikit_learn_on_the_predictions(cohort):
+    X, groups = cohort.landmarks, cohort.groups
+    y = _three_classes(cohort)
+    result = evaluate_pipelines({"features": features_model()}, X, y, groups,
+                                cv=GroupKFold(4), verbose=0)
+    assert result.target == "multiclass"
+    assert result.classes.tolist() == ["control", "moderate", "severe"]
+    assert result.metrics == MULTICLASS_METRICS
+    assert set(MULTICLASS_METRICS) <= set(result.scores.columns)
+    assert "precision" not in result.scores.columns
+    predictions = result.predictions
+    proba = predictions[[f"proba_{c}" for c in result.classes]].to_numpy()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (predictions.y_pred == result.classes[proba.argmax(axis=1)]).all()
+    matrices = result.confusion_matrices["features"]
+    assert matrices["image"].shape == (4, 3, 3)
+    assert matrices["image"].sum() == len(y)
+    assert matrices["patient"].sum() == len(set(groups))
+    np.testing.assert_array_equal(matrices["image"].sum(axis=(0, 2)),
+                                  [16, 10, 6])  # images per true class
+    for fold in range(4):
+        rows = predictions[predictions.fold == fold]
+        score = result.scores.query("fold == @fold and level == 'image'").iloc[0]
+        assert score.accuracy == pytest.approx(np.mean(rows.y_true == rows.y_pred))
+        assert score.f1_macro == pytest.approx(f1_score(
+            rows.y_true, rows.y_pred, average="macro", zero_division=0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a class predicted but absent
+            assert score.balanced_accuracy == pytest.approx(
+                balanced_accuracy_score(rows.y_true, rows.y_pred))
+        present = sorted(set(rows.y_true))
+        expected_auc = np.mean([
+            roc_auc_score(rows.y_true == c, rows[f"proba_{c}"]) for c in present])
+        assert score.roc_auc_ovr == pytest.approx(expected_auc)
+        np.testing.assert_array_equal(
+            matrices["image"][fold],
+            confusion_matrix(rows.y_true, rows.y_pred, labels=result.classes))
+    assert result.summary.loc[("features", "image"), ("roc_auc_ovr", "mean")] > 0.8
+
+
+def test_multiclass_patients_get_their_images_mean_probabilities(cohort):
+    X, groups = cohort.landmarks, cohort.groups
+    y = _three_classes(cohort)
+    result = evaluate_pipelines({"features": features_model()}, X, y, groups,
+                                cv=GroupKFold(4), verbose=0, return_estimator=True)
+    columns = [f"proba_{c}" for c in result.classes]
+    for fold, fitted in enumerate(result.estimators["features"]):
+        rows = result.predictions[result.predictions.fold == fold]
+        np.testing.assert_allclose(fitted.predict_proba(X[rows["index"]]),
+                                   rows[columns].to_numpy())
+        pooled = rows.groupby("patient_id").agg(
+            {"y_true": "first", **{c: "mean" for c in columns}})
+        predicted = result.classes[pooled[columns].to_numpy().argmax(axis=1)]
+        patient = result.scores.query("fold == @fold and level == 'patient'").iloc[0]
+        assert patient.accuracy == pytest.approx(np.mean(predicted == pooled.y_true))
+        np.testing.assert_array_equal(
+            result.confusion_matrices["features"]["patient"][fold],
+            confusion_matrix(pooled.y_true, predicted, labels=result.classes))
+
+
+def test_ordinal_scores_count_grade_steps_in_the_given_order(cohort):
+    X, groups = cohort.landmarks, cohort.groups
+    names = np.array(["none", "moderate", "severe"])  # sorted: moderate < none
+    y = names[np.searchsorted(["control", "moderate", "severe"],
+                              _three_classes(cohort))]
+    order = ["none", "moderate", "severe"]
+    result = evaluate_pipelines({"features": features_model()}, X, y, groups,
+                                cv=GroupKFold(4), target="ordinal", classes=order,
+                                verbose=0)
+    assert result.metrics == ORDINAL_METRICS
+    assert result.classes.tolist() == order
+    rank = {label: i for i, label in enumerate(order)}
+    predictions = result.predictions
+    proba = predictions[[f"proba_{c}" for c in order]].to_numpy()
+    # The predicted grade is the rounded expected grade.
+    expected_grade = np.floor(proba @ np.arange(3) + 0.5).astype(int)
+    assert predictions.y_pred.map(rank).tolist() == expected_grade.tolist()
+    for fold in range(4):
+        rows = predictions[predictions.fold == fold]
+        true, pred = rows.y_true.map(rank), rows.y_pred.map(rank)
+        score = result.scores.query("fold == @fold and level == 'image'").iloc[0]
+        assert score.mean_absolute_error == pytest.approx(np.mean(np.abs(true - pred)))
+        assert score.quadratic_kappa == pytest.approx(
+            cohen_kappa_score(true, pred, weights="quadratic", labels=[0, 1, 2]))
+        assert score.spearman == pytest.approx(spearmanr(true, pred).statistic,
+                                               nan_ok=True)
+    image = result.summary.loc[("features", "image")]
+    assert image[("mean_absolute_error", "mean")] < 0.5
+    # In sorted order "none" would sit between "moderate" and "severe".
+    sorted_order = evaluate_pipelines({"features": features_model()}, X, y, groups,
+                                      cv=GroupKFold(4), target="ordinal",
+                                      verbose=0)
+    assert sorted_order.classes.tolist() == ["moderate", "none", "severe"]
+    assert not np.allclose(sorted_order.scores.mean_absolute_error,
+                           result.scores.mean_absolute_error)
+
+
+def test_ordinal_grades_that_a_fold_lacks_get_probability_zero(cohort):
+    X, y, groups = cohort.landmarks, cohort.grade, cohort.groups  # grades 1, 4-6
+    result = evaluate_pipelines(
+        {"ordinal": make_pipeline(ExpressionFeatures(kinds=("symmetry",)),
+                                  StandardScaler(), OrdinalClassifier())},
+        X, y, groups, cv=GroupKFold(4), target="ordinal", classes=range(1, 7),
+        verbose=0)
+    assert result.confusion_matrices["ordinal"]["image"].shape == (4, 6, 6)
+    assert (result.predictions[["proba_2", "proba_3"]].to_numpy() == 0).all()
+    # An error from grade 1 to 4 counts three steps, not one.
+    rows = result.predictions
+    steps = np.abs(rows.y_true - rows.y_pred)
+    image = result.scores[result.scores.level == "image"]
+    assert image.mean_absolute_error.mean() == pytest.approx(
+        steps.groupby(rows.fold).mean().mean())
+    with pytest.raises(ValueError, match=r"predicts classes \[7\] that the target's "
+                                         r"classes \[1, 2, 3, 4, 5, 6\] lack"):
+        evaluate_pipelines({"o": OrdinalClassifier(classes=range(1, 8))},
+                           ExpressionFeatures().fit_transform(X), y, groups, cv=2,
+                           target="ordinal", classes=range(1, 7), verbose=0)
+
+
+def test_target_is_binary_for_two_classes_and_chosen_otherwise(cohort):
+    X, y, groups = cohort.landmarks, cohort.y, cohort.groups
+    binary = evaluate_pipelines({"f": features_model()}, X, y, groups, cv=2,
+                                verbose=0)
+    assert binary.target == "binary" and binary.metrics == METRICS + CALIBRATION_METRICS
+    as_classes = evaluate_pipelines({"f": features_model()}, X, y, groups, cv=2,
+                                    target="multiclass", verbose=0)
+    assert as_classes.target == "multiclass"
+    # The same predictions: accuracy agrees between the two readings.
+    np.testing.assert_allclose(as_classes.scores.accuracy, binary.scores.accuracy)
+    np.testing.assert_allclose(as_classes.scores.roc_auc_ovr, binary.scores.roc_auc)
+    with pytest.raises(ValueError, match="target must be one of"):
+        evaluate_pipelines({"f": features_model()}, X, y, groups, target="graded")
+    with pytest.raises(ValueError, match="a binary target takes pos_label"):
+        evaluate_pipelines({"f": features_model()}, X, y, groups, target="binary",
+                           classes=[0, 1])
+    with pytest.raises(ValueError, match=r"y has labels \[1\] that classes=\[0, 2\] "
+                                         r"lacks, at rows 0, 1, 2"):
+        evaluate_pipelines({"f": features_model()}, X, y, groups,
+                           target="ordinal", classes=[0, 2])
+    with pytest.raises(ValueError, match="Pass target='multiclass'"):
+        evaluate_pipelines({"f": features_model()}, X, _three_classes(cohort),
+                           groups, target="binary", pos_label="severe")
+
+
+def test_binary_calibration_brier_and_extreme_probabilities(cohort):
+    X, y, groups = cohort.landmarks, cohort.y, cohort.groups
+    models = {"features": features_model(),
+              "certain": DummyClassifier(strategy="most_frequent")}
+    result = evaluate_pipelines(models, X, y, groups, cv=GroupKFold(4), verbose=0)
+    assert set(CALIBRATION_METRICS) <= set(result.summary.columns.get_level_values(0))
+    predictions = result.predictions
+    scores = result.scores.set_index(["estimator", "fold", "level"])
+    for (name, fold), rows in predictions.groupby(["estimator", "fold"]):
+        score = scores.loc[(name, fold, "image")]
+        assert score.brier == pytest.approx(np.mean((rows.proba - rows.y_true) ** 2))
+    image = result.summary.xs("image", level="level")
+    # The most frequent class, predicted with probability exactly 1 or 0.
+    assert image.loc["certain", ("extreme_fraction", "mean")] == 1.0
+    assert image.loc["features", ("extreme_fraction", "mean")] <= 0.02
+    assert image.loc["features", ("brier", "mean")] < 0.1
+
+    table = calibration_table(result, n_bins=5)
+    assert list(table.columns) == ["estimator", "bin", "lower", "upper", "count",
+                                   "mean_predicted", "fraction_positive",
+                                   "extreme_fraction"]
+    features = table[table.estimator == "features"]
+    rows = predictions[predictions.estimator == "features"]
+    fraction_positive, mean_predicted = calibration_curve(rows.y_true, rows.proba,
+                                                          n_bins=5)
+    np.testing.assert_allclose(features.fraction_positive, fraction_positive)
+    np.testing.assert_allclose(features.mean_predicted, mean_predicted)
+    assert features["count"].sum() == len(y)
+    assert (features.lower <= features.mean_predicted).all()
+    assert (features.mean_predicted <= features.upper).all()
+    assert table[table.estimator == "certain"].extreme_fraction.eq(1.0).all()
+    quantile = calibration_table(result, n_bins=4, strategy="quantile")
+    fraction_positive, _ = calibration_curve(rows.y_true, rows.proba, n_bins=4,
+                                             strategy="quantile")
+    np.testing.assert_allclose(
+        quantile[quantile.estimator == "features"].fraction_positive,
+        fraction_positive)
+    patients = calibration_table(result, n_bins=5, level="patient")
+    assert patients[patients.estimator == "features"]["count"].sum() == 16
+    # The out-of-fold predictions are all CalibrationDisplay needs.
+    matplotlib.use("Agg")
+    display = CalibrationDisplay.from_predictions(rows.y_true, rows.proba, n_bins=5)
+    np.testing.assert_allclose(display.prob_true, features.fraction_positive)
+    plt.close("all")
+    graded = evaluate_pipelines({"f": features_model()}, X, _three_classes(cohort),
+                                groups, cv=2, verbose=0)
+    with pytest.raises(ValueError, match="needs a binary evaluation"):
+        calibration_table(graded)
+
+
+def test_paper_pipelines_score_a_three_class_problem(cohort):
+    # The paper's feature models as they are, on the exact landmarks instead
+    # of detected ones.
+    models = make_paper_pipelines(ffnn_epochs=20, random_state=0)
+    models = {name: models[name].set_params(landmarks="passthrough")
+              for name in ("features_ffnn", "landmarks_ffnn")}
+    y = _three_classes(cohort)
+    result = evaluate_pipelines(models, cohort.landmarks, y, cohort.groups,
+                                cv=GroupKFold(4), verbose=0,
+                                return_estimator=["features_ffnn"])
+    assert result.target == "multiclass"
+    assert list(result.summary.index.get_level_values(0).unique()) == list(models)
+    assert result.summary.notna().all().all()
+    fitted = result.estimators["features_ffnn"][0]
+    assert fitted[-1].classes_.tolist() == ["control", "moderate", "severe"]
+    features = result.summary.loc[("features_ffnn", "image")]
+    assert features[("roc_auc_ovr", "mean")] > 0.85
+    assert features[("accuracy", "mean")] > 0.5  # chance is 0.5 (16 of 32)

@@ -2,13 +2,18 @@
 
 import numbers
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
+    brier_score_loss,
+    cohen_kappa_score,
+    confusion_matrix,
     f1_score,
     precision_score,
     recall_score,
@@ -27,8 +32,19 @@ from ..exceptions import ManifestError, PatientLeakageError, format_listing
 from ..utils._compat import _safe_indexing, routing_enabled
 from ..utils._validation import check_groups, mixed_label_patients
 
-__all__ = ["METRICS", "check_patient_split", "evaluate_pipelines"]
+__all__ = [
+    "CALIBRATION_METRICS",
+    "METRICS",
+    "MULTICLASS_METRICS",
+    "ORDINAL_METRICS",
+    "calibration_table",
+    "check_patient_split",
+    "evaluate_pipelines",
+    "ordinal_decision",
+    "patient_scores",
+]
 
+# Binary targets.
 METRICS = (
     "precision",
     "recall",
@@ -38,6 +54,69 @@ METRICS = (
     "balanced_accuracy",
     "roc_auc",
 )
+# Binary targets, beside METRICS: the Brier score, and the share of
+# probabilities that are exactly 0 or 1 (a model that is sure beyond what
+# any data show).
+CALIBRATION_METRICS = ("brier", "extreme_fraction")
+# Multi-class targets: the F1 and the one-vs-rest ROC AUC are macro averages.
+MULTICLASS_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc_ovr")
+# Ordinal targets: the multi-class metrics, and those that count how far off
+# a grade is (in grade steps), which accuracy does not.
+ORDINAL_METRICS = MULTICLASS_METRICS + (
+    "mean_absolute_error",
+    "spearman",
+    "quadratic_kappa",
+)
+TARGETS = ("auto", "binary", "multiclass", "ordinal")
+ORDINAL_DECISIONS = ("mode", "mean", "median")
+
+
+def ordinal_decision(proba, decision):
+    """The class index that ordered class probabilities point to.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Probabilities of ordered classes, lowest first; each row sums to 1.
+    decision : {"mode", "mean", "median"}
+        ``"mode"``: the most probable class; ``"mean"``: the expected class
+        index (0 to n_classes - 1), rounded half up, which
+        :func:`evaluate_pipelines` uses for ordinal targets; ``"median"``:
+        the lowest class whose cumulative probability reaches 0.5, which
+        would minimise the expected absolute error if the probabilities were
+        calibrated.
+
+    Returns
+    -------
+    index : ndarray of int, shape (n_samples,)
+        Index of the chosen class, 0 to n_classes - 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.model_selection import ordinal_decision
+    >>> proba = np.array([[0.4, 0.0, 0.6], [0.45, 0.1, 0.45]])
+    >>> ordinal_decision(proba, "mode").tolist()
+    [2, 0]
+    >>> ordinal_decision(proba, "mean").tolist()
+    [1, 1]
+    >>> ordinal_decision(proba, "median").tolist()
+    [2, 1]
+    """
+    proba = np.asarray(proba, dtype=float)
+    if decision == "median":
+        # A small tolerance so that rows summing to 1 up to rounding still
+        # reach their last class.
+        reached = np.cumsum(proba, axis=1) >= 0.5 - 1e-12
+        return reached.argmax(axis=1)
+    if decision == "mode":
+        return proba.argmax(axis=1)
+    if decision == "mean":
+        expected = proba @ np.arange(proba.shape[1])
+        return np.clip(np.floor(expected + 0.5), 0, proba.shape[1] - 1).astype(int)
+    raise ValueError(
+        f"decision must be one of {ORDINAL_DECISIONS}; got {decision!r}"
+    )
 
 
 def check_patient_split(cv, X, y, groups, *, allow_mixed_patient_labels=False):
@@ -177,6 +256,7 @@ def _check_one_label_per_patient(y, groups, n_samples, *, hint=None):
     )
 
 
+
 def _scores(y_true, score, pos_label):
     """Every metric of the table for one set of binary predictions."""
     y_true = np.asarray(y_true)
@@ -196,7 +276,51 @@ def _scores(y_true, score, pos_label):
         if both
         else np.nan,
         "roc_auc": roc_auc_score(positive, score) if both else np.nan,
+        "brier": brier_score_loss(positive, score, labels=[False, True]),
+        "extreme_fraction": _extreme_fraction(score),
     }
+
+
+def _extreme_fraction(proba):
+    """The share of probabilities that are exactly 0 or 1."""
+    proba = np.asarray(proba, dtype=float)
+    return float(np.mean((proba == 0.0) | (proba == 1.0))) if proba.size else np.nan
+
+
+def _class_scores(true, proba, ordinal):
+    """Every metric of a multi-class or ordinal table, and the confusion matrix.
+
+    ``true`` holds class indices (positions in the class order) and ``proba``
+    one column per class in that order.
+    """
+    n_classes = proba.shape[1]
+    predicted = ordinal_decision(proba, "mean" if ordinal else "mode")
+    present = np.unique(true)
+    # Macro averages over the classes this fold has: a grade that no test
+    # patient has has no recall and no ROC curve.
+    recalls = [np.mean(predicted[true == label] == label) for label in present]
+    aucs = [roc_auc_score(true == label, proba[:, label]) for label in present]
+    scores = {
+        "accuracy": accuracy_score(true, predicted),
+        "balanced_accuracy": float(np.mean(recalls)),
+        "f1_macro": f1_score(true, predicted, average="macro", zero_division=0),
+        "roc_auc_ovr": float(np.mean(aucs)) if present.size > 1 else np.nan,
+    }
+    if ordinal:
+        with warnings.catch_warnings():
+            # Constant grades (one patient in a fold) leave both undefined:
+            # NaN, without the warnings that say so.
+            warnings.simplefilter("ignore")
+            spearman = spearmanr(true, predicted).statistic
+            kappa = cohen_kappa_score(true, predicted, weights="quadratic",
+                                      labels=np.arange(n_classes))
+        scores.update({
+            "mean_absolute_error": float(np.mean(np.abs(true - predicted))),
+            "spearman": float(spearman),
+            "quadratic_kappa": float(kappa),
+        })
+    matrix = confusion_matrix(true, predicted, labels=np.arange(n_classes))
+    return scores, predicted, matrix
 
 
 def patient_scores(y_true, proba, groups):
@@ -227,6 +351,20 @@ def patient_scores(y_true, proba, groups):
     ).reset_index()
 
 
+def _patient_mean(true, proba, groups):
+    """Each patient's class and mean class probabilities, as 2-D arrays.
+
+    The labels were checked to be one per patient before anything was
+    fitted.
+    """
+    frame = pd.DataFrame(proba, columns=range(proba.shape[1]))
+    frame.insert(0, "true", true)
+    frame.insert(0, "patient_id", groups)
+    pooled = frame.groupby("patient_id", sort=False)
+    return (pooled["true"].first().to_numpy(),
+            pooled[list(range(proba.shape[1]))].mean().to_numpy())
+
+
 def _fit_params(estimator, groups):
     """``groups`` for ``estimator.fit`` when metadata routing asks for it.
 
@@ -244,7 +382,26 @@ def _fit_params(estimator, groups):
     return router.route_params(params={"groups": groups}, caller="fit").estimator.fit
 
 
-def _fit_and_score(name, estimator, X, y, groups, train, test, fold, pos_label,
+def _aligned_proba(name, fitted, proba, classes):
+    """``proba``'s columns put in the order of ``classes``, 0 for classes unseen.
+
+    A training fold may lack a class (a grade that none of its patients
+    has); the estimator then gives that class no column, and probability 0.
+    """
+    index_of = {label: i for i, label in enumerate(classes.tolist())}
+    fitted_classes = np.asarray(fitted.classes_).tolist()
+    unknown = [label for label in fitted_classes if label not in index_of]
+    if unknown:
+        raise ValueError(
+            f"estimator {name!r} predicts classes {unknown} that the target's "
+            f"classes {classes.tolist()} lack"
+        )
+    aligned = np.zeros((len(proba), len(classes)))
+    aligned[:, [index_of[label] for label in fitted_classes]] = proba
+    return aligned
+
+
+def _fit_and_score(name, estimator, X, y, groups, train, test, fold, classes,
                    keep):
     start = time.perf_counter()
     fitted = clone(estimator).fit(
@@ -252,9 +409,8 @@ def _fit_and_score(name, estimator, X, y, groups, train, test, fold, pos_label,
     )
     fit_time = time.perf_counter() - start
     proba = fitted.predict_proba(_safe_indexing(X, test))
-    column = list(fitted.classes_).index(pos_label)
-    positive = proba[:, column]
-    return name, fold, test, positive, fit_time, fitted if keep else None
+    proba = _aligned_proba(name, fitted, proba, classes)
+    return name, fold, test, proba, fit_time, fitted if keep else None
 
 
 def _kept_folds(return_estimator, names, n_splits):
@@ -282,6 +438,59 @@ def _kept_folds(return_estimator, names, n_splits):
     return kept
 
 
+def _check_target(y, target, classes, pos_label):
+    """The kind of target, its classes in order, and each label's index there."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}; got {target!r}")
+    labels = np.unique(y)
+    if target == "auto":
+        target = "binary" if len(labels) == 2 and classes is None else "multiclass"
+        inferred = True
+    else:
+        inferred = False
+    if target == "binary":
+        if classes is not None:
+            raise ValueError(
+                "classes orders multiclass and ordinal targets; a binary target "
+                "takes pos_label instead"
+            )
+        if len(labels) != 2 or pos_label not in set(y.tolist()):
+            raise ValueError(
+                "evaluate_pipelines scores binary problems with "
+                f"pos_label={pos_label!r}; y has classes {labels.tolist()}"
+                + (". Pass target='multiclass' or 'ordinal' for more classes"
+                   if len(labels) > 2 else "")
+            )
+        return target, labels, "a binary target"
+    if classes is None:
+        classes = labels
+    else:
+        classes = np.asarray(classes)
+        values = classes.tolist()
+        if classes.ndim != 1 or len(set(values)) != len(values):
+            raise ValueError(
+                "classes must be a 1-D list of distinct labels, lowest first; got "
+                f"{values!r}"
+            )
+        missing = sorted(set(labels.tolist()) - set(values), key=str)
+        if missing:
+            rows = np.flatnonzero(np.isin(y, missing))
+            raise ValueError(
+                f"y has labels {missing} that classes={values!r} lacks, at "
+                f"{'rows' if rows.size > 1 else 'row'} "
+                + format_listing([str(row) for row in rows], separator=", ")
+            )
+    if len(labels) < 2:
+        raise ValueError(
+            f"evaluate_pipelines needs at least 2 classes in y; got {labels.tolist()}"
+        )
+    described = (
+        f"y's {len(labels)} classes make target='auto' a multiclass target, not "
+        "binary" if inferred else f"a {target} target"
+    )
+    return target, classes, described
+
+
 def evaluate_pipelines(
     estimators,
     X,
@@ -289,6 +498,8 @@ def evaluate_pipelines(
     groups,
     cv=None,
     *,
+    target="auto",
+    classes=None,
     pos_label=1,
     return_estimator=False,
     n_jobs=None,
@@ -298,17 +509,23 @@ def evaluate_pipelines(
 
     Each estimator is cloned and fitted on every training fold; its
     probabilities on the test fold are scored per image (as the paper
-    reports) and per patient (a patient's probability is the mean over their
-    images). Before anything is fitted, the patient ids and labels are
+    reports) and per patient (a patient's probabilities are the mean over
+    their images). Before anything is fitted, the patient ids and labels are
     checked and every split is checked with :func:`check_patient_split`, so
     a split that puts one patient on both sides, or a patient whose images
     have different labels, is refused.
 
+    Binary targets (palsy or not) are scored as the paper does, plus the
+    calibration of the probabilities; multi-class targets (control, central,
+    peripheral) by class; ordinal targets (House-Brackmann grades) also by
+    how far each predicted grade is from the true one.
+
     Parameters
     ----------
     estimators : dict of str to estimator
-        Binary classifiers with ``predict_proba``, e.g. from
-        :func:`~sklearn_palsy.make_paper_pipelines`.
+        Classifiers with ``predict_proba``, e.g. from
+        :func:`~sklearn_palsy.make_paper_pipelines`, or
+        :class:`~sklearn_palsy.clinical.OrdinalClassifier` for grades.
     X : array-like
         Shared input, usually a 1-D array of image paths.
     y : array-like of shape (n_samples,)
@@ -321,8 +538,27 @@ def evaluate_pipelines(
         None means ``GroupKFold(5)``;
         :class:`~sklearn.model_selection.LeaveOneGroupOut` gives
         leave-one-patient-out.
+    target : {"auto", "binary", "multiclass", "ordinal"}, default="auto"
+        How to score. ``"auto"`` is binary when y has two classes (and
+        ``classes`` is None), else multiclass; ordinal targets are scored as
+        such only when asked.
+
+        - binary: :data:`METRICS` and :data:`CALIBRATION_METRICS`, from the
+          probability of ``pos_label`` thresholded at 0.5;
+        - multiclass: :data:`MULTICLASS_METRICS`, predicting the most
+          probable class;
+        - ordinal: :data:`ORDINAL_METRICS`, predicting the expected grade
+          rounded (:func:`ordinal_decision` with ``"mean"``), whatever the
+          estimator's own ``predict`` does, so that every estimator and both
+          levels are judged alike.
+    classes : array-like, default=None
+        The order of the classes of a multiclass or ordinal target, lowest
+        grade first (the rows and columns of the confusion matrices, and the
+        grade steps that the ordinal metrics count). None means the sorted
+        labels of y. It may hold classes that y lacks; every label of y must
+        be in it.
     pos_label : int or str, default=1
-        The label of palsy.
+        The label of palsy, for a binary target.
     return_estimator : bool, list of str or dict, default=False
         Keep the estimators fitted on each fold, as
         :func:`~sklearn.model_selection.cross_validate` does, to explain or
@@ -341,15 +577,25 @@ def evaluate_pipelines(
         With fields:
 
         - ``scores``: tidy DataFrame, one row per estimator, fold and level
-          ("image" or "patient"), with a column per metric
-          (precision, recall, specificity, f1, accuracy, balanced_accuracy,
-          roc_auc) and ``fit_time``;
+          ("image" or "patient"), with a column per metric (those of
+          ``metrics``) and ``fit_time``;
         - ``summary``: DataFrame indexed by estimator and level with the mean
           and standard deviation of each metric over the folds;
-        - ``predictions``: DataFrame of the out-of-fold probability of every
+        - ``predictions``: DataFrame of the out-of-fold predictions of every
           image for every estimator (columns ``estimator``, ``fold``,
-          ``index``, ``patient_id``, ``y_true``, ``proba``);
+          ``index``, ``patient_id``, ``y_true``, and ``proba``, the
+          probability of ``pos_label``, for a binary target; for others
+          ``y_pred`` and a column ``proba_<class>`` per class);
         - ``splits``: the checked (train, test) splits;
+        - ``target``: "binary", "multiclass" or "ordinal";
+        - ``classes``: the classes in order (for a binary target, the two
+          labels sorted);
+        - ``metrics``: the names of the metric columns;
+        - ``confusion_matrices`` (multiclass and ordinal targets): a dict
+          from estimator name to a dict from level to an int array of shape
+          (n_folds, n_classes, n_classes), true classes in rows, both in the
+          order of ``classes``;
+        - ``pos_label`` (binary target), for :func:`calibration_table`;
         - ``estimators``: with ``return_estimator``, a dict from name to the
           list of its fitted estimators, one per split (None for the folds
           not kept).
@@ -367,13 +613,24 @@ def evaluate_pipelines(
         :class:`ValueError`.
     ValueError
         If ``groups`` is missing, of another length than X, or holds missing
-        ids (None, NaN) or both numbers and text; if y is not binary with
-        ``pos_label`` among its classes.
+        ids (None, NaN) or both numbers and text; if a binary target does not
+        have two classes with ``pos_label`` among them; if y has a label that
+        ``classes`` lacks (naming the rows); if a fitted estimator predicts
+        classes outside the target's.
+
+    See Also
+    --------
+    calibration_table : The reliability curve of a binary evaluation.
 
     Notes
     -----
     Each check runs before the first fit, so a bad input fails at once
     rather than after the first fold has trained.
+
+    The multi-class macro averages (balanced accuracy, one-vs-rest ROC AUC)
+    are taken over the classes that the fold's test patients have. Spearman's
+    rho and the quadratic-weighted kappa are NaN in a fold whose true or
+    predicted grades are all the same.
 
     Examples
     --------
@@ -389,6 +646,16 @@ def evaluate_pipelines(
     ...                             cohort.y, cohort.groups, cv=3, verbose=0)
     >>> sorted(set(result.scores.level))
     ['image', 'patient']
+
+    The same cohort graded (1 normal to 6), as an ordinal target:
+
+    >>> graded = evaluate_pipelines({"features": model}, cohort.landmarks,
+    ...                             cohort.grade, cohort.groups, cv=3,
+    ...                             target="ordinal", verbose=0)
+    >>> graded.metrics[-3:]
+    ('mean_absolute_error', 'spearman', 'quadratic_kappa')
+    >>> graded.confusion_matrices["features"]["image"].shape[1:]
+    (4, 4)
     """
     if not isinstance(estimators, dict) or not estimators:
         raise ValueError("estimators must be a non-empty dict of name to estimator")
@@ -399,54 +666,58 @@ def evaluate_pipelines(
             )
     y = np.asarray(y)
     groups = _check_groups(groups, _n_samples(X))
-    if len(np.unique(y)) != 2 or pos_label not in set(y.tolist()):
-        raise ValueError(
-            f"evaluate_pipelines scores binary problems with pos_label={pos_label!r}; "
-            f"y has classes {np.unique(y).tolist()}"
-        )
+    target, classes, described = _check_target(y, target, classes, pos_label)
     _check_one_label_per_patient(
         y, groups, len(groups),
         hint="evaluate_pipelines scores each patient against their one label, so "
-        "it cannot score such a cohort",
+        f"it cannot score such a cohort ({described})",
     )
     splits = check_patient_split(GroupKFold(5) if cv is None else cv, X, y, groups,
                                  allow_mixed_patient_labels=True)
     kept = _kept_folds(return_estimator, list(estimators), len(splits))
     jobs = [
         delayed(_fit_and_score)(name, estimator, X, y, groups, train, test, fold,
-                                pos_label, fold in kept.get(name, ()))
+                                classes, fold in kept.get(name, ()))
         for name, estimator in estimators.items()
         for fold, (train, test) in enumerate(splits)
     ]
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     progress = tqdm(results, total=len(jobs), desc="evaluating", disable=not verbose)
 
+    score_fold = _score_binary_fold if target == "binary" else _score_class_fold
+    context = (
+        {"pos_label": pos_label, "column": classes.tolist().index(pos_label)}
+        if target == "binary"
+        else {"classes": classes, "ordinal": target == "ordinal"}
+    )
     rows, predictions = [], []
     fitted_estimators = {name: [None] * len(splits) for name in estimators
                          if name in kept}
-    for name, fold, test, positive, fit_time, fitted in progress:
+    matrices = {name: {"image": [None] * len(splits), "patient": [None] * len(splits)}
+                for name in estimators}
+    for name, fold, test, proba, fit_time, fitted in progress:
         if fitted is not None:
             fitted_estimators[name][fold] = fitted
         progress.set_postfix_str(f"{name} fold {fold}")
-        image_scores = _scores(y[test], positive, pos_label)
-        rows.append({"estimator": name, "fold": fold, "level": "image",
-                     **image_scores, "fit_time": fit_time})
-        per_patient = patient_scores(y[test], positive, groups[test])
-        patient_level = _scores(per_patient.y_true.to_numpy(),
-                                per_patient.proba.to_numpy(), pos_label)
-        rows.append({"estimator": name, "fold": fold, "level": "patient",
-                     **patient_level, "fit_time": fit_time})
+        by_level, image_predictions, fold_matrices = score_fold(
+            y[test], proba, groups[test], **context)
+        for level, level_scores in by_level.items():
+            rows.append({"estimator": name, "fold": fold, "level": level,
+                         **level_scores, "fit_time": fit_time})
+            matrices[name][level][fold] = fold_matrices.get(level)
         predictions.append(pd.DataFrame({
             "estimator": name, "fold": fold, "index": test,
-            "patient_id": groups[test], "y_true": y[test], "proba": positive,
+            "patient_id": groups[test], "y_true": y[test], **image_predictions,
         }))
+    metrics = {"binary": METRICS + CALIBRATION_METRICS, "multiclass":
+               MULTICLASS_METRICS, "ordinal": ORDINAL_METRICS}[target]
     scores = pd.DataFrame(rows)
     order = {name: i for i, name in enumerate(estimators)}
     scores = scores.sort_values(
         ["estimator", "level", "fold"], key=lambda c: c.map(order) if c.name ==
         "estimator" else c
     ).reset_index(drop=True)
-    summary = scores.groupby(["estimator", "level"], sort=False)[list(METRICS)].agg(
+    summary = scores.groupby(["estimator", "level"], sort=False)[list(metrics)].agg(
         ["mean", "std"]
     )
     result = Bunch(
@@ -454,7 +725,160 @@ def evaluate_pipelines(
         summary=summary,
         predictions=pd.concat(predictions, ignore_index=True),
         splits=splits,
+        target=target,
+        classes=classes,
+        metrics=metrics,
     )
+    if target == "binary":
+        result.pos_label = pos_label
+    else:
+        result.confusion_matrices = {
+            name: {level: np.stack(folds) for level, folds in levels.items()}
+            for name, levels in matrices.items()
+        }
     if return_estimator is not False:
         result.estimators = fitted_estimators
     return result
+
+
+def _score_binary_fold(y_true, proba, groups, *, pos_label, column):
+    """A binary fold's scores per image and per patient, and its predictions.
+
+    ``column`` is the index of ``pos_label`` among ``proba``'s columns.
+    """
+    positive = proba[:, column]
+    per_patient = patient_scores(y_true, positive, groups)
+    by_level = {
+        "image": _scores(y_true, positive, pos_label),
+        "patient": _scores(per_patient.y_true.to_numpy(),
+                           per_patient.proba.to_numpy(), pos_label),
+    }
+    return by_level, {"proba": positive}, {}
+
+
+def _score_class_fold(y_true, proba, groups, *, classes, ordinal):
+    """A multi-class or ordinal fold's scores, predictions and confusion matrices.
+
+    Labels are scored by their index in ``classes``, so that an ordinal
+    error counts grade steps in the given order.
+    """
+    index_of = {label: i for i, label in enumerate(classes.tolist())}
+    true = np.array([index_of[label] for label in y_true.tolist()], dtype=int)
+    image_scores, predicted, image_matrix = _class_scores(true, proba, ordinal)
+    patient_true, patient_proba = _patient_mean(true, proba, groups)
+    patient_level, _, patient_matrix = _class_scores(patient_true, patient_proba,
+                                                     ordinal)
+    image_predictions = {"y_pred": classes[predicted]}
+    image_predictions.update(
+        {f"proba_{label}": proba[:, i] for i, label in enumerate(classes.tolist())}
+    )
+    return (
+        {"image": image_scores, "patient": patient_level},
+        image_predictions,
+        {"image": image_matrix, "patient": patient_matrix},
+    )
+
+
+def calibration_table(result, *, n_bins=10, strategy="uniform", level="image"):
+    """Tabulate the reliability curve of a binary evaluation's probabilities.
+
+    The out-of-fold probabilities of :func:`evaluate_pipelines` are binned,
+    and each bin's mean probability set against the fraction of its images
+    (or patients) that have palsy, as
+    :func:`sklearn.calibration.calibration_curve` does; the bin edges and
+    counts are kept too. A calibrated model's points lie on the diagonal.
+    :meth:`sklearn.calibration.CalibrationDisplay.from_predictions` draws
+    the same curve from ``result.predictions``.
+
+    Parameters
+    ----------
+    result : Bunch
+        The output of :func:`evaluate_pipelines` for a binary target.
+    n_bins : int, default=10
+        Number of bins.
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Bins of equal width in [0, 1], or holding equal numbers of
+        probabilities (per estimator).
+    level : {"image", "patient"}, default="image"
+        "patient" bins each patient's mean probability, within each fold, as
+        the patient-level scores do.
+
+    Returns
+    -------
+    table : DataFrame
+        One row per estimator and non-empty bin: ``estimator``, ``bin``,
+        ``lower`` and ``upper`` (the bin's edges), ``count``,
+        ``mean_predicted`` and ``fraction_positive``; the ``extreme_fraction``
+        of the estimator's probabilities (exactly 0 or 1), repeated on its
+        rows.
+
+    Raises
+    ------
+    ValueError
+        If ``result`` is not from a binary target, or a parameter is out of
+        range.
+
+    Examples
+    --------
+    Out-of-fold probabilities of four images, as ``evaluate_pipelines``
+    gives them:
+
+    >>> import pandas as pd
+    >>> from sklearn.utils import Bunch
+    >>> from sklearn_palsy.model_selection import calibration_table
+    >>> predictions = pd.DataFrame({
+    ...     "estimator": "m", "fold": 0, "patient_id": ["a", "a", "b", "c"],
+    ...     "y_true": [1, 1, 0, 0], "proba": [0.9, 0.7, 0.2, 0.0]})
+    >>> result = Bunch(predictions=predictions, target="binary", pos_label=1)
+    >>> table = calibration_table(result, n_bins=2)
+    >>> table[["bin", "count", "mean_predicted", "fraction_positive"]]
+       bin  count  mean_predicted  fraction_positive
+    0    0      2             0.1                0.0
+    1    1      2             0.8                1.0
+    >>> float(table.extreme_fraction[0])
+    0.25
+    """
+    if getattr(result, "target", "binary") != "binary":
+        raise ValueError(
+            "calibration_table needs a binary evaluation; this one's target is "
+            f"{result.target!r}"
+        )
+    if not (isinstance(n_bins, numbers.Integral) and n_bins >= 1):
+        raise ValueError(f"n_bins must be an int >= 1; got {n_bins!r}")
+    if strategy not in ("uniform", "quantile"):
+        raise ValueError(
+            f"strategy must be 'uniform' or 'quantile'; got {strategy!r}"
+        )
+    if level not in ("image", "patient"):
+        raise ValueError(f"level must be 'image' or 'patient'; got {level!r}")
+    predictions = result.predictions
+    if level == "patient":
+        predictions = predictions.groupby(
+            ["estimator", "fold", "patient_id"], sort=False
+        ).agg(y_true=("y_true", "first"), proba=("proba", "mean")).reset_index()
+    pos_label = result.get("pos_label", 1)
+    tables = []
+    for name, rows in predictions.groupby("estimator", sort=False):
+        proba = rows["proba"].to_numpy(dtype=float)
+        positive = (rows["y_true"] == pos_label).to_numpy()
+        if strategy == "quantile":
+            edges = np.percentile(proba, np.linspace(0, 100, n_bins + 1))
+        else:
+            edges = np.linspace(0.0, 1.0, n_bins + 1)
+        # The binning of sklearn.calibration.calibration_curve.
+        bins = np.searchsorted(edges[1:-1], proba)
+        count = np.bincount(bins, minlength=n_bins)
+        filled = count > 0
+        tables.append(pd.DataFrame({
+            "estimator": name,
+            "bin": np.flatnonzero(filled),
+            "lower": edges[:-1][filled],
+            "upper": edges[1:][filled],
+            "count": count[filled],
+            "mean_predicted": np.bincount(bins, proba, n_bins)[filled]
+            / count[filled],
+            "fraction_positive": np.bincount(bins, positive, n_bins)[filled]
+            / count[filled],
+            "extreme_fraction": _extreme_fraction(proba),
+        }))
+    return pd.concat(tables, ignore_index=True)
