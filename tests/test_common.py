@@ -32,6 +32,9 @@ from sklearn_palsy import (
     LineSegmentDetector,
     LineSegmentRenderer,
     OpenFaceActionUnits,
+    OrdinalClassifier,
+    PatientClassifier,
+    PatientMovement,
     PatientStackingClassifier,
     ResNetClassifier,
 )
@@ -42,6 +45,10 @@ TABULAR = [
     # Without groups it warns and splits images; the checks pass no groups.
     PatientStackingClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())],
                               final_estimator=LogisticRegression(), cv=3),
+    OrdinalClassifier(),
+    # Without patients (a patient_id column or groups) it predicts per image,
+    # with a warning; the checks give none.
+    PatientClassifier(LogisticRegression()),
 ]
 # Estimators whose input is images, landmarks or OpenFace tables. Their tags
 # say so, and scikit-learn then runs only the checks that need no data;
@@ -58,6 +65,7 @@ NON_TABULAR = [
     OpenFaceActionUnits(),
     ResNetClassifier(),
     IntermediateFusionClassifier([("features", FFNNClassifier())]),
+    PatientMovement(),
 ]
 
 EXPECTED_FAILED_CHECKS = {
@@ -87,6 +95,7 @@ def test_every_public_estimator_is_checked():
 
 
 @pytest.mark.filterwarnings("ignore:stacking without groups")
+@pytest.mark.filterwarnings("ignore:PatientClassifier was given no patients")
 @parametrize_with_checks(
     TABULAR + NON_TABULAR,
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(
@@ -144,6 +153,8 @@ PUBLIC_NAMES = {
                              "PatientStackingClassifier", "make_late_fusion",
                              "make_paper_pipelines"],
     "sklearn_palsy.model_selection": ["check_patient_split", "evaluate_pipelines"],
+    "sklearn_palsy.clinical": ["OrdinalClassifier", "PatientClassifier",
+                               "PatientMovement"],
     "sklearn_palsy.io": ["FORMAT", "FORMAT_VERSION", "MAX_CONFIG_DEPTH",
                          "MAX_CONFIG_NODES", "MAX_HEADER_BYTES", "MAX_INLINE_BYTES",
                          "MAX_INLINE_ELEMENTS", "MAX_TENSOR_BYTES", "load_model",
