@@ -32,6 +32,8 @@ _LAZY = {
     "OrdinalClassifier": ".clinical",
     "PatientClassifier": ".clinical",
     "PatientMovement": ".clinical",
+    "RegionalScores": ".clinical",
+    "regional_scores": ".clinical",
     "clinical": None,
     "calibration_table": ".model_selection",
     "check_patient_split": ".model_selection",
@@ -64,6 +66,7 @@ __all__ = [
     "PatientClassifier",
     "PatientMovement",
     "PatientStackingClassifier",
+    "RegionalScores",
     "ResNetClassifier",
     "calibration_table",
     "check_patient_split",
@@ -76,6 +79,7 @@ __all__ = [
     "make_paper_pipelines",
     "make_synthetic_cohort",
     "read_openface_csv",
+    "regional_scores",
     "save_model",
 ]
 

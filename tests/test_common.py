@@ -36,6 +36,7 @@ from sklearn_palsy import (
     PatientClassifier,
     PatientMovement,
     PatientStackingClassifier,
+    RegionalScores,
     ResNetClassifier,
 )
 
@@ -66,6 +67,7 @@ NON_TABULAR = [
     ResNetClassifier(),
     IntermediateFusionClassifier([("features", FFNNClassifier())]),
     PatientMovement(),
+    RegionalScores(),
 ]
 
 EXPECTED_FAILED_CHECKS = {
@@ -154,7 +156,8 @@ PUBLIC_NAMES = {
                              "make_paper_pipelines"],
     "sklearn_palsy.model_selection": ["check_patient_split", "evaluate_pipelines"],
     "sklearn_palsy.clinical": ["OrdinalClassifier", "PatientClassifier",
-                               "PatientMovement"],
+                               "PatientMovement", "RegionalScores",
+                               "regional_scores"],
     "sklearn_palsy.io": ["FORMAT", "FORMAT_VERSION", "MAX_CONFIG_DEPTH",
                          "MAX_CONFIG_NODES", "MAX_HEADER_BYTES", "MAX_INLINE_BYTES",
                          "MAX_INLINE_ELEMENTS", "MAX_TENSOR_BYTES", "load_model",

@@ -2,6 +2,9 @@
 
 Beyond the paper's palsy-or-not per photo:
 
+- :func:`regional_scores` and :class:`RegionalScores`: eFACE-style static
+  and dynamic items and brow / eye / mid-face / mouth scores (100 =
+  symmetric), with the affected side and a confidence, from landmarks alone;
 - :class:`PatientMovement`: each expression photo against the same
   patient's rest photo, per side and as a ratio (brow elevation, eye
   closure, commissure excursion...);
@@ -20,13 +23,29 @@ from ._movement import (
 )
 from ._ordinal import OrdinalClassifier
 from ._patient import PatientClassifier
+from ._regional import (
+    DYNAMIC_ITEMS,
+    EXPRESSION_ITEMS,
+    REGIONS,
+    STATIC_ITEMS,
+    RegionalScores,
+    regional_score_names,
+    regional_scores,
+)
 
 __all__ = [
+    "DYNAMIC_ITEMS",
     "EXPRESSIONS",
+    "EXPRESSION_ITEMS",
     "MOVEMENTS",
     "MovementWarning",
     "OrdinalClassifier",
     "PatientClassifier",
     "PatientMovement",
+    "REGIONS",
+    "RegionalScores",
+    "STATIC_ITEMS",
     "movement_feature_names",
+    "regional_score_names",
+    "regional_scores",
 ]
