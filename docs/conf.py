@@ -89,7 +89,14 @@ CONSTANT_DOCS = {
     "IBUG68_MEAN_FACE": "Mean iBUG 300-W face, (68, 2): x right, y down, eye "
     "centres at about (-0.5, 0) (the subject's right) and (0.5, 0), "
     "inter-ocular distance 1. Exactly left-right symmetric.",
-    "METRICS": "Names of the metrics that :func:`evaluate_pipelines` reports.",
+    "METRICS": "Names of the metrics that :func:`evaluate_pipelines` reports "
+    "for binary targets.",
+    "MULTICLASS_METRICS": "Names of the metrics that :func:`evaluate_pipelines` "
+    "reports for multi-class targets.",
+    "ORDINAL_METRICS": "Names of the metrics that :func:`evaluate_pipelines` "
+    "reports for ordinal targets (the multi-class ones, and grade errors).",
+    "CALIBRATION_METRICS": "Names of the calibration metrics that "
+    ":func:`evaluate_pipelines` adds for binary targets.",
     "PAPER_PIPELINES": "Names of the paper's seven configurations, as keys of "
     ":func:`make_paper_pipelines`'s dict.",
     "DISCLAIMER": "The research-tool statement written into every report.",

@@ -601,7 +601,7 @@ def regional_scores(landmarks, *, expressions=None, scheme="auto", side_threshol
     (dlib's brow elevation and eye closure, see Notes) cannot swing it. The
     side is "right" above ``side_threshold``, "left" below minus it, else
     "none". ``side_confidence`` is p x agreement for a side and 1 - p for
-    "none", where p = |evidence| / (|evidence| + side_threshold) (0.5 at the
+    "none", where p = ``abs(evidence) / (abs(evidence) + side_threshold)`` (0.5 at the
     threshold) and the agreement is the share of the items voting for a
     side that vote for this one. Where a side is called, every item is
     scored with it as the affected side, as the eFACE does; where none is,
