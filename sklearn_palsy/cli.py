@@ -140,23 +140,29 @@ def _train(args):
     return 0
 
 
-def _predict(args):
+def _load_model(path):
+    """Load a model file, warning on stderr, as one line, if it is a pickle."""
     import warnings
 
-    from ._batch import predict_images, resolve_images
-    from ._csv import write_csv_atomic
     from .exceptions import PickleModelWarning
     from .io._dispatch import _model_format, load_model_file
     from .io._joblib import pickle_warning
 
-    source = args.images[0] if len(args.images) == 1 else args.images
-    X, _, _, _ = resolve_images(source)
-    if _model_format(args.model) == "joblib":
+    if _model_format(path) == "joblib":
         # Every time, as one line; the library's own warning would repeat it.
-        print(f"sklearn-palsy: warning: {pickle_warning(args.model)}", file=sys.stderr)
+        print(f"sklearn-palsy: warning: {pickle_warning(path)}", file=sys.stderr)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PickleModelWarning)
-        model = load_model_file(args.model)
+        return load_model_file(path)
+
+
+def _predict(args):
+    from ._batch import predict_images, resolve_images
+    from ._csv import write_csv_atomic
+
+    source = args.images[0] if len(args.images) == 1 else args.images
+    X, _, _, _ = resolve_images(source)
+    model = _load_model(args.model)
     predictions, failures = predict_images(
         model, X, on_error=args.on_error, backend=args.backend
     )
@@ -167,6 +173,34 @@ def _predict(args):
         print(f"{len(predictions)} prediction(s) written to {args.out}")
     _write_failures(failures, args.failures)
     print(DISCLAIMER, file=sys.stderr if args.out is None else sys.stdout)
+    return 0
+
+
+def _assess(args):
+    import warnings
+
+    from ._assess import assess_images, write_assessment
+
+    model = _load_model(args.model) if args.model is not None else None
+    source = args.source[0] if len(args.source) == 1 else args.source
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        assessment = assess_images(source, model=model, backend=args.backend,
+                                   on_error=args.on_error, verbose=not args.quiet)
+    # One line each (patients without a rest photo, say), not a source line.
+    for message in dict.fromkeys(str(warning.message) for warning in caught):
+        print(f"sklearn-palsy: warning: {message}", file=sys.stderr)
+    paths = write_assessment(assessment, args.out)
+    _write_failures(assessment.failures, args.failures)
+    patients = assessment.patients
+    sides = patients["affected_side"].value_counts()
+    print(f"{len(patients)} patient(s), {len(assessment.images)} photo(s), "
+          f"landmarks by {assessment.backend}")
+    print(f"affected side found: right {sides.get('right', 0)}, left "
+          f"{sides.get('left', 0)}, none {sides.get('none', 0)}")
+    print(f"table  : {paths.table}")
+    print(f"report : {paths.report}")
+    print(DISCLAIMER)
     return 0
 
 
@@ -306,6 +340,33 @@ def build_parser():
         "side (default: auto); the model itself uses the one it was trained with",
     )
     predict.set_defaults(handler=_predict)
+
+    assess = commands.add_parser(
+        "assess",
+        help="score each patient's face by region (eFACE-style, 0-100), "
+        "measure movement from rest, find the affected side; write a table "
+        "(assessment.csv) and a report (report.html)",
+    )
+    assess.add_argument(
+        "source", metavar="SOURCE", nargs="+",
+        help="a manifest CSV (patient_id and expression columns are used), a "
+        "folder of images or image files; without a manifest each photo is its "
+        "own patient, at rest",
+    )
+    assess.add_argument("--out", required=True,
+                        help="output folder for assessment.csv and report.html")
+    assess.add_argument("--model", default=None,
+                        help="also give a trained model's probabilities, per "
+                        "photo and per patient (.safetensors, or a trusted "
+                        ".joblib or .pkl)")
+    assess.add_argument("--backend", **_BACKEND_OPTION)
+    assess.add_argument("--on-error", choices=("raise", "skip"), default="raise",
+                        help="on unreadable photos or photos without a face: "
+                        "fail (naming every one, writing nothing) or skip them")
+    assess.add_argument("--failures", default=None,
+                        help="CSV listing skipped photos and why")
+    assess.add_argument("--quiet", action="store_true", help="no progress bars")
+    assess.set_defaults(handler=_assess)
     return parser
 
 

@@ -22,7 +22,7 @@ LAYERS = [
     {"fusion", "reporting"},
     {"io"},
     {"_batch"},
-    {"paper"},
+    {"paper", "_assess"},
     {"cli"},
 ]
 # Imports allowed to point upwards: deprecated aliases, made only when the

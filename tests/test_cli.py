@@ -146,7 +146,7 @@ def test_bad_arguments_exit_non_zero_with_a_message(capsys):
 
 # --- extract, train and predict -------------------------------------------------
 
-SUBCOMMANDS = ("demo", "evaluate", "extract", "train", "predict")
+SUBCOMMANDS = ("demo", "evaluate", "extract", "train", "predict", "assess")
 
 
 @pytest.fixture(scope="module")
@@ -317,7 +317,7 @@ def test_unknown_pipeline_lists_the_valid_names(cohort_dir, tmp_path, capsys):
     assert not (tmp_path / "m.joblib").exists()
 
 
-@pytest.mark.parametrize("command", ["train", "extract"])
+@pytest.mark.parametrize("command", ["train", "extract", "assess"])
 def test_missing_manifest_exits_1_naming_it(command, tmp_path, capsys):
     missing = tmp_path / "nowhere.csv"
     argv = [command, str(missing), "--out", str(tmp_path / "out")]
@@ -510,9 +510,10 @@ HEAVY_MODULES = ("torch", "torchvision", "skorch", "dlib", "mediapipe", "cv2",
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["--version"], ["train", "--help"],
-                                  ["predict"], ["no-such-command"]],
-                         ids=["help", "version", "subcommand-help", "missing-args",
-                              "unknown-command"])
+                                  ["assess", "--help"], ["predict"],
+                                  ["no-such-command"]],
+                         ids=["help", "version", "subcommand-help", "assess-help",
+                              "missing-args", "unknown-command"])
 def test_help_version_and_argument_errors_import_no_heavy_module(argv):
     code = textwrap.dedent(f"""
         import sys
