@@ -311,3 +311,17 @@ def test_write_report_closes_pyplot_figures(result, tmp_path):
     number = figure.number
     write_report(tmp_path / "r.html", result, figures={"pyplot": figure})
     assert not plt.fignum_exists(number)
+
+
+def test_drawing_and_writing_reports_do_not_load_torch():
+    """Only Grad-CAM needs torch; it is imported when first used."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from sklearn_palsy.reporting import plot_landmarks, "
+            "write_report, DISCLAIMER; print('torch' in sys.modules); "
+            "from sklearn_palsy.reporting import grad_cam; "
+            "print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                            text=True, timeout=120, check=True)
+    assert result.stdout.split() == ["False", "True"]

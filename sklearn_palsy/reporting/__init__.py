@@ -4,9 +4,14 @@ Confusion matrices, ROC and precision-recall curves drawn with scikit-learn's
 displays from :func:`~sklearn_palsy.evaluate_pipelines`'s out-of-fold
 predictions, landmark and permutation-importance plots, Grad-CAM heatmaps of
 a :class:`~sklearn_palsy.ResNetClassifier`, and :func:`write_report`.
+
+Grad-CAM needs torch; it is imported on first use of :func:`grad_cam` or
+:func:`plot_grad_cam`, so that drawing landmarks or writing a report does
+not load it.
 """
 
-from ._gradcam import grad_cam, plot_grad_cam
+import importlib
+
 from ._plots import (
     plot_confusion_matrices,
     plot_landmarks,
@@ -38,3 +43,15 @@ __all__ = [
     "summary_table",
     "write_report",
 ]
+
+
+def __getattr__(name):
+    if name in ("grad_cam", "plot_grad_cam"):
+        value = getattr(importlib.import_module("._gradcam", __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
