@@ -205,6 +205,13 @@ def _rows_failing_alone(faces, compute):
 @example(landmarks=np.concatenate(
     [np.zeros((1, 36, 2)), IBUG68_MEAN_FACE[None, 36:48] * 1e-9,
      np.full((1, 20, 2), 1e6)], axis=1))
+# A degenerate face beside one whose eyes are 1e-302 apart: aligned, the
+# second stays finite but overflows when scaled to the canvas, and must be
+# named with the first (hypothesis found it).
+@example(landmarks=np.concatenate([
+    np.zeros((1, 68, 2)),
+    np.concatenate([np.zeros((1, 36, 2)), IBUG68_MEAN_FACE[None, 36:48] * 1e-302,
+                    np.full((1, 20, 2), 1e6)], axis=1)]))
 def test_renderer_gives_a_drawing_or_names_the_bad_rows(landmarks, size):
     renderer = LineSegmentRenderer(size=size, guides=("midline", "pupils",
                                                       "commissures"))
@@ -244,8 +251,9 @@ def test_renderer_on_degenerate_faces(scheme_name, batch):
     assert images.shape == (len(faces), 24, 24) and images.dtype == np.uint8
     for row, kind in enumerate(kinds):
         if kind in ("valid", "huge", "tiny", "far point"):
-            # The eyes and brows stay on the canvas: something is drawn.
-            assert images[row].max() == 255, kind
+            # The eyes and brows stay on the canvas: something is drawn
+            # (1 px anti-aliased lines at this size may stop short of 255).
+            assert images[row].max() > 100, kind
 
 
 # ----------------------------------------------------------------------------
@@ -255,7 +263,8 @@ def test_renderer_on_degenerate_faces(scheme_name, batch):
 def _assert_drawings_close(actual, expected, what):
     difference = np.abs(actual.astype(int) - expected.astype(int))
     # Anti-aliasing puts a few edge pixels a little differently; a line moved
-    # by one pixel would show as 255 here and on many pixels.
+    # by one pixel would show as 255 here and on many pixels. The tolerances
+    # are for 2 px lines, which the drawings below ask for.
     assert difference.max() <= 80, what
     assert difference.mean() <= 1.0, what
 
@@ -268,7 +277,7 @@ def test_mirrored_face_gives_the_mirrored_drawing(scheme_name, placed, size):
     face, degrees, scale, shift = placed.draw(_photographed_faces(scheme_name))
     photo = _similarity(face, degrees, scale, shift)
     mirrored_photo = _similarity(_mirror(face, scheme), -degrees, scale, shift)
-    renderer = LineSegmentRenderer(size=size, scheme=scheme_name,
+    renderer = LineSegmentRenderer(size=size, scheme=scheme_name, thickness=2,
                                    guides=("midline", "pupils", "commissures"))
     drawing, mirrored = renderer.fit_transform(np.stack([photo, mirrored_photo]))
     _assert_drawings_close(mirrored, drawing[:, ::-1], "mirror")
@@ -279,10 +288,11 @@ def test_mirror_property_can_fail():
     face = IBUG68_MEAN_FACE.copy()
     # The subject's right half of the mouth droops by a third of the IOD.
     face[[48, 49, 50, 58, 59, 60, 61, 67]] += [0.0, 0.3]
-    drawing = render_line_segments(face, IBUG68, size=48)
+    drawing = render_line_segments(face, IBUG68, size=48, thickness=2)
     difference = np.abs(drawing.astype(int) - drawing[:, ::-1])
     assert difference.max() == 255 and difference.mean() > 2.0
-    mirrored = render_line_segments(_mirror(face, IBUG68), IBUG68, size=48)
+    mirrored = render_line_segments(_mirror(face, IBUG68), IBUG68, size=48,
+                                    thickness=2)
     _assert_drawings_close(mirrored, drawing[:, ::-1], "mirror")
 
 
@@ -291,7 +301,7 @@ def test_mirror_property_can_fail():
 @given(placed=st.data())
 def test_drawing_ignores_position_size_and_roll(scheme_name, placed):
     face, degrees, scale, shift = placed.draw(_photographed_faces(scheme_name))
-    renderer = LineSegmentRenderer(size=40, scheme=scheme_name)
+    renderer = LineSegmentRenderer(size=40, scheme=scheme_name, thickness=2)
     upright, photographed = renderer.fit_transform(
         np.stack([face, _similarity(face, degrees, scale, shift)])
     )

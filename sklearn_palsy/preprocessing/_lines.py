@@ -91,6 +91,22 @@ def line_thickness(size, thickness="auto"):
     return int(thickness)
 
 
+def _finite_aligned(landmarks, scheme):
+    """Aligned landmarks, refusing rows that alignment sends to infinity."""
+    aligned = align_landmarks(landmarks, scheme)[0]
+    # Drawing scales by size / face_scale pixels per inter-ocular distance;
+    # points that overflow at any sensible scale (up to 1e6) are infinite too.
+    with np.errstate(over="ignore"):
+        infinite = ~np.isfinite(aligned * 1e6).all(axis=(1, 2))
+    if infinite.any():
+        raise InvalidLandmarksError(
+            f"landmarks of rows {np.flatnonzero(infinite).tolist()} are "
+            "degenerate: aligning them on eyes this close sends points to "
+            "infinity"
+        )
+    return aligned
+
+
 def _draw_segment(canvas, start, end, thickness):
     """Draw one anti-aliased segment, clipped to the canvas and its margin."""
     margin = thickness + 2.0
@@ -275,8 +291,9 @@ class LineSegmentRenderer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
             X = X.reshape(len(X), scheme.n_landmarks, 2)
         if X.ndim != 3 or X.shape[1:] != (scheme.n_landmarks, 2):
             raise InvalidLandmarksError(scheme_mismatch(scheme, X.shape))
-        # One error names every NaN, infinite or degenerate row.
-        return name_every_bad_row(X, lambda batch: align_landmarks(batch, scheme)[0])
+        # One error names every NaN, infinite or degenerate row, those whose
+        # eyes are so close that aligning sends a point to infinity included.
+        return name_every_bad_row(X, lambda batch: _finite_aligned(batch, scheme))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
