@@ -113,9 +113,15 @@ def plot_confusion_matrices(result, level="image", threshold=0.5):
     frame = pooled_predictions(result, level)
     names = _estimator_names(frame)
     positive = _positive_label(frame)
-    figure = Figure(figsize=(3.6 * len(names), 3.4), layout="constrained")
-    axes = figure.subplots(1, len(names), squeeze=False)[0]
-    for ax, name in zip(axes, names, strict=True):
+    # At most four panels a row, so that titles stay apart and the figure
+    # stays readable when a page scales it to its width.
+    columns = min(4, len(names))
+    rows = -(-len(names) // columns)
+    figure = Figure(figsize=(3.6 * columns, 3.4 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes, names, strict=False):
         part = frame[frame["estimator"] == name]
         y_true = (part["y_true"].to_numpy() == positive).astype(int)
         y_pred = (part["proba"].to_numpy() >= threshold).astype(int)
@@ -130,14 +136,19 @@ def plot_confusion_matrices(result, level="image", threshold=0.5):
 def _plot_curves(result, level, display, title):
     frame = pooled_predictions(result, level)
     positive = _positive_label(frame)
-    figure = Figure(figsize=(5, 4.5), layout="constrained")
+    names = _estimator_names(frame)
+    # The legend goes below the axes, where it hides no curve; the figure
+    # grows by a line per estimator to hold it.
+    figure = Figure(figsize=(5.5, 4.2 + 0.22 * len(names)), layout="constrained")
     ax = figure.subplots()
-    for name in _estimator_names(frame):
+    for name in names:
         part = frame[frame["estimator"] == name]
         display.from_predictions(
             part["y_true"].to_numpy(), part["proba"].to_numpy(),
             pos_label=positive, name=name, ax=ax,
         )
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize="small",
+              frameon=False)
     ax.set_title(f"{title} ({level} level)")
     return figure
 

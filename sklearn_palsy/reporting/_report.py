@@ -55,7 +55,8 @@ th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
 th { background: #eee; }
 .disclaimer { border: 2px solid #b00; padding: 0.8em; background: #fff4f4; }
 figure { margin: 1em 0; }
-img { max-width: 100%; }
+img { max-width: 100%; height: auto; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
 """
 
 
@@ -93,8 +94,15 @@ def software_versions():
 
 def _figure_to_base64(figure):
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    # Cropped to what is drawn: no wide white margins around a figure.
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None},
+                   bbox_inches="tight", pad_inches=0.05)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _wrap(table_html):
+    """A table in a box that scrolls sideways, so the page never does."""
+    return f'<div class="table-wrap">{table_html}</div>'
 
 
 def _close(figure):
@@ -242,10 +250,10 @@ def write_report(path, result, *, title="sklearn-palsy report", figures=None,
     sections.append(f"<h1>{html.escape(title)}</h1>")
     sections.append(f'<p class="disclaimer">{html.escape(DISCLAIMER)}</p>')
     sections.append("<h2>Comparison (mean ± sd over folds)</h2>")
-    sections.append(summary_table(result).to_html(border=0))
+    sections.append(_wrap(summary_table(result).to_html(border=0)))
     sections.append("<h2>Per-patient results (mean out-of-fold probability)</h2>")
-    sections.append(patient_table(result).to_html(index=False, border=0,
-                                                  float_format="{:.3f}".format))
+    sections.append(_wrap(patient_table(result).to_html(
+        index=False, border=0, float_format="{:.3f}".format)))
     sections.append("<h2>Figures</h2>")
     for level in ("image", "patient"):
         add_figure(f"Confusion matrices ({level} level)",
@@ -257,12 +265,16 @@ def write_report(path, result, *, title="sklearn-palsy report", figures=None,
         add_figure(str(name), figure)
     for name, table in (extra_tables or {}).items():
         sections.append(f"<h2>{html.escape(str(name))}</h2>")
-        sections.append(pd.DataFrame(table).to_html(border=0))
+        table = pd.DataFrame(table)
+        # A table's own row numbers are no information: show an index only
+        # when it names something (such as the configurations).
+        named = not isinstance(table.index, pd.RangeIndex)
+        sections.append(_wrap(table.to_html(border=0, index=named)))
     sections.append("<h2>Software</h2>")
     versions = pd.DataFrame(
         {"version": software_versions()}
     ).rename_axis("package")
-    sections.append(versions.to_html(border=0))
+    sections.append(_wrap(versions.to_html(border=0)))
 
     document = (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
