@@ -51,7 +51,8 @@ _DISTRIBUTIONS = {
 _STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right;
+         white-space: nowrap; }
 th { background: #eee; }
 .disclaimer { border: 2px solid #b00; padding: 0.8em; background: #fff4f4; }
 figure { margin: 1em 0; }
