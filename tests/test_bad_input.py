@@ -4,7 +4,7 @@ One test per case, each through the function or estimator a user would call,
 each asserting either a clear error (its class, and that its message names
 the file, the row or the problem) or the documented fallback (and that it
 says so where it warns). Some of these cases are also tested, in more
-detail, next to their module (``test_io.py``, ``test_face.py``,
+detail, next to their module (``test_image_io.py``, ``test_face.py``,
 ``test_features.py``, ``test_neural.py``, ``test_manifest.py``); this file
 is the one place that holds the whole table. In it, LD is LandmarkDetector, FC
 FaceCropper, EF ExpressionFeatures, LSR LineSegmentRenderer, and Fusion the
