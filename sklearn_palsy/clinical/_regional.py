@@ -48,23 +48,22 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import InvalidLandmarksError
 from ..faces import align_landmarks
 from ..faces._geometry import check_landmarks
 from ..faces._schemes import (
     LandmarkScheme,
-    get_scheme,
-    infer_scheme,
     resolve_scheme,
-    scheme_mismatch,
 )
 from ..preprocessing._features import (
     IRIS_DIAMETER_MM,
     clinical_feature_names,
     clinical_features,
+    fit_landmark_scheme,
     iris_diameter,
+    validate_landmark_input,
 )
 from ..utils._compat import (
     Interval,
@@ -782,20 +781,6 @@ LandmarkScheme, default="auto"
         self.scheme = scheme
         self.side_threshold = side_threshold
 
-    def _landmarks(self, X, *, reset):
-        """(n, K, 2) landmarks from 3-D or flattened input, checked against scheme_."""
-        n_landmarks = self.scheme_.n_landmarks
-        if not hasattr(X, "iloc") and not hasattr(X, "tocsr") and np.ndim(X) == 3:
-            X = np.asarray(X)
-            if X.shape[1:] != (n_landmarks, 2):
-                raise InvalidLandmarksError(scheme_mismatch(self.scheme_, X.shape))
-            X = X.reshape(len(X), 2 * n_landmarks)
-        X = validate_data(self, X, reset=reset, dtype=np.float64,
-                          ensure_all_finite=False)
-        if X.shape[1] != 2 * n_landmarks:
-            raise InvalidLandmarksError(scheme_mismatch(self.scheme_, X.shape))
-        return X.reshape(len(X), n_landmarks, 2)
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and the landmarks; nothing is learnt.
@@ -813,16 +798,9 @@ LandmarkScheme, default="auto"
         self : object
             This transformer.
         """
-        if isinstance(self.scheme, str) and self.scheme == "auto":
-            # scikit-learn's own messages for sparse, empty or complex input.
-            self.scheme_ = infer_scheme(check_array(
-                X, allow_nd=True, dtype=np.float64, ensure_all_finite=False,
-                input_name="X",
-            ))
-        else:
-            self.scheme_ = get_scheme(self.scheme)
+        self.scheme_ = fit_landmark_scheme(self.scheme, X)
         # Fail at fit, not later, on degenerate faces (it costs milliseconds).
-        _score(self._landmarks(X, reset=True), {}, self.scheme_,
+        _score(validate_landmark_input(self, X, reset=True), {}, self.scheme_,
                self.side_threshold, dynamic=False)
         return self
 
@@ -842,7 +820,7 @@ LandmarkScheme, default="auto"
             faces with NaN landmarks.
         """
         check_is_fitted(self)
-        landmarks = self._landmarks(X, reset=False)
+        landmarks = validate_landmark_input(self, X, reset=False)
         table = _score(landmarks, {}, self.scheme_, self.side_threshold,
                        dynamic=False)
         return table.to_numpy(dtype=np.float64)

@@ -779,6 +779,18 @@ def _score_class_fold(y_true, proba, groups, *, classes, ordinal):
     )
 
 
+def pool_by_patient(predictions):
+    """Out-of-fold predictions pooled per patient within each fold.
+
+    A patient's probability is the mean of their images', as the
+    patient-level scores have it; ``predictions`` is
+    :func:`evaluate_pipelines`'s ``predictions`` frame (binary targets).
+    """
+    return predictions.groupby(
+        ["estimator", "fold", "patient_id"], sort=False
+    ).agg(y_true=("y_true", "first"), proba=("proba", "mean")).reset_index()
+
+
 def calibration_table(result, *, n_bins=10, strategy="uniform", level="image"):
     """Tabulate the reliability curve of a binary evaluation's probabilities.
 
@@ -853,9 +865,7 @@ def calibration_table(result, *, n_bins=10, strategy="uniform", level="image"):
         raise ValueError(f"level must be 'image' or 'patient'; got {level!r}")
     predictions = result.predictions
     if level == "patient":
-        predictions = predictions.groupby(
-            ["estimator", "fold", "patient_id"], sort=False
-        ).agg(y_true=("y_true", "first"), proba=("proba", "mean")).reset_index()
+        predictions = pool_by_patient(predictions)
     pos_label = result.get("pos_label", 1)
     tables = []
     for name, rows in predictions.groupby("estimator", sort=False):

@@ -889,6 +889,51 @@ default=("symmetry", "clinical")
 
 
 # --------------------------------------------------------------------------
+# Landmark input of the transformers.
+
+
+def fit_landmark_scheme(scheme, X):
+    """The scheme a landmark transformer's ``fit`` uses: given, or from X.
+
+    ``"auto"`` infers it from the number of points in ``X`` (68 or 478),
+    after scikit-learn's own checks (sparse, empty, complex or 1-D input).
+    """
+    if not (isinstance(scheme, str) and scheme == "auto"):
+        return get_scheme(scheme)
+    return infer_scheme(check_array(X, allow_nd=True, dtype=np.float64,
+                                    ensure_all_finite=False, input_name="X"))
+
+
+def validate_landmark_input(estimator, X, *, reset):
+    """(n, K, 2) landmarks of ``estimator.scheme_`` from 3-D or flattened X.
+
+    The 3-D form must have the scheme's points; the flattened form goes
+    through scikit-learn's ``validate_data`` (``n_features_in_``, feature
+    names) and must be the scheme's width. NaN is let through, for the
+    caller to name or score.
+    """
+    scheme = estimator.scheme_
+    width = 2 * scheme.n_landmarks
+    if not sparse.issparse(X) and not hasattr(X, "iloc"):
+        array = np.asarray(X)
+        if array.ndim == 3:
+            if array.shape[1:] != (scheme.n_landmarks, 2):
+                raise InvalidLandmarksError(scheme_mismatch(scheme, array.shape))
+            # An explicit width, so that 0 faces reach validate_data's clear
+            # "0 sample(s)" error instead of a failed reshape.
+            X = array.reshape(len(array), width)
+    X = validate_data(
+        estimator, X, reset=reset, dtype=np.float64, ensure_all_finite=False
+    )
+    if X.shape[1] != width:
+        raise InvalidLandmarksError(
+            f"expected {width} feature(s), the flattened {scheme.n_landmarks} "
+            f"landmarks of the {scheme.name} scheme; got {X.shape[1]} feature(s)"
+        )
+    return X.reshape(len(X), scheme.n_landmarks, 2)
+
+
+# --------------------------------------------------------------------------
 # The transformer.
 
 
@@ -989,35 +1034,6 @@ LandmarkScheme, default="auto"
         self.kinds = kinds
         self.scheme = scheme
 
-    def _fit_scheme(self, X):
-        if self.scheme != "auto":
-            return get_scheme(self.scheme)
-        # scikit-learn's own messages for sparse, empty, complex or 1-D input.
-        return infer_scheme(check_array(X, allow_nd=True, dtype=np.float64,
-                                        ensure_all_finite=False, input_name="X"))
-
-    def _validate_landmarks(self, X, *, reset):
-        scheme = self.scheme_
-        width = 2 * scheme.n_landmarks
-        if not sparse.issparse(X) and not hasattr(X, "iloc"):
-            array = np.asarray(X)
-            if array.ndim == 3:
-                if array.shape[1:] != (scheme.n_landmarks, 2):
-                    raise InvalidLandmarksError(scheme_mismatch(scheme, array.shape))
-                # An explicit width, so that 0 faces reach validate_data's
-                # clear "0 sample(s)" error instead of a failed reshape.
-                X = array.reshape(len(array), width)
-        X = validate_data(
-            self, X, reset=reset, dtype=np.float64, ensure_all_finite=False
-        )
-        if X.shape[1] != width:
-            raise ValueError(
-                f"expected {width} feature(s), the flattened {scheme.n_landmarks} "
-                f"landmarks of the {scheme.name} scheme; got {X.shape[1]} feature(s)"
-            )
-        # NaN rows are named by expression_features, together with any
-        # degenerate rows, in one error.
-        return X.reshape(len(X), scheme.n_landmarks, 2)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -1037,8 +1053,8 @@ LandmarkScheme, default="auto"
             This transformer.
         """
         self.kinds_ = _check_kinds(self.kinds)
-        self.scheme_ = self._fit_scheme(X)
-        landmarks = self._validate_landmarks(X, reset=True)
+        self.scheme_ = fit_landmark_scheme(self.scheme, X)
+        landmarks = validate_landmark_input(self, X, reset=True)
         # Fail at fit, not later, on degenerate faces (it costs milliseconds).
         expression_features(landmarks, self.kinds_, self.scheme_)
         return self
@@ -1058,7 +1074,9 @@ LandmarkScheme, default="auto"
             Float64 features, named by :meth:`get_feature_names_out`.
         """
         check_is_fitted(self)
-        landmarks = self._validate_landmarks(X, reset=False)
+        landmarks = validate_landmark_input(self, X, reset=False)
+        # NaN rows are named by expression_features, together with any
+        # degenerate rows, in one error.
         return expression_features(landmarks, self.kinds_, self.scheme_)
 
     def get_feature_names_out(self, input_features=None):

@@ -18,6 +18,7 @@ from sklearn.metrics import (
 )
 
 from ..faces._schemes import IBUG68
+from ..model_selection._evaluate import pool_by_patient
 
 __all__ = [
     "plot_confusion_matrices",
@@ -64,11 +65,7 @@ def pooled_predictions(result, level="image"):
     columns = ["estimator", "fold", "patient_id", "y_true", "proba"]
     if level == "image":
         return predictions[columns].reset_index(drop=True)
-    return (
-        predictions.groupby(["estimator", "fold", "patient_id"], sort=False)
-        .agg(y_true=("y_true", "first"), proba=("proba", "mean"))
-        .reset_index()[columns]
-    )
+    return pool_by_patient(predictions)[columns]
 
 
 def _estimator_names(frame):
