@@ -424,7 +424,7 @@ def test_region_severities_and_the_three_class_target(mixed_cohort):
     assert list(cohort.frame.columns) == [
         "patient_id", "label", "expression", "repeat", "side", "palsy_type",
         "severity", "severity_brow", "severity_eye", "severity_midface",
-        "severity_mouth", "grade",
+        "severity_mouth", "grade", "yaw", "pitch", "roll",
     ]
     regions = cohort.region_severity.to_numpy()
     frame_regions = cohort.frame[[f"severity_{r}" for r in REGIONS]].to_numpy()
