@@ -16,6 +16,7 @@ __all__ = [
     "ImageFileNotFoundError",
     "ImageTooLargeError",
     "ImageTooSmallError",
+    "VideoReadError",
     "NoFaceDetectedError",
     "InvalidLandmarksError",
     "PatientLeakageError",
@@ -144,6 +145,39 @@ class ImageFileNotFoundError(ImageReadError, FileNotFoundError):
 
 class ImageTooLargeError(ImageReadError):
     """An image has more pixels than the configured limit (a decompression bomb)."""
+
+
+class VideoReadError(ImageReadError):
+    """A video file, or one frame of it, cannot be read.
+
+    Raised for a video that is empty, corrupt, truncated, in a container or
+    codec that cannot be decoded, and for a frame index past its end. An
+    :class:`ImageReadError` (and so an :class:`OSError`), so code that
+    handles unreadable images handles unreadable frames too.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    path : str, default=None
+        The video file; the message ends with it.
+    frame : int, default=None
+        The 0-based frame concerned, if any.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.exceptions import VideoReadError
+    >>> error = VideoReadError("frame 90 is past the end of the video, which "
+    ...                        "has 50 frames", path="clip.mp4", frame=90)
+    >>> str(error)
+    "frame 90 is past the end of the video, which has 50 frames: 'clip.mp4'"
+    >>> error.path, error.frame
+    ('clip.mp4', 90)
+    """
+
+    def __init__(self, message, *, path=None, frame=None):
+        super().__init__(message, path=path)
+        self.frame = frame
 
 
 class ImageTooSmallError(_PathError, ValueError):

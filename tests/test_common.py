@@ -27,6 +27,7 @@ from sklearn_palsy import (
     ExpressionFeatures,
     FaceCropper,
     FFNNClassifier,
+    HeadPoseFeatures,
     IntermediateFusionClassifier,
     LandmarkDetector,
     LineSegmentDetector,
@@ -68,6 +69,7 @@ NON_TABULAR = [
     IntermediateFusionClassifier([("features", FFNNClassifier())]),
     PatientMovement(),
     RegionalScores(),
+    HeadPoseFeatures(),
 ]
 
 EXPECTED_FAILED_CHECKS = {
@@ -132,19 +134,29 @@ def test_every_public_name_has_a_docstring_with_an_example():
 # from where users imported it (or say, when deprecated, where it went).
 PUBLIC_NAMES = {
     "sklearn_palsy": sklearn_palsy.__all__,
-    "sklearn_palsy.datasets": ["load_image_folder", "load_manifest",
-                               "make_synthetic_cohort"],
+    "sklearn_palsy.datasets": ["expand_videos", "load_image_folder", "load_manifest",
+                               "make_synthetic_cohort", "make_synthetic_video",
+                               "sample_video_frames"],
     "sklearn_palsy.faces": ["DEFAULT_MAX_PIXELS", "IBUG68", "IBUG68_MEAN_FACE",
                             "MEDIAPIPE478", "FaceAnalysis", "LandmarkScheme",
                             "MultipleFacesWarning", "align_landmarks",
                             "analyze_face", "analyze_faces", "clear_face_cache",
                             "detect_faces", "dlib_model_path", "face_cache_info",
                             "get_scheme", "image_id", "no_face_cache",
-                            "predict_landmarks", "read_image"],
+                            "predict_landmarks", "read_image", "HeadPose",
+                            "estimate_head_pose", "LandmarkSet",
+                            "LandmarkFileError", "load_landmarks",
+                            "write_landmarks", "VIDEO_EXTENSIONS", "VideoInfo",
+                            "frame_reference", "parse_frame_reference",
+                            "read_video_frame", "iter_video_frames",
+                            "video_info"],
     "sklearn_palsy.preprocessing": ["ExpressionFeatures", "FaceCropper",
                                     "LandmarkDetector", "LineSegmentDetector",
                                     "LineSegmentRenderer", "NoFaceFallbackWarning",
-                                    "OpenFaceActionUnits", "read_openface_csv"],
+                                    "OpenFaceActionUnits", "read_openface_csv",
+                                    "HeadPoseFeatures", "HeadPoseScreening",
+                                    "HeadPoseError", "HeadPoseWarning",
+                                    "head_pose_table", "screen_head_pose"],
     "sklearn_palsy.neural": ["BaseNeuralClassifier", "FFNNClassifier",
                              "ResNetClassifier"],
     "sklearn_palsy.paper": ["PAPER_PIPELINES", "DEMO_EPOCHS", "DEMO_IMAGE_SIZE",
@@ -157,7 +169,7 @@ PUBLIC_NAMES = {
     "sklearn_palsy.model_selection": ["check_patient_split", "evaluate_pipelines"],
     "sklearn_palsy.clinical": ["OrdinalClassifier", "PatientClassifier",
                                "PatientMovement", "RegionalScores",
-                               "regional_scores"],
+                               "regional_scores", "video_key_frames"],
     "sklearn_palsy.io": ["FORMAT", "FORMAT_VERSION", "MAX_CONFIG_DEPTH",
                          "MAX_CONFIG_NODES", "MAX_HEADER_BYTES", "MAX_INLINE_BYTES",
                          "MAX_INLINE_ELEMENTS", "MAX_TENSOR_BYTES", "load_model",
@@ -168,7 +180,8 @@ PUBLIC_NAMES = {
                          "save_model_file", "save_model_joblib"],
     "sklearn_palsy.exceptions": ["PalsyError", "ManifestError", "ModelFileError",
                                  "ImageReadError", "NoFaceDetectedError",
-                                 "PatientLeakageError", "ImageBatchError"],
+                                 "PatientLeakageError", "ImageBatchError",
+                                 "VideoReadError"],
 }
 
 

@@ -6,7 +6,8 @@ Beyond the paper's palsy-or-not per photo:
   and dynamic items and brow / eye / mid-face / mouth scores (100 =
   symmetric), with the affected side and a confidence, from landmarks alone;
 - :class:`PatientMovement`: each expression photo against the same
-  patient's rest photo, per side and as a ratio (brow elevation, eye
+  patient's rest photo (or a video's most neutral frame,
+  :func:`video_key_frames`), per side and as a ratio (brow elevation, eye
   closure, commissure excursion...);
 - :class:`PatientClassifier`: one prediction per patient from all of their
   photos;
@@ -20,6 +21,7 @@ from ._movement import (
     MovementWarning,
     PatientMovement,
     movement_feature_names,
+    video_key_frames,
 )
 from ._ordinal import OrdinalClassifier
 from ._patient import PatientClassifier
@@ -48,4 +50,5 @@ __all__ = [
     "movement_feature_names",
     "regional_score_names",
     "regional_scores",
+    "video_key_frames",
 ]

@@ -50,6 +50,7 @@ __all__ = [
     "MovementWarning",
     "PatientMovement",
     "movement_feature_names",
+    "video_key_frames",
 ]
 
 #: The expression of the photo every movement is measured from.
@@ -82,10 +83,40 @@ MOVEMENTS = (
 
 _PARTS = ("right", "left", "ratio", "asym")
 
+#: The movement that measures how far each expression went: its peak frame
+#: is where this movement, averaged over the two sides, is largest.
+_PRIMARY = {
+    "raise_eyebrows": "brow_elevation",
+    "close_eyes": "eye_closure",
+    "smile": "commissure_excursion",
+    "show_lower_teeth": "lower_lip_depression",
+    "pucker": "pucker_excursion",
+}
+# Below these, a movement (in inter-ocular distances; eye closure as a
+# share) is landmark noise, not an expression that a video shows. On
+# synthetic videos, detected landmarks move the lower lip by up to 0.06
+# (its height follows the eyes, which set the alignment's origin) and the
+# corners inwards by up to 0.03 while the face does neither.
+_PRIMARY_FLOOR = {
+    "brow_elevation": 0.03,
+    "eye_closure": 0.2,
+    "commissure_excursion": 0.03,
+    "lower_lip_depression": 0.08,
+    "pucker_excursion": 0.05,
+}
+# A frame is given the expression whose movement reaches at least this
+# share of its largest in the video (else it counts as rest).
+_INFER_SHARE = 0.5
+# The smallest range, in inter-ocular distances, that a static measure is
+# divided by when frames are compared for neutrality: a measure that does
+# not move is not blown up from its noise.
+_NEUTRAL_FLOOR = 0.02
+
 # The columns of the input frame.
 _PATIENT = "patient_id"
 _EXPRESSION = "expression"
 _LANDMARKS = "landmarks"
+_VIDEO = "video"
 _IMAGE_COLUMNS = ("path", "image")  # load_manifest's absolute path first
 
 _CLINICAL_INDEX = {name: i for i, name in enumerate(clinical_feature_names("ibug68"))}
@@ -197,6 +228,221 @@ def _movement(name, moved, rest):
     return np.abs(rest["corner"][..., 0]) - np.abs(moved["corner"][..., 0])
 
 
+def _neutral_measures(P):
+    """Per photo, the static measures that expressions move, (n, 12).
+
+    Brow heights (19 / 24), palpebral fissure heights, commissure
+    excursions, the corners' distance from the midline and height, and the
+    lower lip's height halfway out (58 / 56): each expression of
+    :data:`EXPRESSIONS` moves some of them away from their resting value.
+    """
+    measures = _measures(P)
+    return np.column_stack([
+        measures["brow_y"],
+        measures["fissure"],
+        measures["excursion"],
+        np.abs(measures["corner"][..., 0]),
+        measures["corner"][..., 1],
+        measures["lower_lip_y"],
+    ])
+
+
+def _departure_from_neutral(P):
+    """How far each photo's face is from the set's typical resting face.
+
+    Each measure of :func:`_neutral_measures` is compared with its median
+    over the photos, which is its resting value when each expression takes
+    less than half of them (different expressions move different measures,
+    so rest is the most common value of each), and divided by its largest
+    such deviation, at least ``_NEUTRAL_FLOOR``: each counts relative to how
+    far it moves in this set. The sum over the measures is 0 for a face
+    whose every measure sits at its median.
+    """
+    values = _neutral_measures(P)
+    deviation = np.abs(values - np.median(values, axis=0))
+    scale = np.maximum(deviation.max(axis=0), _NEUTRAL_FLOOR)
+    return (deviation / scale).sum(axis=1)
+
+
+def _primary_movements(moved, rest):
+    """Per photo, each expression's primary movement averaged over both sides.
+
+    Returns a dict from expression to an (n,) array; ``rest`` holds the
+    measures of each photo's rest face, row by row.
+    """
+    return {
+        expression: _movement(name, moved, rest).mean(axis=1)
+        for expression, name in _PRIMARY.items()
+    }
+
+
+def _infer_expressions(primary):
+    """The expression each photo shows, from its primary movements; or rest.
+
+    Each movement is divided by its largest over the photos; a photo shows
+    the expression whose share is largest, if it is at least
+    ``_INFER_SHARE`` and the movement reaches its floor somewhere; else rest.
+    """
+    names = list(primary)
+    shares = np.zeros((len(next(iter(primary.values()))), len(names)))
+    for column, expression in enumerate(names):
+        values = primary[expression]
+        top = values.max() if len(values) else 0.0
+        if top >= _PRIMARY_FLOOR[_PRIMARY[expression]]:
+            shares[:, column] = values / top
+    best = shares.argmax(axis=1)
+    chosen = np.array(names, dtype=object)[best]
+    return np.where(shares[np.arange(len(best)), best] >= _INFER_SHARE, chosen,
+                    REST).astype(object)
+
+
+def _codes(keys):
+    """An int64 code per key (hashable values), equal keys equal codes."""
+    code_of = {}
+    return np.array([code_of.setdefault(key, len(code_of)) for key in keys],
+                    dtype=np.int64)
+
+
+def _peaks(strength, keys):
+    """Mask of the rows of largest ``strength`` per key (one row each)."""
+    peak = np.zeros(len(strength), dtype=bool)
+    for key in pd.unique(keys):
+        rows = np.flatnonzero(keys == key)
+        peak[rows[np.argmax(strength[rows])]] = True
+    return peak
+
+
+def video_key_frames(landmarks, expressions=None, *, scheme="auto"):
+    """Find the most neutral frame of a video and the peak of each expression.
+
+    From the landmarks of the frames of one video (or one patient's
+    photos): each face is aligned (eyes level, unit inter-ocular distance)
+    and its static measures that expressions move (brow heights, palpebral
+    fissure heights, commissure excursions, the corners' position, the lower
+    lip's height) are compared with their median over the frames, each
+    relative to how far it moves in this video. The frame of least
+    departure is the rest frame. Each frame's *intensity* is then the
+    primary movement of its expression from the rest frame, averaged over
+    the two sides (brow elevation for ``raise_eyebrows``, eye closure for
+    ``close_eyes``, commissure excursion for ``smile``, lower-lip
+    depression for ``show_lower_teeth``, pucker excursion for
+    ``pucker``), divided by its largest over the frames of that
+    expression; the peak frame of each expression has intensity 1.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_frames, n_landmarks, 2)
+        One face per frame, in pixels; frames without a face are NaN.
+    expressions : array-like of shape (n_frames,), default=None
+        Each frame's expression, from :data:`EXPRESSIONS` (other values,
+        and None, count as unknown and are inferred). None infers every
+        frame's: the expression whose primary movement from the rest frame
+        reaches the largest share of its largest in the video, when that
+        share is at least one half and the movement itself is more than
+        landmark noise (0.03 inter-ocular distances for the brows and the
+        smile, 0.05 for the pucker, 0.08 for the lower lip, or a fifth of
+        the eye closed); else ``"rest"``.
+    scheme : str or LandmarkScheme, default="auto"
+        The landmark scheme; ``"auto"`` takes it from the number of points.
+
+    Returns
+    -------
+    frames : pandas.DataFrame
+        One row per frame, with columns ``departure`` (from the typical
+        resting face, 0 when every measure sits at its median; NaN without
+        a face), ``rest`` (True for the rest frame), ``expression`` (given
+        or inferred; None without a face), ``intensity`` (NaN for rest and
+        unknown expressions, and without a face) and ``peak`` (True for
+        each expression's frame of largest intensity).
+
+    Raises
+    ------
+    ValueError
+        No frame has a face.
+
+    See Also
+    --------
+    PatientMovement : With ``rest="most-neutral"`` and
+        ``expression_frames="peak"``, uses these frames per video.
+
+    Notes
+    -----
+    The median is the resting value of each measure when each expression
+    takes less than half of the frames, as in the standard protocols,
+    which return to rest between movements: different expressions move
+    different measures, so a measure spends most frames at rest even when
+    the face as a whole rarely does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.clinical._movement import video_key_frames
+    >>> from sklearn_palsy.datasets import make_synthetic_cohort
+    >>> cohort = make_synthetic_cohort(
+    ...     n_patients=0, n_controls=1, n_repeats=1, image_size=96,
+    ...     expressions=("rest", "smile", "raise_eyebrows"), random_state=0)
+    >>> # A "video": rest three times, then a smile and raised brows.
+    >>> frames = video_key_frames(cohort.landmarks[[0, 0, 0, 1, 2]])
+    >>> frames[["rest", "expression", "peak"]].values.tolist()
+    [[True, 'rest', False], [False, 'rest', False], [False, 'rest', False], \
+[False, 'smile', True], [False, 'raise_eyebrows', True]]
+    """
+    landmarks = np.asarray(landmarks, dtype=np.float64)
+    if landmarks.ndim != 3 or landmarks.shape[2] != 2:
+        raise ValueError(
+            "landmarks must have shape (n_frames, n_landmarks, 2); got "
+            f"{landmarks.shape}"
+        )
+    n_frames = len(landmarks)
+    given = [None] * n_frames if expressions is None else list(expressions)
+    if len(given) != n_frames:
+        raise ValueError(
+            f"expressions has {len(given)} values for {n_frames} frames"
+        )
+    found = np.isfinite(landmarks).all(axis=(1, 2))
+    if not found.any():
+        raise ValueError("no frame has landmarks (all NaN): nothing to choose from")
+    scheme = resolve_scheme(scheme, landmarks[found])
+    aligned, _ = align_landmarks(scheme.to_ibug68(landmarks[found]), "ibug68")
+    departure = _departure_from_neutral(aligned)
+    rest = int(np.argmin(departure))
+    rest_measures = _measures(aligned[[rest] * len(aligned)])
+    primary = _primary_movements(_measures(aligned), rest_measures)
+    labels = np.array(
+        [value if isinstance(value, str) and value in EXPRESSIONS else None
+         for value in np.asarray(given, dtype=object)[found]],
+        dtype=object,
+    )
+    unknown = np.array([label is None for label in labels])
+    if unknown.any():
+        labels[unknown] = _infer_expressions(primary)[unknown]
+    intensity = np.full(len(aligned), np.nan)
+    peak = np.zeros(len(aligned), dtype=bool)
+    for expression in _PRIMARY:
+        on = labels == expression
+        if not on.any():
+            continue
+        values = primary[expression][on]
+        top = values.max()
+        if top > 0:
+            intensity[on] = values / top
+        peak[np.flatnonzero(on)[np.argmax(values)]] = True
+    frames = pd.DataFrame({
+        "departure": np.full(n_frames, np.nan),
+        "rest": np.zeros(n_frames, dtype=bool),
+        "expression": pd.Series([None] * n_frames, dtype=object),
+        "intensity": np.full(n_frames, np.nan),
+        "peak": np.zeros(n_frames, dtype=bool),
+    })
+    rows = np.flatnonzero(found)
+    frames.loc[rows, "departure"] = departure
+    frames.loc[rows[rest], "rest"] = True
+    frames.loc[rows, "expression"] = labels
+    frames.loc[rows, "intensity"] = intensity
+    frames.loc[rows, "peak"] = peak
+    return frames
+
+
 def _parts(per_side):
     """right, left, ratio and asym columns from (n, 2) movements per side.
 
@@ -275,6 +521,23 @@ LandmarkScheme, default="auto"
         Keep detection results on disk here as well as in memory.
     n_jobs : int, default=None
         Processes used to detect landmarks on images not cached yet.
+    rest : {"labelled", "most-neutral"}, default="labelled"
+        What each photo is compared with. ``"labelled"``: the patient's
+        photos whose expression is ``"rest"`` (their mean). ``"most-neutral"``:
+        per video (the ``video`` column, where the frame has one and the
+        row's value is not missing; else per patient), the frame or photo
+        whose face is most neutral, found by :func:`video_key_frames`; rows
+        with no expression (missing) then get the expression their
+        landmarks show, also by :func:`video_key_frames`. For videos of a
+        patient moving through expressions, where no frame is labelled.
+    expression_frames : {"all", "peak"}, default="all"
+        Which photos get movement features. ``"all"``: every photo of a
+        known expression other than rest. ``"peak"``: per patient (or per
+        video, with ``rest="most-neutral"``) and expression, only the photo
+        of the largest movement of that expression (its primary movement,
+        see :func:`video_key_frames`), the apex of a video's smile rather
+        than the frames on the way to it; the others' movement features are
+        NaN, without a warning.
 
     Attributes
     ----------
@@ -318,6 +581,12 @@ LandmarkScheme, default="auto"
     all in one fold, so this holds; a split by photo would break it. Several
     rest photos of one patient are averaged (the mean of their aligned
     landmarks) and every expression photo is compared with that mean.
+
+    **Videos.** Frames of videos (frame references, as
+    :func:`~sklearn_palsy.load_manifest` lists them, with their ``video``
+    column) are photos like any other. A video's frames are best compared
+    with its own most neutral frame (``rest="most-neutral"``), and its
+    movement read at each expression's apex (``expression_frames="peak"``).
 
     **Missing pieces give NaN, not errors.** The movement columns of a
     photo are NaN where they do not apply: every movement of a rest photo,
@@ -364,6 +633,8 @@ LandmarkScheme, default="auto"
         "backend": [StrOptions({"auto", "mediapipe", "dlib"})],
         "cache_dir": [str, os.PathLike, None],
         "n_jobs": [numbers.Integral, None],
+        "rest": [StrOptions({"labelled", "most-neutral"})],
+        "expression_frames": [StrOptions({"all", "peak"})],
     }
 
     def __init__(
@@ -375,6 +646,8 @@ LandmarkScheme, default="auto"
         backend="auto",
         cache_dir=None,
         n_jobs=None,
+        rest="labelled",
+        expression_frames="all",
     ):
         self.static_kinds = static_kinds
         self.expression_map = expression_map
@@ -382,6 +655,8 @@ LandmarkScheme, default="auto"
         self.backend = backend
         self.cache_dir = cache_dir
         self.n_jobs = n_jobs
+        self.rest = rest
+        self.expression_frames = expression_frames
 
     # ---------------------------------------------------------------- input
 
@@ -535,7 +810,7 @@ LandmarkScheme, default="auto"
                 static[found] = expression_features(
                     filled, self.static_kinds_, scheme)[found]
             self._fill_movement(movement, filled, found, patients, expressions,
-                                problems)
+                                problems, self._rest_groups(X, patients))
         if problems:
             warnings.warn(
                 f"{type(self).__name__}: " + "; ".join(problems) + " are NaN",
@@ -544,12 +819,39 @@ LandmarkScheme, default="auto"
             )
         return np.hstack([static, movement])
 
+    def _rest_groups(self, X, patients):
+        """What each row is compared within: its patient, or its video."""
+        if self.rest != "most-neutral" or _VIDEO not in X.columns:
+            return patients
+        return _codes([
+            ("patient", patient) if pd.isna(video) else ("video", video)
+            for video, patient in zip(X[_VIDEO].to_numpy(dtype=object), patients,
+                                      strict=True)
+        ])
+
+    def _most_neutral(self, aligned, found, groups, expressions):
+        """Each group's most neutral row; missing expressions inferred."""
+        is_rest = np.zeros(len(aligned), dtype=bool)
+        expressions = expressions.copy()
+        for group in pd.unique(groups[found]):
+            rows = np.flatnonzero(found & (groups == group))
+            frames = video_key_frames(
+                aligned[rows], expressions[rows], scheme="ibug68")
+            is_rest[rows[frames["rest"].to_numpy()]] = True
+            missing = np.array([value is None for value in expressions[rows]])
+            expressions[rows[missing]] = frames["expression"].to_numpy()[missing]
+        return is_rest, expressions
+
     def _fill_movement(self, out, landmarks, found, patients, expressions,
-                       problems):
+                       problems, groups):
         scheme = self.scheme_
         aligned, inter_ocular = align_landmarks(scheme.to_ibug68(landmarks),
                                                 "ibug68")
-        is_rest = found & (expressions == REST)
+        if self.rest == "most-neutral":
+            is_rest, expressions = self._most_neutral(aligned, found, groups,
+                                                      expressions)
+        else:
+            is_rest = found & (expressions == REST)
         known = np.array([value in EXPRESSIONS for value in expressions])
         unknown = found & ~known
         if unknown.any():
@@ -560,10 +862,10 @@ LandmarkScheme, default="auto"
                 "see expression_map): their movement features"
             )
         rest_of = {}
-        for patient in pd.unique(patients[is_rest]):
-            rest_of[patient] = len(rest_of)
+        for group in pd.unique(groups[is_rest]):
+            rest_of[group] = len(rest_of)
         moving = found & known & (expressions != REST)
-        no_rest = moving & ~np.array([patient in rest_of for patient in patients])
+        no_rest = moving & ~np.array([group in rest_of for group in groups])
         if no_rest.any():
             names = [str(p) for p in pd.unique(patients[no_rest])]
             problems.append(
@@ -576,7 +878,7 @@ LandmarkScheme, default="auto"
         if not moving.any():
             return
         # Each patient's rest: the mean of their aligned rest photos.
-        rest_index = np.array([rest_of[p] for p in patients[is_rest]])
+        rest_index = np.array([rest_of[g] for g in groups[is_rest]])
         counts = np.bincount(rest_index, minlength=len(rest_of))
         rest_shape = np.zeros((len(rest_of), 68, 2))
         np.add.at(rest_shape, rest_index, aligned[is_rest])
@@ -596,8 +898,19 @@ LandmarkScheme, default="auto"
             per_photo = inter_ocular[is_rest] * IRIS_DIAMETER_MM / diameter
             unit = np.bincount(rest_index, per_photo, len(rest_of)) / counts
         rows = np.flatnonzero(moving)
-        which = np.array([rest_of[p] for p in patients[rows]])
+        which = np.array([rest_of[g] for g in groups[rows]])
         moved = _measures(aligned[rows])
+        if self.expression_frames == "peak":
+            primary = _primary_movements(
+                moved, {key: value[which] for key, value in rest.items()})
+            strength = np.array([
+                primary[expression][k] if expression in primary else 0.0
+                for k, expression in enumerate(expressions[rows])
+            ])
+            peak = _peaks(strength, _codes(zip(which, expressions[rows],
+                                               strict=True)))
+            rows, which = rows[peak], which[peak]
+            moved = {key: value[peak] for key, value in moved.items()}
         for k, (name, expression, is_length) in enumerate(MOVEMENTS):
             on = expressions[rows] == expression
             if not on.any():

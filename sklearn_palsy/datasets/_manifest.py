@@ -23,7 +23,19 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ..exceptions import ManifestError, ManifestNotFoundError, format_listing
+from ..exceptions import (
+    ImageReadError,
+    ManifestError,
+    ManifestNotFoundError,
+    format_listing,
+)
+from ..faces._video import (
+    VIDEO_EXTENSIONS,
+    frame_reference,
+    is_video_file,
+    parse_frame_reference,
+    video_info,
+)
 from ..utils._validation import mixed_label_patients
 
 __all__ = ["load_image_folder", "load_manifest"]
@@ -35,6 +47,9 @@ _PATH_COLUMN = "path"
 #: folder: the image-folder loader and the command line's folder of photos.
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 _IMAGE_EXTENSIONS = frozenset(IMAGE_EXTENSIONS)
+_IMAGE_AND_VIDEO_EXTENSIONS = _IMAGE_EXTENSIONS | frozenset(VIDEO_EXTENSIONS)
+# The columns the loaders add for frames of videos, when there are any.
+_VIDEO_COLUMNS = ("video", "frame", "time_s")
 # ASCII digits only: int() and float() would also accept "1_000", non-Latin
 # digits, "nan" and "inf".
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -48,14 +63,17 @@ _INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zl", "Zp"})
 _FOLDER_LAYOUT = "<root>/<label>/<patient_id>/<image>"
 
 
-def load_manifest(path, *, allow_mixed_patient_labels=False):
+def load_manifest(path, *, allow_mixed_patient_labels=False, video_n_frames=None,
+                  video_every=None, video_method="uniform"):
     """Load a cohort of patient images listed in a CSV manifest.
 
-    Each row of the manifest is one image of one patient. The columns
-    ``image``, ``label`` and ``patient_id`` are required; ``expression``,
-    ``side``, ``grade`` and any other column are optional and kept in the
-    returned frame. The whole manifest is checked before anything is returned,
-    and every problem found is reported in a single error.
+    Each row of the manifest is one image of one patient, one video of one
+    patient (which becomes one row per sampled frame), or one frame of a
+    video. The columns ``image``, ``label`` and ``patient_id`` are
+    required; ``expression``, ``side``, ``grade`` and any other column are
+    optional and kept in the returned frame. The whole manifest is checked
+    before anything is returned, and every problem found is reported in a
+    single error.
 
     Parameters
     ----------
@@ -64,7 +82,9 @@ def load_manifest(path, *, allow_mixed_patient_labels=False):
         columns:
 
         - ``image``: the image file, relative to the manifest's folder, or
-          absolute.
+          absolute; or a video file (``.mp4``, ``.avi``, ``.mov``, ``.mkv``,
+          any case), whose sampled frames each become a row; or one frame
+          of a video, ``clip.mp4#frame=<index>`` (0-based).
         - ``label``: the class of the image, for example ``1`` for palsy and
           ``0`` for a control.
         - ``patient_id``: who is in the image; read as text, so ``007`` stays
@@ -83,14 +103,28 @@ def load_manifest(path, *, allow_mixed_patient_labels=False):
         treatment, say); a group-aware split then still keeps each patient on
         one side, but per-patient scores
         (:func:`~sklearn_palsy.evaluate_pipelines`) are not defined.
+    video_n_frames : int, default=None
+        Frames sampled from each video: 10 when neither this nor
+        ``video_every`` is given. See
+        :func:`~sklearn_palsy.datasets.sample_video_frames`.
+    video_every : int, default=None
+        Sample every ``video_every``-th frame of each video instead.
+    video_method : {"uniform", "movement"}, default="uniform"
+        How frames are chosen: spread evenly (only the video's header is
+        read), or the most neutral frame and the apexes of the movements
+        (each video is decoded once). See
+        :func:`~sklearn_palsy.datasets.sample_video_frames`.
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        Dictionary-like object, in the manifest's row order, with attributes:
+        Dictionary-like object, in the manifest's row order (each video's
+        frames in order, where its row was), with attributes:
 
         X : ndarray of str of shape (n_images,)
-            Absolute path of each image, as an object array.
+            Absolute path of each image (the frame reference
+            ``<absolute video path>#frame=<index>`` of each frame), as an
+            object array.
         y : ndarray of shape (n_images,)
             Label of each image: int64 when every label is an integral
             number, float64 when every label is a number and some are not
@@ -98,13 +132,19 @@ def load_manifest(path, *, allow_mixed_patient_labels=False):
         groups : ndarray of str of shape (n_images,)
             Patient id of each image (stripped, in Unicode NFC), as an object
             array; pass it as ``groups`` to a group-aware splitter such as
-            ``GroupKFold``.
+            ``GroupKFold``. A video's frames have its row's patient, so a
+            patient's videos and photos stay on one side of a split.
         frame : :class:`pandas.DataFrame` of shape (n_images, n_columns + 1)
             Every column of the manifest, plus ``path``, the absolute path of
             each image. ``label`` holds the values of ``y`` and
             ``patient_id`` those of ``groups``; in the other columns empty
             cells are missing values, and a column whose values are all
-            numbers is numeric.
+            numbers is numeric. A frame of a video repeats its video's row,
+            with ``image`` ending in ``#frame=<index>``. When the manifest
+            lists videos, three columns follow: ``video`` (the absolute path
+            of the video; missing for photos), ``frame`` (the frame index,
+            nullable Int64) and ``time_s`` (its time in the video, seconds;
+            NaN for photos).
         source : str
             Absolute path of the manifest.
         DESCR : str
@@ -123,7 +163,9 @@ def load_manifest(path, *, allow_mixed_patient_labels=False):
         a NUL character), an image file that does not exist, or an
         image already listed on an earlier row (after resolving ``..`` and
         symbolic links); or if the labels or patient ids break the rules in
-        Notes. Every problem is reported: the message names the first 20
+        Notes; or a video that cannot be sampled (empty, corrupt,
+        truncated), that is listed both whole and by frames, or under two
+        patient ids. Every problem is reported: the message names the first 20
         offending lines (the header is line 1) with their images and counts
         the rest, and ``error.problems`` lists every ``(line, reason)`` pair.
         Problems about the file as a whole are reported on line 1, problems
@@ -164,7 +206,10 @@ def load_manifest(path, *, allow_mixed_patient_labels=False):
     ``0.10`` are one class.
 
     The images are not opened: a file that exists but is not an image is
-    reported when a transformer reads it.
+    reported when a transformer reads it. Videos are opened to choose their
+    frames (``video_method="uniform"`` reads the header and decodes one
+    frame; ``"movement"`` decodes the whole video once), and to read the
+    frame rate of those listed by frame.
 
     Examples
     --------
@@ -210,6 +255,7 @@ def load_manifest(path, *, allow_mixed_patient_labels=False):
     4 empty label
     >>> tmp.cleanup()
     """
+    _check_video_sampling(video_n_frames, video_every, video_method)
     source = _absolute_path(path)
     if not os.path.exists(source):
         raise ManifestNotFoundError("manifest file not found", path=source)
@@ -229,6 +275,7 @@ def load_manifest(path, *, allow_mixed_patient_labels=False):
     lines = []  # the line of each row in rows
     folder = os.path.dirname(source)
     first_line_of_file = {}  # resolved image path -> first line listing it
+    videos = {}  # line -> (absolute video path, frame or None, resolved path)
     for line, fields in records:
         if len(fields) != len(columns):
             problems.append(
@@ -242,7 +289,8 @@ def load_manifest(path, *, allow_mixed_patient_labels=False):
             image = images[line] = cells[position["image"]]
             problems.extend(
                 (line, reason)
-                for reason in _check_image(image, folder, line, first_line_of_file)
+                for reason in _check_image(image, folder, line, first_line_of_file,
+                                           videos)
             )
         for name in ("label", "patient_id"):
             if name in position:
@@ -259,6 +307,8 @@ def load_manifest(path, *, allow_mixed_patient_labels=False):
             allow_mixed_patient_labels=allow_mixed_patient_labels,
         )
         problems.extend(cohort_problems)
+        problems.extend(_video_problems(videos, dict(zip(lines, patient_ids,
+                                                         strict=True))))
     if problems:
         # Problems about the whole cohort are reported on their first line.
         problems.sort(key=lambda problem: problem[0])
@@ -270,18 +320,34 @@ def load_manifest(path, *, allow_mixed_patient_labels=False):
             frame[name] = _infer_column(frame[name])
     frame["label"] = y
     frame["patient_id"] = groups
-    frame[_PATH_COLUMN] = [_join(folder, image) for image in frame["image"].tolist()]
+    frame[_PATH_COLUMN] = [
+        _join(folder, image) if line not in videos
+        else _video_path(videos[line][0], videos[line][1])
+        for image, line in zip(frame["image"].tolist(), lines, strict=True)
+    ]
+    if videos:
+        sampling = {"n_frames": video_n_frames, "every": video_every,
+                    "method": video_method}
+        frame, y, problems = _expand_video_rows(
+            frame, y, [videos.get(line) for line in lines], lines, sampling
+        )
+        if problems:
+            raise _manifest_error(source, problems, images)
     return _make_bunch(frame, y, source, "manifest")
 
 
-def load_image_folder(root, *, allow_mixed_patient_labels=False):
+def load_image_folder(root, *, allow_mixed_patient_labels=False,
+                      video_n_frames=None, video_every=None,
+                      video_method="uniform"):
     """Load a cohort of patient images laid out in folders by label and patient.
 
     The layout is ``root/<label>/<patient_id>/<image>``: one folder per label,
-    holding one folder per patient, holding that patient's images. Image
-    files are recognised by their extension (``.jpg``, ``.jpeg``, ``.png``,
-    ``.bmp``, ``.tif``, ``.tiff`` or ``.webp``, in any case); other files and
-    hidden files and folders (whose names start with ``.``) are ignored.
+    holding one folder per patient, holding that patient's images and
+    videos. Image files are recognised by their extension (``.jpg``,
+    ``.jpeg``, ``.png``, ``.bmp``, ``.tif``, ``.tiff`` or ``.webp``, in any
+    case), and so are videos (``.mp4``, ``.avi``, ``.mov``, ``.mkv``), each
+    of which becomes one row per sampled frame; other files and hidden files
+    and folders (whose names start with ``.``) are ignored.
 
     Parameters
     ----------
@@ -291,12 +357,16 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False):
         Accept a patient folder name that appears under two label folders.
         By default that is an error (see Notes); set it for a study that
         labels images rather than patients.
+    video_n_frames, video_every, video_method
+        How frames of videos are sampled, as in :func:`load_manifest`: 10
+        evenly spread frames per video by default.
 
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
         The same attributes as :func:`load_manifest` returns, one row per
-        image, sorted by label folder, then patient folder, then file name:
+        image (and per sampled frame of each video, in order), sorted by
+        label folder, then patient folder, then file name:
 
         X : ndarray of str of shape (n_images,)
             Absolute path of each image, as an object array.
@@ -310,7 +380,10 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False):
             NFC), as an object array.
         frame : :class:`pandas.DataFrame` of shape (n_images, 4)
             Columns ``image`` (the path relative to ``root``, with ``/``),
-            ``label``, ``patient_id`` and ``path`` (the absolute path).
+            ``label``, ``patient_id`` and ``path`` (the absolute path); for
+            a frame of a video, both end in ``#frame=<index>``. When there
+            are videos, also ``video``, ``frame`` and ``time_s``, as in
+            :func:`load_manifest`.
         source : str
             Absolute path of ``root``.
         DESCR : str
@@ -324,7 +397,8 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False):
         If ``root`` is not a folder, holds no image, holds images at another
         depth than ``root/<label>/<patient_id>/<image>``, or holds one file
         twice (through symbolic links); or if the folder names break the
-        rules in Notes. Every problem is reported: the message names the
+        rules in Notes, or holds a video that cannot be sampled. Every
+        problem is reported: the message names the
         first 20 offending files or patient folders and counts the rest, and
         ``error.problems`` lists every ``(path, reason)`` pair, with paths
         relative to ``root``. It is also a :class:`ValueError`.
@@ -391,7 +465,8 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False):
         )
         raise _folder_error(source, [(source, f"this is a file, not a folder{hint}")])
 
-    found = find_images(source)
+    _check_video_sampling(video_n_frames, video_every, video_method)
+    found = find_images(source, videos=True)
     problems = []
     rows = []
     first_of_file = {}  # resolved image path -> first relative path naming it
@@ -412,7 +487,7 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False):
                 source,
                 "no image files found; expected "
                 f"{_FOLDER_LAYOUT} with one of the extensions "
-                + ", ".join(sorted(_IMAGE_EXTENSIONS)),
+                + ", ".join(sorted(_IMAGE_AND_VIDEO_EXTENSIONS)),
             )
         )
     # Labels and patients are checked once per patient folder, and named by it.
@@ -448,6 +523,18 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False):
     frame[_PATH_COLUMN] = [
         os.path.join(source, *image.split("/")) for image in frame["image"].tolist()
     ]
+    videos = [
+        (path, None, os.path.realpath(path)) if is_video_file(path) else None
+        for path in frame[_PATH_COLUMN].tolist()
+    ]
+    if any(video is not None for video in videos):
+        sampling = {"n_frames": video_n_frames, "every": video_every,
+                    "method": video_method}
+        frame, y, problems = _expand_video_rows(
+            frame, y, videos, frame["image"].tolist(), sampling
+        )
+        if problems:
+            raise _folder_error(source, problems)
     return _make_bunch(frame, y, source, "image folder")
 
 
@@ -538,28 +625,159 @@ def _check_header(columns, header_line, *, has_rows):
     return problems
 
 
-def _check_image(image, folder, line, first_line_of_file):
-    """List what is wrong with one row's image cell, as reasons."""
+def _check_image(image, folder, line, first_line_of_file, videos=None):
+    """List what is wrong with one row's image cell, as reasons.
+
+    A video, or a frame reference, is recorded in ``videos`` under its line
+    as ``(absolute path, frame or None, resolved path)``.
+    """
     if not image:
         return ["empty image"]
     if "\x00" in image:
         # No file system allows it, and os.path functions raise on it.
         return [f"image path contains a NUL character: {image!r}"]
-    path = _join(folder, image)
+    reference = parse_frame_reference(image)
+    name, index = reference if reference is not None else (image, None)
+    path = _join(folder, name)
+    what = "video" if reference is not None or is_video_file(name) else "image"
     reasons = []
     if not os.path.exists(path):
-        reasons.append(f"image file not found: {path!r}")
+        reasons.append(f"{what} file not found: {path!r}")
     elif not os.path.isfile(path):
-        reasons.append(f"image path is not a file: {path!r}")
+        reasons.append(f"{what} path is not a file: {path!r}")
     resolved = os.path.realpath(path)
-    if resolved in first_line_of_file:
-        reasons.append(f"same image as line {first_line_of_file[resolved]}")
+    key = resolved if index is None else (resolved, index)
+    if key in first_line_of_file:
+        same = "frame" if index is not None else what
+        reasons.append(f"same {same} as line {first_line_of_file[key]}")
     else:
-        first_line_of_file[resolved] = line
+        first_line_of_file[key] = line
+    if videos is not None and what == "video":
+        videos[line] = (path, index, resolved)
     return reasons
 
 
-def find_images(root):
+def _video_path(path, index):
+    """The absolute path of a video, or of one of its frames."""
+    return path if index is None else frame_reference(path, index)
+
+
+def _video_problems(videos, patient_of):
+    """Rows that list one video both whole and by frame, or for two patients.
+
+    ``videos`` maps a row to ``(path, frame or None, resolved path)``,
+    ``patient_of`` a row to its patient id. One video shows one person: its
+    frames under two ids would put that person on both sides of a split.
+    """
+    rows_of = {}
+    for row, (_, index, resolved) in videos.items():
+        rows_of.setdefault(resolved, []).append((row, index))
+    problems = []
+    for resolved, listed in rows_of.items():
+        whole = [row for row, index in listed if index is None]
+        if whole:
+            problems.extend(
+                (row, f"frame of the video listed whole on line {whole[0]}; a "
+                 "video listed whole is sampled, so list it whole or by frame "
+                 "(#frame=<index>), not both")
+                for row, index in listed if index is not None
+            )
+        patients = {}
+        for row, _ in listed:
+            if _folded(patient_of.get(row, "")):
+                patients.setdefault(patient_of[row], []).append(row)
+        if len(patients) > 1:
+            where = [f"{patient!r} ({_describe_lines(patient_rows)})"
+                     for patient, patient_rows in patients.items()]
+            problems.append(
+                (listed[0][0],
+                 f"video {resolved!r} is listed for {len(patients)} patients: "
+                 f"{_and(where)}. A video shows one patient; its frames under "
+                 "two ids would put that person on both sides of a split")
+            )
+    return problems
+
+
+def _expand_video_rows(frame, y, videos, names, sampling):
+    """Replace each row of a whole video by one row per sampled frame.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The loader's frame, with ``image`` and ``path``.
+    y : ndarray
+        The labels, one per row.
+    videos : list
+        Per row, None for an image, else ``(absolute video path, frame
+        index or None, resolved path)``.
+    names : list
+        What names each row in a problem (its line, or its path).
+    sampling : dict
+        ``n_frames``, ``every`` and ``method`` of
+        :func:`~sklearn_palsy.datasets.sample_video_frames`.
+
+    Returns
+    -------
+    frame : DataFrame
+        With a row per frame (``image`` and ``path`` naming the frame) and
+        the columns ``video``, ``frame`` and ``time_s``.
+    y : ndarray
+        The labels of those rows.
+    problems : list of (row, reason)
+        Videos that could not be sampled or opened.
+    """
+    from ._video import sample_video_frames
+
+    source_rows, video_column, frame_column, times = [], [], [], []
+    problems = []
+    fps_of = {}
+    for row, (video, name) in enumerate(zip(videos, names, strict=True)):
+        if video is None:
+            source_rows.append(row)
+            video_column.append(None)
+            frame_column.append(pd.NA)
+            times.append(np.nan)
+            continue
+        path, index, _ = video
+        try:
+            if index is None:
+                sampled = sample_video_frames(path, **sampling)
+                indices = sampled["frame"].tolist()
+                seconds = sampled["time_s"].tolist()
+            else:
+                if path not in fps_of:
+                    fps_of[path] = video_info(path).fps
+                indices, seconds = [index], [index / fps_of[path]]
+        except ImageReadError as error:
+            problems.append((name, f"cannot read the video: {error}"))
+            continue
+        source_rows.extend([row] * len(indices))
+        video_column.extend([path] * len(indices))
+        frame_column.extend(indices)
+        times.extend(seconds)
+    if problems:
+        return frame, y, problems
+    expanded = frame.iloc[source_rows].reset_index(drop=True)
+    whole = [videos[row] is not None and videos[row][1] is None
+             for row in source_rows]
+    expanded["image"] = [
+        f"{image}#frame={index}" if is_whole else image
+        for image, index, is_whole in zip(expanded["image"].tolist(), frame_column,
+                                          whole, strict=True)
+    ]
+    expanded[_PATH_COLUMN] = [
+        frame_reference(path, index) if is_whole else current
+        for current, path, index, is_whole in zip(
+            expanded[_PATH_COLUMN].tolist(), video_column, frame_column, whole,
+            strict=True)
+    ]
+    expanded["video"] = pd.Series(video_column, dtype=object)
+    expanded["frame"] = pd.array(frame_column, dtype="Int64")
+    expanded["time_s"] = np.asarray(times, dtype=np.float64)
+    return expanded, y[source_rows], problems
+
+
+def find_images(root, *, videos=False):
     """Every image file under the folder ``root``, at any depth.
 
     The one folder walk of the package: :func:`load_image_folder` and the
@@ -572,19 +790,58 @@ def find_images(root):
     ----------
     root : str or path-like
         An existing folder.
+    videos : bool, default=False
+        Also list video files (:data:`VIDEO_EXTENSIONS`, any case), in the
+        same order; :func:`~sklearn_palsy.datasets.expand_videos` turns them
+        into frames.
 
     Returns
     -------
     found : list of tuple of str
         The names on the way from ``root`` to each image, its own last
         (``("1", "P01", "rest.jpg")``), sorted by name folder by folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn_palsy.datasets._manifest import find_images
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for name in ["P01/rest.jpg", "P01/smile.MP4", "notes.txt"]:
+    ...     (root / name).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (root / name).write_bytes(b"bytes")
+    >>> find_images(root)
+    [('P01', 'rest.jpg')]
+    >>> find_images(root, videos=True)
+    [('P01', 'rest.jpg'), ('P01', 'smile.MP4')]
     """
     found = []
-    _find_images(os.fspath(root), (), found, ancestors=frozenset())
+    extensions = _IMAGE_AND_VIDEO_EXTENSIONS if videos else _IMAGE_EXTENSIONS
+    _find_images(os.fspath(root), (), found, ancestors=frozenset(),
+                 extensions=extensions)
     return found
 
 
-def _find_images(folder, parts, found, *, ancestors):
+def _check_video_sampling(n_frames, every, method):
+    """Check the loaders' video sampling options before any work is done."""
+    for name, value in (("video_n_frames", n_frames), ("video_every", every)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            or value < 1
+        ):
+            raise ValueError(f"{name} must be a positive integer or None; got "
+                             f"{value!r}")
+    if n_frames is not None and every is not None:
+        raise ValueError("give video_n_frames or video_every, not both")
+    if method not in ("uniform", "movement"):
+        raise ValueError(
+            f"video_method must be 'uniform' or 'movement'; got {method!r}"
+        )
+    if every is not None and method != "uniform":
+        raise ValueError("video_every applies to video_method='uniform'")
+
+
+def _find_images(folder, parts, found, *, ancestors, extensions):
     """Append the relative parts of every image under ``folder``, sorted by name.
 
     Symbolic links to folders are followed; ``ancestors`` holds the resolved
@@ -600,10 +857,11 @@ def _find_images(folder, parts, found, *, ancestors):
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            _find_images(entry.path, (*parts, entry.name), found, ancestors=ancestors)
+            _find_images(entry.path, (*parts, entry.name), found,
+                         ancestors=ancestors, extensions=extensions)
         elif (
             entry.is_file()
-            and os.path.splitext(entry.name)[1].lower() in _IMAGE_EXTENSIONS
+            and os.path.splitext(entry.name)[1].lower() in extensions
         ):
             found.append((*parts, entry.name))
 
@@ -842,9 +1100,14 @@ def _make_bunch(frame, y, source, kind):
     label_counts = ", ".join(
         f"{label!r}: {counts[label]}" for label in sorted(counts, key=str)
     )
+    videos = ""
+    if "video" in frame.columns:
+        n_frames = int(frame["video"].notna().sum())
+        n_videos = frame["video"].nunique()
+        videos = f" ({n_frames} of them frames of {n_videos} video(s))"
     descr = (
         f"Patient images read from the {kind} {source!r}.\n\n"
-        f"{len(frame)} images of {len(set(groups.tolist()))} patients.\n"
+        f"{len(frame)} images of {len(set(groups.tolist()))} patients{videos}.\n"
         f"Images per label: {label_counts}.\n"
         "X holds absolute image paths, y the labels and groups the patient ids;\n"
         "split by groups so that no patient is on both sides of a split.\n"

@@ -25,6 +25,13 @@ from ._analysis import (
 from ._dlib import detect_faces, dlib_model_path, predict_landmarks
 from ._geometry import align_landmarks
 from ._io import DEFAULT_MAX_PIXELS, image_id, read_image
+from ._landmark_files import (
+    LandmarkFileError,
+    LandmarkSet,
+    load_landmarks,
+    write_landmarks,
+)
+from ._pose import HeadPose, estimate_head_pose
 from ._schemes import (
     IBUG68,
     IBUG68_MEAN_FACE,
@@ -33,31 +40,57 @@ from ._schemes import (
     get_scheme,
     infer_scheme,
 )
+from ._video import (
+    VIDEO_EXTENSIONS,
+    VideoInfo,
+    clear_video_cache,
+    frame_reference,
+    is_video_file,
+    iter_video_frames,
+    parse_frame_reference,
+    read_video_frame,
+    video_info,
+)
 
 __all__ = [
     "BackendFallbackWarning",
     "DEFAULT_DETECT_MAX_SIDE",
     "DEFAULT_MAX_PIXELS",
-    "IBUG68",
-    "IBUG68_MEAN_FACE",
-    "MEDIAPIPE478",
     "FaceAnalysis",
     "FaceCacheWarning",
+    "HeadPose",
+    "IBUG68",
+    "IBUG68_MEAN_FACE",
+    "LandmarkFileError",
     "LandmarkScheme",
+    "LandmarkSet",
+    "MEDIAPIPE478",
     "MultipleFacesWarning",
+    "VIDEO_EXTENSIONS",
+    "VideoInfo",
     "align_landmarks",
     "analyze_face",
     "analyze_faces",
     "available_backends",
     "clear_face_cache",
+    "clear_video_cache",
     "detect_faces",
     "dlib_model_path",
+    "estimate_head_pose",
     "face_cache_info",
+    "frame_reference",
     "get_scheme",
     "image_id",
     "infer_scheme",
+    "is_video_file",
+    "iter_video_frames",
+    "load_landmarks",
     "no_face_cache",
+    "parse_frame_reference",
     "predict_landmarks",
     "read_image",
+    "read_video_frame",
     "resolve_backend",
+    "video_info",
+    "write_landmarks",
 ]

@@ -5,6 +5,10 @@ Every image that enters the library, from a path or as an array, goes through
 applied, transparency composited on white, any Pillow mode turned into 8-bit
 RGB. :func:`image_id` gives the content key under which per-image results
 are cached.
+
+Both also take *frame references*, ``"<video path>#frame=<index>"``: one
+frame of a video file (:mod:`sklearn_palsy.faces._video`), decoded lazily
+and checked like an image.
 """
 
 import hashlib
@@ -68,9 +72,11 @@ def read_image(image, *, max_pixels=DEFAULT_MAX_PIXELS, min_size=32):
     Parameters
     ----------
     image : str, os.PathLike or ndarray
-        A path to an image file in any format Pillow reads (except EPS), or
-        an image already in memory. Accepted arrays, all of dtype uint8 (or
-        bool, read as black and white):
+        A path to an image file in any format Pillow reads (except EPS), a
+        frame reference ``"<video path>#frame=<index>"`` (one frame of an
+        MP4/MOV, AVI or Matroska video, 0-based; see Notes), or an image
+        already in memory. Accepted arrays, all of dtype uint8 (or bool,
+        read as black and white):
 
         - ``(H, W, 3)``: RGB, returned as it is (made C-contiguous);
         - ``(H, W)`` or ``(H, W, 1)``: grey, repeated into three channels;
@@ -80,9 +86,10 @@ def read_image(image, *, max_pixels=DEFAULT_MAX_PIXELS, min_size=32):
         guessed at: ``[0, 1]`` and ``[0, 255]`` scaled floats, or 8- and 16-bit
         integers, cannot be told apart reliably from the values.
     max_pixels : int or None, default=DEFAULT_MAX_PIXELS
-        Largest ``width * height`` a file may declare in its header; larger
-        files raise :class:`~sklearn_palsy.exceptions.ImageTooLargeError`
-        without being decoded. None lifts the limit (Pillow's own
+        Largest ``width * height`` a file (or a video's frames) may declare
+        in its header; larger files raise
+        :class:`~sklearn_palsy.exceptions.ImageTooLargeError` without being
+        decoded. None lifts the limit (Pillow's own
         ``PIL.Image.MAX_IMAGE_PIXELS`` then still applies). Arrays, already
         in memory, are not checked.
     min_size : int, default=32
@@ -99,7 +106,10 @@ def read_image(image, *, max_pixels=DEFAULT_MAX_PIXELS, min_size=32):
     ImageReadError
         The file is missing (an :class:`ImageFileNotFoundError`, also a
         :class:`FileNotFoundError`), empty, not an image, truncated or
-        corrupt. The message names the file.
+        corrupt, or a video file given without a frame. The message names
+        the file. For a frame reference, a :class:`VideoReadError` when the
+        video cannot be decoded or the frame is past its end, naming the
+        file and the frame.
     ImageTooLargeError
         The file declares more than ``max_pixels`` pixels.
     ImageTooSmallError
@@ -125,6 +135,11 @@ def read_image(image, *, max_pixels=DEFAULT_MAX_PIXELS, min_size=32):
 
     JPEG files are decoded at full resolution: ``Image.draft`` would be faster
     but would hand the landmark detectors a different, smaller image.
+
+    A frame reference is decoded by OpenCV's FFmpeg backend, which applies
+    the container's rotation metadata. Each thread keeps a few decoders
+    open, so reading the frames of a video in increasing order decodes each
+    frame once; memory does not grow with the video's length.
 
     Examples
     --------
@@ -156,7 +171,7 @@ def read_image(image, *, max_pixels=DEFAULT_MAX_PIXELS, min_size=32):
         path = os.fspath(image)
         if not isinstance(path, str):
             raise TypeError(f"image paths must be str, not bytes; got {image!r}")
-        pixels = _read_file(path, max_pixels)
+        pixels = _read_path(path, max_pixels)
     else:
         raise TypeError(
             "image must be a path (str or os.PathLike) or a numpy array; "
@@ -181,15 +196,21 @@ def image_id(image):
     Parameters
     ----------
     image : str, os.PathLike or ndarray
-        A path to an image file, or an image array.
+        A path to an image file, a frame reference
+        ``"<video path>#frame=<index>"``, or an image array.
 
     Returns
     -------
     key : str
         64 hexadecimal digits. For a path, the SHA-256 of the file's bytes
-        (what ``sha256sum`` prints). For an array, the SHA-256 of a header
-        naming its shape and dtype followed by its bytes in C order, so
-        arrays with the same bytes but another shape or dtype differ.
+        (what ``sha256sum`` prints). For a frame reference, the SHA-256 of
+        ``"video-frame:<SHA-256 of the video file>:<index>"``: it differs
+        from frame to frame and changes when the file does, and the video's
+        digest is computed once per version of the file (kept under its
+        path, device, inode, size, modification and change times), not once
+        per frame. For an array, the SHA-256 of a header naming its shape
+        and dtype followed by its bytes in C order, so arrays with the same
+        bytes but another shape or dtype differ.
 
     Raises
     ------
@@ -223,6 +244,13 @@ def image_id(image):
             f"got {type(image).__name__}"
         )
     path = os.fspath(image)
+    frame = _frame_reference(path)
+    if frame is not None:
+        from ._video import video_digest
+
+        video, index = frame
+        digest.update(f"video-frame:{video_digest(video)}:{index}".encode())
+        return digest.hexdigest()
     with _open_file(path) as file:
         try:
             for chunk in iter(lambda: file.read(_READ_CHUNK), b""):
@@ -334,19 +362,24 @@ def open_regular_file(path, *, follow_symlinks=True):
         raise
 
 
-def _open_file(path):
-    """Open ``path`` for reading, turning OS errors into ImageReadError."""
+def _open_file(path, *, what="an image", error=ImageReadError,
+               missing="file not found"):
+    """Open ``path`` for reading, turning OS errors into ``error``.
+
+    ``what`` names the kind of file expected ("an image", "a video"); a
+    missing file is an :class:`ImageFileNotFoundError` saying ``missing``.
+    """
     try:
         return open_regular_file(path)
-    except NotRegularFileError as error:
-        raise ImageReadError(
-            f"is {error.kind}, not an image file; only regular files are read",
+    except NotRegularFileError as problem:
+        raise error(
+            f"is {problem.kind}, not {what} file; only regular files are read",
             path=path,
         ) from None
     except FileNotFoundError:
-        raise ImageFileNotFoundError("file not found", path=path) from None
+        raise ImageFileNotFoundError(missing, path=path) from None
     except OSError as exc:
-        raise ImageReadError(
+        raise error(
             f"cannot open file ({exc.strerror or exc})", path=path
         ) from exc
 
@@ -355,6 +388,34 @@ def _formats():
     # Image.init() registers every plugin; after the first call it returns at once.
     Image.init()
     return [name for name in Image.ID if name not in _EXCLUDED_FORMATS]
+
+
+def _frame_reference(path):
+    """``(video, index)`` when ``path`` is a frame reference, else None."""
+    if "#frame=" not in path:  # the common case, without importing OpenCV
+        return None
+    from ._video import parse_frame_reference
+
+    return parse_frame_reference(path)
+
+
+def _read_path(path, max_pixels):
+    """Read an image file, or the frame a frame reference names."""
+    frame = _frame_reference(path)
+    if frame is not None:
+        from ._video import read_video_frame
+
+        return read_video_frame(*frame, max_pixels=max_pixels)
+    from ._video import is_video_file
+
+    if is_video_file(path) and os.path.isfile(path):
+        raise ImageReadError(
+            "is a video file, not an image: name one of its frames as "
+            "'<path>#frame=<index>' (0-based), or sample frames with "
+            "sklearn_palsy.datasets.sample_video_frames",
+            path=path,
+        )
+    return _read_file(path, max_pixels)
 
 
 def _read_file(path, max_pixels):

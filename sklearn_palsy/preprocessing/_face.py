@@ -3,6 +3,7 @@
 import numbers
 import os
 import warnings
+from collections.abc import Mapping
 
 import cv2
 import numpy as np
@@ -11,6 +12,7 @@ from ..faces._analysis import DEFAULT_DETECT_MAX_SIDE, analyze_faces, resolve_ba
 from ..faces._io import DEFAULT_MAX_PIXELS, read_image
 from ..utils._compat import Interval, StrOptions
 from ._base import ImageTransformerMixin, as_image_list
+from ._pose import POSE_CONSTRAINTS, HeadPoseCheckMixin
 
 __all__ = ["FaceCropper", "LandmarkDetector", "NoFaceFallbackWarning"]
 
@@ -26,6 +28,7 @@ _COMMON_CONSTRAINTS = {
     "verbose": ["verbose"],
     "max_pixels": [Interval(numbers.Integral, 1, None, closed="left"), None],
     "detect_max_side": [Interval(numbers.Integral, 80, None, closed="left"), None],
+    "landmarks": [Mapping, str, os.PathLike, list, None],
 }
 
 
@@ -57,6 +60,7 @@ def _analyze(transformer, images):
         n_jobs=transformer.n_jobs,
         verbose=transformer.verbose,
         on_missing="raise" if transformer.on_missing == "raise" else "ignore",
+        landmarks=transformer.landmarks,
     )
 
 
@@ -79,7 +83,7 @@ def _crop_square(image, box, margin, size):
     return cv2.resize(crop, (size, size), interpolation=interpolation)
 
 
-class FaceCropper(_BackendMixin, ImageTransformerMixin):
+class FaceCropper(HeadPoseCheckMixin, _BackendMixin, ImageTransformerMixin):
     """Find the face in each image and cut a square crop of fixed size around it.
 
     Images are read robustly (EXIF orientation; grey, RGBA, palette, 16-bit
@@ -121,11 +125,47 @@ class FaceCropper(_BackendMixin, ImageTransformerMixin):
         side is at most this many pixels; the landmarks are then placed on
         the full image. None detects on the full image (slower in proportion
         to its pixel count).
+    landmarks : LandmarkSet, mapping, str, path-like or list, default=None
+        Precomputed or corrected landmarks per image, used instead of
+        detecting: a :class:`~sklearn_palsy.faces.LandmarkSet`, a dict of
+        image path or content key (:func:`~sklearn_palsy.faces.image_id`)
+        to (n_landmarks, 2) array, or landmark file(s) (CSV or iBUG
+        ``.pts``, read with :func:`~sklearn_palsy.faces.load_landmarks` at
+        each ``transform``). An image with given landmarks is cropped
+        around the box they imply (the backend's convention,
+        :func:`~sklearn_palsy.faces._analysis.landmark_box`); the others are
+        detected. See the user guide's landmark correction page.
+    max_yaw : float in (0, 90] or None, default=None
+        The largest absolute yaw (a turn to either side), in degrees, of a
+        face that passes the pose check; None checks no yaw. The pose is
+        estimated from the landmarks
+        (:func:`~sklearn_palsy.faces.estimate_head_pose`); clinical photo
+        protocols ask for a frontal view, and 15 is a common limit.
+    max_pitch : float in (0, 90] or None, default=None
+        The same for pitch (chin up or down).
+    on_pose : {"warn", "skip", "raise"}, default="warn"
+        What happens to images whose face is beyond ``max_yaw`` or
+        ``max_pitch``: "warn" keeps them, with a
+        :class:`~sklearn_palsy.preprocessing.HeadPoseWarning` naming each
+        image with its angles; "skip" leaves them out of the output, with
+        that warning, and lists them in ``pose_rejected_``; "raise" raises
+        :class:`~sklearn_palsy.preprocessing.HeadPoseError` naming every
+        one. Images without a face are left to ``on_missing``. A
+        transformer that drops rows cannot sit in a pipeline fitted with
+        ``y``, whose labels would no longer line up with the images:
+        screen the images first with
+        :func:`~sklearn_palsy.preprocessing.screen_head_pose`.
 
     Attributes
     ----------
     backend_ : {"mediapipe", "dlib"}
         The backend used, chosen at ``fit``.
+    pose_rejected_ : pandas.DataFrame
+        Set by each ``transform``: the images beyond the pose limits, with
+        columns ``index`` (position in that call's input), ``image``,
+        ``yaw``, ``pitch`` and ``reason``; left out of the output with
+        ``on_pose="skip"``, kept with "warn". Empty without limits. Not
+        saved in model files.
 
     See Also
     --------
@@ -145,6 +185,7 @@ class FaceCropper(_BackendMixin, ImageTransformerMixin):
         "margin": [Interval(numbers.Real, 0, None, closed="left")],
         "on_missing": [StrOptions({"raise", "center"})],
         **_COMMON_CONSTRAINTS,
+        **POSE_CONSTRAINTS,
     }
 
     def __init__(
@@ -159,6 +200,10 @@ class FaceCropper(_BackendMixin, ImageTransformerMixin):
         verbose=0,
         max_pixels=None,
         detect_max_side=DEFAULT_DETECT_MAX_SIDE,
+        landmarks=None,
+        max_yaw=None,
+        max_pitch=None,
+        on_pose="warn",
     ):
         self.size = size
         self.backend = backend
@@ -169,6 +214,10 @@ class FaceCropper(_BackendMixin, ImageTransformerMixin):
         self.verbose = verbose
         self.max_pixels = max_pixels
         self.detect_max_side = detect_max_side
+        self.landmarks = landmarks
+        self.max_yaw = max_yaw
+        self.max_pitch = max_pitch
+        self.on_pose = on_pose
 
     def transform(self, X):
         """Crop the face out of each image.
@@ -187,6 +236,7 @@ class FaceCropper(_BackendMixin, ImageTransformerMixin):
         self._validate_params()
         images = as_image_list(X)
         analyses = _analyze(self, images)
+        keep = self._check_head_pose(images, analyses)
         crops = np.empty((len(images), self.size, self.size, 3), dtype=np.uint8)
         for index, (image, analysis) in enumerate(zip(images, analyses, strict=True)):
             limit = DEFAULT_MAX_PIXELS if self.max_pixels is None else self.max_pixels
@@ -206,10 +256,10 @@ class FaceCropper(_BackendMixin, ImageTransformerMixin):
                        (width + side) / 2, (height + side) / 2)
                 margin = 0.0
             crops[index] = _crop_square(pixels, box, margin, self.size)
-        return crops
+        return crops[keep]
 
 
-class LandmarkDetector(_BackendMixin, ImageTransformerMixin):
+class LandmarkDetector(HeadPoseCheckMixin, _BackendMixin, ImageTransformerMixin):
     """Place facial landmarks on each image.
 
     ``backend="mediapipe"`` gives MediaPipe Face Mesh's 478 points with the
@@ -244,6 +294,36 @@ class LandmarkDetector(_BackendMixin, ImageTransformerMixin):
         side is at most this many pixels; the landmarks are then placed on
         the full image. None detects on the full image (slower in proportion
         to its pixel count).
+    landmarks : LandmarkSet, mapping, str, path-like or list, default=None
+        Precomputed or corrected landmarks per image, returned instead of
+        detected ones: a :class:`~sklearn_palsy.faces.LandmarkSet`, a dict
+        of image path or content key (:func:`~sklearn_palsy.faces.image_id`)
+        to (n_landmarks, 2) array, or landmark file(s) (CSV or iBUG
+        ``.pts``, read with :func:`~sklearn_palsy.faces.load_landmarks` at
+        each ``transform``, so edits to the file are picked up). Images
+        without given landmarks are detected; given ones must have the
+        backend's number of points. See the user guide's landmark
+        correction page.
+    max_yaw : float in (0, 90] or None, default=None
+        The largest absolute yaw (a turn to either side), in degrees, of a
+        face that passes the pose check; None checks no yaw. The pose is
+        estimated from the landmarks
+        (:func:`~sklearn_palsy.faces.estimate_head_pose`); clinical photo
+        protocols ask for a frontal view, and 15 is a common limit.
+    max_pitch : float in (0, 90] or None, default=None
+        The same for pitch (chin up or down).
+    on_pose : {"warn", "skip", "raise"}, default="warn"
+        What happens to images whose face is beyond ``max_yaw`` or
+        ``max_pitch``: "warn" keeps them, with a
+        :class:`~sklearn_palsy.preprocessing.HeadPoseWarning` naming each
+        image with its angles; "skip" leaves them out of the output, with
+        that warning, and lists them in ``pose_rejected_``; "raise" raises
+        :class:`~sklearn_palsy.preprocessing.HeadPoseError` naming every
+        one. Images without a face are left to ``on_missing``. A
+        transformer that drops rows cannot sit in a pipeline fitted with
+        ``y``, whose labels would no longer line up with the images:
+        screen the images first with
+        :func:`~sklearn_palsy.preprocessing.screen_head_pose`.
 
     Attributes
     ----------
@@ -252,6 +332,12 @@ class LandmarkDetector(_BackendMixin, ImageTransformerMixin):
         detector never switches landmark model.
     scheme : LandmarkScheme
         The landmark scheme of the backend (regions and left/right pairs).
+    pose_rejected_ : pandas.DataFrame
+        Set by each ``transform``: the images beyond the pose limits, with
+        columns ``index`` (position in that call's input), ``image``,
+        ``yaw``, ``pitch`` and ``reason``; left out of the output with
+        ``on_pose="skip"``, kept with "warn". Empty without limits. Not
+        saved in model files.
 
     See Also
     --------
@@ -269,6 +355,7 @@ class LandmarkDetector(_BackendMixin, ImageTransformerMixin):
     _parameter_constraints = {
         "on_missing": [StrOptions({"raise", "nan"})],
         **_COMMON_CONSTRAINTS,
+        **POSE_CONSTRAINTS,
     }
 
     def __init__(
@@ -281,6 +368,10 @@ class LandmarkDetector(_BackendMixin, ImageTransformerMixin):
         verbose=0,
         max_pixels=None,
         detect_max_side=DEFAULT_DETECT_MAX_SIDE,
+        landmarks=None,
+        max_yaw=None,
+        max_pitch=None,
+        on_pose="warn",
     ):
         self.backend = backend
         self.on_missing = on_missing
@@ -289,6 +380,10 @@ class LandmarkDetector(_BackendMixin, ImageTransformerMixin):
         self.verbose = verbose
         self.max_pixels = max_pixels
         self.detect_max_side = detect_max_side
+        self.landmarks = landmarks
+        self.max_yaw = max_yaw
+        self.max_pitch = max_pitch
+        self.on_pose = on_pose
 
     @property
     def scheme(self):
@@ -317,6 +412,7 @@ class LandmarkDetector(_BackendMixin, ImageTransformerMixin):
         self._validate_params()
         images = as_image_list(X)
         analyses = _analyze(self, images)
+        keep = self._check_head_pose(images, analyses)
         n_landmarks = self.scheme.n_landmarks
         landmarks = np.full((len(images), n_landmarks, 2), np.nan)
         for index, (image, analysis) in enumerate(zip(images, analyses, strict=True)):
@@ -329,4 +425,4 @@ class LandmarkDetector(_BackendMixin, ImageTransformerMixin):
                 )
                 continue
             landmarks[index] = analysis.landmarks
-        return landmarks
+        return landmarks[keep]
