@@ -106,6 +106,15 @@ CONSTANT_DOCS = {
     "TRAIN_EPOCHS": "Epochs of :func:`make_paper_pipelines`, and so of ``train``.",
     "FFNN_LR": "Adam's learning rate of the paper's FFNNs, alone and as fusion "
     "trunks.",
+    "FFNN_WEIGHT_DECAY": "Adam's weight decay of the paper's FFNNs; it keeps "
+    "their probabilities away from exactly 0 and 1.",
+    "REFERENCE_BACKENDS": "The landmark backends that a reference model is "
+    "shipped for.",
+    "REFERENCE_TRAINING": "The settings the shipped reference models were "
+    "trained with: the synthetic cohort, the network, the seeds and threads.",
+    "REFERENCE_HELD_OUT": "The held-out synthetic cohorts the shipped "
+    "reference models were measured on.",
+    "VIDEO_EXTENSIONS": "File extensions read as videos (any case).",
     "FORMAT": "The ``format`` string in every safe model file's metadata.",
     "FORMAT_VERSION": "The layout of the metadata and JSON config that "
     ":func:`~sklearn_palsy.save_model` writes; :func:`~sklearn_palsy.load_model` "

@@ -26,6 +26,7 @@ from ._batch import (
     _detect,
     _failures_frame,
     _features,
+    _with_landmarks,
     resolve_images,
 )
 from ._csv import write_csv_atomic
@@ -40,9 +41,11 @@ from .clinical import (
     PatientMovement,
     regional_score_names,
     regional_scores,
+    video_key_frames,
 )
 from .exceptions import ImageBatchError
 from .faces import read_image, resolve_backend
+from .faces._video import is_video_file, parse_frame_reference
 
 __all__ = ["assess_images", "write_assessment"]
 
@@ -98,24 +101,63 @@ def _patient_ids(paths):
     ]
 
 
-def _photos(source, on_error):
-    """One row per photo: ``image``, ``patient_id``, ``expression`` (, ``label``)."""
-    if isinstance(source, (list, tuple, np.ndarray)) and on_error == "skip":
+# The expression of a video frame that is neither the video's rest frame nor
+# the peak of an expression: kept in the table, not scored, not noted.
+_FRAME = "frame"
+
+
+def _photos(source, on_error, sampling=None):
+    """One row per photo: ``image``, ``patient_id``, ``expression`` (, ``label``).
+
+    Video frames get the expression their manifest row gives, or None (to be
+    inferred) where it gives none or rest; without a manifest each video is
+    one patient, named after its file.
+    """
+    sampling = sampling or {}
+    if (isinstance(source, (list, tuple, np.ndarray)) and on_error == "skip"
+            and not any(is_video_file(str(path)) for path in source)):
         # A missing file is then one more failure, found by the detection.
         X, frame = np.asarray([str(path) for path in source], dtype=object), None
     else:
-        X, _, _, frame = resolve_images(source)
+        X, _, _, frame = resolve_images(source, **sampling)
     photos = pd.DataFrame({"image": [str(path) for path in X]})
-    if frame is None:
-        photos["patient_id"] = _patient_ids(photos["image"])
+    videos = [parse_frame_reference(image) for image in photos["image"]]
+    is_frame = np.array([video is not None for video in videos], dtype=bool)
+    if frame is None or "patient_id" not in frame:
+        owners = [image if video is None else video[0]
+                  for image, video in zip(photos["image"], videos, strict=True)]
+        distinct = list(dict.fromkeys(owners))
+        names = dict(zip(distinct, _patient_ids(distinct), strict=True))
+        photos["patient_id"] = [names[owner] for owner in owners]
         photos["expression"] = REST
-        return photos
-    photos["patient_id"] = frame["patient_id"].astype(str).to_numpy()
-    expressions = frame["expression"] if "expression" in frame else [REST] * len(X)
-    photos["expression"] = [_expression_name(value) for value in expressions]
-    if "label" in frame:
-        photos["label"] = frame["label"].to_numpy()
+    else:
+        photos["patient_id"] = frame["patient_id"].astype(str).to_numpy()
+        expressions = (frame["expression"] if "expression" in frame
+                       else [REST] * len(X))
+        photos["expression"] = [_expression_name(value) for value in expressions]
+        if "label" in frame:
+            photos["label"] = frame["label"].to_numpy()
+    photos["expression"] = photos["expression"].astype(object)
+    photos.loc[is_frame & (photos["expression"] == REST), "expression"] = None
     return photos
+
+
+def _video_roles(photos, landmarks, scheme):
+    """Name each video's rest frame and expression peaks; the other frames
+    become :data:`_FRAME` (not scored)."""
+    videos = pd.Series([None if parsed is None else parsed[0] for parsed in
+                        map(parse_frame_reference, photos["image"])],
+                       index=photos.index, dtype=object)
+    expressions = photos["expression"].copy()
+    for _, rows in photos.groupby(videos, sort=False):
+        given = [value if value in EXPRESSIONS else None
+                 for value in photos.loc[rows.index, "expression"]]
+        key = video_key_frames(landmarks[rows.index], given, scheme=scheme)
+        named = np.where(key["rest"], REST,
+                         np.where(key["peak"], key["expression"].astype(object),
+                                  _FRAME))
+        expressions[rows.index] = named
+    return photos.assign(expression=expressions)
 
 
 def _load_model(model):
@@ -187,6 +229,8 @@ def _roles(photos):
         unknown, repeated = set(), 0
         for expression, same in rows.drop(index=rest).groupby("expression",
                                                               sort=False):
+            if expression == _FRAME:
+                continue
             if expression == REST:
                 repeated += len(same)
             elif expression not in EXPRESSIONS:
@@ -246,7 +290,9 @@ def _movement(photos, landmarks, role, scored_as, patients, scheme):
     return table
 
 
-def assess_images(source, *, model=None, backend="auto", on_error="raise", verbose=0):
+def assess_images(source, *, model=None, backend="auto", on_error="raise", verbose=0,
+                  landmarks=None, max_yaw=None, max_pitch=None, n_frames=None,
+                  every=None, method="uniform"):
     """Assess each patient from their photos: regional scores, movement, side.
 
     Landmarks are detected once per photo. Per patient, the rest photo
@@ -267,7 +313,14 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
         ``expression`` column is used when present), a folder of images,
         one image file or a list of them. Without a manifest, each photo is
         its own patient, named by its file stem (by its path below the
-        photos' common folder where stems repeat), at rest.
+        photos' common folder where stems repeat), at rest. Videos are
+        accepted wherever photos are: their frames are sampled
+        (``n_frames``, ``every``, ``method``), each video's most neutral
+        frame is its rest photo and its frame of peak movement per
+        expression (given by the manifest, else inferred) that expression's
+        photo (:func:`~sklearn_palsy.clinical.video_key_frames`); its other
+        frames are listed with the role "not scored". Without a manifest,
+        each video is one patient, named after its file.
     model : estimator, str or path-like, default=None
         A fitted classifier taking image paths, with ``predict_proba`` and
         ``classes_`` (for example from :func:`~sklearn_palsy.paper.train_model`),
@@ -285,6 +338,16 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
         with "skip", they are left out and listed in ``failures``.
     verbose : int, default=0
         Show a progress bar while detecting faces.
+    landmarks : str, path-like, list, mapping or LandmarkSet, default=None
+        Corrected landmarks (:func:`~sklearn_palsy.faces.load_landmarks`),
+        used instead of detection for the photos they name, by the measures
+        and by the model.
+    max_yaw, max_pitch : float or None, default=None
+        Photos whose head is turned (yaw) or tilted (pitch) beyond these
+        degrees are failures, as photos without a face are.
+    n_frames, every, method
+        How video frames are sampled, as in
+        :func:`~sklearn_palsy.datasets.sample_video_frames`.
 
     Returns
     -------
@@ -361,9 +424,12 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     backend = resolve_backend(backend)
     if model is not None:
         model = _load_model(model)
-    photos = _photos(source, on_error)
-    kept, landmarks, failures, scheme = _detect(photos["image"], backend=backend,
-                                                verbose=verbose)
+    photos = _photos(source, on_error,
+                     {"n_frames": n_frames, "every": every, "method": method})
+    given_landmarks = landmarks
+    kept, landmarks, failures, scheme, _ = _detect(
+        photos["image"], backend=backend, verbose=verbose,
+        landmarks=given_landmarks, max_yaw=max_yaw, max_pitch=max_pitch)
     # Degenerate faces (eye centres that coincide, say) would stop the scores
     # of every patient; the clinical measures find them, photo by photo.
     invalid = []
@@ -374,6 +440,9 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     photos = photos[~photos["image"].isin(failures["image"])].reset_index(drop=True)
     # Row by row with the landmarks: _detect keeps the input's order.
     assert list(photos["image"]) == list(kept)
+    if photos["expression"].isna().any() or any(
+            parse_frame_reference(image) for image in photos["image"]):
+        photos = _video_roles(photos, landmarks, scheme)
     patients = list(pd.unique(photos["patient_id"]))
 
     role, scored_as, notes = _roles(photos)
@@ -395,7 +464,8 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
         table["label"] = grouped["label"].first().to_numpy()
     table["n_photos"] = grouped.size().to_numpy()
     table["expressions"] = grouped["expression"].agg(
-        lambda values: ";".join(pd.unique(values))).to_numpy()
+        lambda values: ";".join(value for value in pd.unique(values)
+                                if value != _FRAME)).to_numpy()
     table["rest_image"] = [photos.loc[(role == REST) & (photos["patient_id"] == p),
                                       "image"].iloc[0] for p in patients]
     table["landmark_backend"] = backend
@@ -409,7 +479,8 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     classes = None
     if model is not None:
         classes = np.asarray(model.classes_)
-        predictions = _predict(model, images["image"])
+        predictions = _predict(_with_landmarks(model, given_landmarks),
+                               images["image"])
         images = pd.concat([images, predictions], axis=1)
         pooled = _pool(predictions, images["patient_id"], classes)
         table = pd.concat([table, pooled.reindex(patients).reset_index(drop=True)],

@@ -10,13 +10,16 @@ reported together, never one per run. Model files are written and read by
 import os
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 from tqdm.auto import tqdm
 
 from .datasets import load_image_folder, load_manifest
 from .datasets._manifest import IMAGE_EXTENSIONS, find_images
+from .datasets._video import expand_videos
 from .exceptions import (
     ImageBatchError,
     ImageFileNotFoundError,
@@ -27,14 +30,17 @@ from .exceptions import (
     ManifestNotFoundError,
     format_listing,
 )
-from .faces import resolve_backend
+from .faces import analyze_faces, resolve_backend
+from .faces._video import VIDEO_EXTENSIONS, is_video_file, parse_frame_reference
 from .preprocessing._face import LandmarkDetector, NoFaceFallbackWarning
 from .preprocessing._features import ExpressionFeatures
+from .preprocessing._pose import POSE_COLUMNS, analyses_head_pose, pose_limit_reasons
 
 __all__ = [
     "extract_features",
     "predict_images",
     "resolve_images",
+    "summarize_videos",
 ]
 
 _ON_ERROR = ("raise", "skip")
@@ -46,8 +52,15 @@ _SIDE_MEASURES = ("commissure_excursion", "brow_height")
 _CHUNK_SIZE = 256
 
 
-def resolve_images(source, *, labelled=False):
+def resolve_images(source, *, labelled=False, n_frames=None, every=None,
+                   method="uniform"):
     """Turn a manifest, a folder or a list of files into image paths.
+
+    Video files (``.mp4 .avi .mov .mkv``, any case) are accepted wherever
+    images are: each is sampled (``n_frames``, ``every``, ``method``, as in
+    :func:`~sklearn_palsy.datasets.sample_video_frames`) and each sampled
+    frame becomes one row, named by its frame reference
+    ``"<video>#frame=<i>"``.
 
     Parameters
     ----------
@@ -57,27 +70,34 @@ def resolve_images(source, *, labelled=False):
           ``root/<label>/<patient_id>/<image>`` (read by
           :func:`~sklearn_palsy.datasets.load_image_folder`, which checks
           the labels and patients);
-        - with ``labelled=False``, any folder: every image file under it, at
-          any depth, found as :func:`~sklearn_palsy.datasets.load_image_folder`
-          finds them (extensions ``.jpg .jpeg .png .bmp .tif .tiff .webp``,
-          any case; hidden files and folders skipped; sorted by name, folder
-          by folder). Folder names are not read as labels, so a tree such as
-          ``photos/2024/jan/`` is simply listed;
-        - one image file, or a list of image files.
+        - with ``labelled=False``, any folder: every image and video file
+          under it, at any depth, found as
+          :func:`~sklearn_palsy.datasets.load_image_folder` finds them
+          (extensions ``.jpg .jpeg .png .bmp .tif .tiff .webp`` and the
+          video extensions, any case; hidden files and folders skipped;
+          sorted by name, folder by folder). Folder names are not read as
+          labels, so a tree such as ``photos/2024/jan/`` is simply listed;
+        - one image or video file, or a list of them.
     labelled : bool, default=False
         Whether labels and patients are needed (``train``); ``extract`` and
         ``predict`` only need the images.
+    n_frames, every, method : int, int, {"uniform", "movement"}
+        How frames of videos are sampled; 10 per video, evenly spread, by
+        default.
 
     Returns
     -------
     X : ndarray of str of shape (n_images,)
-        Image paths, as an object array.
+        Image paths and frame references, as an object array.
     y : ndarray of shape (n_images,) or None
         Labels, from a manifest or a labelled folder.
     groups : ndarray of shape (n_images,) or None
-        Patient ids, from a manifest or a labelled folder.
+        Patient ids, from a manifest or a labelled folder; without them,
+        each video is its own group.
     frame : pandas.DataFrame or None
-        The loader's frame, from a manifest or a labelled folder.
+        The loader's frame, from a manifest or a labelled folder; for
+        unlabelled input with videos, the frames' table (``video``,
+        ``frame``, ``time_s``).
 
     Raises
     ------
@@ -88,6 +108,8 @@ def resolve_images(source, *, labelled=False):
     ManifestError
         If a manifest or labelled folder is malformed, or a folder holds
         no image.
+    VideoReadError
+        If a video cannot be read; the message names it.
 
     Examples
     --------
@@ -101,33 +123,48 @@ def resolve_images(source, *, labelled=False):
     >>> [Path(x).name for x in X], y, groups
     (['a.JPG', 'b.png'], None, None)
     """
+    sampling = {"n_frames": n_frames, "every": every, "method": method}
     if isinstance(source, (list, tuple, np.ndarray)):
         paths = [str(path) for path in source]
-        missing = [path for path in paths if not os.path.isfile(path)]
+        missing = [path for path in paths if not os.path.isfile(path)
+                   and parse_frame_reference(path) is None]
         if missing:
             raise ImageFileNotFoundError(
                 f"{len(missing)} image file(s) not found: "
                 + format_listing(missing, separator=", ")
             )
-        return np.asarray(paths, dtype=object), None, None, None
+        return _expanded(paths, sampling)
     path = Path(source)
     if not path.exists():
         raise ManifestNotFoundError("images, folder or manifest not found", path=path)
+    video_options = {f"video_{name}": value for name, value in sampling.items()}
     if path.is_dir():
         if labelled:
-            data = load_image_folder(path)
+            data = load_image_folder(path, **video_options)
             return data.X, data.y, data.groups, data.frame
-        images = [os.path.join(path, *parts) for parts in find_images(path)]
+        images = [os.path.join(path, *parts) for parts in find_images(path,
+                                                                       videos=True)]
         if not images:
             raise ManifestError(
-                f"no image file ({', '.join(IMAGE_EXTENSIONS)}) under {str(path)!r}",
+                f"no image or video file ({', '.join(IMAGE_EXTENSIONS)}, "
+                f"{', '.join(VIDEO_EXTENSIONS)}) under {str(path)!r}",
                 source=str(path),
             )
-        return np.asarray(images, dtype=object), None, None, None
+        return _expanded(images, sampling)
     if path.suffix.lower() == ".csv":
-        data = load_manifest(path)
+        data = load_manifest(path, **video_options)
         return data.X, data.y, data.groups, data.frame
-    return np.asarray([str(path)], dtype=object), None, None, None
+    return _expanded([str(path)], sampling)
+
+
+def _expanded(paths, sampling):
+    """``resolve_images``' result for a list of files: videos become frames."""
+    if not any(is_video_file(path) for path in paths):
+        return np.asarray(paths, dtype=object), None, None, None
+    data = expand_videos(paths, **sampling)
+    table = data.table.drop(columns="index")
+    table.insert(0, "image", data.X)
+    return data.X, None, data.groups, table
 
 
 def _check_on_error(on_error):
@@ -135,32 +172,49 @@ def _check_on_error(on_error):
         raise ValueError(f"on_error must be one of {list(_ON_ERROR)}; got {on_error!r}")
 
 
-def _detect(images, *, backend, verbose):
+class _Detected(NamedTuple):
+    """What :func:`_detect` found in a batch of images."""
+
+    kept: list
+    landmarks: np.ndarray
+    failures: list
+    scheme: object
+    poses: np.ndarray
+
+
+def _detect(images, *, backend, verbose, landmarks=None, max_yaw=None,
+            max_pitch=None):
     """Landmarks of the readable images with a face; failures for the others.
 
-    Returns ``(kept, landmarks, failures)``: the paths analysed, their
-    landmarks of shape (n_kept, K, 2), and ``(image, reason)`` pairs.
+    Returns a :class:`_Detected`: the paths analysed, their landmarks of
+    shape (n_kept, K, 2), ``(image, reason)`` pairs, the landmark scheme,
+    and the head pose (yaw, pitch, roll in degrees) of each kept face.
+    ``landmarks`` (a file or mapping of corrected landmarks) takes
+    precedence over detection; faces turned beyond ``max_yaw`` or
+    ``max_pitch`` join the failures.
     """
     images = [str(image) for image in images]
     failures = {}
     readable = []
-    detector = LandmarkDetector(backend=backend, on_missing="nan", verbose=verbose)
+    detector = LandmarkDetector(backend=backend, on_missing="nan", verbose=verbose,
+                                landmarks=landmarks)
     n_landmarks = detector.scheme.n_landmarks
-    landmarks = np.empty((0, n_landmarks, 2))
+    found_landmarks = np.empty((0, n_landmarks, 2))
     with warnings.catch_warnings():
         # Faces not found are reported as failures instead.
         warnings.simplefilter("ignore", NoFaceFallbackWarning)
         try:
             # The usual case, every file readable: each image is decoded once.
             if images:
-                landmarks = detector.fit_transform(np.asarray(images, dtype=object))
+                found_landmarks = detector.fit_transform(
+                    np.asarray(images, dtype=object))
             readable = images
         except (ImageReadError, ImageTooSmallError):
             # analyze_faces stops at the first bad file; go image by image to
             # collect every bad one. Images analysed before the stop come
             # from the face cache.
             rows = []
-            single = LandmarkDetector(backend=backend, on_missing="nan")
+            single = clone(detector).set_params(verbose=0)
             for image in tqdm(images, desc=f"faces ({backend})", disable=not verbose,
                               leave=False):
                 try:
@@ -170,14 +224,28 @@ def _detect(images, *, backend, verbose):
                 else:
                     readable.append(image)
             if rows:
-                landmarks = np.stack(rows)
-    found = ~np.isnan(landmarks).any(axis=(1, 2))
+                found_landmarks = np.stack(rows)
+    found = ~np.isnan(found_landmarks).any(axis=(1, 2))
     for image, ok in zip(readable, found, strict=True):
         if not ok:
             failures[image] = f"no face found by the {backend} detector"
     kept = [image for image, ok in zip(readable, found, strict=True) if ok]
+    found_landmarks = found_landmarks[found]
+    # The analyses come from the face cache: each image's size sets the
+    # camera of its head-pose estimate.
+    poses = analyses_head_pose(analyze_faces(
+        kept, backend=backend, landmarks=landmarks, on_missing="ignore"))
+    if max_yaw is not None or max_pitch is not None:
+        reasons = pose_limit_reasons(poses, max_yaw, max_pitch)
+        for image, pose, reason in zip(kept, poses, reasons, strict=True):
+            if reason is not None:
+                failures[image] = (f"head turned beyond the limits ({reason}): "
+                                   f"yaw {pose[0]:+.1f}°, pitch {pose[1]:+.1f}°")
+        within = np.array([reason is None for reason in reasons], dtype=bool)
+        kept = [image for image, ok in zip(kept, within, strict=True) if ok]
+        found_landmarks, poses = found_landmarks[within], poses[within]
     ordered = [(image, failures[image]) for image in images if image in failures]
-    return kept, landmarks[found], ordered, detector.scheme
+    return _Detected(kept, found_landmarks, ordered, detector.scheme, poses)
 
 
 def _features(landmarks, kinds, scheme, kept, failures):
@@ -224,16 +292,29 @@ def _chunks(images, *, backend, verbose):
             progress.update(len(chunk))
 
 
+def _video_columns(images):
+    """``video`` and ``frame`` of each frame reference (None, <NA> for images)."""
+    parsed = [parse_frame_reference(image) for image in images]
+    if not any(parsed):
+        return None
+    return pd.DataFrame({
+        "video": [None if p is None else p[0] for p in parsed],
+        "frame": pd.array([None if p is None else p[1] for p in parsed],
+                          dtype="Int64"),
+    })
+
+
 def extract_features(
     images, *, backend="auto", kinds=("symmetry", "clinical"), on_error="raise",
-    verbose=1,
+    verbose=1, landmarks=None, max_yaw=None, max_pitch=None,
 ):
-    """Compute landmarks and expression features of each image.
+    """Compute landmarks, head pose and expression features of each image.
 
     Parameters
     ----------
     images : sequence of str or path-like
-        Image files, for example ``X`` from :func:`resolve_images`.
+        Image files or video frame references (``"<video>#frame=<i>"``),
+        for example ``X`` from :func:`resolve_images`.
     backend : {"auto", "mediapipe", "dlib"}, default="auto"
         Landmark model of :class:`~sklearn_palsy.LandmarkDetector`; results
         go through the shared face cache. ``"auto"`` is MediaPipe where it
@@ -241,20 +322,31 @@ def extract_features(
     kinds : tuple of str, default=("symmetry", "clinical")
         Feature families of :class:`~sklearn_palsy.preprocessing.ExpressionFeatures`.
     on_error : {"raise", "skip"}, default="raise"
-        What to do with images that cannot be read, hold no face or give
-        degenerate landmarks. With "raise", every image is tried first and
-        one :class:`ImageBatchError` names all the failures; with "skip",
-        they are left out of ``features`` and listed in ``failures``.
+        What to do with images that cannot be read, hold no face, give
+        degenerate landmarks or show a head turned beyond ``max_yaw`` or
+        ``max_pitch``. With "raise", every image is tried first and one
+        :class:`ImageBatchError` names all the failures; with "skip", they
+        are left out of ``features`` and listed in ``failures``.
     verbose : int, default=1
         Show a progress bar while detecting faces.
+    landmarks : str, path-like, list, mapping or LandmarkSet, default=None
+        Corrected or precomputed landmarks
+        (:func:`~sklearn_palsy.faces.load_landmarks`), used instead of
+        detection for the images they name.
+    max_yaw, max_pitch : float or None, default=None
+        Largest absolute yaw and pitch (degrees) of a face that is kept
+        (:func:`~sklearn_palsy.faces.estimate_head_pose`); None does not
+        check.
 
     Returns
     -------
     features : pandas.DataFrame
         One row per analysed image: ``image``, ``landmark_backend`` (the
-        landmark model used), the landmark coordinates in pixels
-        ``x_0 .. x_{K-1}`` and ``y_0 .. y_{K-1}``, then the feature columns
-        named as by ``ExpressionFeatures.get_feature_names_out``.
+        landmark model used), ``video`` and ``frame`` (only when some input
+        is a video frame), the landmark coordinates in pixels
+        ``x_0 .. x_{K-1}`` and ``y_0 .. y_{K-1}``, the head pose ``yaw``,
+        ``pitch`` and ``roll`` in degrees, then the feature columns named as
+        by ``ExpressionFeatures.get_feature_names_out``.
     failures : pandas.DataFrame
         Columns ``image`` and ``error``, one row per failed image (empty
         when none failed).
@@ -277,34 +369,48 @@ def extract_features(
     """
     _check_on_error(on_error)
     # Chunk by chunk, so that only the rows of the result grow with the
-    # number of images; each row is one block of x, y and feature values.
+    # number of images; each row is one block of x, y, pose and features.
     kept, rows, failures, feature_failures = [], [], [], []
     backend = resolve_backend(backend)
     scheme = LandmarkDetector(backend=backend).scheme
     names = _feature_names(kinds, scheme)
     for chunk in _chunks(images, backend=backend, verbose=verbose):
-        chunk_kept, landmarks, chunk_failures, scheme = _detect(
-            chunk, backend=backend, verbose=0
-        )
-        failures += chunk_failures
-        chunk_kept, landmarks, values, names = _features(
-            landmarks, kinds, scheme, chunk_kept, feature_failures
+        detected = _detect(chunk, backend=backend, verbose=0, landmarks=landmarks,
+                           max_yaw=max_yaw, max_pitch=max_pitch)
+        failures += detected.failures
+        scheme = detected.scheme
+        poses = dict(zip(detected.kept, detected.poses, strict=True))
+        chunk_kept, chunk_landmarks, values, names = _features(
+            detected.landmarks, kinds, scheme, detected.kept, feature_failures
         )
         kept += chunk_kept
+        chunk_poses = np.asarray([poses[image] for image in chunk_kept]).reshape(-1, 3)
         rows.append(np.concatenate(
-            [landmarks[:, :, 0], landmarks[:, :, 1], values], axis=1
+            [chunk_landmarks[:, :, 0], chunk_landmarks[:, :, 1], chunk_poses, values],
+            axis=1,
         ))
     failures_frame = _failures_frame(failures + feature_failures)
     if on_error == "raise" and len(failures_frame):
         raise ImageBatchError(failures_frame)
     n_landmarks = scheme.n_landmarks
     columns = [f"{coordinate}_{index}" for coordinate in "xy"
-               for index in range(n_landmarks)] + list(names)
+               for index in range(n_landmarks)] + list(POSE_COLUMNS) + list(names)
     values = np.concatenate(rows) if rows else np.empty((0, len(columns)))
     frame = pd.DataFrame(values, columns=columns, copy=False)
     frame.insert(0, "image", kept)
     frame.insert(1, "landmark_backend", backend)
+    videos = _video_columns(kept)
+    if videos is not None:
+        frame.insert(2, "video", videos["video"].to_numpy())
+        frame.insert(3, "frame", videos["frame"].array)
     return frame, failures_frame
+
+
+def landmarks_of(features):
+    """The (n, K, 2) landmarks held in an :func:`extract_features` table."""
+    x = features.filter(regex=r"^x_[0-9]+$").to_numpy(dtype=float)
+    y = features.filter(regex=r"^y_[0-9]+$").to_numpy(dtype=float)
+    return np.stack([x, y], axis=-1)
 
 
 def _affected_sides(landmarks, scheme):
@@ -321,7 +427,27 @@ def _affected_sides(landmarks, scheme):
     return np.where(score < 0, "left", np.where(score > 0, "right", "none"))
 
 
-def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0):
+def _with_landmarks(model, landmarks):
+    """A copy of ``model`` whose face transformers use the given landmarks."""
+    from .preprocessing._face import FaceCropper
+
+    if landmarks is None:
+        return model
+    steps = {
+        name: value for name, value in model.get_params(deep=True).items()
+        if isinstance(value, (LandmarkDetector, FaceCropper))
+    }
+    if not steps:
+        return model
+    from copy import deepcopy
+
+    model = deepcopy(model)  # the caller's model keeps its own settings
+    model.set_params(**{f"{name}__landmarks": landmarks for name in steps})
+    return model
+
+
+def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0,
+                   landmarks=None, max_yaw=None, max_pitch=None):
     """Predict palsy and the affected side for each image.
 
     Parameters
@@ -331,23 +457,34 @@ def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0
         :func:`~sklearn_palsy.io.load_model_file`;
         it takes image paths and has ``predict_proba`` and ``classes_``.
     images : sequence of str or path-like
-        Image files.
+        Image files or video frame references (``"<video>#frame=<i>"``).
     on_error : {"raise", "skip"}, default="raise"
-        As in :func:`extract_features`: images that cannot be read or hold
-        no face raise one :class:`ImageBatchError`, or are skipped and listed.
+        As in :func:`extract_features`: images that cannot be read, hold no
+        face or show a head turned beyond the limits raise one
+        :class:`ImageBatchError`, or are skipped and listed.
     backend : {"auto", "mediapipe", "dlib"}, default="auto"
         Landmark model used to screen the images and find the affected side
         (the model uses the landmark model it was trained with).
     verbose : int, default=0
         Show a progress bar while detecting faces.
+    landmarks : str, path-like, list, mapping or LandmarkSet, default=None
+        Corrected landmarks (:func:`~sklearn_palsy.faces.load_landmarks`):
+        used instead of detection by the screening and by the model's own
+        :class:`~sklearn_palsy.LandmarkDetector` and
+        :class:`~sklearn_palsy.FaceCropper` steps (on a copy of the model).
+    max_yaw, max_pitch : float or None, default=None
+        Largest absolute yaw and pitch (degrees) of a face that is
+        predicted; None does not check.
 
     Returns
     -------
     predictions : pandas.DataFrame
         One row per analysed image: ``image``, ``probability`` (of the
         positive class, ``model.classes_[-1]``), ``label`` (the class of
-        highest probability), ``affected_side`` and ``landmark_backend``
-        (the landmark model that found the side).
+        highest probability), ``affected_side``, ``landmark_backend``
+        (the landmark model that found the side), ``yaw`` and ``pitch``,
+        and ``video`` and ``frame`` when some input is a video frame
+        (:func:`summarize_videos` pools them per video).
     failures : pandas.DataFrame
         Columns ``image`` and ``error``.
 
@@ -369,35 +506,106 @@ def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0
     """
     _check_on_error(on_error)
     backend = resolve_backend(backend)
-    columns = ["image", "probability", "label", "affected_side", "landmark_backend"]
+    columns = ["image", "probability", "label", "affected_side", "landmark_backend",
+               "yaw", "pitch"]
     classes = np.asarray(model.classes_)
+    model = _with_landmarks(model, landmarks)
     # Chunk by chunk, so that memory does not grow with the number of images
     # beyond the face cache and the (small) predictions.
     parts, failures, feature_failures = [], [], []
     for chunk in _chunks(images, backend=backend, verbose=verbose):
-        kept, landmarks, chunk_failures, scheme = _detect(
-            chunk, backend=backend, verbose=0
-        )
-        failures += chunk_failures
-        kept, landmarks, _, _ = _features(landmarks, ("clinical",), scheme, kept,
-                                          feature_failures)
+        detected = _detect(chunk, backend=backend, verbose=0, landmarks=landmarks,
+                           max_yaw=max_yaw, max_pitch=max_pitch)
+        failures += detected.failures
+        poses = dict(zip(detected.kept, detected.poses, strict=True))
+        kept, found, _, _ = _features(detected.landmarks, ("clinical",),
+                                      detected.scheme, detected.kept,
+                                      feature_failures)
         if not kept or (on_error == "raise" and (failures or feature_failures)):
             # With "raise", the other images are only checked from now on.
             continue
         proba = model.predict_proba(np.asarray(kept, dtype=object))
         labels = classes[np.argmax(proba, axis=1)]
         positive = labels == classes[-1]
-        sides = np.where(positive, _affected_sides(landmarks, scheme), "none")
+        sides = np.where(positive, _affected_sides(found, detected.scheme), "none")
         parts.append(pd.DataFrame({
             "image": kept,
             "probability": proba[:, -1],
             "label": labels,
             "affected_side": sides,
             "landmark_backend": backend,
+            "yaw": [poses[image][0] for image in kept],
+            "pitch": [poses[image][1] for image in kept],
         }))
     failures_frame = _failures_frame(failures + feature_failures)
     if on_error == "raise" and len(failures_frame):
         raise ImageBatchError(failures_frame)
     if not parts:
         return pd.DataFrame(columns=columns), failures_frame
-    return pd.concat(parts, ignore_index=True)[columns], failures_frame
+    predictions = pd.concat(parts, ignore_index=True)[columns]
+    videos = _video_columns(predictions["image"])
+    if videos is not None:
+        predictions.insert(1, "video", videos["video"].to_numpy())
+        predictions.insert(2, "frame", videos["frame"].array)
+    return predictions, failures_frame
+
+
+def summarize_videos(predictions, *, threshold=0.5):
+    """Pool per-frame predictions into one row per video.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        From :func:`predict_images`, with its ``video`` column.
+    threshold : float, default=0.5
+        A video is labelled positive when its frames' mean probability
+        reaches this.
+
+    Returns
+    -------
+    videos : pandas.DataFrame
+        One row per video, in order of first appearance: ``video``,
+        ``n_frames`` (frames predicted), ``probability`` (mean over its
+        frames), ``probability_min`` and ``probability_max``,
+        ``positive_fraction`` (share of frames whose probability reaches
+        ``threshold``),
+        ``positive`` (mean probability ≥ ``threshold``) and
+        ``affected_side`` (the side most often found in positive frames,
+        "none" when the video is not positive). Rows of still images are
+        left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_palsy._batch import summarize_videos
+    >>> frames = pd.DataFrame({"video": ["a.mp4", "a.mp4", "b.mp4"],
+    ...                        "probability": [0.9, 0.7, 0.2],
+    ...                        "label": ["palsy", "palsy", "control"],
+    ...                        "affected_side": ["left", "left", "none"]})
+    >>> summarize_videos(frames)[["video", "n_frames", "probability", "positive"]]
+       video  n_frames  probability  positive
+    0  a.mp4         2          0.8      True
+    1  b.mp4         1          0.2     False
+    """
+    columns = ["video", "n_frames", "probability", "probability_min",
+               "probability_max", "positive_fraction", "positive", "affected_side"]
+    if "video" not in predictions or predictions["video"].isna().all():
+        return pd.DataFrame(columns=columns)
+    frames = predictions[predictions["video"].notna()]
+    rows = []
+    for video, rows_of in frames.groupby("video", sort=False):
+        probability = rows_of["probability"].to_numpy(dtype=float)
+        sides = rows_of.loc[rows_of["affected_side"] != "none", "affected_side"]
+        positive = bool(probability.mean() >= threshold)
+        side = sides.mode().iloc[0] if positive and len(sides) else "none"
+        rows.append({
+            "video": video,
+            "n_frames": len(rows_of),
+            "probability": probability.mean(),
+            "probability_min": probability.min(),
+            "probability_max": probability.max(),
+            "positive_fraction": float(np.mean(probability >= threshold)),
+            "positive": positive,
+            "affected_side": side,
+        })
+    return pd.DataFrame(rows, columns=columns)

@@ -102,16 +102,24 @@ def _write_failures(failures, path):
 
 
 def _extract(args):
-    from ._batch import extract_features, resolve_images
+    from ._batch import extract_features, landmarks_of, resolve_images
     from ._csv import write_csv_atomic
 
-    X, _, _, _ = resolve_images(args.source)
+    source = args.source[0] if len(args.source) == 1 else args.source
+    X, _, _, _ = resolve_images(source, **_video_options(args))
     features, failures = extract_features(
-        X, backend=args.backend, on_error=args.on_error, verbose=not args.quiet
+        X, backend=args.backend, on_error=args.on_error, verbose=not args.quiet,
+        landmarks=args.landmarks, max_yaw=args.max_yaw, max_pitch=args.max_pitch,
     )
     write_csv_atomic(features, args.out)
     _write_failures(failures, args.failures)
     print(f"{len(features)} image(s) written to {args.out}")
+    if args.landmarks_out is not None:
+        from .faces import write_landmarks
+
+        write_landmarks(args.landmarks_out, list(features["image"]),
+                        landmarks_of(features))
+        print(f"their landmarks written to {args.landmarks_out}")
     return 0
 
 
@@ -156,22 +164,81 @@ def _load_model(path):
         return load_model_file(path)
 
 
+def _model_and_images(args):
+    """Split ``predict``'s arguments into a model file (or None) and the images.
+
+    ``predict MODEL IMAGES...``, ``predict --model MODEL IMAGES...`` and
+    ``predict IMAGES...`` (the shipped reference model) are all accepted.
+    The first of several arguments is the model when it has a model file's
+    extension, or when it is neither a folder nor an image, video or
+    manifest (so that ``model.bin`` is refused as a model, by its extension,
+    rather than looked for as a photo).
+    """
+    import os
+
+    from .datasets._manifest import IMAGE_EXTENSIONS
+    from .faces._video import VIDEO_EXTENSIONS
+    from .io._dispatch import JOBLIB_MODEL_EXTENSIONS, SAFE_MODEL_EXTENSIONS
+
+    images = list(args.images)
+    if args.model is not None:
+        return args.model, images
+    first = images[0]
+    suffix = os.path.splitext(first)[1].lower()
+    inputs = (*IMAGE_EXTENSIONS, *VIDEO_EXTENSIONS, ".csv")
+    if suffix in SAFE_MODEL_EXTENSIONS + JOBLIB_MODEL_EXTENSIONS or (
+        len(images) > 1 and suffix not in inputs and "#frame=" not in first
+        and not os.path.isdir(first)
+    ):
+        if len(images) == 1:
+            raise ValueError(f"no images given after the model file {first!r}")
+        return first, images[1:]
+    return None, images
+
+
+def _reference_model(backend):
+    """The model shipped in the package, for the landmark backend given."""
+    from .paper import load_reference_model
+
+    return load_reference_model(backend=None if backend == "auto" else backend)
+
+
+_REFERENCE_NOTE = ("sklearn-palsy: no model given, so the shipped reference model "
+                   "was used (trained on synthetic faces only: a research "
+                   "baseline, not a diagnostic)")
+
+
 def _predict(args):
-    from ._batch import predict_images, resolve_images
+    from ._batch import predict_images, resolve_images, summarize_videos
     from ._csv import write_csv_atomic
 
-    source = args.images[0] if len(args.images) == 1 else args.images
-    X, _, _, _ = resolve_images(source)
-    model = _load_model(args.model)
+    model_path, images = _model_and_images(args)
+    source = images[0] if len(images) == 1 else images
+    X, _, _, _ = resolve_images(source, **_video_options(args))
+    if model_path is None:
+        model = _reference_model(args.backend)
+    else:
+        model = _load_model(model_path)
     predictions, failures = predict_images(
-        model, X, on_error=args.on_error, backend=args.backend
+        model, X, on_error=args.on_error, backend=args.backend,
+        landmarks=args.landmarks, max_yaw=args.max_yaw, max_pitch=args.max_pitch,
     )
     if args.out is None:
         print(predictions.to_string(index=False))
     else:
         write_csv_atomic(predictions, args.out)
         print(f"{len(predictions)} prediction(s) written to {args.out}")
+    videos = summarize_videos(predictions)
+    if args.videos_out is not None:
+        write_csv_atomic(videos, args.videos_out)
+        print(f"{len(videos)} video(s) summarised in {args.videos_out}")
+    elif len(videos):
+        print()
+        print("Per video (mean over its sampled frames):")
+        print(videos.to_string(index=False))
     _write_failures(failures, args.failures)
+    if model_path is None:
+        print(_REFERENCE_NOTE, file=sys.stderr)
     print(DISCLAIMER, file=sys.stderr if args.out is None else sys.stdout)
     return 0
 
@@ -181,12 +248,19 @@ def _assess(args):
 
     from ._assess import assess_images, write_assessment
 
-    model = _load_model(args.model) if args.model is not None else None
+    if args.no_model:
+        model = None
+    elif args.model is None:
+        model = _reference_model(args.backend)
+    else:
+        model = _load_model(args.model)
     source = args.source[0] if len(args.source) == 1 else args.source
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
-        assessment = assess_images(source, model=model, backend=args.backend,
-                                   on_error=args.on_error, verbose=not args.quiet)
+        assessment = assess_images(
+            source, model=model, backend=args.backend, on_error=args.on_error,
+            verbose=not args.quiet, landmarks=args.landmarks,
+            max_yaw=args.max_yaw, max_pitch=args.max_pitch, **_video_options(args))
     # One line each (patients without a rest photo, say), not a source line.
     for message in dict.fromkeys(str(warning.message) for warning in caught):
         print(f"sklearn-palsy: warning: {message}", file=sys.stderr)
@@ -200,6 +274,8 @@ def _assess(args):
           f"{sides.get('left', 0)}, none {sides.get('none', 0)}")
     print(f"table  : {paths.table}")
     print(f"report : {paths.report}")
+    if not args.no_model and args.model is None:
+        print(_REFERENCE_NOTE, file=sys.stderr)
     print(DISCLAIMER)
     return 0
 
@@ -213,6 +289,49 @@ def _positive_float(text):
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive; got {text}")
+    return value
+
+
+def _video_options(args):
+    """resolve_images' video sampling options from the parsed arguments."""
+    return {"n_frames": args.frames_per_video, "every": args.every_nth_frame,
+            "method": args.frame_sampling}
+
+
+def _add_input_options(command, *, landmarks_out=False):
+    """Options shared by extract, predict and assess: videos, pose, landmarks."""
+    videos = command.add_argument_group(
+        "videos (.mp4 .avi .mov .mkv), read lazily; each sampled frame is a row")
+    videos.add_argument("--frames-per-video", type=int, default=None, metavar="N",
+                        help="frames sampled per video (default: 10)")
+    videos.add_argument("--every-nth-frame", type=int, default=None, metavar="K",
+                        help="sample every K-th frame instead (uniform sampling)")
+    videos.add_argument("--frame-sampling", choices=("uniform", "movement"),
+                        default="uniform",
+                        help="evenly spread frames, or the most neutral frame and "
+                        "the frames that move most from it (default: uniform)")
+    quality = command.add_argument_group("head pose and landmarks")
+    quality.add_argument("--max-yaw", type=_angle, default=None, metavar="DEGREES",
+                         help="skip faces turned sideways more than this "
+                         "(listed as failures; default: no limit)")
+    quality.add_argument("--max-pitch", type=_angle, default=None,
+                         metavar="DEGREES",
+                         help="skip faces tilted up or down more than this")
+    quality.add_argument("--landmarks", default=None, metavar="FILE",
+                         help="corrected landmarks (CSV or iBUG .pts, as "
+                         "--landmarks-out writes them), used instead of "
+                         "detection for the images they name")
+    if landmarks_out:
+        quality.add_argument("--landmarks-out", default=None, metavar="FILE",
+                             help="also write the landmarks to a CSV (or .pts) "
+                             "that can be corrected and given back with "
+                             "--landmarks")
+
+
+def _angle(text):
+    value = float(text)
+    if not 0 < value <= 90:
+        raise argparse.ArgumentTypeError(f"must be in (0, 90] degrees; got {text}")
     return value
 
 
@@ -279,11 +398,13 @@ def build_parser():
     evaluate.set_defaults(handler=_evaluate)
 
     extract = commands.add_parser(
-        "extract", help="write landmarks and expression features of images to CSV"
+        "extract", help="write landmarks, head pose and expression features of "
+        "images and video frames to CSV"
     )
     extract.add_argument(
-        "source", metavar="IMAGES_OR_MANIFEST",
-        help="a manifest CSV, a folder of images or one image file",
+        "source", metavar="SOURCE", nargs="+",
+        help="a manifest CSV, a folder of images and videos, or image and "
+        "video files",
     )
     extract.add_argument("--out", default="features.csv", help="features CSV")
     extract.add_argument("--backend", **_BACKEND_OPTION)
@@ -295,6 +416,7 @@ def build_parser():
     extract.add_argument("--failures", default=None,
                          help="CSV listing skipped images and why")
     extract.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_input_options(extract, landmarks_out=True)
     extract.set_defaults(handler=_extract)
 
     train = commands.add_parser(
@@ -320,16 +442,27 @@ def build_parser():
 
     predict = commands.add_parser(
         "predict",
-        help="predict palsy and the affected side; .safetensors models load "
-        "without running code, .joblib and .pkl models run code when loaded, so "
-        "use only trusted ones",
+        help="predict palsy and the affected side, with a trained model or, "
+        "when none is given, the reference model shipped in the package; "
+        ".safetensors models load without running code, .joblib and .pkl "
+        "models run code when loaded, so use only trusted ones",
     )
-    predict.add_argument("model", metavar="MODEL",
-                         help="model file from train (.safetensors, .joblib or .pkl)")
-    predict.add_argument("images", metavar="IMAGES", nargs="+",
-                         help="image files, or one folder or manifest")
+    predict.add_argument(
+        "images", metavar="[MODEL] IMAGES", nargs="+",
+        help="image files, or one folder or manifest; a first argument "
+        "ending in .safetensors, .joblib or .pkl is the model file",
+    )
+    predict.add_argument(
+        "--model", default=None,
+        help="model file from train (.safetensors, .joblib or .pkl); default: "
+        "the shipped reference model (synthetic faces only)",
+    )
     predict.add_argument("--out", default=None,
                          help="predictions CSV (default: print the table)")
+    predict.add_argument("--videos-out", default=None,
+                         help="CSV with one row per video (its frames' mean "
+                         "probability, share of positive frames, side); "
+                         "default: print it when there are videos")
     predict.add_argument("--on-error", choices=("raise", "skip"), default="raise",
                          help="fail on bad images or skip them")
     predict.add_argument("--failures", default=None,
@@ -339,6 +472,7 @@ def build_parser():
         help="landmark model used to screen the images and find the affected "
         "side (default: auto); the model itself uses the one it was trained with",
     )
+    _add_input_options(predict)
     predict.set_defaults(handler=_predict)
 
     assess = commands.add_parser(
@@ -355,10 +489,15 @@ def build_parser():
     )
     assess.add_argument("--out", required=True,
                         help="output folder for assessment.csv and report.html")
-    assess.add_argument("--model", default=None,
-                        help="also give a trained model's probabilities, per "
-                        "photo and per patient (.safetensors, or a trusted "
-                        ".joblib or .pkl)")
+    assess_model = assess.add_mutually_exclusive_group()
+    assess_model.add_argument(
+        "--model", default=None,
+        help="a trained model whose probabilities are given per photo and per "
+        "patient (.safetensors, or a trusted .joblib or .pkl); default: the "
+        "shipped reference model (synthetic faces only)",
+    )
+    assess_model.add_argument("--no-model", action="store_true",
+                              help="give no probabilities, only the measures")
     assess.add_argument("--backend", **_BACKEND_OPTION)
     assess.add_argument("--on-error", choices=("raise", "skip"), default="raise",
                         help="on unreadable photos or photos without a face: "
@@ -366,6 +505,7 @@ def build_parser():
     assess.add_argument("--failures", default=None,
                         help="CSV listing skipped photos and why")
     assess.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_input_options(assess)
     assess.set_defaults(handler=_assess)
     return parser
 

@@ -249,7 +249,10 @@ def test_train_then_predict_writes_probabilities_labels_and_sides(
                  "--on-error", "skip", "--failures", str(failures_path)]) == 0
     predictions = pd.read_csv(out)
     assert list(predictions.columns) == ["image", "probability", "label",
-                                         "affected_side", "landmark_backend"]
+                                         "affected_side", "landmark_backend",
+                                         "yaw", "pitch"]
+    # Frontal synthetic faces: the head-pose estimate is near zero.
+    assert predictions[["yaw", "pitch"]].abs().max().max() < 15
     assert set(predictions.landmark_backend) == {"mediapipe"}
     assert len(predictions) == 4
     assert predictions.probability.between(0, 1).all()
@@ -281,7 +284,7 @@ def test_affected_side_follows_the_synthetic_palsy_side(cohort_dir):
 
     manifest = pd.read_csv(cohort_dir / "manifest.csv")
     patients = manifest[manifest.label == 1]
-    kept, landmarks, failures, scheme = _detect(
+    kept, landmarks, failures, scheme, _ = _detect(
         [str(cohort_dir / image) for image in patients.image], backend="dlib",
         verbose=0,
     )

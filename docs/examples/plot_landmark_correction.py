@@ -23,8 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sklearn_palsy import ExpressionFeatures, LandmarkDetector, make_synthetic_cohort
-from sklearn_palsy.faces import read_image
-from sklearn_palsy.faces._landmark_files import load_landmarks, write_landmarks
+from sklearn_palsy.faces import load_landmarks, read_image, write_landmarks
 from sklearn_palsy.reporting import plot_landmarks
 
 folder = Path(tempfile.mkdtemp())

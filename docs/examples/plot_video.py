@@ -27,7 +27,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_palsy import ExpressionFeatures, LandmarkDetector, make_synthetic_cohort
-from sklearn_palsy.datasets._video import (
+from sklearn_palsy.datasets import (
     expand_videos,
     make_synthetic_video,
     sample_video_frames,

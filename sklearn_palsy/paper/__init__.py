@@ -11,7 +11,10 @@ general-purpose estimators it combines:
 - :func:`run_experiment` and :func:`paper_table`: the comparison by
   patient, its table, report and best model;
 - :func:`run_demo`: the same on the synthetic cohort;
-- :func:`train_model`: one configuration fitted on a user's cohort.
+- :func:`train_model`: one configuration fitted on a user's cohort;
+- :func:`load_reference_model`: the small model shipped in the package,
+  which :func:`train_reference_model` and :func:`build_reference_models`
+  trained on synthetic faces (:func:`reference_model_info` says how).
 
 The names are imported on first use, so that reading the defaults imports
 neither torch nor dlib.
@@ -26,12 +29,20 @@ _LAZY = {
     "FFNN_LR": "._defaults",
     "FFNN_WEIGHT_DECAY": "._defaults",
     "PAPER_PIPELINES": "._defaults",
+    "REFERENCE_BACKENDS": "._reference",
+    "REFERENCE_HELD_OUT": "._reference",
+    "REFERENCE_TRAINING": "._reference",
     "TRAIN_EPOCHS": "._defaults",
+    "build_reference_models": "._reference",
+    "evaluate_reference_model": "._reference",
+    "load_reference_model": "._reference",
     "make_paper_pipelines": "._pipelines",
     "paper_table": "._experiment",
+    "reference_model_info": "._reference",
     "run_demo": "._demo",
     "run_experiment": "._experiment",
     "train_model": "._train",
+    "train_reference_model": "._reference",
 }
 
 __all__ = sorted(_LAZY)

@@ -1,0 +1,340 @@
+"""Tests of the reference model shipped in the package and of its training script."""
+
+import importlib.resources
+import importlib.util
+import inspect
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors import safe_open
+
+from sklearn_palsy.exceptions import ModelFileError
+from sklearn_palsy.io import load_model_file
+from sklearn_palsy.paper import (
+    REFERENCE_BACKENDS,
+    REFERENCE_HELD_OUT,
+    REFERENCE_TRAINING,
+    _reference,
+    build_reference_models,
+    load_reference_model,
+    reference_model_info,
+    train_reference_model,
+)
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "train_reference_model.py"
+MODELS = Path(_reference.__file__).parent / "models"
+# A training budget that runs in about a second: the same code, tiny numbers.
+TINY = {"n_patients": 3, "n_controls": 3, "expressions": ("rest", "smile"),
+        "image_size": 128, "epochs": 3, "chunk_size": 4}
+TINY_HELD_OUT = {"few": {"n_patients": 2, "n_controls": 2, "random_state": 5}}
+METRICS = {"balanced_accuracy", "roc_auc", "recall", "specificity", "precision",
+           "f1", "brier"}
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("train_reference_model", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _content(path):
+    """The model file's checksum over its content, and its tensors."""
+    with safe_open(str(path), framework="np") as reader:
+        return (reader.metadata()["sha256"],
+                {name: reader.get_tensor(name) for name in reader.keys()})
+
+
+@pytest.fixture(scope="module")
+def severe_faces():
+    """Four patients with severe palsy and four controls, three expressions each."""
+    from sklearn_palsy.datasets import make_synthetic_cohort
+
+    return make_synthetic_cohort(
+        n_patients=4, n_controls=4, expressions=("smile", "raise_eyebrows",
+                                                 "close_eyes"),
+        severity_range=(0.85, 1.0), palsy_types=("peripheral", "central"),
+        random_state=11,
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_build(tmp_path_factory):
+    """The MediaPipe model built once on the tiny budget, with its record."""
+    folder = tmp_path_factory.mktemp("reference")
+    records = build_reference_models(folder, backends=("mediapipe",),
+                                     held_out=TINY_HELD_OUT, **TINY)
+    return folder, records["mediapipe"]
+
+
+# ------------------------------------------------------------ the shipped models
+@pytest.mark.parametrize("backend", REFERENCE_BACKENDS)
+def test_shipped_model_loads_safely_without_warning_and_is_small(backend,
+                                                                 monkeypatch):
+    def refuse(path):
+        raise AssertionError(f"a pickle was loaded: {path}")
+
+    # The joblib loader is never reached: the model is in the safe format.
+    monkeypatch.setattr("sklearn_palsy.io._dispatch.load_model_joblib", refuse)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = load_reference_model(backend)
+    assert [name for name, _ in model.steps] == ["landmarks", "features", "scale",
+                                                 "ffnn"]
+    assert model[0].backend_ == backend
+    assert model[1].kinds_ == ("symmetry", "lateral")
+    assert model.classes_.tolist() == ["control", "palsy"]
+    model_file = MODELS / f"reference_{backend}.safetensors"
+    record = MODELS / f"reference_{backend}.json"
+    assert 1_000 < model_file.stat().st_size < 100_000
+    assert record.stat().st_size < 20_000
+    shipped = sorted(path.name for path in MODELS.iterdir())
+    assert not [name for name in shipped if name.endswith((".pkl", ".joblib"))]
+
+
+def test_default_backend_is_mediapipe_where_it_runs():
+    from sklearn_palsy.faces import available_backends
+
+    assert load_reference_model()[0].backend_ == available_backends()[0]
+    assert reference_model_info()["backend"] == available_backends()[0]
+
+
+@pytest.mark.parametrize("backend", REFERENCE_BACKENDS)
+def test_shipped_model_scores_severe_palsy_above_controls(backend, severe_faces):
+    proba = load_reference_model(backend).predict_proba(severe_faces.images)[:, 1]
+    assert np.all((proba > 0) & (proba < 1))  # calibrated, never certain
+    people = np.unique(severe_faces.groups)
+    mean = {person: proba[severe_faces.groups == person].mean() for person in people}
+    patients = [mean[person] for person in people if person.startswith("P")]
+    controls = [mean[person] for person in people if person.startswith("C")]
+    assert min(patients) > max(controls)
+    assert min(patients) > 0.5 > max(controls)
+
+
+@pytest.mark.parametrize("backend", REFERENCE_BACKENDS)
+def test_shipped_record_is_complete(backend):
+    info = reference_model_info(backend)
+    model_file = MODELS / f"reference_{backend}.safetensors"
+    assert info["model"] == model_file.name
+    assert info["content_sha256"] == _content(model_file)[0]
+    assert info["file_bytes"] == model_file.stat().st_size
+    assert info["backend"] == backend
+    assert info["classes"] == ["control", "palsy"]
+    assert "not a diagnostic" in info["note"]
+    training = info["training"]
+    cohort = info["training_cohort"]
+    assert cohort["n_images"] == (training["n_patients"] + training["n_controls"]) * (
+        len(training["expressions"]) * training["n_repeats"])
+    assert cohort["n_people"] == training["n_patients"] + training["n_controls"]
+    assert cohort["n_images_without_face"] < 0.05 * cohort["n_images"]
+    assert set(cohort["renderer"]) == {"variety", "yaw", "pitch"}
+    assert info["training_seconds"] > 0
+    environment = info["environment"]
+    assert environment["torch_threads"] == training["n_threads"]
+    for name in ("sklearn-palsy", "numpy", "torch", "scikit-learn", "skorch"):
+        assert environment["versions"][name]
+    assert set(info["held_out"]) == set(REFERENCE_HELD_OUT)
+    for name, figures in info["held_out"].items():
+        for level in ("image", "patient"):
+            assert set(figures[level]) == METRICS
+            assert all(0 <= value <= 1 for value in figures[level].values())
+        held_out = figures["cohort"]
+        for key, value in REFERENCE_HELD_OUT[name].items():
+            assert held_out[key] == _reference._jsonable(value)
+        assert held_out["seed_stream"] != cohort["seed_stream"]
+        # Synthetic faces the model has never seen are still easy for it.
+        assert figures["patient"]["roc_auc"] > 0.9
+
+
+@pytest.mark.parametrize("backend", REFERENCE_BACKENDS)
+def test_shipped_models_were_trained_with_the_wide_renderer_where_it_exists(
+    backend,
+):
+    from sklearn_palsy.datasets import make_synthetic_cohort
+
+    accepted = inspect.signature(make_synthetic_cohort).parameters
+    renderer = reference_model_info(backend)["training_cohort"]["renderer"]
+    expected = "wide" if "variety" in accepted else "standard"
+    assert renderer["variety"] == expected
+
+
+# ------------------------------------------------------------ the script's defaults
+def test_shipped_configuration_is_the_scripts_defaults():
+    script = _script()
+    settings = script.training_settings(script.make_parser().parse_args([]))
+    assert settings == REFERENCE_TRAINING
+    assert script.held_out_settings(script.make_parser().parse_args([])) is None
+    assert Path(script.DEFAULT_OUT) == MODELS
+    defaults = {name: parameter.default for name, parameter in
+                inspect.signature(train_reference_model).parameters.items()
+                if name not in ("backend", "verbose")}
+    assert defaults == REFERENCE_TRAINING
+    for backend in REFERENCE_BACKENDS:
+        assert reference_model_info(backend)["training"] == _reference._jsonable(
+            REFERENCE_TRAINING)
+
+
+def test_script_parses_ranges_and_single_angles():
+    script = _script()
+    args = script.make_parser().parse_args(
+        ["--yaw", "5", "--pitch", "-3", "4", "--expressions", "rest", "smile",
+         "--hidden-layer-sizes", "8", "--held-out-people", "3"])
+    settings = script.training_settings(args)
+    assert settings["yaw"] == 5.0 and settings["pitch"] == (-3.0, 4.0)
+    assert settings["expressions"] == ("rest", "smile")
+    assert settings["hidden_layer_sizes"] == (8,)
+    held_out = script.held_out_settings(args)
+    assert set(held_out) == set(REFERENCE_HELD_OUT)
+    assert all(cohort["n_patients"] == cohort["n_controls"] == 3
+               for cohort in held_out.values())
+    with pytest.raises(SystemExit, match="one angle or two"):
+        script.training_settings(script.make_parser().parse_args(
+            ["--yaw", "1", "2", "3"]))
+
+
+# ------------------------------------------------------------ reproducibility
+def test_training_twice_gives_the_same_model(tiny_build, tmp_path, severe_faces):
+    folder, record = tiny_build
+    threads = torch.get_num_threads()
+    again = build_reference_models(tmp_path, backends=("mediapipe",),
+                                   held_out=TINY_HELD_OUT, **TINY)["mediapipe"]
+    assert torch.get_num_threads() == threads  # restored
+    assert not torch.are_deterministic_algorithms_enabled()
+    first_sum, first = _content(folder / "reference_mediapipe.safetensors")
+    second_sum, second = _content(tmp_path / "reference_mediapipe.safetensors")
+    assert first_sum == second_sum == record["content_sha256"] == again[
+        "content_sha256"]
+    assert first.keys() == second.keys()
+    assert all(np.array_equal(first[name], second[name]) for name in first)
+    assert again["held_out"] == record["held_out"]
+    images = severe_faces.images[:6]
+    proba = load_model_file(folder / "reference_mediapipe.safetensors").predict_proba(
+        images)
+    assert np.array_equal(proba, load_model_file(
+        tmp_path / "reference_mediapipe.safetensors").predict_proba(images))
+    # The library function trains the very model that was saved.
+    trained = train_reference_model(backend="mediapipe", **TINY)
+    assert np.array_equal(proba, trained.predict_proba(images))
+    # The tiny cohort is what the record says.
+    assert record["training_cohort"]["n_images"] == 12
+    assert record["training"]["epochs"] == 3
+    assert len(trained[-1].net_.history) == 3
+
+
+def test_another_seed_gives_another_model(tiny_build, severe_faces):
+    folder, _ = tiny_build
+    images = severe_faces.images[:6]
+    shipped = load_model_file(folder / "reference_mediapipe.safetensors")
+    other = train_reference_model(backend="mediapipe", random_state=1, **TINY)
+    assert not np.array_equal(shipped.predict_proba(images),
+                              other.predict_proba(images))
+
+
+@pytest.mark.slow
+def test_script_end_to_end_reproduces_the_library(tiny_build, tmp_path, severe_faces):
+    folder, record = tiny_build
+    command = [sys.executable, str(SCRIPT), "--out", str(tmp_path),
+               "--backends", "mediapipe", "--quiet", "--held-out-people", "2"]
+    for name, value in TINY.items():
+        values = value if isinstance(value, tuple) else (value,)
+        command += ["--" + name.replace("_", "-"), *map(str, values)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "mediapipe: " in result.stdout and "held-out wide, per patient" in (
+        result.stdout)
+    written = tmp_path / "reference_mediapipe.safetensors"
+    assert _content(written)[0] == record["content_sha256"]
+    images = severe_faces.images[:6]
+    shipped = load_model_file(folder / "reference_mediapipe.safetensors")
+    assert np.array_equal(load_model_file(written).predict_proba(images),
+                          shipped.predict_proba(images))
+
+
+# ------------------------------------------------------------ the cohort and errors
+def test_held_out_chunks_never_share_a_seed_with_training():
+    training = {_reference._chunk_seed(0, 0, chunk) for chunk in range(50)}
+    held_out = {_reference._chunk_seed(seed, 1, chunk)
+                for seed in (0, 1, 2) for chunk in range(50)}
+    assert len(training) == 50 and not training & held_out
+    chunks = list(_reference._cohort_chunks(
+        n_patients=5, n_controls=4, chunk_size=4, random_state=0, stream=0,
+        options={"expressions": ("rest",), "image_size": 64}))
+    assert [len(cohort.y) for _, _, cohort in chunks] == [4, 3, 2]
+    assert sum(int(cohort.y.sum()) for _, _, cohort in chunks) == 5
+    groups = np.concatenate([cohort.groups for _, _, cohort in chunks])
+    assert len(set(groups)) == 9 and groups[0] == "c0000-P01"
+
+
+def test_renderer_options_fall_back_to_the_standard_renderer(monkeypatch):
+    def old_renderer(n_patients=21, n_controls=21, *, random_state=None):
+        """A make_synthetic_cohort without variety, yaw or pitch."""
+
+    monkeypatch.setattr(_reference, "make_synthetic_cohort", old_renderer)
+    with pytest.warns(UserWarning) as caught:
+        options, used = _reference._renderer_options("wide", 0.0, (-5.0, 5.0))
+    # One warning for each option asked for that the renderer lacks; yaw=0
+    # is what it does anyway.
+    messages = [str(warning.message) for warning in caught]
+    assert len(messages) == 2
+    assert "does not accept variety=" in messages[0] and "'wide'" in messages[0]
+    assert "does not accept pitch=" in messages[1]
+    assert options == {}
+    assert used == {"variety": "standard", "yaw": 0.0, "pitch": 0.0}
+
+    def new_renderer(n_patients=21, *, yaw=0.0, pitch=0.0, variety="standard"):
+        """A make_synthetic_cohort with them."""
+
+    monkeypatch.setattr(_reference, "make_synthetic_cohort", new_renderer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        options, used = _reference._renderer_options("wide", 3.0, (-5.0, 5.0))
+    assert options == used == {"variety": "wide", "yaw": 3.0, "pitch": (-5.0, 5.0)}
+
+
+def test_bad_arguments_are_refused_clearly():
+    with pytest.raises(ValueError, match="backend must be None or one of"):
+        load_reference_model("openface")
+    with pytest.raises(ValueError, match="at least one patient and one control"):
+        train_reference_model(n_controls=0)
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+        train_reference_model(epochs=0)
+    with pytest.raises(ValueError, match="random_state must be an int"):
+        train_reference_model(random_state=None)
+    with pytest.raises(TypeError, match=r"unknown training settings \['epoch'\]"):
+        build_reference_models("unused", epoch=3)
+
+
+def test_missing_shipped_model_names_the_script(monkeypatch, tmp_path):
+    class Empty:
+        def __truediv__(self, name):
+            return tmp_path / "models"
+
+    monkeypatch.setattr(importlib.resources, "files", lambda _: Empty())
+    with pytest.raises(ModelFileError, match="train_reference_model.py"):
+        load_reference_model("dlib")
+
+
+def test_another_scikit_learn_is_not_warned_about_for_the_shipped_model(
+    monkeypatch,
+):
+    from sklearn_palsy.io import _safe
+
+    real = _safe._versions()
+    monkeypatch.setattr(_safe, "_versions",
+                        lambda: {**real, "sklearn_version": "1.6.0"})
+    model_file = MODELS / "reference_dlib.safetensors"
+    with pytest.warns(UserWarning, match="was written with scikit-learn"):
+        load_model_file(model_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_reference_model("dlib").classes_.tolist() == ["control", "palsy"]
+    # Another sklearn-palsy release is still said.
+    monkeypatch.setattr(_safe, "_versions", lambda: {
+        **real, "sklearn_palsy_version": real["sklearn_palsy_version"] + "9"})
+    with pytest.warns(UserWarning, match="was written by sklearn-palsy"):
+        load_reference_model("dlib")
