@@ -13,7 +13,7 @@ TorchScript graphs):
 
 * plain NCHW float32, the loop people write, and the baseline;
 * channels-last float32, and channels-last under bfloat16 autocast;
-* the package's path: :class:`~sklearn_palsy.neural._modules.ResNetModule`
+* the package's path: :class:`~sklearn_palsy.neural.ResNetModule`
   inside its ``inference_scope`` (batch norms folded into the convolutions),
   channels-last, float32 and bfloat16 autocast, as
   ``ResNetClassifier.predict_proba`` runs it without the data loading;
@@ -68,7 +68,7 @@ from _common import (  # noqa: E402
     verdict,
 )
 
-from sklearn_palsy.neural._modules import ResNetModule  # noqa: E402
+from sklearn_palsy.neural import ResNetModule  # noqa: E402
 
 GFLOP_PER_IMAGE = 3.6  # ResNet-18 at 224 px: 1.82 GMAC
 TARGETS = {"float32": 1.4, "bfloat16": 2.5}
@@ -110,20 +110,22 @@ def package(x, bf16):
 
 
 def compiled(model, x, bf16, mode=None, freezing=False):
-    """``torch.compile(model)``; returns (callable, compile seconds)."""
-    import torch._dynamo
-    import torch._inductor.config as inductor_config
+    """``torch.compile(model)``; returns (callable, compile seconds).
 
-    torch._dynamo.reset()
+    Public options only: ``mode`` and ``options`` exclude each other, so
+    max-autotune with freezing is asked for as the option that mode sets
+    (on the CPU the mode's no-cudagraphs part changes nothing).
+    """
+    torch.compiler.reset()
     model = copy.deepcopy(model)
-    inductor_config.freezing = freezing
-    fn = torch.compile(model, mode=mode)
+    options = {"freezing": True} if freezing else {}
+    if options and mode == "max-autotune-no-cudagraphs":
+        options["max_autotune"] = True
+        mode = None
+    fn = torch.compile(model, mode=mode, options=options or None)
     run = eager(fn, x, bf16)
     start = time.perf_counter()
-    try:
-        run()  # compiles
-    finally:
-        inductor_config.freezing = False
+    run()  # compiles
     return run, time.perf_counter() - start
 
 

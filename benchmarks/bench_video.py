@@ -67,9 +67,8 @@ READ_TARGET = 200.0  # frames per second, reading in order
 
 def workload(name, path):
     """A callable running one workload on one video; returns frames handled."""
-    from sklearn_palsy.datasets._video import sample_video_frames
-    from sklearn_palsy.faces._io import read_image
-    from sklearn_palsy.faces._video import clear_video_cache, video_info
+    from sklearn_palsy.datasets import sample_video_frames
+    from sklearn_palsy.faces import clear_video_cache, read_image, video_info
 
     n_frames = video_info(path).n_frames
 
@@ -93,7 +92,7 @@ def workload(name, path):
 
 def child(name, path, warm_up_path):
     """Measure one workload in this fresh process; print a JSON line."""
-    from sklearn_palsy.faces._io import read_image
+    from sklearn_palsy.faces import read_image
 
     read_image(f"{warm_up_path}#frame=0")
     run = workload(name, path)
@@ -112,7 +111,7 @@ def child(name, path, warm_up_path):
 
 
 def make_videos(folder, quick):
-    from sklearn_palsy.datasets._video import make_synthetic_video
+    from sklearn_palsy.datasets import make_synthetic_video
 
     size, fps = (96, 10) if quick else (224, 25)
     durations = (2.0, 6.0) if quick else (10.0, 60.0)

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from sklearn_palsy.paper._reference import (
+from sklearn_palsy.paper import (
     REFERENCE_BACKENDS,
     REFERENCE_HELD_OUT,
     REFERENCE_TRAINING,

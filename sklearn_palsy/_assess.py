@@ -45,6 +45,7 @@ from .clinical import (
 )
 from .exceptions import ImageBatchError
 from .faces import read_image, resolve_backend
+from .faces._landmark_files import _as_landmark_set
 from .faces._video import is_video_file, parse_frame_reference
 
 __all__ = ["assess_images", "write_assessment"]
@@ -426,7 +427,7 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
         model = _load_model(model)
     photos = _photos(source, on_error,
                      {"n_frames": n_frames, "every": every, "method": method})
-    given_landmarks = landmarks
+    given_landmarks = _as_landmark_set(landmarks)
     kept, landmarks, failures, scheme, _ = _detect(
         photos["image"], backend=backend, verbose=verbose,
         landmarks=given_landmarks, max_yaw=max_yaw, max_pitch=max_pitch)

@@ -7,14 +7,13 @@ reported together, never one per run. Model files are written and read by
 :mod:`sklearn_palsy.io`.
 """
 
+import functools
 import os
-import warnings
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from tqdm.auto import tqdm
 
 from .datasets import load_image_folder, load_manifest
@@ -31,8 +30,9 @@ from .exceptions import (
     format_listing,
 )
 from .faces import analyze_faces, resolve_backend
+from .faces._landmark_files import _as_landmark_set
 from .faces._video import VIDEO_EXTENSIONS, is_video_file, parse_frame_reference
-from .preprocessing._face import LandmarkDetector, NoFaceFallbackWarning
+from .preprocessing._face import LandmarkDetector
 from .preprocessing._features import ExpressionFeatures
 from .preprocessing._pose import POSE_COLUMNS, analyses_head_pose, pose_limit_reasons
 
@@ -195,46 +195,39 @@ def _detect(images, *, backend, verbose, landmarks=None, max_yaw=None,
     """
     images = [str(image) for image in images]
     failures = {}
-    readable = []
-    detector = LandmarkDetector(backend=backend, on_missing="nan", verbose=verbose,
-                                landmarks=landmarks)
-    n_landmarks = detector.scheme.n_landmarks
-    found_landmarks = np.empty((0, n_landmarks, 2))
-    with warnings.catch_warnings():
-        # Faces not found are reported as failures instead.
-        warnings.simplefilter("ignore", NoFaceFallbackWarning)
-        try:
-            # The usual case, every file readable: each image is decoded once.
-            if images:
-                found_landmarks = detector.fit_transform(
-                    np.asarray(images, dtype=object))
-            readable = images
-        except (ImageReadError, ImageTooSmallError):
-            # analyze_faces stops at the first bad file; go image by image to
-            # collect every bad one. Images analysed before the stop come
-            # from the face cache.
-            rows = []
-            single = clone(detector).set_params(verbose=0)
-            for image in tqdm(images, desc=f"faces ({backend})", disable=not verbose,
-                              leave=False):
-                try:
-                    rows.append(single.transform([image])[0])
-                except (ImageReadError, ImageTooSmallError) as error:
-                    failures[image] = str(error)
-                else:
-                    readable.append(image)
-            if rows:
-                found_landmarks = np.stack(rows)
-    found = ~np.isnan(found_landmarks).any(axis=(1, 2))
-    for image, ok in zip(readable, found, strict=True):
-        if not ok:
+    analyse = functools.partial(analyze_faces, backend=backend, landmarks=landmarks,
+                                on_missing="ignore")
+    try:
+        # The usual case, every file readable: each image is read once, and
+        # its analysis gives the landmarks and the image size (the camera of
+        # the head-pose estimate).
+        analyses = analyse(images, verbose=verbose) if images else []
+        readable = images
+    except (ImageReadError, ImageTooSmallError):
+        # analyze_faces stops at the first bad file; go image by image to
+        # collect every bad one. Images analysed before the stop come from
+        # the face cache.
+        analyses, readable = [], []
+        for image in tqdm(images, desc=f"faces ({backend})", disable=not verbose,
+                          leave=False):
+            try:
+                analyses.append(analyse([image])[0])
+            except (ImageReadError, ImageTooSmallError) as error:
+                failures[image] = str(error)
+            else:
+                readable.append(image)
+    scheme = LandmarkDetector(backend=backend).scheme
+    kept, found = [], []
+    for image, analysis in zip(readable, analyses, strict=True):
+        if analysis.landmarks is None:
             failures[image] = f"no face found by the {backend} detector"
-    kept = [image for image, ok in zip(readable, found, strict=True) if ok]
-    found_landmarks = found_landmarks[found]
-    # The analyses come from the face cache: each image's size sets the
-    # camera of its head-pose estimate.
-    poses = analyses_head_pose(analyze_faces(
-        kept, backend=backend, landmarks=landmarks, on_missing="ignore"))
+        else:
+            kept.append(image)
+            found.append(analysis)
+    found_landmarks = np.asarray(
+        [analysis.landmarks for analysis in found], dtype=np.float64,
+    ).reshape(len(found), scheme.n_landmarks, 2)
+    poses = analyses_head_pose(found)
     if max_yaw is not None or max_pitch is not None:
         reasons = pose_limit_reasons(poses, max_yaw, max_pitch)
         for image, pose, reason in zip(kept, poses, reasons, strict=True):
@@ -245,7 +238,7 @@ def _detect(images, *, backend, verbose, landmarks=None, max_yaw=None,
         kept = [image for image, ok in zip(kept, within, strict=True) if ok]
         found_landmarks, poses = found_landmarks[within], poses[within]
     ordered = [(image, failures[image]) for image in images if image in failures]
-    return _Detected(kept, found_landmarks, ordered, detector.scheme, poses)
+    return _Detected(kept, found_landmarks, ordered, scheme, poses)
 
 
 def _features(landmarks, kinds, scheme, kept, failures):
@@ -372,6 +365,7 @@ def extract_features(
     # number of images; each row is one block of x, y, pose and features.
     kept, rows, failures, feature_failures = [], [], [], []
     backend = resolve_backend(backend)
+    landmarks = _as_landmark_set(landmarks)  # a file is read once, not per chunk
     scheme = LandmarkDetector(backend=backend).scheme
     names = _feature_names(kinds, scheme)
     for chunk in _chunks(images, backend=backend, verbose=verbose):
@@ -509,6 +503,7 @@ def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0
     columns = ["image", "probability", "label", "affected_side", "landmark_backend",
                "yaw", "pitch"]
     classes = np.asarray(model.classes_)
+    landmarks = _as_landmark_set(landmarks)  # a file is read once, not per chunk
     model = _with_landmarks(model, landmarks)
     # Chunk by chunk, so that memory does not grow with the number of images
     # beyond the face cache and the (small) predictions.

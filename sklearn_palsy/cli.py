@@ -177,7 +177,7 @@ def _model_and_images(args):
     import os
 
     from .datasets._manifest import IMAGE_EXTENSIONS
-    from .faces._video import VIDEO_EXTENSIONS
+    from .faces._video import VIDEO_EXTENSIONS, parse_frame_reference
     from .io._dispatch import JOBLIB_MODEL_EXTENSIONS, SAFE_MODEL_EXTENSIONS
 
     images = list(args.images)
@@ -187,7 +187,8 @@ def _model_and_images(args):
     suffix = os.path.splitext(first)[1].lower()
     inputs = (*IMAGE_EXTENSIONS, *VIDEO_EXTENSIONS, ".csv")
     if suffix in SAFE_MODEL_EXTENSIONS + JOBLIB_MODEL_EXTENSIONS or (
-        len(images) > 1 and suffix not in inputs and "#frame=" not in first
+        len(images) > 1 and suffix not in inputs
+        and parse_frame_reference(first) is None
         and not os.path.isdir(first)
     ):
         if len(images) == 1:

@@ -33,7 +33,7 @@ from sklearn_palsy.datasets import (
     sample_video_frames,
 )
 from sklearn_palsy.faces import IBUG68, read_image
-from sklearn_palsy.reporting._plots import plot_landmarks
+from sklearn_palsy.reporting import plot_landmarks
 
 folder = Path(tempfile.mkdtemp())
 expressions = ("rest", "smile", "rest", "raise_eyebrows", "rest", "close_eyes",

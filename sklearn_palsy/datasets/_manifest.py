@@ -761,7 +761,7 @@ def _expand_video_rows(frame, y, videos, names, sampling):
     whole = [videos[row] is not None and videos[row][1] is None
              for row in source_rows]
     expanded["image"] = [
-        f"{image}#frame={index}" if is_whole else image
+        frame_reference(image, index) if is_whole else image
         for image, index, is_whole in zip(expanded["image"].tolist(), frame_column,
                                           whole, strict=True)
     ]
