@@ -30,6 +30,7 @@ from sklearn_palsy.exceptions import (
 from sklearn_palsy.faces import _dlib
 from sklearn_palsy.faces._analysis import (
     MultipleFacesWarning,
+    analyze_face,
     clear_face_cache,
     face_cache_info,
     no_face_cache,
@@ -467,9 +468,15 @@ def test_detection_runs_on_a_bounded_copy_and_landmarks_on_the_full_image(
     path = tmp_path / "big.png"
     Image.fromarray(big).save(path)
     bounded = dlib_landmarks(detect_max_side=400).fit_transform([str(path)])
-    assert count_detector_calls == [(400, 400, 3)]
+    # The largest level of dlib's pyramid within 400 px: 1600 * (5/6)**8.
+    assert count_detector_calls == [(372, 372, 3)]
     full = dlib_landmarks(detect_max_side=None).fit_transform([str(path)])
     assert count_detector_calls[1] == (1600, 1600, 3)
+    with no_face_cache():
+        boxes = [analyze_face(str(path), backend="dlib", detect_max_side=side).box
+                 for side in (400, None)]
+    # Within dlib's own rounding of a box mapped up eight levels.
+    np.testing.assert_allclose(boxes[0], boxes[1], atol=6)
     # The landmarks are in the full image's pixels and barely move: the box
     # found at a quarter of the size differs by a few pixels, and the
     # predictor follows it (about 0.01 of the inter-ocular distance).
@@ -540,3 +547,20 @@ def test_a_one_column_dataframe_of_paths_is_accepted(cohort):
         from_frame, dlib_landmarks().fit_transform(np.asarray(cohort.X[:3])[:, None]))
     with pytest.raises(ValueError, match="1-D array of image paths"):
         dlib_landmarks().fit_transform(frame)
+
+
+def test_dlib_detects_large_photos_on_a_level_of_its_own_pyramid():
+    from sklearn_palsy.faces._analysis import _detection_copy, _dlib_box_up
+
+    image = np.zeros((1536, 2048, 3), np.uint8)
+    small, scale = _detection_copy(image, 1024, step=5 / 6)
+    assert scale == pytest.approx((5 / 6) ** 4)
+    assert small.shape[:2] == (741, 988)
+    assert _detection_copy(image, 1024)[1] == 0.5
+    assert _detection_copy(image[:800, :1000], 1024, step=5 / 6)[1] == 1.0
+    # dlib's point_up, four times: p -> p * 6/5 + 0.3.
+    expected = 100.0
+    for _ in range(4):
+        expected = expected * 6 / 5 + 0.3
+    assert _dlib_box_up([100, 100, 100, 100], scale) == pytest.approx([expected] * 4)
+
