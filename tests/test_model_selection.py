@@ -511,3 +511,62 @@ def test_paper_pipelines_score_a_three_class_problem(cohort):
     features = result.summary.loc[("features_ffnn", "image")]
     assert features[("roc_auc_ovr", "mean")] > 0.85
     assert features[("accuracy", "mean")] > 0.5  # chance is 0.5 (16 of 32)
+
+
+class _CountingLogisticRegression(LogisticRegression):
+    """LogisticRegression that records every fit in ``fits``."""
+
+    fits = []
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).fits.append(len(y))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+@pytest.mark.parametrize("routing", [False, True])
+def test_a_voting_ensemble_of_evaluated_estimators_reuses_their_folds(
+        cohort, n_jobs, routing):
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.frozen import FrozenEstimator
+
+    X, y, groups = cohort.landmarks, cohort.y, cohort.groups
+
+    def member(C):
+        return make_pipeline(ExpressionFeatures(kinds=("symmetry",)), StandardScaler(),
+                             _CountingLogisticRegression(C=C))
+
+    def vote(C_a=1.0, C_b=0.01):
+        return VotingClassifier([("a", member(C_a)), ("b", member(C_b))],
+                                voting="soft")
+
+    models = {"a": member(1.0), "b": member(0.01), "late": vote()}
+    _CountingLogisticRegression.fits.clear()
+    with sklearn.config_context(enable_metadata_routing=routing):
+        result = evaluate_pipelines(models, X, y, groups, cv=GroupKFold(4), verbose=0,
+                                    n_jobs=n_jobs, return_estimator=["a", "late"])
+        alone = evaluate_pipelines({"late": vote()}, X, y, groups, cv=GroupKFold(4),
+                                   verbose=0)
+    if n_jobs is None:
+        # 2 members x 4 folds, then the ensemble alone trains its 8 again.
+        assert len(_CountingLogisticRegression.fits) == 8 + 8
+    shared = result.predictions[result.predictions.estimator == "late"]
+    np.testing.assert_allclose(
+        shared.proba.to_numpy(),
+        alone.predictions.proba.to_numpy(), rtol=0, atol=1e-12)
+    assert list(dict.fromkeys(result.predictions.estimator)) == ["a", "b", "late"]
+    for fold in range(4):
+        ensemble = result.estimators["late"][fold]
+        assert isinstance(ensemble.estimators_[0], FrozenEstimator)
+        inner, source = ensemble.estimators_[0].estimator, result.estimators["a"][fold]
+        # The same object in one process; across workers, a copy of it.
+        assert inner is source or n_jobs == 2
+        np.testing.assert_array_equal(inner[-1].coef_, source[-1].coef_)
+        times = result.scores[(result.scores.level == "image")
+                              & (result.scores.fold == fold)].set_index("estimator")
+        assert times.fit_time["late"] >= times.fit_time["a"] + times.fit_time["b"]
+    # A member that differs from every evaluated estimator is trained as usual.
+    _CountingLogisticRegression.fits.clear()
+    evaluate_pipelines({"a": member(1.0), "b": member(0.01), "late": vote(C_b=0.1)},
+                       X, y, groups, cv=GroupKFold(4), verbose=0)
+    assert len(_CountingLogisticRegression.fits) == 8 + 8

@@ -4,10 +4,13 @@ import numbers
 import time
 import warnings
 
+import joblib
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.base import clone, is_classifier
+from sklearn.ensemble import VotingClassifier
+from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
@@ -402,15 +405,92 @@ def _aligned_proba(name, fitted, proba, classes):
 
 
 def _fit_and_score(name, estimator, X, y, groups, train, test, fold, classes,
-                   keep):
+                   keep, prior_fit_time=0.0):
     start = time.perf_counter()
     fitted = clone(estimator).fit(
         _safe_indexing(X, train), y[train], **_fit_params(estimator, groups[train])
     )
-    fit_time = time.perf_counter() - start
+    fit_time = prior_fit_time + time.perf_counter() - start
     proba = fitted.predict_proba(_safe_indexing(X, test))
     proba = _aligned_proba(name, fitted, proba, classes)
     return name, fold, test, proba, fit_time, fitted if keep else None
+
+
+def _shared_members(estimators):
+    """The voting ensembles whose members are other estimators of the evaluation.
+
+    Returns ``{ensemble: {member: source}}`` for each
+    :class:`~sklearn.ensemble.VotingClassifier` among ``estimators`` whose
+    every member (but those set to ``"drop"``) equals, parameter for
+    parameter, another estimator of the evaluation that is not itself such an
+    ensemble, such as the paper's late fusion of ``lines_resnet`` and
+    ``features_ffnn``. Equal means that the unfitted clones pickle alike
+    (:func:`joblib.hash`), so the member's fit on a fold is the source's fit
+    on that fold.
+    """
+    digests = {}
+    for name, estimator in estimators.items():
+        if not isinstance(estimator, VotingClassifier):
+            digests.setdefault(joblib.hash(clone(estimator)), name)
+    shared = {}
+    for name, estimator in estimators.items():
+        if not isinstance(estimator, VotingClassifier):
+            continue
+        members = {member: digests.get(joblib.hash(clone(sub)))
+                   for member, sub in estimator.estimators if sub != "drop"}
+        if members and None not in members.values():
+            shared[name] = members
+    return shared
+
+
+def _fit_and_score_all(estimators, shared, kept, X, y, groups, splits, classes,
+                       n_jobs):
+    """Every estimator's fit and score on every fold, as results arrive.
+
+    The voting ensembles of ``shared`` are built on each fold, as soon as
+    their sources' fits of that fold arrive, from those fits wrapped in
+    :class:`~sklearn.frozen.FrozenEstimator`: a member that another
+    estimator of the evaluation already fitted on the same fold is not
+    trained again (fitting the ensemble then only encodes the labels, and
+    it is done here rather than in a worker). A source's fit is held only
+    until the ensembles of its fold are built, unless it is kept. An
+    ensemble's ``fit_time`` counts its members' fits.
+    """
+    sources = {source for members in shared.values() for source in members.values()}
+    fitted, fit_times, built = {}, {}, set()
+    jobs = [
+        delayed(_fit_and_score)(name, estimator, X, y, groups, train, test, fold,
+                                classes, fold in kept.get(name, ()) or name in sources)
+        for name, estimator in estimators.items() if name not in shared
+        for fold, (train, test) in enumerate(splits)
+    ]
+    for name, fold, test, proba, fit_time, model in Parallel(
+            n_jobs=n_jobs, return_as="generator")(jobs):
+        if name in sources:
+            fitted[name, fold], fit_times[name, fold] = model, fit_time
+            model = model if fold in kept.get(name, ()) else None
+        yield name, fold, test, proba, fit_time, model
+        for ensemble, members in shared.items():
+            if (ensemble, fold) in built or any(
+                    (source, fold) not in fitted for source in members.values()):
+                continue
+            built.add((ensemble, fold))
+            train, test = splits[fold]
+            yield _fit_and_score(
+                ensemble,
+                clone(estimators[ensemble]).set_params(**{
+                    member: FrozenEstimator(fitted[source, fold])
+                    for member, source in members.items()
+                }),
+                X, y, groups, train, test, fold, classes,
+                fold in kept.get(ensemble, ()),
+                sum(fit_times[source, fold] for source in members.values()),
+            )
+        for source in sources:
+            if (source, fold) in fitted and all(
+                    (ensemble, fold) in built for ensemble, members in shared.items()
+                    if source in members.values()):
+                del fitted[source, fold]
 
 
 def _kept_folds(return_estimator, names, n_splits):
@@ -627,6 +707,15 @@ def evaluate_pipelines(
     Each check runs before the first fit, so a bad input fails at once
     rather than after the first fold has trained.
 
+    A :class:`~sklearn.ensemble.VotingClassifier` whose members are all
+    estimators of the same evaluation, parameter for parameter (the paper's
+    late fusion of ``lines_resnet`` and ``features_ffnn``), is built on each
+    fold from those estimators' fitted folds, wrapped in
+    :class:`~sklearn.frozen.FrozenEstimator`, instead of training its
+    members a second time; its ``fit_time`` includes theirs. With seeded
+    members (an int ``random_state``) the results are those of training it
+    alone.
+
     The multi-class macro averages (balanced accuracy, one-vs-rest ROC AUC)
     are taken over the classes that the fold's test patients have. Spearman's
     rho and the quadratic-weighted kappa are NaN in a fold whose true or
@@ -675,14 +764,11 @@ def evaluate_pipelines(
     splits = check_patient_split(GroupKFold(5) if cv is None else cv, X, y, groups,
                                  allow_mixed_patient_labels=True)
     kept = _kept_folds(return_estimator, list(estimators), len(splits))
-    jobs = [
-        delayed(_fit_and_score)(name, estimator, X, y, groups, train, test, fold,
-                                classes, fold in kept.get(name, ()))
-        for name, estimator in estimators.items()
-        for fold, (train, test) in enumerate(splits)
-    ]
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-    progress = tqdm(results, total=len(jobs), desc="evaluating", disable=not verbose)
+    shared = _shared_members(estimators)
+    results = _fit_and_score_all(estimators, shared, kept, X, y, groups, splits,
+                                 classes, n_jobs)
+    n_fits = len(estimators) * len(splits)
+    progress = tqdm(results, total=n_fits, desc="evaluating", disable=not verbose)
 
     score_fold = _score_binary_fold if target == "binary" else _score_class_fold
     context = (
@@ -723,7 +809,10 @@ def evaluate_pipelines(
     result = Bunch(
         scores=scores,
         summary=summary,
-        predictions=pd.concat(predictions, ignore_index=True),
+        predictions=pd.concat(
+            sorted(predictions, key=lambda frame: (order[frame.estimator.iloc[0]],
+                                                    frame.fold.iloc[0])),
+            ignore_index=True),
         splits=splits,
         target=target,
         classes=classes,
