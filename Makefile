@@ -39,7 +39,7 @@ docs: $(DOCS_STAMP)
 	MPLBACKEND=Agg $(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 # Speed and memory against their targets (benchmarks/README.md); about
-# 15 minutes on two cores. Not part of make test: figures, not pass/fail.
+# 18 minutes on two cores. Not part of make test: figures, not pass/fail.
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 

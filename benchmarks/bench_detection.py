@@ -81,24 +81,23 @@ def main(argv=None):
     repeat = 1 if args.quick else args.repeat
     backends = [b for b in ("dlib", "mediapipe") if b in available_backends()]
     images = {size: cohort(size, n_people).images for size in TARGETS}
-    rows, failed = [], False
+    rows = []
     for backend in backends:
         for size, target in TARGETS.items():
             rate = throughput(images[size], backend, repeat)
             result = verdict(rate, target, higher_is_better=True)
-            failed |= result == "FAIL"
             rows.append([f"{backend}: images/s at {size} px, n_jobs=2",
                          f"{rate:.1f}", target_text(target, True), result])
         change, found = landmark_change(images[2048], backend)
         median = float(np.median(change))
         result = verdict(median, CHANGE_TARGET)
-        failed |= result == "FAIL"
         rows.append([f"{backend}: landmark change, detection bounded to 1024 px vs "
                      f"the full 2048 px, median (95th pct.; {found} faces)",
                      f"{median:.4f} ({np.percentile(change, 95):.4f})",
                      target_text(CHANGE_TARGET, unit="IOD"), result])
     print(markdown_table(rows, ["figure", "value", "target", "verdict"]))
-    return 1 if failed and not args.quick else 0
+    # A FAIL is a finding, printed in the table; the exit status is for crashes.
+    return 0
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ comes, followed by a summary of how long each took and whether it ran.
 
 Usage::
 
-    python benchmarks/run_all.py            # full size, about 15 minutes
+    python benchmarks/run_all.py            # full size, about 18 minutes
     python benchmarks/run_all.py --quick    # smoke run of every script
     python benchmarks/run_all.py stages scaling   # only those scripts
 
