@@ -523,8 +523,9 @@ class _CountingLogisticRegression(LogisticRegression):
         return super().fit(X, y, sample_weight=sample_weight)
 
 
-@pytest.mark.parametrize("n_jobs", [None, 2])
-@pytest.mark.parametrize("routing", [False, True])
+# In one process with routing off; in two loky workers (the fitted folds
+# come back as copies) with routing on.
+@pytest.mark.parametrize(("routing", "n_jobs"), [(False, None), (True, 2)])
 def test_a_voting_ensemble_of_evaluated_estimators_reuses_their_folds(
         cohort, n_jobs, routing):
     from sklearn.ensemble import VotingClassifier
