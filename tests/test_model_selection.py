@@ -571,3 +571,25 @@ def test_a_voting_ensemble_of_evaluated_estimators_reuses_their_folds(
     evaluate_pipelines({"a": member(1.0), "b": member(0.01), "late": vote(C_b=0.1)},
                        X, y, groups, cv=GroupKFold(4), verbose=0)
     assert len(_CountingLogisticRegression.fits) == 8 + 8
+
+
+def test_a_voting_ensemble_over_an_unpicklable_estimator_is_trained_as_usual(cohort):
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y, groups = cohort.landmarks, cohort.y, cohort.groups
+
+    def member():
+        # A lambda cannot be pickled, so this member cannot be hashed.
+        return make_pipeline(ExpressionFeatures(kinds=("symmetry",)),
+                             FunctionTransformer(lambda features: features * 2),
+                             _CountingLogisticRegression())
+
+    _CountingLogisticRegression.fits.clear()
+    result = evaluate_pipelines(
+        {"a": member(), "late": VotingClassifier([("a", member())], voting="soft")},
+        X, y, groups, cv=GroupKFold(4), verbose=0)
+    assert len(_CountingLogisticRegression.fits) == 4 + 4
+    late = result.predictions[result.predictions.estimator == "late"]
+    a = result.predictions[result.predictions.estimator == "a"]
+    np.testing.assert_allclose(late.proba.to_numpy(), a.proba.to_numpy())

@@ -1,6 +1,7 @@
 """Cross-validation by patient: the leakage guard and the comparison table."""
 
 import numbers
+import pickle
 import time
 import warnings
 
@@ -431,16 +432,30 @@ def _shared_members(estimators):
     digests = {}
     for name, estimator in estimators.items():
         if not isinstance(estimator, VotingClassifier):
-            digests.setdefault(joblib.hash(clone(estimator)), name)
+            digest = _unfitted_digest(estimator)
+            if digest is not None:
+                digests.setdefault(digest, name)
     shared = {}
     for name, estimator in estimators.items():
         if not isinstance(estimator, VotingClassifier):
             continue
-        members = {member: digests.get(joblib.hash(clone(sub)))
+        members = {member: digests.get(_unfitted_digest(sub))
                    for member, sub in estimator.estimators if sub != "drop"}
         if members and None not in members.values():
             shared[name] = members
     return shared
+
+
+def _unfitted_digest(estimator):
+    """The hash of an unfitted clone, or None where it cannot be pickled.
+
+    A lambda in a ``FunctionTransformer`` cannot be pickled; such an
+    estimator is then never taken for another, and is simply trained.
+    """
+    try:
+        return joblib.hash(clone(estimator))
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return None
 
 
 def _fit_and_score_all(estimators, shared, kept, X, y, groups, splits, classes,
