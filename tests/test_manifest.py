@@ -10,11 +10,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sklearn_palsy.datasets import load_image_folder, load_manifest
-from sklearn_palsy.exceptions import ManifestError, ManifestNotFoundError, PalsyError
+from sklearn_palsy.exceptions import (
+    MAX_LISTED,
+    ManifestError,
+    ManifestNotFoundError,
+    PalsyError,
+)
 
 
 def _touch(folder, *names):
@@ -803,9 +808,21 @@ def _corrupted_cohorts(draw):
     return rows, kinds, duplicated
 
 
+def _cohort_with_21_problems():
+    # Found by hypothesis: more problems than the message lists.
+    rows = [{"file": f"p{p}_{i}.png", "spelling": "relative", "label": "-3",
+             "patient_id": "0" * (p + 1)}
+            for p, n in enumerate((4, 3, 3, 3)) for i in range(n)]
+    both = {"empty label", "missing"}
+    kinds = [both, set(), set(), set(), *[both] * 6,
+             {"empty label", "duplicate"}, {"empty label", "duplicate"}, {"missing"}]
+    return rows, kinds, {10: 0, 11: 0}
+
+
 @settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(cohort=_corrupted_cohorts(), blank=st.sampled_from(["", "  "]))
+@example(cohort=_cohort_with_21_problems(), blank="")
 def test_corrupted_manifests_name_exactly_the_corrupted_rows(cohort, blank):
     rows, kinds, duplicated = cohort
     with tempfile.TemporaryDirectory() as folder:
@@ -843,5 +860,10 @@ def test_corrupted_manifests_name_exactly_the_corrupted_rows(cohort, blank):
     assert found == expected
     corrupted_lines = {index + 2 for index, kind in enumerate(kinds) if kind}
     assert {line for line, _ in info.value.problems} == corrupted_lines
-    assert set(_rows_named(info.value)) == corrupted_lines
+    # The message shows the first MAX_LISTED problems, each on a line that
+    # starts with its row, and counts the rest (all are in .problems).
+    problems = info.value.problems
+    assert _rows_named(info.value) == [line for line, _ in problems[:MAX_LISTED]]
+    left_out = len(problems) - MAX_LISTED
+    assert (f"... and {left_out} more" in str(info.value)) == (left_out > 0)
     assert info.value.source == manifest
