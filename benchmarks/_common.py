@@ -19,9 +19,13 @@ The API is deliberately small:
   :func:`run_child` runs a command and returns its exit code, output and
   wall time (a child measures its own memory with :func:`peak_rss_mb`);
 - :func:`markdown_table` formats rows as a GitHub Markdown table;
-- :func:`verdict` says ``PASS`` or ``FAIL`` for a figure and its target, and
+- :func:`verdict` says ``PASS`` or ``FAIL`` for a figure and its target,
+  or, for a target that depends on bfloat16 (``needs_bfloat16=True``),
+  ``SKIP (bfloat16 not native on this CPU: AVX2)`` where
+  :func:`bfloat16_native` says bfloat16 is emulated, and
   :func:`target_text` writes the target as ``<= 1.2`` or ``>= 2``;
-- :func:`machine_info` describes the machine and :func:`print_header`
+- :func:`machine_info` describes the machine, torch's CPU instruction set
+  (:func:`cpu_isa`) and whether bfloat16 is native, and :func:`print_header`
   prints a script's title, the machine and whether the run is ``--quick``.
 
 Timings are wall-clock (:func:`time.perf_counter`): these scripts measure
@@ -29,6 +33,7 @@ what a user waits for, including the work of worker processes.
 """
 
 import datetime
+import functools
 import os
 import platform
 import resource
@@ -38,11 +43,15 @@ import sys
 import time
 
 __all__ = [
+    "bfloat16_native",
+    "bfloat16_skip",
+    "cpu_isa",
     "cpu_model",
     "current_rss_mb",
     "machine_info",
     "markdown_table",
     "interleaved_times",
+    "isa_settings",
     "median_ratio",
     "median_time",
     "peak_rss_mb",
@@ -317,18 +326,24 @@ def markdown_table(rows, headers):
     return "\n".join(lines)
 
 
-def verdict(value, target, higher_is_better=False):
+def verdict(value, target, higher_is_better=False, needs_bfloat16=False):
     """Return ``"PASS"`` when ``value`` meets ``target``, else ``"FAIL"``.
 
     Parameters
     ----------
-    value : float
-        The measured figure.
+    value : float or None
+        The measured figure; ignored (and may be None) when the target is
+        skipped.
     target : float
         The bound it must meet (inclusive).
     higher_is_better : bool, default=False
         With False the figure must be at most ``target`` (times, memory);
         with True at least ``target`` (speed-ups, throughputs).
+    needs_bfloat16 : bool, default=False
+        The target holds only where bfloat16 is native: where it is not,
+        the verdict is :func:`bfloat16_skip`'s
+        ``"SKIP (bfloat16 not native on this CPU: AVX2)"``, whatever
+        ``value`` is.
 
     Examples
     --------
@@ -336,8 +351,14 @@ def verdict(value, target, higher_is_better=False):
     ('PASS', 'PASS')
     >>> verdict(float("nan"), 1.0)
     'FAIL'
+    >>> verdict(None, 2.5, True, needs_bfloat16=True).split()[0] in {"FAIL", "SKIP"}
+    True
     """
-    if value != value:  # NaN: nothing was measured
+    if needs_bfloat16:
+        skip = bfloat16_skip()
+        if skip is not None:
+            return skip
+    if value is None or value != value:  # NaN: nothing was measured
         return "FAIL"
     met = value >= target if higher_is_better else value <= target
     return "PASS" if met else "FAIL"
@@ -373,26 +394,119 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+_ISA_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_isa():
+    """Return torch's CPU capability, e.g. ``"AVX2"``, or why it is unknown.
+
+    The instruction set torch's own kernels were dispatched to
+    (:func:`torch.backends.cpu.get_cpu_capability`): ``"DEFAULT"``,
+    ``"AVX2"``, ``"AVX512"``, or on ARM ``"NEON"`` or ``"SVE256"``. The
+    environment variable ``ATEN_CPU_CAPABILITY`` lowers it;
+    ``ONEDNN_MAX_CPU_ISA`` caps what oneDNN (convolutions, and bfloat16)
+    uses. See :func:`isa_settings` for them.
+
+    Examples
+    --------
+    >>> isinstance(cpu_isa(), str)
+    True
+    """
+    try:
+        import torch
+
+        return str(torch.backends.cpu.get_cpu_capability())
+    except Exception as error:  # noqa: BLE001 - torch absent, or too old
+        return f"unknown ({type(error).__name__})"
+
+
+def isa_settings():
+    """Return ``ATEN_CPU_CAPABILITY`` and ``ONEDNN_MAX_CPU_ISA`` as set, or unset.
+
+    Examples
+    --------
+    >>> isa_settings().count("ONEDNN_MAX_CPU_ISA")
+    1
+    """
+    return ", ".join(
+        f"{name}={os.environ[name]}" if name in os.environ else f"{name} unset"
+        for name in _ISA_VARIABLES
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def bfloat16_native():
+    """Whether this CPU computes bfloat16 natively, or None when unknown.
+
+    The package's own test,
+    :func:`sklearn_palsy.neural._base.bfloat16_supported` (oneDNN's: the
+    AVX-512 BF16 or AMX instructions). Elsewhere torch emulates bfloat16,
+    several times slower than float32, and the bfloat16 targets do not
+    apply. The package and torch are imported here, on first call.
+
+    Examples
+    --------
+    >>> bfloat16_native() in (True, False, None)
+    True
+    """
+    try:
+        from sklearn_palsy.neural._base import bfloat16_supported
+
+        return bool(bfloat16_supported("cpu"))
+    except Exception:  # noqa: BLE001 - torch or the package absent
+        return None
+
+
+def bfloat16_skip():
+    """The verdict of a bfloat16 target here: None where bfloat16 is native.
+
+    Elsewhere ``"SKIP (bfloat16 not native on this CPU: AVX2)"``, with
+    :func:`cpu_isa`'s capability, or ``"SKIP (bfloat16 support unknown:
+    ...)"`` where torch or the package cannot say.
+
+    Examples
+    --------
+    >>> skip = bfloat16_skip()
+    >>> skip is None or skip.startswith("SKIP (bfloat16 ")
+    True
+    """
+    native = bfloat16_native()
+    if native:
+        return None
+    if native is None:
+        return f"SKIP (bfloat16 support unknown: {cpu_isa()})"
+    return f"SKIP (bfloat16 not native on this CPU: {cpu_isa()})"
+
+
 def machine_info():
     """Describe the machine and the library versions the figures come from.
+
+    Imports torch and the package, for :func:`cpu_isa` and
+    :func:`bfloat16_native`.
 
     Returns
     -------
     info : dict of str to str
         ``cpu`` (model name), ``cores`` (usable by this process, and in
-        the machine), ``python``, ``numpy``, ``torch``, ``sklearn``,
-        ``dlib`` (versions; "absent" when not installed) and ``date``
-        (UTC, ISO 8601).
+        the machine), ``isa`` (torch's CPU capability, :func:`cpu_isa`,
+        with the environment variables that change it),
+        ``bfloat16 native`` ("yes", "no (emulated)" or "unknown"),
+        ``python``, ``numpy``, ``torch``, ``sklearn``, ``dlib`` (versions;
+        "absent" when not installed) and ``date`` (UTC, ISO 8601).
 
     Examples
     --------
-    >>> sorted(machine_info())[:3]
-    ['cores', 'cpu', 'date']
+    >>> list(machine_info())[:4]
+    ['cpu', 'cores', 'isa', 'bfloat16 native']
     """
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    native = bfloat16_native()
     info = {
         "cpu": cpu_model(),
         "cores": f"{usable or os.cpu_count()} usable of {os.cpu_count()}",
+        "isa": f"{cpu_isa()} ({isa_settings()})",
+        "bfloat16 native": {True: "yes", False: "no (emulated)"}.get(native, "unknown"),
         "python": platform.python_version(),
     }
     for module in ("numpy", "torch", "sklearn", "dlib"):
@@ -407,7 +521,10 @@ def machine_info():
 
 
 def print_header(title, quick=False, notes=()):
-    """Print a script's Markdown title, the machine and any notes.
+    """Print a script's Markdown title, the machine, its ISA and any notes.
+
+    The ISA line gives torch's CPU capability (:func:`cpu_isa`), the
+    environment variables that change it, and whether bfloat16 is native.
 
     Parameters
     ----------
@@ -424,6 +541,8 @@ def print_header(title, quick=False, notes=()):
     print(f"- machine: {info['cpu']}, {info['cores']} cores; python {info['python']}, "
           f"numpy {info['numpy']}, torch {info['torch']}, scikit-learn "
           f"{info['sklearn']}, dlib {info['dlib']}; {info['date']}")
+    print(f"- ISA (torch CPU capability): {info['isa']}; bfloat16 native: "
+          f"{info['bfloat16 native']}")
     if quick:
         print("- **--quick smoke run**: tiny sizes and repeats; the verdicts "
               "below are not meaningful")

@@ -41,6 +41,13 @@ of the rounds' ratios. The fastest variant is then profiled once with
 :mod:`torch.profiler` (operators by own CPU time, and the share of the
 convolutions), with the package's float32 and bfloat16 paths beside it.
 
+The bfloat16 targets (speed-up and ratio to the bfloat16 floor) apply only
+where bfloat16 is native on the CPU (AVX-512 BF16 or AMX, as
+``bfloat16_supported`` says). Elsewhere torch emulates bfloat16, several
+times slower than float32: the bfloat16 variants and matrix products are not
+run at all (nor compiled), and their verdicts say ``SKIP (bfloat16 not
+native on this CPU: AVX2)``.
+
 Run ``python benchmarks/bench_floor.py`` (``--quick`` for a smoke run,
 ``--max-autotune`` to add that mode, ``--no-compile`` to skip
 ``torch.compile``); about a minute and a half on two cores. Compile times
@@ -61,6 +68,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
+    bfloat16_skip,
     interleaved_times,
     markdown_table,
     median_ratio,
@@ -199,15 +207,19 @@ def main(argv=None):
 
     started = time.perf_counter()
     compiler = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
+    skip = bfloat16_skip()
+    all_precisions = ("float32",) if skip else ("float32", "bfloat16")
     print_header("ResNet-18 inference against the arithmetic floor", quick, notes=[
         f"torchvision ResNet-18, weights=None, eval mode, batch {batch} of "
         f"{size} px random images; {rounds} rounds, every variant once a round; "
         "times are medians, ratios the median of the rounds' ratios",
-        f"floor: {n} x {n} matmuls ({mm_repeat} a round) in float32 and "
-        f"bfloat16; {gflop_per_image:.2f} GFLOP per image",
+        f"floor: {n} x {n} matmuls ({mm_repeat} a round) in "
+        f"{' and '.join(all_precisions)}; {gflop_per_image:.2f} GFLOP per image",
         f"torch threads: {torch.get_num_threads()}; C++ compiler: "
         f"{compiler or 'none'}; oneDNN (mkldnn) available: "
         f"{torch.backends.mkldnn.is_available()}",
+        *([f"bfloat16 is not native here: the bfloat16 variants are not run and "
+           f"their targets say {skip}"] if skip else []),
     ])
 
     import torchvision
@@ -222,7 +234,16 @@ def main(argv=None):
 
     functions, precisions, notes, compile_s = {}, {}, {}, {}
 
+    def skipped(name, precision):
+        # Emulated bfloat16: listed with a SKIP verdict, never run.
+        if skip and precision == "bfloat16":
+            notes[name], precisions[name] = "not run: bfloat16 not native", precision
+            return True
+        return False
+
     def add(name, precision, build):
+        if skipped(name, precision):
+            return
         try:
             result = build()
         except Exception as error:  # noqa: BLE001 - reported, not raised
@@ -250,6 +271,8 @@ def main(argv=None):
     # compared with the reference's (its difference column shows n/a).
     for precision in ("float32", "bfloat16"):
         name = f"package (folded, inference_scope) {precision}"
+        if skipped(name, precision):
+            continue
         try:
             run = package(x_cl, precision == "bfloat16")
             run()
@@ -265,6 +288,8 @@ def main(argv=None):
     for label, mode, freezing in compile_variants:
         for precision in ("float32", "bfloat16"):
             name = f"{label} {precision}"
+            if skipped(name, precision):
+                continue
             if args.no_compile:
                 notes[name] = "unavailable: skipped (--no-compile)"
                 continue
@@ -279,13 +304,14 @@ def main(argv=None):
             lambda bf16=precision == "bfloat16": onednn_graph(model_cl, x_cl, bf16))
     torch.jit.enable_onednn_fusion(False)
 
-    functions["matmul float32"] = matmul_fn(n, torch.float32, mm_repeat)
-    functions["matmul bfloat16"] = matmul_fn(n, torch.bfloat16, mm_repeat)
+    for precision in all_precisions:
+        functions[f"matmul {precision}"] = matmul_fn(n, getattr(torch, precision),
+                                                     mm_repeat)
     seconds = interleaved_times(functions, rounds=rounds)
 
     mm_flop = 2 * n ** 3 * mm_repeat
     rates = {p: [mm_flop / s / 1e9 for s in seconds[f"matmul {p}"]]
-             for p in ("float32", "bfloat16")}
+             for p in all_precisions}
     floors = {p: [gflop_per_image / r * 1000 for r in rates[p]] for p in rates}
     print("\n### The floor\n")
     print(markdown_table(
@@ -299,6 +325,12 @@ def main(argv=None):
     rows, results = [], {}
     order = [name for name in notes]
     for name in order:
+        if name not in functions and skip and precisions.get(name) == "bfloat16":
+            rows.append([name, "-", "-", f">= {TARGETS['bfloat16']}",
+                         verdict(None, TARGETS["bfloat16"], True, needs_bfloat16=True),
+                         "-", verdict(None, FLOOR_TARGET, needs_bfloat16=True), "-",
+                         notes[name]])
+            continue
         if name not in functions:
             rows.append([name, "-", "-", "-", "-", "-", "-", "-", notes[name]])
             continue
@@ -312,10 +344,11 @@ def main(argv=None):
             name, f"{statistics.median(ms):.2f}",
             f"{speedup:.2f} [{spread[0]:.2f}-{spread[1]:.2f}]",
             f">= {target}" if name != "plain NCHW float32" else "baseline",
-            verdict(speedup, target, higher_is_better=True)
+            verdict(speedup, target, higher_is_better=True,
+                    needs_bfloat16=precision == "bfloat16")
             if name != "plain NCHW float32" else "-",
             f"{floor_ratio:.2f} [{floor_spread[0]:.2f}-{floor_spread[1]:.2f}]",
-            verdict(floor_ratio, FLOOR_TARGET),
+            verdict(floor_ratio, FLOOR_TARGET, needs_bfloat16=precision == "bfloat16"),
             f"{compile_s[name]:.1f}" if name in compile_s else "-",
             notes[name],
         ])

@@ -11,8 +11,14 @@ Usage::
     python benchmarks/run_all.py --quick    # smoke run of every script
     python benchmarks/run_all.py stages scaling   # only those scripts
 
+The first line describes the machine, with the instruction set torch runs
+on (its CPU capability, e.g. ``AVX2``) and whether bfloat16 is native; where
+it is not, the bfloat16 targets say ``SKIP (bfloat16 not native on this CPU:
+AVX2)`` and are not measured.
+
 Options after ``--`` are passed to every script. The exit status is 1 when a
-script crashed (a FAIL verdict is a finding, not a crash, and exits 0).
+script crashed (a FAIL verdict is a finding, not a crash, and exits 0; nor
+does a SKIP).
 """
 
 import argparse
