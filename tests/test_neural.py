@@ -385,6 +385,48 @@ def test_resnet_weights_from_a_local_file(images, tmp_path):
         small_resnet(weights=str(tmp_path / "missing.pth")).fit(X, y)
 
 
+def test_images_in_memory_are_transformed_once_with_the_same_result(images,
+                                                                    monkeypatch):
+    from sklearn_palsy.neural import _resnet
+
+    X, y, _ = images
+    cached = small_resnet(arch="resnet10", augment="none").fit(X, y)
+    dataset = cached.make_dataset(list(X), y, training=True)
+    calls = []
+    transform = dataset.transform
+    dataset.transform = lambda pixels: calls.append(1) or transform(pixels)
+    first = [dataset[i][0]["X"] for i in range(len(X))]
+    again = [dataset[i][0]["X"] for i in range(len(X))]
+    assert len(calls) == len(X)
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    # Augmentation (the default) draws anew every epoch: nothing is kept.
+    augmented = small_resnet(arch="resnet10", max_epochs=1).fit(X, y)
+    assert augmented.make_dataset(list(X), y, training=True)._cached is None
+    monkeypatch.setattr(_resnet, "_CACHE_BYTES", 0)
+    uncached = small_resnet(arch="resnet10", augment="none").fit(X, y)
+    assert uncached.make_dataset(list(X), y, training=True)._cached is None
+    np.testing.assert_array_equal(cached.predict_proba(X), uncached.predict_proba(X))
+
+
+def test_resnet10_has_one_block_per_stage_learns_and_round_trips(images, tmp_path):
+    from sklearn_palsy.io import load_model, save_model
+
+    X, y, _ = images
+    clf = small_resnet(arch="resnet10", max_epochs=6, lr=1e-2).fit(X, y)
+    trunk = clf.net_.module_.trunk
+    assert [len(getattr(trunk, f"layer{i}")) for i in (1, 2, 3, 4)] == [1, 1, 1, 1]
+    assert clf.embed(X).shape == (24, 512)
+    n_weights = sum(p.numel() for p in trunk.parameters())
+    # ResNet-18's trunk without its head has 11,176,512 weights.
+    assert n_weights == 4_905_792
+    assert (clf.predict(X) == y).mean() >= 0.9
+    save_model(clf, tmp_path / "r10.safetensors")
+    again = load_model(tmp_path / "r10.safetensors")
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    with pytest.raises(ValueError, match="no ImageNet weights for resnet10"):
+        small_resnet(arch="resnet10", weights="imagenet").fit(X, y)
+
+
 def test_resnet_imagenet_without_network_says_how_to_provide_the_file(
     images, tmp_path, monkeypatch
 ):

@@ -14,6 +14,10 @@ from ._modules import ResNetModule
 
 __all__ = ["ResNetClassifier"]
 
+#: The most memory that the transformed tensors of one data set may take
+#: for them to be kept between epochs (ImageDataset's ``cache``).
+_CACHE_BYTES = 256 * 2**20
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -75,8 +79,10 @@ class ResNetClassifier(BaseNeuralClassifier):
 
     Parameters
     ----------
-    arch : {"resnet18", "resnet34", "resnet50"}, default="resnet18"
-        torchvision architecture.
+    arch : {"resnet10", "resnet18", "resnet34", "resnet50"}, default="resnet18"
+        torchvision architecture. ``"resnet10"`` (one basic block per stage,
+        half of ResNet-18's convolutions) is for small images trained from
+        scratch, as in the demo; it has no ImageNet weights.
     weights : None, "imagenet", str or path-like, default=None
         Initial weights. "imagenet" uses torchvision's weight enum and its
         cache (``TORCH_HOME``); a path loads a state dict saved with
@@ -163,7 +169,7 @@ class ResNetClassifier(BaseNeuralClassifier):
     """
 
     _parameter_constraints = {
-        "arch": [StrOptions({"resnet18", "resnet34", "resnet50"})],
+        "arch": [StrOptions({"resnet10", "resnet18", "resnet34", "resnet50"})],
         "weights": [None, str, os.PathLike],
         "freeze": [StrOptions({"none", "backbone", "all_but_layer4"})],
         "image_size": [Interval(numbers.Integral, 16, None, closed="left")],
@@ -224,13 +230,18 @@ class ResNetClassifier(BaseNeuralClassifier):
         return as_image_list(X)
 
     def make_dataset(self, X, y=None, sample_weight=None, *, training=False):
-        transform = make_image_transform(
-            self.image_size,
-            augment=self.augment if training else "none",
-            tta=None if training else self.tta,
-        )
+        augment = self.augment if training else "none"
+        tta = None if training else self.tta
+        transform = make_image_transform(self.image_size, augment=augment, tta=tta)
+        # Images in memory, transformed without randomness, are transformed
+        # once per data set rather than once per epoch, up to a bound on the
+        # memory their tensors take; paths stay read lazily, batch by batch.
+        views = 1 if tta is None else (5 if tta == "fivecrop" else 10)
+        size = len(X) * views * 3 * self.image_size**2 * 4
+        cache = (augment == "none" and size <= _CACHE_BYTES
+                 and not any(isinstance(image, (str, os.PathLike)) for image in X))
         return ImageDataset(X, transform, y, sample_weight,
-                            binary=len(self.classes_) == 2)
+                            binary=len(self.classes_) == 2, cache=cache)
 
     def _extra_net_params(self):
         return {
