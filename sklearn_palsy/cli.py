@@ -11,7 +11,9 @@ from . import __version__
 from .exceptions import PalsyError
 from .paper._defaults import (
     DEMO_EPOCHS,
+    DEMO_FOLDS,
     DEMO_IMAGE_SIZE,
+    DEMO_RESNET_ARCH,
     PAPER_IMAGE_SIZE,
     PAPER_PIPELINES,
     TRAIN_EPOCHS,
@@ -24,6 +26,12 @@ _BACKEND_OPTION = {
     "default": "auto",
     "help": "landmark model (default: auto, MediaPipe Face Mesh where it is "
     "installed, else dlib)",
+}
+_RESNET_ARCH_OPTION = {
+    "choices": ("resnet10", "resnet18", "resnet34", "resnet50"),
+    "default": DEMO_RESNET_ARCH,
+    "help": f"ResNet of the image configurations (default: {DEMO_RESNET_ARCH}, "
+    "the paper's; resnet10, one basic block per stage, trains faster)",
 }
 
 
@@ -44,7 +52,7 @@ def _demo(args):
     summary = run_demo(
         args.out, n_patients=args.n_patients, n_controls=args.n_controls,
         image_size=args.image_size, epochs_scale=args.epochs_scale,
-        n_splits=args.folds, pipelines=args.pipelines,
+        resnet_arch=args.resnet_arch, n_splits=args.folds, pipelines=args.pipelines,
         landmark_backend=args.backend, random_state=args.random_state,
         verbose=not args.quiet,
     )
@@ -64,11 +72,15 @@ def _demo(args):
         f"Settings chosen to finish in minutes on two CPU cores: images of "
         f"{settings['image size']} px (the paper used {PAPER_IMAGE_SIZE}), "
         f"{settings['ffnn_epochs']} FFNN / {settings['resnet_epochs']} ResNet / "
-        f"{settings['fusion_epochs']} fusion epochs, ResNets trained from scratch, "
+        f"{settings['fusion_epochs']} fusion epochs, {settings['resnet']} "
+        f"ResNets trained from scratch, "
         f"GroupKFold({settings['folds']}) by patient."
     )
     _print_experiment(summary["experiment"])
-    print(f"took {summary['seconds']} s")
+    machine = summary["machine"]
+    print(f"took {summary['seconds']} s on {machine['cpu']} "
+          f"({machine['cpu capability']} kernels, {machine['torch threads']} "
+          f"torch threads, {machine['cores']} cores)")
     print(DISCLAIMER)
     return 0
 
@@ -81,7 +93,8 @@ def _evaluate(args):
     experiment = run_experiment(
         data.X, data.y, data.groups, args.out, pipelines=args.pipelines,
         cv=args.cv, n_splits=args.folds, image_size=args.image_size,
-        landmark_backend=args.backend, random_state=args.random_state,
+        resnet_arch=args.resnet_arch, landmark_backend=args.backend,
+        random_state=args.random_state,
         verbose=not args.quiet,
     )
     _print_experiment(experiment)
@@ -369,7 +382,9 @@ def build_parser():
     demo.add_argument("--epochs-scale", type=_positive_float, default=1.0,
                       help="multiply the numbers of epochs by this (default "
                       f"epochs: {_epochs_text(DEMO_EPOCHS)})")
-    demo.add_argument("--folds", type=int, default=5, help="GroupKFold folds")
+    demo.add_argument("--folds", type=int, default=DEMO_FOLDS,
+                      help=f"GroupKFold folds (default: {DEMO_FOLDS})")
+    demo.add_argument("--resnet-arch", **_RESNET_ARCH_OPTION)
     demo.add_argument("--pipelines", type=pipeline_list, default=None,
                       help="comma-separated configurations (default: all)")
     demo.add_argument("--backend", **_BACKEND_OPTION)
@@ -392,6 +407,7 @@ def build_parser():
     evaluate.add_argument("--image-size", type=int, default=DEMO_IMAGE_SIZE,
                           help="side of crops and line images (default: "
                           f"{DEMO_IMAGE_SIZE}; epochs: {_epochs_text(DEMO_EPOCHS)})")
+    evaluate.add_argument("--resnet-arch", **_RESNET_ARCH_OPTION)
     evaluate.add_argument("--backend", **_BACKEND_OPTION)
     evaluate.add_argument("--out", required=True, help="output folder")
     evaluate.add_argument("--random-state", type=int, default=0, help="seed")

@@ -61,6 +61,11 @@ def test_demo_runs_the_experiment_and_writes_report_and_model(tmp_path, capsys):
         assert name in out
     assert "image precision" in out and "patient f1" in out
     assert "not a medical device" in out
+    import torch
+
+    # The demo says which kernels and threads its time was taken with.
+    assert (f"({torch.backends.cpu.get_cpu_capability()} kernels, "
+            f"{torch.get_num_threads()} torch threads") in out
     table = pd.read_csv(tmp_path / "table.csv")
     assert list(table.configuration) == list(PAPER_PIPELINES)
     assert "| configuration" in (tmp_path / "table.md").read_text()

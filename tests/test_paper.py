@@ -50,6 +50,9 @@ def test_the_report_explains_the_models_the_evaluation_fitted(cohort, tmp_path,
     assert kept["features_ffnn"][0][-1].random_state == 3
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Grad-CAM of lines_resnet" in html and "Permutation importance" in html
+    # The settings name the demo's ResNet, which the fitted networks are.
+    assert "resnet10, from scratch" in html
+    assert kept["lines_resnet"][0][-1].arch == "resnet10"
 
 
 def test_run_experiment_refuses_an_unknown_cv_before_any_work(tmp_path):

@@ -4,9 +4,9 @@ Everything specific to Oo, Lee and Lim (2024) lives here, above the
 general-purpose estimators it combines:
 
 - :data:`PAPER_PIPELINES` and the defaults (:data:`DEMO_IMAGE_SIZE`,
-  :data:`DEMO_EPOCHS`, :data:`TRAIN_EPOCHS`, :data:`FFNN_LR`,
-  :data:`FFNN_WEIGHT_DECAY`): one table that every caller reads, the
-  command line's ``--help`` included;
+  :data:`DEMO_EPOCHS`, :data:`DEMO_FOLDS`, :data:`DEMO_RESNET_ARCH`,
+  :data:`TRAIN_EPOCHS`, :data:`FFNN_LR`, :data:`FFNN_WEIGHT_DECAY`): one
+  table that every caller reads, the command line's ``--help`` included;
 - :func:`make_paper_pipelines`: the configurations as unfitted estimators;
 - :func:`run_experiment` and :func:`paper_table`: the comparison by
   patient, its table, report and best model;
@@ -25,7 +25,9 @@ import importlib
 # Public name -> the module of this package that defines it.
 _LAZY = {
     "DEMO_EPOCHS": "._defaults",
+    "DEMO_FOLDS": "._defaults",
     "DEMO_IMAGE_SIZE": "._defaults",
+    "DEMO_RESNET_ARCH": "._defaults",
     "FFNN_LR": "._defaults",
     "FFNN_WEIGHT_DECAY": "._defaults",
     "PAPER_PIPELINES": "._defaults",

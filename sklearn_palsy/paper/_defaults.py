@@ -7,7 +7,9 @@ from here, so that a default is written once.
 
 __all__ = [
     "DEMO_EPOCHS",
+    "DEMO_FOLDS",
     "DEMO_IMAGE_SIZE",
+    "DEMO_RESNET_ARCH",
     "FFNN_LR",
     "FFNN_WEIGHT_DECAY",
     "PAPER_IMAGE_SIZE",
@@ -33,6 +35,20 @@ PAPER_IMAGE_SIZE = 224
 #: Side of crops and line images in the demo, ``evaluate`` and ``train``:
 #: small, so the whole comparison runs in minutes on two CPU cores.
 DEMO_IMAGE_SIZE = 48
+
+#: ResNet of the demo and ``evaluate``: torchvision's ResNet with one basic
+#: block per stage (ResNet-10), trained from scratch at 48 px. On two AVX2
+#: cores (no AVX-512) the demo with the paper's ResNet-18 and GroupKFold(5)
+#: took 309 s, its 20 ResNet fits most of it; a ResNet-10 training step is
+#: 2.3 times faster. ``make_paper_pipelines`` and ``train`` keep ResNet-18.
+DEMO_RESNET_ARCH = "resnet10"
+
+#: GroupKFold folds of the demo: four train 16 networks instead of 20, on 31
+#: or 32 patients instead of 33 or 34. With ResNet-10s and four folds the
+#: demo took 160 s on the same cores, and every row of the paper's table
+#: moved by less than its sd over the folds (benchmarks/README.md has both
+#: tables). ``evaluate`` keeps five folds by default.
+DEMO_FOLDS = 4
 
 #: Epochs of the demo and ``evaluate`` (FFNN, ResNet, fusion net).
 DEMO_EPOCHS = {"ffnn_epochs": 60, "resnet_epochs": 8, "fusion_epochs": 8}

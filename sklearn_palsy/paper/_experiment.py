@@ -14,7 +14,7 @@ from ..faces import resolve_backend
 from ..io import save_model
 from ..model_selection import evaluate_pipelines
 from ..preprocessing import LandmarkDetector
-from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, PAPER_PIPELINES
+from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, DEMO_RESNET_ARCH, PAPER_PIPELINES
 from ._pipelines import make_paper_pipelines
 
 __all__ = ["paper_table", "run_experiment"]
@@ -192,6 +192,7 @@ def run_experiment(
     ffnn_epochs=DEMO_EPOCHS["ffnn_epochs"],
     resnet_epochs=DEMO_EPOCHS["resnet_epochs"],
     fusion_epochs=DEMO_EPOCHS["fusion_epochs"],
+    resnet_arch=DEMO_RESNET_ARCH,
     landmark_backend="auto",
     random_state=0,
     verbose=1,
@@ -221,6 +222,10 @@ def run_experiment(
     image_size, ffnn_epochs, resnet_epochs, fusion_epochs : int
         Passed to :func:`~sklearn_palsy.make_paper_pipelines`; the defaults
         keep the whole paper table within a few minutes on two CPU cores.
+    resnet_arch : str, default="resnet18"
+        Architecture of every ResNet
+        (:data:`~sklearn_palsy.paper.DEMO_RESNET_ARCH`, the paper's;
+        ``"resnet10"`` trains faster).
     landmark_backend : {"auto", "mediapipe", "dlib"}, default="auto"
         Landmark model of every configuration; the one used is written in
         the CSVs (``landmark_backend`` column) and the report's settings.
@@ -253,7 +258,8 @@ def run_experiment(
     landmark_backend = resolve_backend(landmark_backend)
     models = make_paper_pipelines(
         image_size=image_size, ffnn_epochs=ffnn_epochs, resnet_epochs=resnet_epochs,
-        fusion_epochs=fusion_epochs, landmark_backend=landmark_backend,
+        fusion_epochs=fusion_epochs, resnet_arch=resnet_arch,
+        landmark_backend=landmark_backend,
         random_state=random_state,
     )
     names = list(PAPER_PIPELINES) if pipelines is None else list(pipelines)
@@ -304,6 +310,7 @@ def run_experiment(
                 "cross-validation",
                 "image size",
                 "epochs (FFNN / ResNet / fusion)",
+                "ResNet",
                 "landmarks",
                 "best configuration",
             ],
@@ -313,6 +320,7 @@ def run_experiment(
                 "leave-one-patient-out" if cv == "lopo" else f"GroupKFold({n_splits})",
                 f"{image_size} px",
                 f"{ffnn_epochs} / {resnet_epochs} / {fusion_epochs}",
+                f"{resnet_arch}, from scratch",
                 f"{landmark_backend} ({scheme.n_landmarks} points)",
                 f"{best} (highest mean per-patient F1), saved to {paths.model.name}",
             ],

@@ -28,6 +28,7 @@ def make_paper_pipelines(
     ffnn_weight_decay=FFNN_WEIGHT_DECAY,
     resnet_epochs=TRAIN_EPOCHS["resnet_epochs"],
     fusion_epochs=TRAIN_EPOCHS["fusion_epochs"],
+    resnet_arch="resnet18",
     weights=None,
     freeze="none",
     landmark_backend="auto",
@@ -61,6 +62,10 @@ def make_paper_pipelines(
         faster on a CPU).
     ffnn_epochs, resnet_epochs, fusion_epochs : int, default=100, 10, 20
         Training epochs of the FFNNs, the ResNets and the joint fusion nets.
+    resnet_arch : {"resnet18", "resnet10", "resnet34", "resnet50"}, \
+default="resnet18"
+        Architecture of every ResNet, fusion trunks included
+        (:class:`~sklearn_palsy.ResNetClassifier`'s ``arch``).
     ffnn_lr : float, default=1e-2
         Adam's learning rate for the FFNNs, standalone and as fusion trunks.
         Higher than the estimator's default so that the features trunk also
@@ -144,7 +149,8 @@ def make_paper_pipelines(
 
     def resnet(**params):
         return ResNetClassifier(
-            image_size=image_size, weights=weights, freeze=freeze,
+            image_size=image_size, arch=resnet_arch, weights=weights,
+            freeze=freeze,
             max_epochs=resnet_epochs, class_weight=class_weight,
             random_state=random_state, device=device, **params,
         )
