@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PIP_INSTALL = -m pip install --quiet -c constraints.txt
 DOCS_STAMP := $(VENV)/.docs-stamp
 
-.PHONY: demo test test-mediapipe lint docs bench clean
+.PHONY: demo test test-slow test-all test-mediapipe lint docs bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,17 @@ $(DOCS_STAMP): $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/sklearn-palsy demo --out demo_output
 
+# Everything but the slow end-to-end tests, on two pytest-xdist workers of one
+# torch thread each (tests/conftest.py); about three minutes on two cores.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 -m "not slow"
+
+# The slow end-to-end tests (whole experiments, learning outcomes, fresh
+# processes, Dask): .ci/run runs them after make test.
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow
+
+test-all: test test-slow
 
 # ruff, with the settings in pyproject.toml; CI runs it.
 lint: $(STAMP)

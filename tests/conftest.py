@@ -6,11 +6,23 @@
   modules share, once per session for each set of arguments.
 """
 
+import os
 import random
 
-import numpy as np
-import pytest
-import torch
+# Under pytest-xdist (make test runs two workers on two cores) each worker
+# computes with one thread, so that the workers never oversubscribe the
+# cores; the variables reach the processes that tests start, too (fresh
+# interpreters, loky workers), which then compute as their parent does.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[_variable] = "1"
+
+import numpy as np  # noqa: E402 - after the thread settings above
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    torch.set_num_threads(1)
 
 from sklearn_palsy.datasets import make_synthetic_cohort
 from sklearn_palsy.faces import clear_face_cache
