@@ -26,7 +26,7 @@ demo: $(STAMP)
 # Everything but the slow end-to-end tests, on two pytest-xdist workers of one
 # torch thread each (tests/conftest.py); about three minutes on two cores.
 test: $(STAMP)
-	$(PY) -m pytest -n 2 -m "not slow"
+	$(PY) -m pytest -n 2 -m "not slow" --durations=15
 
 # The slow end-to-end tests (whole experiments, learning outcomes, fresh
 # processes, Dask): .ci/run runs them after make test.

@@ -525,7 +525,11 @@ class _CountingLogisticRegression(LogisticRegression):
 
 # In one process with routing off; in two loky workers (the fitted folds
 # come back as copies) with routing on.
-@pytest.mark.parametrize(("routing", "n_jobs"), [(False, None), (True, 2)])
+@pytest.mark.parametrize(("routing", "n_jobs"), [
+    (False, None),
+    # Two loky worker processes: end to end, and slow.
+    pytest.param(True, 2, marks=pytest.mark.slow),
+])
 def test_a_voting_ensemble_of_evaluated_estimators_reuses_their_folds(
         cohort, n_jobs, routing):
     from sklearn.ensemble import VotingClassifier

@@ -86,6 +86,7 @@ def test_class_weight_reaches_every_network():
         if key.endswith("class_weight"))
 
 
+@pytest.mark.slow  # a learning outcome on a whole cohort
 def test_feature_pipeline_probabilities_are_not_stuck_at_0_and_1(synthetic_cohort):
     """Out-of-fold probabilities of the paper's feature pipeline (after its
     landmark step, on the cohort's exact landmarks) under GroupKFold(5)."""
@@ -138,6 +139,7 @@ def test_neural_classifiers_calibrate_with_patient_grouped_folds(tabular_data):
     assert 0 < proba.min() and proba.max() < 1
 
 
+@pytest.mark.slow  # a learning outcome on a whole cohort
 def test_paper_feature_pipeline_tells_central_from_peripheral_palsy(synthetic_cohort):
     """The 3-class problem (control / central / peripheral) with the paper's
     feature pipeline as it is, on the cohort's exact landmarks. Measured:

@@ -313,6 +313,7 @@ def test_write_report_closes_pyplot_figures(result, tmp_path):
     assert not plt.fignum_exists(number)
 
 
+@pytest.mark.slow  # fresh processes
 def test_drawing_and_writing_reports_do_not_load_torch():
     """Only Grad-CAM needs torch; it is imported when first used."""
     import subprocess

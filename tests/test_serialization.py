@@ -756,6 +756,7 @@ print(json.dumps({"refusals": refusals,
 """
 
 
+@pytest.mark.slow  # fresh processes
 def test_forged_class_names_are_refused_without_importing_their_module(tmp_path):
     names = [
         # Importing it changes sklearn.impute: a side effect.
@@ -1070,6 +1071,7 @@ def test_cli_help_names_both_formats(capsys):
         assert ".safetensors" in out and ".joblib" in out, command
 
 
+@pytest.mark.slow  # fresh processes
 def test_estimators_imported_from_their_subpackage_save_and_load_in_a_fresh_process(
     tmp_path,
 ):
