@@ -377,21 +377,16 @@ def target_text(target, higher_is_better=False, unit=""):
 
 
 def cpu_model():
-    """Return the CPU's model name from ``/proc/cpuinfo``, or the platform's.
+    """Return the CPU's model name (:func:`sklearn_palsy.paper.machine_summary`).
 
     Examples
     --------
     >>> isinstance(cpu_model(), str)
     True
     """
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    from sklearn_palsy.paper import machine_summary
+
+    return machine_summary()["cpu"]
 
 
 _ISA_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")

@@ -10,7 +10,8 @@ general-purpose estimators it combines:
 - :func:`make_paper_pipelines`: the configurations as unfitted estimators;
 - :func:`run_experiment` and :func:`paper_table`: the comparison by
   patient, its table, report and best model;
-- :func:`run_demo`: the same on the synthetic cohort;
+- :func:`run_demo`: the same on the synthetic cohort, and
+  :func:`machine_summary`: the CPU, kernels and threads its time depends on;
 - :func:`train_model`: one configuration fitted on a user's cohort;
 - :func:`load_reference_model`: the small model shipped in the package,
   which :func:`train_reference_model` and :func:`build_reference_models`
@@ -38,6 +39,7 @@ _LAZY = {
     "build_reference_models": "._reference",
     "evaluate_reference_model": "._reference",
     "load_reference_model": "._reference",
+    "machine_summary": "._demo",
     "make_paper_pipelines": "._pipelines",
     "paper_table": "._experiment",
     "reference_model_info": "._reference",

@@ -12,7 +12,7 @@ from ..datasets._synthetic import EXPRESSIONS
 from ..faces import analyze_faces, resolve_backend
 from ._defaults import DEMO_EPOCHS, DEMO_FOLDS, DEMO_IMAGE_SIZE, DEMO_RESNET_ARCH
 
-__all__ = ["run_demo"]
+__all__ = ["machine_summary", "run_demo"]
 
 
 def _cpu_model():
@@ -37,7 +37,14 @@ def machine_summary():
     Returns
     -------
     machine : dict
-        ``cpu``, ``cpu capability``, ``torch threads`` and ``cores``.
+        ``cpu`` (the model name in ``/proc/cpuinfo``, else the platform's),
+        ``cpu capability``, ``torch threads`` and ``cores``.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.paper import machine_summary
+    >>> sorted(machine_summary())
+    ['cores', 'cpu', 'cpu capability', 'torch threads']
     """
     import torch
 
