@@ -549,3 +549,31 @@ def test_help_prints_the_defaults_from_the_one_table(capsys):
     with pytest.raises(SystemExit):
         main(["demo", "--help"])
     assert f"(default: {DEMO_IMAGE_SIZE})" in " ".join(capsys.readouterr().out.split())
+
+
+def test_demo_and_evaluate_of_one_configuration_print_table_and_machine(
+    cohort_dir, tmp_path, capsys
+):
+    # The fast counterpart of the slow end-to-end demo test: the same
+    # commands on one cheap configuration, so that make test covers them.
+    import torch
+
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--n-patients", "2",
+                 "--n-controls", "2", "--folds", "2", "--pipelines",
+                 "features_ffnn", "--epochs-scale", "0.05", "--image-size", "32",
+                 "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "patients with palsy : 2" in out and "images              : 20" in out
+    assert "resnet10 ResNets" in out and "GroupKFold(2)" in out
+    assert "features_ffnn" in out and "landmarks_ffnn" not in out
+    assert (f"({torch.backends.cpu.get_cpu_capability()} kernels, "
+            f"{torch.get_num_threads()} torch threads") in out
+    assert list(pd.read_csv(tmp_path / "demo" / "table.csv").configuration) == [
+        "features_ffnn"]
+    assert main(["evaluate", str(cohort_dir / "manifest.csv"), "--pipelines",
+                 "features_ffnn", "--folds", "2", "--out", str(tmp_path / "eval"),
+                 "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "best configuration (highest per-patient F1): features_ffnn" in out
+    assert "not a medical device" in out
+    assert (tmp_path / "eval" / "report.html").is_file()

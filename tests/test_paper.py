@@ -182,3 +182,22 @@ def test_paper_feature_pipeline_on_images_tells_the_three_classes_apart(
     accuracy = result.summary[("balanced_accuracy", "mean")]
     assert accuracy[("features_ffnn", "patient")] >= 0.9
     assert accuracy[("features_ffnn", "image")] >= 0.8
+
+
+def test_the_paper_namespace_imports_its_names_on_first_use():
+    import subprocess
+    import sys
+
+    import sklearn_palsy.paper as paper
+
+    assert set(paper.__all__) <= set(dir(paper))
+    assert paper.DEMO_RESNET_ARCH == "resnet10" and paper.DEMO_FOLDS == 4
+    assert sorted(paper.machine_summary()) == ["cores", "cpu", "cpu capability",
+                                               "torch threads"]
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        paper.nothing  # noqa: B018
+    # Reading a default imports neither torch nor dlib.
+    code = ("import sys, sklearn_palsy.paper as p; p.DEMO_FOLDS; "
+            "print('torch' in sys.modules, 'dlib' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, check=True).stdout.split() == ["False", "False"]
