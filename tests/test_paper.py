@@ -201,3 +201,21 @@ def test_the_paper_namespace_imports_its_names_on_first_use():
             "print('torch' in sys.modules, 'dlib' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True,
                           text=True, check=True).stdout.split() == ["False", "False"]
+
+
+def test_machine_summary_names_the_platform_without_proc_cpuinfo(monkeypatch):
+    import builtins
+    import platform
+
+    from sklearn_palsy.paper import _demo
+
+    real_open = builtins.open
+
+    def no_cpuinfo(path, *args, **kwargs):
+        if str(path) == "/proc/cpuinfo":
+            raise OSError("no /proc here")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_cpuinfo)
+    assert _demo.machine_summary()["cpu"] == (platform.processor()
+                                              or platform.machine())
