@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ._atomic import atomic_write
 from ._batch import (
     _check_on_error,
     _detect,
@@ -29,7 +28,6 @@ from ._batch import (
     _with_landmarks,
     resolve_images,
 )
-from ._csv import write_csv_atomic
 from .clinical import (
     DYNAMIC_ITEMS,
     EXPRESSION_ITEMS,
@@ -47,6 +45,8 @@ from .exceptions import ImageBatchError
 from .faces import read_image, resolve_backend
 from .faces._landmark_files import _as_landmark_set
 from .faces._video import is_video_file, parse_frame_reference
+from .utils._atomic import atomic_write
+from .utils._csv import write_csv_atomic
 
 __all__ = ["assess_images", "write_assessment"]
 

@@ -104,7 +104,7 @@ def _evaluate(args):
 
 def _write_failures(failures, path):
     """Save the failures when asked, and say on stderr how many were skipped."""
-    from ._csv import write_csv_atomic
+    from .utils._csv import write_csv_atomic
 
     if path is not None:
         write_csv_atomic(failures, path)
@@ -116,7 +116,7 @@ def _write_failures(failures, path):
 
 def _extract(args):
     from ._batch import extract_features, landmarks_of, resolve_images
-    from ._csv import write_csv_atomic
+    from .utils._csv import write_csv_atomic
 
     source = args.source[0] if len(args.source) == 1 else args.source
     X, _, _, _ = resolve_images(source, **_video_options(args))
@@ -224,7 +224,7 @@ _REFERENCE_NOTE = ("sklearn-palsy: no model given, so the shipped reference mode
 
 def _predict(args):
     from ._batch import predict_images, resolve_images, summarize_videos
-    from ._csv import write_csv_atomic
+    from .utils._csv import write_csv_atomic
 
     model_path, images = _model_and_images(args)
     source = images[0] if len(images) == 1 else images

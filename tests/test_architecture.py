@@ -15,8 +15,9 @@ PACKAGE = Path(sklearn_palsy.__file__).parent
 # Bottom to top; a unit may import only from units of lower layers, except
 # that the application modules of the top layers are ordered themselves.
 LAYERS = [
-    {"__init__", "exceptions", "_atomic"},
-    {"utils", "_csv", "faces"},
+    {"__init__", "exceptions"},
+    {"utils"},
+    {"faces"},
     {"datasets", "preprocessing", "model_selection"},
     {"neural", "clinical"},
     {"fusion", "reporting"},
@@ -25,9 +26,6 @@ LAYERS = [
     {"paper", "_assess"},
     {"cli"},
 ]
-# Imports allowed to point upwards: deprecated aliases, made only when the
-# old name is used, that send users to the name's new home.
-DEPRECATED_ALIASES = {("fusion", "paper")}
 LAYER_OF = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 
 
@@ -68,7 +66,6 @@ def test_no_import_points_to_the_same_layer_or_above():
         f"{source} ({name}:{line}) imports {target}"
         for source, target, name, line in _imports()
         if source != target and LAYER_OF[target] >= LAYER_OF[source]
-        and (source, target) not in DEPRECATED_ALIASES
     ]
     assert upward == []
 

@@ -13,9 +13,9 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from sklearn_palsy import load_model, save_model
-from sklearn_palsy._atomic import _host, atomic_write
-from sklearn_palsy._csv import write_csv_atomic
 from sklearn_palsy.io import save_model_joblib
+from sklearn_palsy.utils._atomic import _host, atomic_write
+from sklearn_palsy.utils._csv import write_csv_atomic
 
 
 def _leftovers(folder):
@@ -52,7 +52,7 @@ def _slow_writer(tmp_path, path, *, preamble=""):
     script = preamble + textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from sklearn_palsy._atomic import atomic_write
+        from sklearn_palsy.utils._atomic import atomic_write
 
         def slow(handle):
             handle.write("a,b\\n" * 1000)
@@ -134,7 +134,7 @@ def test_csv_and_model_writers_go_through_the_atomic_path(tmp_path, monkeypatch)
     save_model_joblib(model, pickled)
     before = {p: p.read_bytes() for p in (csv, safe, pickled)}
 
-    import sklearn_palsy._atomic as atomic
+    import sklearn_palsy.utils._atomic as atomic
 
     real_replace = os.replace
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sklearn_palsy._csv import escape_formula, escape_formulas, write_csv_atomic
+from sklearn_palsy.utils._csv import escape_formula, escape_formulas, write_csv_atomic
 
 
 @pytest.mark.parametrize("cell", [

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
-from .._atomic import atomic_write
+from ..utils._atomic import atomic_write
 from ..exceptions import ImageBatchError, ImageReadError, VideoReadError
 from ..faces._video import (
     _decoded,

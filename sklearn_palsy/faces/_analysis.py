@@ -43,8 +43,8 @@ import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
-from .._atomic import atomic_write
 from ..exceptions import InvalidLandmarksError, NoFaceDetectedError
+from ..utils._atomic import atomic_write
 from ._io import NotRegularFileError, image_id, open_regular_file, read_image
 from ._landmark_files import _as_landmark_set
 

@@ -62,7 +62,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._atomic import atomic_write
+from ..utils._atomic import atomic_write
 from ..exceptions import InvalidLandmarksError, format_listing
 from ._io import NotRegularFileError, image_id, open_regular_file
 from ._schemes import get_scheme

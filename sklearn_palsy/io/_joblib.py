@@ -12,8 +12,8 @@
 import os
 import warnings
 
-from .._atomic import atomic_write
 from ..exceptions import ModelFileError, PickleModelWarning
+from ..utils._atomic import atomic_write
 
 __all__ = ["load_model_joblib", "pickle_warning", "save_model_joblib"]
 

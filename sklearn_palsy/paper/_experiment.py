@@ -8,12 +8,12 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from sklearn.utils import Bunch
 
-from .._atomic import atomic_write
-from .._csv import write_csv_atomic
 from ..faces import resolve_backend
 from ..io import save_model
 from ..model_selection import evaluate_pipelines
 from ..preprocessing import LandmarkDetector
+from ..utils._atomic import atomic_write
+from ..utils._csv import write_csv_atomic
 from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, DEMO_RESNET_ARCH, PAPER_PIPELINES
 from ._pipelines import make_paper_pipelines
 

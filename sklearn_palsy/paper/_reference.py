@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._atomic import atomic_write
+from ..utils._atomic import atomic_write
 from ..datasets._synthetic import EXPRESSIONS, PALSY_TYPES, make_synthetic_cohort
 from ..exceptions import ModelFileError
 from ._defaults import FFNN_LR, FFNN_WEIGHT_DECAY

@@ -15,7 +15,7 @@ from importlib import metadata
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .._atomic import atomic_write
+from ..utils._atomic import atomic_write
 from ._plots import (
     plot_confusion_matrices,
     plot_precision_recall_curves,

@@ -130,7 +130,7 @@ def atomic_write(path, write, mode="w", encoding=None):
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sklearn_palsy._atomic import atomic_write
+    >>> from sklearn_palsy.utils._atomic import atomic_write
     >>> path = Path(tempfile.mkdtemp()) / "note.txt"
     >>> atomic_write(path, lambda handle: handle.write("done")).read_text()
     'done'

@@ -38,7 +38,7 @@ def escape_formula(value):
 
     Examples
     --------
-    >>> from sklearn_palsy._csv import escape_formula
+    >>> from sklearn_palsy.utils._csv import escape_formula
     >>> escape_formula("=1+2")
     "'=1+2"
     >>> escape_formula("@SUM(A1)"), escape_formula("-1"), escape_formula("P01")
@@ -72,7 +72,7 @@ def escape_formulas(frame):
     Examples
     --------
     >>> import pandas as pd
-    >>> from sklearn_palsy._csv import escape_formulas
+    >>> from sklearn_palsy.utils._csv import escape_formulas
     >>> frame = pd.DataFrame({"image": ["=cmd|' /C calc'!A0", "a.png"],
     ...                       "score": [-0.5, 0.25]})
     >>> escape_formulas(frame).to_dict("list")
@@ -113,7 +113,7 @@ def write_csv_atomic(frame, path):
     --------
     >>> import tempfile, pandas as pd
     >>> from pathlib import Path
-    >>> from sklearn_palsy._csv import write_csv_atomic
+    >>> from sklearn_palsy.utils._csv import write_csv_atomic
     >>> path = Path(tempfile.mkdtemp()) / "out.csv"
     >>> write_csv_atomic(pd.DataFrame({"a": [1, 2], "b": ["x", "@y"]}), path)
     >>> path.read_text().splitlines()
