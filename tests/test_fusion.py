@@ -18,7 +18,6 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from torch import nn
 
 from sklearn_palsy.fusion import (
-    FusionClassifier,
     IntermediateFusionClassifier,
     make_late_fusion,
 )
@@ -321,60 +320,6 @@ def test_stacking_takes_sample_weight_and_refuses_bad_ones(tabular):
     plain = clone(stacking).fit(X, y, groups=groups)
     assert not np.allclose(stacking.final_estimator_.coef_,
                            plain.final_estimator_.coef_)
-
-
-# ---------------------------------------------------------------- deprecation
-def test_fusion_classifier_is_a_deprecated_factory_of_the_same_models(tabular):
-    X, y, _ = tabular
-    old_branches = [
-        ("left", FunctionTransformer(_left),
-         FFNNClassifier(hidden_layer_sizes=(8,), max_epochs=15, random_state=0)),
-        ("right", FunctionTransformer(_right),
-         FFNNClassifier(hidden_layer_sizes=(8,), max_epochs=15, random_state=0)),
-    ]
-    with pytest.warns(FutureWarning, match="IntermediateFusionClassifier"):
-        old = FusionClassifier(old_branches, max_epochs=30, random_state=0)
-    assert isinstance(old, IntermediateFusionClassifier)
-    np.testing.assert_array_equal(old.fit(X, y).predict_proba(X),
-                                  tabular_fusion().fit(X, y).predict_proba(X))
-    with pytest.warns(FutureWarning):
-        late = FusionClassifier(old_branches, fusion="late", weights=[0.3, 0.7])
-    assert isinstance(late, VotingClassifier) and late.weights == [0.3, 0.7]
-    with pytest.warns(FutureWarning):
-        stacking = FusionClassifier(old_branches, fusion="late", cv=2,
-                                    final_estimator=LogisticRegression())
-    assert isinstance(stacking, StackingClassifier) and stacking.cv == 2
-    with pytest.warns(FutureWarning):
-        passthrough = FusionClassifier(
-            [("all", "passthrough", FFNNClassifier()), ("x", "drop", FFNNClassifier())])
-    assert passthrough.estimators[0][1].__class__ is FFNNClassifier
-    assert passthrough.estimators[1] == ("x", "drop")
-    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="'middle'"):
-        FusionClassifier(old_branches, fusion="middle")
-
-
-def test_paper_names_still_import_from_fusion_with_a_warning():
-    import sklearn_palsy.fusion as fusion
-
-    with pytest.warns(FutureWarning, match="moved to sklearn_palsy.paper"):
-        assert fusion.make_paper_pipelines is make_paper_pipelines
-    with pytest.warns(FutureWarning, match="sklearn_palsy.paper.PAPER_PIPELINES"):
-        assert fusion.PAPER_PIPELINES == PAPER_PIPELINES
-    with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        fusion.nope  # noqa: B018
-
-
-def test_deprecated_late_fusion_seeds_unseeded_branches():
-    def make(seed):
-        unseeded = [("a", "passthrough", FFNNClassifier()),
-                    ("b", "passthrough", FFNNClassifier(random_state=5))]
-        with pytest.warns(FutureWarning):
-            return FusionClassifier(unseeded, fusion="late", random_state=seed)
-
-    seeds = [[est.random_state for _, est in make(seed).estimators]
-             for seed in (0, 0, 1)]
-    assert seeds[0] == seeds[1] and seeds[0][1] == 5 and seeds[2][1] == 5
-    assert isinstance(seeds[0][0], int) and seeds[0][0] != seeds[2][0]
 
 
 # ---------------------------------------------------------------- the cohort

@@ -9,8 +9,6 @@
   pipelines, or :class:`PatientStackingClassifier`, scikit-learn's
   :class:`~sklearn.ensemble.StackingClassifier` with inner folds that keep
   each patient's images together.
-- :func:`FusionClassifier` is the former single class, kept as a deprecated
-  factory of the two.
 """
 
 import numbers
@@ -23,7 +21,7 @@ from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.utils.data import Dataset
@@ -37,7 +35,6 @@ from ..utils._validation import (
 )
 
 __all__ = [
-    "FusionClassifier",
     "FusionModule",
     "IntermediateFusionClassifier",
     "PatientStackingClassifier",
@@ -656,94 +653,4 @@ def make_late_fusion(
     return PatientStackingClassifier(
         estimators, final_estimator=final_estimator, cv=cv,
         stack_method="predict_proba", n_jobs=n_jobs, verbose=verbose,
-    )
-
-
-def _seed_unseeded(estimator, seed):
-    """Set every ``random_state`` left at None in ``estimator`` to ``seed``."""
-    unseeded = {
-        key: int(seed)
-        for key, value in estimator.get_params(deep=True).items()
-        if (key == "random_state" or key.endswith("__random_state")) and value is None
-    }
-    return estimator.set_params(**unseeded)
-
-
-def FusionClassifier(  # noqa: N802 - the former class's name, kept for old code
-    branches,
-    *,
-    fusion="intermediate",
-    head_hidden_layer_sizes=(64,),
-    dropout=0.2,
-    weights=None,
-    final_estimator=None,
-    cv=5,
-    random_state=None,
-    **params,
-):
-    """Deprecated: :class:`IntermediateFusionClassifier` or :func:`make_late_fusion`.
-
-    .. deprecated:: 0.1
-       ``FusionClassifier`` is now a factory, to be removed in 0.3. Each
-       ``(name, transformer, estimator)`` branch becomes a
-       ``(name, Pipeline([("transformer", transformer), ("estimator",
-       estimator)]))`` pair (the bare estimator for a "passthrough"
-       transformer); ``fusion="intermediate"`` returns an
-       :class:`IntermediateFusionClassifier` with the other parameters;
-       ``fusion="late"`` returns :func:`make_late_fusion`'s estimator, with
-       every branch's unset ``random_state`` drawn from ``random_state``.
-       The joint net's training parameters (``lr``, ``max_epochs``...) do
-       nothing in late fusion, as before.
-
-    Returns
-    -------
-    fusion : IntermediateFusionClassifier, VotingClassifier or \
-PatientStackingClassifier
-
-    Examples
-    --------
-    >>> import warnings
-    >>> from sklearn_palsy import FFNNClassifier, FusionClassifier
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     fusion = FusionClassifier([("features", "passthrough", FFNNClassifier())])
-    >>> caught[0].category.__name__, type(fusion).__name__
-    ('FutureWarning', 'IntermediateFusionClassifier')
-    """
-    warnings.warn(
-        "FusionClassifier is deprecated and will be removed in 0.3: use "
-        "IntermediateFusionClassifier([(name, Pipeline([..., classifier])), ...]) "
-        "for the paper's fusion, or make_late_fusion(...) for soft voting and "
-        "stacking, both with (name, pipeline) pairs.",
-        FutureWarning,
-        stacklevel=2,
-    )
-    if fusion not in ("intermediate", "late"):
-        raise ValueError(f"fusion must be 'intermediate' or 'late'; got {fusion!r}")
-    estimators = []
-    for name, transformer, estimator in branches:
-        if _is_drop(transformer) or _is_drop(estimator):
-            estimators.append((name, "drop"))
-        elif isinstance(transformer, str) and transformer == "passthrough":
-            estimators.append((name, estimator))
-        else:
-            estimators.append((name, Pipeline([
-                ("transformer", transformer), ("estimator", estimator),
-            ])))
-    if fusion == "intermediate":
-        return IntermediateFusionClassifier(
-            estimators, head_hidden_layer_sizes=head_hidden_layer_sizes,
-            dropout=dropout, random_state=random_state, **params,
-        )
-    if random_state is not None:
-        seeds = check_random_state(random_state).randint(
-            np.iinfo(np.int32).max, size=len(estimators)
-        )
-        estimators = [
-            (name, estimator if _is_drop(estimator)
-             else _seed_unseeded(clone(estimator), seed))
-            for (name, estimator), seed in zip(estimators, seeds, strict=True)
-        ]
-    return make_late_fusion(
-        estimators, final_estimator=final_estimator, weights=weights, cv=cv,
     )
