@@ -42,7 +42,7 @@ from sklearn_palsy import (
 )
 from sklearn_palsy.cli import main
 from sklearn_palsy.exceptions import ModelFileError
-from sklearn_palsy.io import _safe
+from sklearn_palsy.io import _checks, _safe
 
 
 # ---------------------------------------------------------------- helpers
@@ -337,13 +337,13 @@ def test_folders_of_pickles_are_not_saved_and_not_loaded(tmp_path):
 def spies(monkeypatch):
     """Record every module import_module is asked for and every dangerous call."""
     imported, called = [], []
-    real = _safe.importlib.import_module
+    real = _checks.importlib.import_module
 
     def import_module(name):
         imported.append(name)
         return real(name)
 
-    monkeypatch.setattr(_safe, "importlib",
+    monkeypatch.setattr(_checks, "importlib",
                         types.SimpleNamespace(import_module=import_module))
     for target in ("os.system", "subprocess.Popen", "sklearn.datasets.fetch_openml"):
         monkeypatch.setattr(target, lambda *a, _t=target, **k: called.append(_t))
@@ -785,7 +785,7 @@ def test_forged_class_names_are_refused_without_importing_their_module(tmp_path)
                                  IntermediateFusionClassifier,
                                  PatientStackingClassifier, LandmarkDetector])
 def test_public_estimator_classes_resolve_from_their_module(cls):
-    assert _safe._resolve_class(_safe._class_name(cls)) is cls
+    assert _checks._resolve_class(_checks._class_name(cls)) is cls
 
 
 @pytest.mark.parametrize("name, message", [
@@ -795,8 +795,8 @@ def test_public_estimator_classes_resolve_from_their_module(cls):
     ("sklearn.svm.SVC", "is an alias of 'sklearn.svm._classes.SVC'"),
 ])
 def test_unexported_classes_and_aliases_are_refused(name, message):
-    with pytest.raises(_safe._Invalid, match=re.escape(message)):
-        _safe._resolve_class(name)
+    with pytest.raises(_checks._Invalid, match=re.escape(message)):
+        _checks._resolve_class(name)
 
 
 # ---------------------------------------------------------------- the registries
