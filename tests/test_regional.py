@@ -28,7 +28,7 @@ from sklearn_palsy.clinical._regional import (
     regional_score_names,
     regional_scores,
 )
-from sklearn_palsy.datasets._synthetic import _face_shape, _identity
+from sklearn_palsy.datasets._synthetic import draw_identity, face_shape
 from sklearn_palsy.exceptions import InvalidLandmarksError
 from sklearn_palsy.faces import IBUG68, IBUG68_MEAN_FACE, MEDIAPIPE478
 from sklearn_palsy.preprocessing._features import (
@@ -81,7 +81,7 @@ def _as_mediapipe(ibug):
 def _faces_at(identity, severities, side="left"):
     """Rest landmarks and expression landmarks of one identity, per severity."""
     def shapes(expression):
-        return np.stack([_face_shape(identity, expression, side, severity)
+        return np.stack([face_shape(identity, expression, side, severity)
                          for severity in severities])
 
     return shapes("rest"), {expression: shapes(expression)
@@ -124,10 +124,10 @@ def test_mirror_symmetric_mean_face_scores_100(mean_face_photo):
 @pytest.mark.parametrize("scheme", ["ibug68", "mediapipe478"])
 def test_symmetric_synthetic_faces_score_100_at_rest_and_in_motion(scheme):
     rng = np.random.default_rng(5)
-    people = [_identity(rng) for _ in range(6)]
-    rest = np.stack([_face_shape(person, "rest", None, 0.0) for person in people])
+    people = [draw_identity(rng) for _ in range(6)]
+    rest = np.stack([face_shape(person, "rest", None, 0.0) for person in people])
     expressions = {
-        expression: np.stack([_face_shape(person, expression, "right", 0.0)
+        expression: np.stack([face_shape(person, expression, "right", 0.0)
                               for person in people])
         for expression in EXPRESSIONS
     }
@@ -155,7 +155,7 @@ def test_symmetric_synthetic_faces_score_100_at_rest_and_in_motion(scheme):
 @given(seed=st.integers(0, 2**32 - 1), side=st.sampled_from(["left", "right"]))
 def test_every_region_falls_monotonically_with_severity(seed, side):
     severities = np.linspace(0.0, 1.0, 6)
-    rest, expressions = _faces_at(_identity(np.random.default_rng(seed)),
+    rest, expressions = _faces_at(draw_identity(np.random.default_rng(seed)),
                                   severities, side)
     for given_expressions in (None, expressions):
         scores = regional_scores(_similarity(rest), expressions=given_expressions)
@@ -179,7 +179,7 @@ def test_dynamic_items_are_the_affected_movement_share():
     # On the renderer the affected side moves (1 - severity) as far as the
     # healthy one, so each movement item is 100 (1 - severity).
     severities = np.array([0.0, 0.25, 0.5, 0.75])
-    rest, expressions = _faces_at(_identity(np.random.default_rng(3)), severities)
+    rest, expressions = _faces_at(draw_identity(np.random.default_rng(3)), severities)
     scores = regional_scores(rest, expressions=expressions)
     for item in ("brow_elevation", "eye_closure"):
         np.testing.assert_allclose(scores[item], 100 * (1 - severities), atol=2.0)
@@ -190,7 +190,7 @@ def test_dynamic_items_are_the_affected_movement_share():
 
 
 def test_mirroring_a_face_swaps_the_side_and_keeps_the_scores():
-    rest, expressions = _faces_at(_identity(np.random.default_rng(8)), [0.3, 0.7],
+    rest, expressions = _faces_at(draw_identity(np.random.default_rng(8)), [0.3, 0.7],
                                   side="right")
     scores = regional_scores(rest, expressions=expressions)
     mirrored = regional_scores(_mirror(rest), expressions={
@@ -207,7 +207,7 @@ def test_mirroring_a_face_swaps_the_side_and_keeps_the_scores():
 
 
 def test_scores_do_not_depend_on_where_and_how_large_the_face_is():
-    rest, expressions = _faces_at(_identity(np.random.default_rng(9)), [0.0, 0.6])
+    rest, expressions = _faces_at(draw_identity(np.random.default_rng(9)), [0.0, 0.6])
     reference = regional_scores(rest, expressions=expressions)
     photo = regional_scores(
         _similarity(rest, degrees=-20, scale=333, shift=(-50, 900)),
@@ -218,7 +218,8 @@ def test_scores_do_not_depend_on_where_and_how_large_the_face_is():
 
 
 def test_mediapipe_scores_match_ibug_scores_of_the_same_points():
-    rest, expressions = _faces_at(_identity(np.random.default_rng(4)), [0.0, 0.5, 1.0])
+    rest, expressions = _faces_at(draw_identity(np.random.default_rng(4)),
+                                  [0.0, 0.5, 1.0])
     ibug = regional_scores(rest, expressions=expressions)
     mediapipe = regional_scores(_as_mediapipe(rest), expressions={
         name: _as_mediapipe(faces) for name, faces in expressions.items()
@@ -230,11 +231,11 @@ def test_mediapipe_scores_match_ibug_scores_of_the_same_points():
 
 
 def test_central_palsy_spares_the_brow():
-    identity = _identity(np.random.default_rng(11))
-    face = _face_shape(identity, "rest", "left", 0.8,
+    identity = draw_identity(np.random.default_rng(11))
+    face = face_shape(identity, "rest", "left", 0.8,
+                      region_severity={"brow": 0.0, "eye": 0.1})
+    smile = face_shape(identity, "smile", "left", 0.8,
                        region_severity={"brow": 0.0, "eye": 0.1})
-    smile = _face_shape(identity, "smile", "left", 0.8,
-                        region_severity={"brow": 0.0, "eye": 0.1})
     scores = regional_scores(face, expressions={"smile": smile}).iloc[0]
     assert scores["brow"] > 99 and scores["eye"] > 90
     assert scores["mouth"] < 60 and scores["midface"] < 60
@@ -287,7 +288,7 @@ def test_side_from_dlib_landmarks_of_photos(synthetic_cohort):
 def test_static_items_follow_the_emotrics_plus_formulas():
     # Recomputed from the Emotrics measures of a left palsy at rest.
     severities = [0.3, 0.9]
-    rest, _ = _faces_at(_identity(np.random.default_rng(12)), severities)
+    rest, _ = _faces_at(draw_identity(np.random.default_rng(12)), severities)
     measures = pd.DataFrame(clinical_features(rest), columns=clinical_feature_names())
     scores = regional_scores(rest)
     assert (scores["affected_side"] == "left").all()
@@ -327,7 +328,7 @@ def test_lower_lip_movement_is_the_share_of_the_healthy_fall():
 
 
 def test_a_face_that_does_not_move_gives_nan_not_a_division_by_zero():
-    rest, _ = _faces_at(_identity(np.random.default_rng(2)), [0.0, 0.7])
+    rest, _ = _faces_at(draw_identity(np.random.default_rng(2)), [0.0, 0.7])
     still = dict.fromkeys(EXPRESSION_ITEMS, rest)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -368,7 +369,8 @@ def test_a_static_deviation_either_way_lowers_the_score():
 
 
 def test_missing_faces_give_nan_and_leave_the_others_alone():
-    rest, expressions = _faces_at(_identity(np.random.default_rng(6)), [0.2, 0.6, 0.9])
+    rest, expressions = _faces_at(draw_identity(np.random.default_rng(6)),
+                                  [0.2, 0.6, 0.9])
     reference = regional_scores(rest, expressions=expressions)
     rest_missing = rest.copy()
     rest_missing[1, 5, 0] = np.nan
@@ -405,7 +407,7 @@ def test_a_batch_of_missing_faces_gives_nan():
 
 
 def test_transformer_gives_the_static_columns_of_the_function():
-    rest, _ = _faces_at(_identity(np.random.default_rng(7)), [0.0, 0.5, 1.0])
+    rest, _ = _faces_at(draw_identity(np.random.default_rng(7)), [0.0, 0.5, 1.0])
     photos = _similarity(rest)
     scorer = RegionalScores().fit(photos)
     names = scorer.get_feature_names_out()
@@ -420,7 +422,8 @@ def test_transformer_gives_the_static_columns_of_the_function():
 
 
 def test_transformer_scores_mediapipe_landmarks():
-    rest, _ = _faces_at(_identity(np.random.default_rng(7)), [0.0, 1.0], side="right")
+    rest, _ = _faces_at(draw_identity(np.random.default_rng(7)), [0.0, 1.0],
+                        side="right")
     scorer = RegionalScores().fit(_as_mediapipe(rest))
     assert scorer.scheme_ is MEDIAPIPE478 and scorer.n_features_in_ == 956
     scores = scorer.transform(_as_mediapipe(rest))

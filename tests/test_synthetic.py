@@ -8,14 +8,14 @@ from sklearn.metrics import roc_auc_score
 
 from sklearn_palsy.datasets import load_manifest, make_synthetic_cohort
 from sklearn_palsy.datasets._synthetic import (
-    _CENTRAL_EYE_SHARE,
     EXPRESSIONS,
     REGIONS,
-    _face_shape,
-    _house_brackmann_like,
-    _identity,
-    _region_severity,
+    draw_identity,
+    face_shape,
+    severity_by_region,
 )
+from sklearn_palsy.datasets._synthetic._cohort import _house_brackmann_like
+from sklearn_palsy.datasets._synthetic._face import _CENTRAL_EYE_SHARE
 from sklearn_palsy.faces._dlib import detect_faces, predict_landmarks
 from sklearn_palsy.faces._geometry import align_landmarks
 from sklearn_palsy.faces._schemes import IBUG68
@@ -302,17 +302,17 @@ def test_default_options_leave_the_cohort_bit_identical(params, pinned):
 
 
 def test_face_shape_keeps_its_signature_and_takes_region_severities():
-    identity = _identity(np.random.default_rng(0))
+    identity = draw_identity(np.random.default_rng(0))
     for expression in EXPRESSIONS:
-        old_style = _face_shape(identity, expression, "right", 0.7)
+        old_style = face_shape(identity, expression, "right", 0.7)
         np.testing.assert_array_equal(
             old_style,
-            _face_shape(identity, expression, "right", 0.7,
-                        region_severity=_region_severity("peripheral", 0.7)),
+            face_shape(identity, expression, "right", 0.7,
+                       region_severity=severity_by_region("peripheral", 0.7)),
         )
-        central = _face_shape(identity, expression, "right", 0.7,
-                              region_severity=_region_severity("central", 0.7))
-        healthy = _face_shape(identity, expression, None, 0.0)
+        central = face_shape(identity, expression, "right", 0.7,
+                             region_severity=severity_by_region("central", 0.7))
+        healthy = face_shape(identity, expression, None, 0.0)
         # The brows of a central palsy are those of a healthy face (but for
         # the pull of the slightly weak eye closure) ...
         np.testing.assert_allclose(central[17:27], healthy[17:27], rtol=0,

@@ -14,13 +14,8 @@ import pandas as pd
 import pytest
 
 from sklearn_palsy.datasets import load_manifest, make_synthetic_cohort
-from sklearn_palsy.datasets._synthetic import (
-    _face_depth,
-    _face_shape,
-    _identity,
-    _pose_3d,
-    _render,
-)
+from sklearn_palsy.datasets._synthetic import draw_identity, face_shape, render
+from sklearn_palsy.datasets._synthetic._head import _face_depth, _pose_3d
 
 _COLUMNS = [
     "patient_id", "label", "expression", "repeat", "side", "palsy_type",
@@ -98,14 +93,14 @@ def test_standard_frontal_cohort_is_bit_identical(params, expected, explicit):
     np.testing.assert_array_equal(cohort.pitch, np.zeros(n_images))
 
 
-def test_private_functions_keep_their_signatures_and_output():
+def test_face_shape_and_render_keep_their_signatures_and_output():
     """The video generator's call: shapes interpolated from rest, then painted."""
-    identity = _identity(np.random.default_rng(7))
-    rest = _face_shape(identity, "rest", "left", 0.6)
-    smile = _face_shape(identity, "smile", "left", 0.6)
+    identity = draw_identity(np.random.default_rng(7))
+    rest = face_shape(identity, "rest", "left", 0.6)
+    smile = face_shape(identity, "smile", "left", 0.6)
     shape = rest + 0.5 * (smile - rest)
-    image = _render(shape * 20 + 48, identity, "smile", np.random.default_rng(1), 96,
-                    "left", 0.6)
+    image = render(shape * 20 + 48, identity, "smile", np.random.default_rng(1), 96,
+                   "left", 0.6)
     assert _sha256(shape.tobytes()) == (
         "6fdfacc355d6ea1c2a2be93405f574d03f5e4956b09b128602cfec1d7e05acc6"
     )
@@ -115,8 +110,8 @@ def test_private_functions_keep_their_signatures_and_output():
     # The 3-D path through the same painter, as a turned video frame.
     landmarks, head = _pose_3d(shape, np.random.default_rng(2), 96, yaw=25.0,
                                depth=_face_depth(identity))
-    turned = _render(landmarks, identity, "smile", np.random.default_rng(1), 96,
-                     "left", 0.6, head=head)
+    turned = render(landmarks, identity, "smile", np.random.default_rng(1), 96,
+                    "left", 0.6, head=head)
     assert turned.shape == (96, 96, 3) and turned.dtype == np.uint8
     assert np.abs(turned.astype(int) - image.astype(int)).mean() > 5
     np.testing.assert_allclose(landmarks, head.project(head.points))

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
-from ..utils._atomic import atomic_write
 from ..exceptions import ImageBatchError, ImageReadError, VideoReadError
 from ..faces._video import (
     _decoded,
@@ -30,15 +29,16 @@ from ..faces._video import (
     read_video_frame,
     video_info,
 )
+from ..utils._atomic import atomic_write
 from ..utils._compat import Interval, StrOptions, validate_params
 from ..utils._validation import check_groups
 from ._synthetic import (
     EXPRESSIONS,
     PALSY_TYPES,
-    _face_shape,
-    _identity,
-    _region_severity,
-    _render,
+    draw_identity,
+    face_shape,
+    render,
+    severity_by_region,
 )
 
 __all__ = ["expand_videos", "make_synthetic_video", "sample_video_frames"]
@@ -665,14 +665,14 @@ def make_synthetic_video(
     expression = np.asarray([expressions[k] for k in which], dtype=object)
     intensity = np.where(expression == "rest", 0.0, _intensity(position))
 
-    identity = _identity(generator)
+    identity = draw_identity(generator)
     label = int(palsy_side is not None and severity > 0)
     side = palsy_side if label else None
-    region_severity = _region_severity(palsy_type if label else "none",
-                                       severity if label else 0.0)
+    region_severity = severity_by_region(palsy_type if label else "none",
+                                         severity if label else 0.0)
     shapes = {
-        name: _face_shape(identity, name, side, severity if label else 0.0,
-                          region_severity=region_severity)
+        name: face_shape(identity, name, side, severity if label else 0.0,
+                         region_severity=region_severity)
         for name in dict.fromkeys(("rest", *expressions))
     }
     # One placement for the whole video, with a slow sway of roll and
@@ -706,8 +706,8 @@ def make_synthetic_video(
                 offset = np.array([0.01 * head_motion * image_size * sway[index], 0])
                 points = shape @ rotation.T * inter_ocular + centre + offset
                 landmarks[index] = points
-                rgb = _render(points, identity, expression[index], generator,
-                              image_size, side, region_severity["midface"])
+                rgb = render(points, identity, expression[index], generator,
+                             image_size, side, region_severity["midface"])
                 writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
         finally:
             writer.release()
