@@ -25,10 +25,10 @@ from sklearn_palsy.faces._analysis import (
 )
 from sklearn_palsy.faces._landmark_files import (
     LandmarkFileError,
-    LandmarkSet,
     load_landmarks,
     write_landmarks,
 )
+from sklearn_palsy.faces._landmark_set import LandmarkSet
 from sklearn_palsy.io import load_model, save_model
 from sklearn_palsy.preprocessing._face import FaceCropper, LandmarkDetector
 from sklearn_palsy.preprocessing._features import (

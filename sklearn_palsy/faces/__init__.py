@@ -25,12 +25,8 @@ from ._analysis import (
 from ._dlib import detect_faces, dlib_model_path, predict_landmarks
 from ._geometry import align_landmarks
 from ._io import DEFAULT_MAX_PIXELS, image_id, read_image
-from ._landmark_files import (
-    LandmarkFileError,
-    LandmarkSet,
-    load_landmarks,
-    write_landmarks,
-)
+from ._landmark_files import LandmarkFileError, load_landmarks, write_landmarks
+from ._landmark_set import LandmarkSet
 from ._pose import HeadPose, estimate_head_pose
 from ._schemes import (
     IBUG68,
