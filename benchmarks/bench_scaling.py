@@ -7,10 +7,10 @@ What is measured
 ----------------
 Two batch jobs over image paths on disk, at 100, 1,000 and 5,000 images:
 
-- ``extract``: :func:`sklearn_palsy._batch.extract_features`, the work of
+- ``extract``: :func:`sklearn_palsy.cli.extract_features`, the work of
   ``sklearn-palsy extract`` (read, detect, landmarks, expression features,
   one DataFrame row per image);
-- ``predict``: :func:`sklearn_palsy._batch.predict_images`, the work of
+- ``predict``: :func:`sklearn_palsy.cli.predict_images`, the work of
   ``sklearn-palsy predict``, with a small fitted ``features_ffnn`` pipeline
   (the paper's landmarks -> features -> FFNN, 10 epochs on 100 images)
   loaded from a joblib file, as the command does.
@@ -145,7 +145,7 @@ def fit_model(paths, labels, model_path, epochs):
 
 def child(task, list_file, warmup_file, model_path, repeat):
     """Run one job in this fresh process; print a JSON line of its figures."""
-    from sklearn_palsy._batch import extract_features, predict_images
+    from sklearn_palsy.cli import extract_features, predict_images
     from sklearn_palsy.faces._analysis import clear_face_cache
     from sklearn_palsy.io import load_model_joblib
 

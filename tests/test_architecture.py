@@ -22,9 +22,9 @@ LAYERS = [
     {"neural", "clinical"},
     {"fusion", "reporting"},
     {"io"},
-    {"_batch"},
-    {"paper", "_assess"},
+    {"paper"},
     {"cli"},
+    {"__main__"},
 ]
 LAYER_OF = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 

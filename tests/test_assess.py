@@ -14,9 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from sklearn_palsy._assess import assess_images, write_assessment
-from sklearn_palsy._batch import predict_images
-from sklearn_palsy.cli import main
+from sklearn_palsy.cli import assess_images, main, predict_images
 from sklearn_palsy.clinical import (
     DYNAMIC_ITEMS,
     MOVEMENTS,
@@ -25,6 +23,7 @@ from sklearn_palsy.clinical import (
     regional_score_names,
 )
 from sklearn_palsy.exceptions import ImageBatchError, ImageFileNotFoundError
+from sklearn_palsy.reporting import write_assessment
 
 EXPRESSIONS = ("rest", "smile", "raise_eyebrows", "close_eyes")
 COHORT = {"n_patients": 3, "n_controls": 3, "expressions": EXPRESSIONS,

@@ -114,7 +114,7 @@ def test_sigterm_during_a_write_removes_the_temporary_file(tmp_path, cli):
     """
     path = tmp_path / "features.csv"
     path.write_text("old\n")
-    install = ("import signal\nfrom sklearn_palsy.cli import _raise_system_exit\n"
+    install = ("import signal\nfrom sklearn_palsy.cli._main import _raise_system_exit\n"
                "signal.signal(signal.SIGTERM, _raise_system_exit)\n") if cli else ""
     child = _slow_writer(tmp_path, path, preamble=install)
     assert len(_leftovers(tmp_path)) == 1

@@ -126,7 +126,8 @@ def test_the_experiment_report_renders_in_a_browser(experiment, tmp_path):
 
 
 def test_the_assessment_report_renders_in_a_browser(synthetic_cohort, tmp_path):
-    from sklearn_palsy._assess import assess_images, write_assessment
+    from sklearn_palsy.cli import assess_images
+    from sklearn_palsy.reporting import write_assessment
 
     cohort = synthetic_cohort(n_patients=2, n_controls=2,
                               expressions=("rest", "smile"), image_size=128,

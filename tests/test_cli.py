@@ -285,7 +285,8 @@ def test_predict_raise_on_a_bad_image_exits_1(model_path, flat_folder_with_bad_f
 
 
 def test_affected_side_follows_the_synthetic_palsy_side(cohort_dir):
-    from sklearn_palsy._batch import _affected_sides, _detect
+    from sklearn_palsy.cli._detect import _detect
+    from sklearn_palsy.cli._predict import _affected_sides
 
     manifest = pd.read_csv(cohort_dir / "manifest.csv")
     patients = manifest[manifest.label == 1]
@@ -373,21 +374,20 @@ def test_chunked_batches_match_one_chunk_and_keep_every_failure(
     """Chunks of 2 images give the rows, failures and probabilities of one chunk."""
     import numpy as np
 
-    from sklearn_palsy import _batch
+    from sklearn_palsy.cli import _detect, extract_features, predict_images
     from sklearn_palsy.io import load_model_file
 
     images = sorted(str(p) for p in flat_folder_with_bad_file.iterdir())
     model = load_model_file(model_path)
 
     def run():
-        features, failures = _batch.extract_features(images, on_error="skip",
-                                                     verbose=0)
-        predictions, predict_failures = _batch.predict_images(model, images,
-                                                              on_error="skip")
+        features, failures = extract_features(images, on_error="skip", verbose=0)
+        predictions, predict_failures = predict_images(model, images,
+                                                       on_error="skip")
         return features, failures, predictions, predict_failures
 
     whole = run()
-    monkeypatch.setattr(_batch, "_CHUNK_SIZE", 2)
+    monkeypatch.setattr(_detect, "_CHUNK_SIZE", 2)
     chunked = run()
     assert len(whole[0]) == 4 and len(whole[1]) == 1 and len(whole[3]) == 1
     pd.testing.assert_frame_equal(chunked[0], whole[0])
@@ -425,12 +425,12 @@ def test_predict_warns_on_every_pickle_model_and_not_on_safetensors(
 
 
 def test_ctrl_c_ends_with_one_line_and_exit_code_130(monkeypatch, capsys, tmp_path):
-    import sklearn_palsy._batch as batch
+    import sklearn_palsy.datasets as datasets
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch, "resolve_images", interrupted)
+    monkeypatch.setattr(datasets, "resolve_images", interrupted)
     assert main(["extract", str(tmp_path), "--out", str(tmp_path / "f.csv")]) == 130
     captured = capsys.readouterr()
     assert captured.err == "sklearn-palsy: interrupted\n"

@@ -2,7 +2,7 @@
 
 import inspect
 
-from .._batch import resolve_images
+from ..datasets import resolve_images
 from ._defaults import DEMO_IMAGE_SIZE, PAPER_PIPELINES
 from ._pipelines import make_paper_pipelines
 
@@ -18,7 +18,7 @@ def train_model(
     ----------
     manifest : str or path-like
         A CSV manifest or a ``root/<label>/<patient_id>/`` folder (see
-        :func:`~sklearn_palsy._batch.resolve_images`).
+        :func:`~sklearn_palsy.datasets.resolve_images`).
     pipeline : str
         A name of :data:`~sklearn_palsy.paper.PAPER_PIPELINES`.
     image_size : int, default=48

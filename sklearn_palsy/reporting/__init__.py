@@ -12,6 +12,8 @@ not load it.
 
 import importlib
 
+from ._assessment import write_assessment
+from ._html import DISCLAIMER, software_versions
 from ._plots import (
     plot_confusion_matrices,
     plot_landmarks,
@@ -20,13 +22,7 @@ from ._plots import (
     plot_roc_curves,
     pooled_predictions,
 )
-from ._report import (
-    DISCLAIMER,
-    patient_table,
-    software_versions,
-    summary_table,
-    write_report,
-)
+from ._report import patient_table, summary_table, write_report
 
 __all__ = [
     "DISCLAIMER",
@@ -41,6 +37,7 @@ __all__ = [
     "pooled_predictions",
     "software_versions",
     "summary_table",
+    "write_assessment",
     "write_report",
 ]
 

@@ -1,21 +1,19 @@
-"""A self-contained HTML report of an evaluation.
+"""A self-contained HTML report of an evaluation (the page is :mod:`._html`'s)."""
 
-One file, nothing fetched: figures are embedded as base64 PNG, the style
-sheet is inline, and there are no scripts or links, so the report opens the
-same offline, from an e-mail or from an archive years later.
-"""
-
-import base64
 import html
-import io
 import os
-import platform
-from importlib import metadata
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ..utils._atomic import atomic_write
+from ._html import (
+    DISCLAIMER,
+    figure_html,
+    html_page,
+    software_versions,
+    wrap_table,
+)
 from ._plots import (
     plot_confusion_matrices,
     plot_precision_recall_curves,
@@ -23,95 +21,7 @@ from ._plots import (
     pooled_predictions,
 )
 
-__all__ = [
-    "DISCLAIMER",
-    "patient_table",
-    "software_versions",
-    "summary_table",
-    "write_report",
-]
-
-DISCLAIMER = (
-    "sklearn-palsy is a research tool, not a medical device: its output must "
-    "not be used to diagnose, treat or triage anyone, and the scores in this "
-    "report describe one data set and one protocol only."
-)
-
-_DISTRIBUTIONS = {
-    "sklearn_palsy": ("sklearn-palsy", "sklearn_palsy"),
-    "scikit-learn": ("scikit-learn",),
-    "torch": ("torch",),
-    "torchvision": ("torchvision",),
-    "skorch": ("skorch",),
-    "numpy": ("numpy",),
-    "pandas": ("pandas",),
-    "dlib": ("dlib", "dlib-bin"),
-}
-
-_STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right;
-         white-space: nowrap; }
-th { background: #eee; }
-.disclaimer { border: 2px solid #b00; padding: 0.8em; background: #fff4f4; }
-figure { margin: 1em 0; }
-img { max-width: 100%; height: auto; }
-.table-wrap { max-width: 100%; overflow-x: auto; }
-"""
-
-
-def software_versions():
-    """Return the versions of Python and of the libraries behind a result.
-
-    Returns
-    -------
-    versions : dict of str to str
-        Keys ``python``, ``sklearn_palsy``, ``scikit-learn``, ``torch``,
-        ``torchvision``, ``skorch``, ``numpy``, ``pandas`` and ``dlib``;
-        "not installed" for a library that is missing.
-
-    Examples
-    --------
-    >>> versions = software_versions()
-    >>> sorted(versions)[:3]
-    ['dlib', 'numpy', 'pandas']
-    """
-    from .. import __version__
-
-    versions = {"python": platform.python_version()}
-    for name, distributions in _DISTRIBUTIONS.items():
-        found = "not installed"
-        for distribution in distributions:
-            try:
-                found = metadata.version(distribution)
-                break
-            except metadata.PackageNotFoundError:
-                continue
-        versions[name] = found
-    versions["sklearn_palsy"] = __version__
-    return versions
-
-
-def _figure_to_base64(figure):
-    buffer = io.BytesIO()
-    # Cropped to what is drawn: no wide white margins around a figure.
-    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None},
-                   bbox_inches="tight", pad_inches=0.05)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _wrap(table_html):
-    """A table in a box that scrolls sideways, so the page never does."""
-    return f'<div class="table-wrap">{table_html}</div>'
-
-
-def _close(figure):
-    # Figures built through pyplot live in its registry until closed.
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
-
+__all__ = ["patient_table", "summary_table", "write_report"]
 
 def summary_table(result):
     """Format the comparison table as "mean ± sd" per estimator and level.
@@ -238,22 +148,14 @@ def write_report(path, result, *, title="sklearn-palsy report", figures=None,
     def add_figure(name, figure):
         if not isinstance(figure, Figure):
             raise TypeError(f"figure {name!r} is not a matplotlib Figure")
-        try:
-            encoded = _figure_to_base64(figure)
-        finally:
-            _close(figure)
-        sections.append(
-            f'<figure><img alt="{html.escape(name)}" '
-            f'src="data:image/png;base64,{encoded}">'
-            f"<figcaption>{html.escape(name)}</figcaption></figure>"
-        )
+        sections.append(figure_html(figure, name, name, tight=True))
 
     sections.append(f"<h1>{html.escape(title)}</h1>")
     sections.append(f'<p class="disclaimer">{html.escape(DISCLAIMER)}</p>')
     sections.append("<h2>Comparison (mean ± sd over folds)</h2>")
-    sections.append(_wrap(summary_table(result).to_html(border=0)))
+    sections.append(wrap_table(summary_table(result).to_html(border=0)))
     sections.append("<h2>Per-patient results (mean out-of-fold probability)</h2>")
-    sections.append(_wrap(patient_table(result).to_html(
+    sections.append(wrap_table(patient_table(result).to_html(
         index=False, border=0, float_format="{:.3f}".format)))
     sections.append("<h2>Figures</h2>")
     for level in ("image", "patient"):
@@ -270,17 +172,13 @@ def write_report(path, result, *, title="sklearn-palsy report", figures=None,
         # A table's own row numbers are no information: show an index only
         # when it names something (such as the configurations).
         named = not isinstance(table.index, pd.RangeIndex)
-        sections.append(_wrap(table.to_html(border=0, index=named)))
+        sections.append(wrap_table(table.to_html(border=0, index=named)))
     sections.append("<h2>Software</h2>")
     versions = pd.DataFrame(
         {"version": software_versions()}
     ).rename_axis("package")
-    sections.append(_wrap(versions.to_html(border=0)))
+    sections.append(wrap_table(versions.to_html(border=0)))
 
-    document = (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
-        "<body>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
-    )
+    document = html_page(title, sections)
     atomic_write(path, lambda handle: handle.write(document))
     return path

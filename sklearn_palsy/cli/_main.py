@@ -1,15 +1,17 @@
-"""Command-line entry point ``sklearn-palsy``: argument parsing only.
+"""The ``sklearn-palsy`` command: argument parsing and one handler per command.
 
-The work lives in the library; this module turns arguments into calls and
-errors into one-line messages with a non-zero exit code.
+The work lives in the library and in this package's back-end modules
+(``_extract``, ``_predict``, ``_assess``); this module turns arguments into
+calls and errors into one-line messages with a non-zero exit code. Nothing
+heavy is imported before a command runs, so ``--help`` is instant.
 """
 
 import argparse
 import sys
 
-from . import __version__
-from .exceptions import PalsyError
-from .paper._defaults import (
+from .. import __version__
+from ..exceptions import PalsyError
+from ..paper._defaults import (
     DEMO_EPOCHS,
     DEMO_FOLDS,
     DEMO_IMAGE_SIZE,
@@ -47,7 +49,7 @@ def _print_experiment(experiment):
 
 
 def _demo(args):
-    from .paper import run_demo
+    from ..paper import run_demo
 
     summary = run_demo(
         args.out, n_patients=args.n_patients, n_controls=args.n_controls,
@@ -86,8 +88,8 @@ def _demo(args):
 
 
 def _evaluate(args):
-    from .datasets import load_manifest
-    from .paper import run_experiment
+    from ..datasets import load_manifest
+    from ..paper import run_experiment
 
     data = load_manifest(args.manifest)
     experiment = run_experiment(
@@ -104,7 +106,7 @@ def _evaluate(args):
 
 def _write_failures(failures, path):
     """Save the failures when asked, and say on stderr how many were skipped."""
-    from .utils._csv import write_csv_atomic
+    from ..utils._csv import write_csv_atomic
 
     if path is not None:
         write_csv_atomic(failures, path)
@@ -115,8 +117,9 @@ def _write_failures(failures, path):
 
 
 def _extract(args):
-    from ._batch import extract_features, landmarks_of, resolve_images
-    from .utils._csv import write_csv_atomic
+    from ..datasets import resolve_images
+    from ..utils._csv import write_csv_atomic
+    from ._extract import extract_features, landmarks_of
 
     source = args.source[0] if len(args.source) == 1 else args.source
     X, _, _, _ = resolve_images(source, **_video_options(args))
@@ -128,7 +131,7 @@ def _extract(args):
     _write_failures(failures, args.failures)
     print(f"{len(features)} image(s) written to {args.out}")
     if args.landmarks_out is not None:
-        from .faces import write_landmarks
+        from ..faces import write_landmarks
 
         write_landmarks(args.landmarks_out, list(features["image"]),
                         landmarks_of(features))
@@ -139,8 +142,8 @@ def _extract(args):
 def _train(args):
     import os
 
-    from .io._dispatch import _model_format, save_model_file
-    from .paper import train_model
+    from ..io._dispatch import _model_format, save_model_file
+    from ..paper import train_model
 
     if os.path.exists(args.manifest):
         # Refuse an unknown model extension before training, not after; a
@@ -165,9 +168,9 @@ def _load_model(path):
     """Load a model file, warning on stderr, as one line, if it is a pickle."""
     import warnings
 
-    from .exceptions import PickleModelWarning
-    from .io._dispatch import _model_format, load_model_file
-    from .io._joblib import pickle_warning
+    from ..exceptions import PickleModelWarning
+    from ..io._dispatch import _model_format, load_model_file
+    from ..io._joblib import pickle_warning
 
     if _model_format(path) == "joblib":
         # Every time, as one line; the library's own warning would repeat it.
@@ -189,9 +192,9 @@ def _model_and_images(args):
     """
     import os
 
-    from .datasets._manifest import IMAGE_EXTENSIONS
-    from .faces._video import VIDEO_EXTENSIONS, parse_frame_reference
-    from .io._dispatch import JOBLIB_MODEL_EXTENSIONS, SAFE_MODEL_EXTENSIONS
+    from ..datasets._manifest import IMAGE_EXTENSIONS
+    from ..faces._video import VIDEO_EXTENSIONS, parse_frame_reference
+    from ..io._dispatch import JOBLIB_MODEL_EXTENSIONS, SAFE_MODEL_EXTENSIONS
 
     images = list(args.images)
     if args.model is not None:
@@ -212,7 +215,7 @@ def _model_and_images(args):
 
 def _reference_model(backend):
     """The model shipped in the package, for the landmark backend given."""
-    from .paper import load_reference_model
+    from ..paper import load_reference_model
 
     return load_reference_model(backend=None if backend == "auto" else backend)
 
@@ -223,8 +226,9 @@ _REFERENCE_NOTE = ("sklearn-palsy: no model given, so the shipped reference mode
 
 
 def _predict(args):
-    from ._batch import predict_images, resolve_images, summarize_videos
-    from .utils._csv import write_csv_atomic
+    from ..datasets import resolve_images
+    from ..utils._csv import write_csv_atomic
+    from ._predict import predict_images, summarize_videos
 
     model_path, images = _model_and_images(args)
     source = images[0] if len(images) == 1 else images
@@ -260,7 +264,8 @@ def _predict(args):
 def _assess(args):
     import warnings
 
-    from ._assess import assess_images, write_assessment
+    from ..reporting import write_assessment
+    from ._assess import assess_images
 
     if args.no_model:
         model = None
@@ -558,6 +563,3 @@ def main(argv=None):
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,13 +5,12 @@ of :func:`~sklearn_palsy.clinical.regional_scores` (static items from the
 rest photo, dynamic items from the expression photos), the movement from
 rest of :class:`~sklearn_palsy.clinical.PatientMovement`, the affected side
 with its confidence and, with a trained model, its probabilities per photo
-and per patient. :func:`assess_images` computes them; :func:`write_assessment`
-writes the table (``assessment.csv``) and a self-contained HTML report with
-one card per patient. Landmarks are detected once per photo (the face cache
+and per patient. :func:`assess_images` computes them;
+:func:`~sklearn_palsy.reporting.write_assessment` writes the table and the
+report. Landmarks are detected once per photo (the face cache
 serves the model's own detection of the same photos with the same backend).
 """
 
-import html
 import os
 import warnings
 from pathlib import Path
@@ -20,60 +19,31 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ._batch import (
-    _check_on_error,
-    _detect,
-    _failures_frame,
-    _features,
-    _with_landmarks,
-    resolve_images,
-)
-from .clinical import (
-    DYNAMIC_ITEMS,
+from ..clinical import (
     EXPRESSION_ITEMS,
     EXPRESSIONS,
     MOVEMENTS,
-    REGIONS,
-    STATIC_ITEMS,
     MovementWarning,
     PatientMovement,
     regional_score_names,
     regional_scores,
     video_key_frames,
 )
-from .exceptions import ImageBatchError
-from .faces import read_image, resolve_backend
-from .faces._landmark_files import _as_landmark_set
-from .faces._video import is_video_file, parse_frame_reference
-from .utils._atomic import atomic_write
-from .utils._csv import write_csv_atomic
+from ..datasets import resolve_images
+from ..exceptions import ImageBatchError
+from ..faces import resolve_backend
+from ..faces._landmark_files import _as_landmark_set
+from ..faces._video import is_video_file, parse_frame_reference
+from ..reporting._assessment import REST, movement_columns, probability_columns
+from ._detect import (
+    _check_on_error,
+    _detect,
+    _failures_frame,
+    _features,
+    _with_landmarks,
+)
 
-__all__ = ["assess_images", "write_assessment"]
-
-REST = "rest"
-# Size of the report's figures: photos of 180 px in 128 colours keep a
-# report of 42 patients with five photos each at about 5 MB.
-_DPI = 100
-_COLOURS = 128
-_PHOTO_INCHES = 1.8
-_BARS_INCHES = (3.0, 1.8)
-# A face is shown with this share of its landmarks' extent around it.
-_CROP_MARGIN = 0.35
-# Photos are thinned to about this many pixels across before drawing.
-_DRAW_PIXELS = 440
-
-_CARD_STYLE = """
-.card { border: 1px solid #bbb; border-radius: 6px; padding: 0.6em 1em;
-        margin: 1.2em 0; page-break-inside: avoid; }
-.photos { display: flex; flex-wrap: wrap; gap: 0.6em; align-items: flex-end; }
-.photos figure { margin: 0; text-align: center; font-size: 0.8em; }
-.note { color: #8a4b00; }
-td.name, th.name { text-align: left; }
-"""
-
-
-def _movement_columns():
-    return [f"movement__{name}_ratio" for name, _, _ in MOVEMENTS]
+__all__ = ["assess_images"]
 
 
 def _expression_name(value):
@@ -163,7 +133,7 @@ def _video_roles(photos, landmarks, scheme):
 
 def _load_model(model):
     if isinstance(model, (str, os.PathLike)):
-        from .io import load_model_file
+        from ..io import load_model_file
 
         model = load_model_file(model)
     if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
@@ -174,17 +144,10 @@ def _load_model(model):
     return model
 
 
-def _probability_columns(classes):
-    """Binary: ``probability`` of ``classes[-1]``; else one column per class."""
-    if len(classes) == 2:
-        return ["probability"]
-    return [f"probability_{label}" for label in classes]
-
-
 def _predict(model, images):
     """Per-image probabilities and predicted class, as ``predict_images`` has them."""
     classes = np.asarray(model.classes_)
-    columns = _probability_columns(classes)
+    columns = probability_columns(classes)
     if not len(images):
         return pd.DataFrame(columns=[*columns, "predicted_label"])
     proba = model.predict_proba(np.asarray(images, dtype=object))
@@ -196,7 +159,7 @@ def _predict(model, images):
 
 def _pool(predictions, patients, classes):
     """Each patient's mean probabilities over their photos, and its class."""
-    columns = _probability_columns(classes)
+    columns = probability_columns(classes)
     pooled = predictions[columns].groupby(patients.to_numpy(), sort=False).mean()
     if len(classes) == 2:
         proba = np.column_stack([1.0 - pooled["probability"], pooled["probability"]])
@@ -284,7 +247,7 @@ def _movement(photos, landmarks, role, scored_as, patients, scheme):
         warnings.simplefilter("ignore", MovementWarning)
         values = transformer.fit_transform(frame)
     names = list(transformer.get_feature_names_out())
-    table = pd.DataFrame(np.nan, index=pd.Index(patients), columns=_movement_columns())
+    table = pd.DataFrame(np.nan, index=pd.Index(patients), columns=movement_columns())
     for (_, expression, _), column in zip(MOVEMENTS, table.columns, strict=True):
         on = (frame["expression"] == expression).to_numpy()
         table.loc[frame["patient_id"][on], column] = values[on, names.index(column)]
@@ -476,7 +439,7 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
         table = pd.concat([table, regional, movement.reset_index(drop=True)], axis=1)
     else:
         table = table.reindex(columns=[*table.columns, *regional_score_names(),
-                                       *_movement_columns()])
+                                       *movement_columns()])
     classes = None
     if model is not None:
         classes = np.asarray(model.classes_)
@@ -490,231 +453,3 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     return Bunch(patients=table, images=images, failures=failures,
                  landmarks=landmarks, scheme=scheme, backend=backend,
                  classes=classes)
-
-
-# --------------------------------------------------------------------------
-# The report.
-
-
-def _photo_figure(image, landmarks, scheme):
-    """A small figure of the face, cropped around its landmarks, drawn over."""
-    from matplotlib.figure import Figure
-
-    from .reporting import plot_landmarks
-
-    pixels = read_image(image)
-    low, high = landmarks.min(axis=0), landmarks.max(axis=0)
-    centre, half = (low + high) / 2, (high - low).max() * (0.5 + _CROP_MARGIN)
-    left, top = np.maximum(np.floor(centre - half), 0).astype(int)
-    right = int(min(np.ceil(centre[0] + half), pixels.shape[1]))
-    bottom = int(min(np.ceil(centre[1] + half), pixels.shape[0]))
-    step = max(1, max(right - left, bottom - top) // _DRAW_PIXELS)
-    crop = pixels[top:bottom:step, left:right:step]
-    figure = Figure(figsize=(_PHOTO_INCHES, _PHOTO_INCHES))
-    ax = figure.add_axes((0, 0, 1, 1))
-    plot_landmarks(crop, (landmarks - [left, top]) / step, scheme, ax=ax)
-    return figure
-
-
-def _bars_figure(row):
-    """The regions' and subscores' scores, 0-100, as horizontal bars."""
-    from matplotlib.figure import Figure
-
-    names = [*REGIONS, "static_score", "dynamic_score"]
-    values = np.array([row[name] for name in names], dtype=float)
-    figure = Figure(figsize=_BARS_INCHES, layout="constrained")
-    ax = figure.add_subplot()
-    positions = np.arange(len(names))[::-1]
-    ax.barh(positions, np.nan_to_num(values), color="#4c72b0", height=0.7)
-    for position, value in zip(positions, values, strict=True):
-        ax.text(2 if np.isnan(value) else min(value, 100) + 1, position,
-                "n/a" if np.isnan(value) else f"{value:.0f}", va="center",
-                fontsize=7)
-    ax.set_yticks(positions, [name.replace("_score", "") for name in names],
-                  fontsize=7)
-    ax.set_xlim(0, 112)
-    ax.set_xticks([0, 25, 50, 75, 100])
-    ax.tick_params(axis="x", labelsize=7)
-    ax.set_xlabel("score (100 = symmetric)", fontsize=7)
-    return figure
-
-
-def _png_base64(figure):
-    """The figure as a PNG of at most 128 colours, base64-encoded, and closed.
-
-    A photo of 180 px in 128 colours takes about 18 kB, a quarter of its
-    true-colour PNG, with no visible loss at that size.
-    """
-    import base64
-    import io
-
-    from PIL import Image
-
-    from .reporting._report import _close
-
-    buffer = io.BytesIO()
-    try:
-        figure.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
-    finally:
-        _close(figure)
-    picture = Image.open(buffer).convert("RGB").quantize(
-        colors=_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="png", optimize=True)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _embed(figure, alt, caption=None):
-    encoded = _png_base64(figure)
-    caption = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return (f'<figure><img alt="{html.escape(alt)}" '
-            f'src="data:image/png;base64,{encoded}">{caption}</figure>')
-
-
-def _format(value, digits=1):
-    if isinstance(value, (float, np.floating)):
-        return "n/a" if np.isnan(value) else f"{value:.{digits}f}"
-    return "n/a" if value is None else str(value)
-
-
-def _numbers_table(row, classes):
-    """The card's table: every score, movement ratio and model output."""
-    entries = [(name, _format(row[name])) for name in (*STATIC_ITEMS, *DYNAMIC_ITEMS)]
-    entries += [(f"{name} (region)", _format(row[name])) for name in REGIONS]
-    entries += [(name, _format(row[name])) for name in ("static_score",
-                                                        "dynamic_score")]
-    entries += [("side_evidence", _format(row["side_evidence"], 3)),
-                ("affected_side", _format(row["affected_side"])),
-                ("side_confidence", _format(row["side_confidence"], 2))]
-    entries += [(f"{name} ratio (%)", _format(100 * row[column]))
-                for (name, _, _), column in zip(MOVEMENTS, _movement_columns(),
-                                                strict=True)]
-    if classes is not None:
-        entries += [(column.replace("probability", "model probability"),
-                     _format(row[column], 3))
-                    for column in _probability_columns(classes)]
-        entries.append(("model class", _format(row["predicted_label"])))
-    body = "".join(f'<tr><td class="name">{html.escape(name)}</td>'
-                   f"<td>{html.escape(value)}</td></tr>" for name, value in entries)
-    return ('<table><tr><th class="name">measure</th><th>value</th></tr>'
-            f"{body}</table>")
-
-
-def _card(number, row, photos, landmarks, scheme, classes):
-    patient = str(row["patient_id"])
-    facts = [f"{row['n_photos']} photo(s): {row['expressions']}",
-             f"affected side: {_format(row['affected_side'])} (confidence "
-             f"{_format(row['side_confidence'], 2)})",
-             f"landmarks: {row['landmark_backend']}"]
-    if "label" in row:
-        facts.append(f"label in the manifest: {row['label']}")
-    if classes is not None:
-        model = (f"P({classes[-1]}) = {_format(row['probability'], 2)}"
-                 if len(classes) == 2 else f"class {row['predicted_label']}")
-        facts.append(f"model (mean over photos): {model}")
-    parts = [f'<section class="card" id="patient-{number}">',
-             f"<h2>{html.escape(patient)}</h2>",
-             f"<p>{html.escape(' · '.join(facts))}</p>"]
-    if row["notes"]:
-        parts.append(f'<p class="note">{html.escape(row["notes"])}</p>')
-    parts.append('<div class="photos">')
-    for index in photos.index[photos["role"] != "not scored"]:
-        name = f"{photos.loc[index, 'expression']}"
-        if photos.loc[index, "role"] == REST and name != REST:
-            name = f"{name} (as rest)"
-        parts.append(_embed(
-            _photo_figure(photos.loc[index, "image"], landmarks[index], scheme),
-            alt=f"{patient}, {name}",
-            caption=f"{name}: {Path(photos.loc[index, 'image']).name}",
-        ))
-    parts.append(_embed(_bars_figure(row), alt=f"{patient}, regional scores",
-                        caption="regional scores"))
-    parts.append("</div>")
-    parts.append(_numbers_table(row, classes))
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _overview(patients, classes):
-    columns = ["patient_id", *(["label"] if "label" in patients else []),
-               "n_photos", "affected_side", "side_confidence", "static_score",
-               "dynamic_score"]
-    if classes is not None:
-        columns += [*_probability_columns(classes), "predicted_label"]
-    rows = []
-    for number, (_, row) in enumerate(patients.iterrows()):
-        cells = [f'<a href="#patient-{number}">{html.escape(str(row["patient_id"]))}'
-                 "</a>"]
-        cells += [html.escape(_format(row[column], 2)) for column in columns[1:]]
-        rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
-    header = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
-    return f"<table><tr>{header}</tr>{''.join(rows)}</table>"
-
-
-def write_assessment(assessment, out):
-    """Write an assessment's table and its self-contained HTML report.
-
-    ``assessment.csv`` holds ``assessment.patients``, one row per patient
-    (text cells that would start a spreadsheet formula escaped).
-    ``report.html`` opens with the disclaimer and a table of the patients,
-    then one card per patient: the landmarks drawn over the rest photo and
-    each scored expression photo, the regional scores as horizontal bars
-    (0-100), and every number in a table; the software versions close it.
-    Figures are embedded as base64 PNG (each photo 180 px across, in 128
-    colours) and closed; there are no scripts and no links outside the
-    page. Both files are written atomically.
-
-    Parameters
-    ----------
-    assessment : Bunch
-        The output of :func:`assess_images`.
-    out : str or path-like
-        Folder for the two files; created when missing.
-
-    Returns
-    -------
-    paths : :class:`~sklearn.utils.Bunch`
-        ``table`` and ``report``, the paths written.
-
-    Examples
-    --------
-    >>> from sklearn_palsy._assess import assess_images, write_assessment
-    >>> assessment = assess_images("manifest.csv", backend="dlib")  # doctest: +SKIP
-    >>> paths = write_assessment(assessment, "assessment")  # doctest: +SKIP
-    """
-    from .reporting._report import _STYLE, DISCLAIMER, software_versions
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    patients, images = assessment.patients, assessment.images
-    table = out / "assessment.csv"
-    write_csv_atomic(patients, table)
-    title = "sklearn-palsy assessment"
-    sides = patients["affected_side"].value_counts()
-    summary = (
-        f"{len(patients)} patient(s), {len(images)} photo(s) analysed, "
-        f"{len(assessment.failures)} failed; landmarks: {assessment.backend}; "
-        f"affected side right: {sides.get('right', 0)}, left: "
-        f"{sides.get('left', 0)}, none: {sides.get('none', 0)}."
-    )
-    sections = [f"<h1>{title}</h1>",
-                f'<p class="disclaimer">{html.escape(DISCLAIMER)}</p>',
-                f"<p>{html.escape(summary)}</p>",
-                "<h2>Patients</h2>", _overview(patients, assessment.classes)]
-    for number, (_, row) in enumerate(patients.iterrows()):
-        mask = (images["patient_id"] == row["patient_id"]).to_numpy()
-        sections.append(_card(number, row, images[mask], assessment.landmarks,
-                              assessment.scheme, assessment.classes))
-    if len(assessment.failures):
-        sections.append("<h2>Photos not analysed</h2>")
-        sections.append(assessment.failures.to_html(index=False, border=0))
-    sections.append("<h2>Software</h2>")
-    sections.append(pd.DataFrame({"version": software_versions()})
-                    .rename_axis("package").to_html(border=0))
-    document = (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{title}</title>\n<style>{_STYLE}{_CARD_STYLE}</style>\n</head>\n"
-        "<body>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
-    )
-    report = atomic_write(out / "report.html", lambda handle: handle.write(document))
-    return Bunch(table=str(table), report=str(report))

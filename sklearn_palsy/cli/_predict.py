@@ -1,0 +1,208 @@
+"""``sklearn-palsy predict``: a model's probability and the affected side.
+
+:func:`predict_images` predicts each image (or video frame) with a fitted
+model and reads the affected side from the clinical asymmetries;
+:func:`summarize_videos` pools a video's frames into one row.
+"""
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ImageBatchError
+from ..faces import resolve_backend
+from ..faces._landmark_files import _as_landmark_set
+from ..preprocessing._features import ExpressionFeatures
+from ._detect import (
+    _check_on_error,
+    _chunks,
+    _detect,
+    _failures_frame,
+    _features,
+    _video_columns,
+    _with_landmarks,
+)
+
+__all__ = ["predict_images", "summarize_videos"]
+
+# Clinical measures whose signed left-minus-right asymmetry decides the side.
+_SIDE_MEASURES = ("commissure_excursion", "brow_height")
+
+
+def _affected_sides(landmarks, scheme):
+    """Subject's side that moves less, from signed clinical asymmetry."""
+    transformer = ExpressionFeatures(kinds=("clinical",), scheme=scheme)
+    values = transformer.fit_transform(landmarks)
+    names = list(transformer.get_feature_names_out())
+    columns = [
+        position
+        for position, name in enumerate(names)
+        if "_asym" in name and any(measure in name for measure in _SIDE_MEASURES)
+    ]
+    score = np.nansum(values[:, columns], axis=1)
+    return np.where(score < 0, "left", np.where(score > 0, "right", "none"))
+
+
+def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0,
+                   landmarks=None, max_yaw=None, max_pitch=None):
+    """Predict palsy and the affected side for each image.
+
+    Parameters
+    ----------
+    model : fitted classifier
+        For example from :func:`~sklearn_palsy.paper.train_model` or
+        :func:`~sklearn_palsy.io.load_model_file`;
+        it takes image paths and has ``predict_proba`` and ``classes_``.
+    images : sequence of str or path-like
+        Image files or video frame references (``"<video>#frame=<i>"``).
+    on_error : {"raise", "skip"}, default="raise"
+        As in :func:`extract_features`: images that cannot be read, hold no
+        face or show a head turned beyond the limits raise one
+        :class:`ImageBatchError`, or are skipped and listed.
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
+        Landmark model used to screen the images and find the affected side
+        (the model uses the landmark model it was trained with).
+    verbose : int, default=0
+        Show a progress bar while detecting faces.
+    landmarks : str, path-like, list, mapping or LandmarkSet, default=None
+        Corrected landmarks (:func:`~sklearn_palsy.faces.load_landmarks`):
+        used instead of detection by the screening and by the model's own
+        :class:`~sklearn_palsy.LandmarkDetector` and
+        :class:`~sklearn_palsy.FaceCropper` steps (on a copy of the model).
+    max_yaw, max_pitch : float or None, default=None
+        Largest absolute yaw and pitch (degrees) of a face that is
+        predicted; None does not check.
+
+    Returns
+    -------
+    predictions : pandas.DataFrame
+        One row per analysed image: ``image``, ``probability`` (of the
+        positive class, ``model.classes_[-1]``), ``label`` (the class of
+        highest probability), ``affected_side``, ``landmark_backend``
+        (the landmark model that found the side), ``yaw`` and ``pitch``,
+        and ``video`` and ``frame`` when some input is a video frame
+        (:func:`summarize_videos` pools them per video).
+    failures : pandas.DataFrame
+        Columns ``image`` and ``error``.
+
+    Notes
+    -----
+    ``affected_side`` is "none" when the label is not the positive class.
+    Otherwise it is read from the signed clinical asymmetries
+    (``left - right``, subject's sides) of the commissure excursion and of
+    the brow height: the side that moves less is the affected one, so a
+    negative sum gives "left", a positive sum "right", and an exact zero
+    "none". This is a heuristic read of one photograph, not a diagnosis.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.cli import predict_images
+    >>> from sklearn_palsy.io import load_model_file
+    >>> model = load_model_file("model.safetensors")  # doctest: +SKIP
+    >>> predictions, failures = predict_images(model, ["face.jpg"])  # doctest: +SKIP
+    """
+    _check_on_error(on_error)
+    backend = resolve_backend(backend)
+    columns = ["image", "probability", "label", "affected_side", "landmark_backend",
+               "yaw", "pitch"]
+    classes = np.asarray(model.classes_)
+    landmarks = _as_landmark_set(landmarks)  # a file is read once, not per chunk
+    model = _with_landmarks(model, landmarks)
+    # Chunk by chunk, so that memory does not grow with the number of images
+    # beyond the face cache and the (small) predictions.
+    parts, failures, feature_failures = [], [], []
+    for chunk in _chunks(images, backend=backend, verbose=verbose):
+        detected = _detect(chunk, backend=backend, verbose=0, landmarks=landmarks,
+                           max_yaw=max_yaw, max_pitch=max_pitch)
+        failures += detected.failures
+        poses = dict(zip(detected.kept, detected.poses, strict=True))
+        kept, found, _, _ = _features(detected.landmarks, ("clinical",),
+                                      detected.scheme, detected.kept,
+                                      feature_failures)
+        if not kept or (on_error == "raise" and (failures or feature_failures)):
+            # With "raise", the other images are only checked from now on.
+            continue
+        proba = model.predict_proba(np.asarray(kept, dtype=object))
+        labels = classes[np.argmax(proba, axis=1)]
+        positive = labels == classes[-1]
+        sides = np.where(positive, _affected_sides(found, detected.scheme), "none")
+        parts.append(pd.DataFrame({
+            "image": kept,
+            "probability": proba[:, -1],
+            "label": labels,
+            "affected_side": sides,
+            "landmark_backend": backend,
+            "yaw": [poses[image][0] for image in kept],
+            "pitch": [poses[image][1] for image in kept],
+        }))
+    failures_frame = _failures_frame(failures + feature_failures)
+    if on_error == "raise" and len(failures_frame):
+        raise ImageBatchError(failures_frame)
+    if not parts:
+        return pd.DataFrame(columns=columns), failures_frame
+    predictions = pd.concat(parts, ignore_index=True)[columns]
+    videos = _video_columns(predictions["image"])
+    if videos is not None:
+        predictions.insert(1, "video", videos["video"].to_numpy())
+        predictions.insert(2, "frame", videos["frame"].array)
+    return predictions, failures_frame
+
+
+def summarize_videos(predictions, *, threshold=0.5):
+    """Pool per-frame predictions into one row per video.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        From :func:`predict_images`, with its ``video`` column.
+    threshold : float, default=0.5
+        A video is labelled positive when its frames' mean probability
+        reaches this.
+
+    Returns
+    -------
+    videos : pandas.DataFrame
+        One row per video, in order of first appearance: ``video``,
+        ``n_frames`` (frames predicted), ``probability`` (mean over its
+        frames), ``probability_min`` and ``probability_max``,
+        ``positive_fraction`` (share of frames whose probability reaches
+        ``threshold``),
+        ``positive`` (mean probability ≥ ``threshold``) and
+        ``affected_side`` (the side most often found in positive frames,
+        "none" when the video is not positive). Rows of still images are
+        left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_palsy.cli import summarize_videos
+    >>> frames = pd.DataFrame({"video": ["a.mp4", "a.mp4", "b.mp4"],
+    ...                        "probability": [0.9, 0.7, 0.2],
+    ...                        "label": ["palsy", "palsy", "control"],
+    ...                        "affected_side": ["left", "left", "none"]})
+    >>> summarize_videos(frames)[["video", "n_frames", "probability", "positive"]]
+       video  n_frames  probability  positive
+    0  a.mp4         2          0.8      True
+    1  b.mp4         1          0.2     False
+    """
+    columns = ["video", "n_frames", "probability", "probability_min",
+               "probability_max", "positive_fraction", "positive", "affected_side"]
+    if "video" not in predictions or predictions["video"].isna().all():
+        return pd.DataFrame(columns=columns)
+    frames = predictions[predictions["video"].notna()]
+    rows = []
+    for video, rows_of in frames.groupby("video", sort=False):
+        probability = rows_of["probability"].to_numpy(dtype=float)
+        sides = rows_of.loc[rows_of["affected_side"] != "none", "affected_side"]
+        positive = bool(probability.mean() >= threshold)
+        side = sides.mode().iloc[0] if positive and len(sides) else "none"
+        rows.append({
+            "video": video,
+            "n_frames": len(rows_of),
+            "probability": probability.mean(),
+            "probability_min": probability.min(),
+            "probability_max": probability.max(),
+            "positive_fraction": float(np.mean(probability >= threshold)),
+            "positive": positive,
+            "affected_side": side,
+        })
+    return pd.DataFrame(rows, columns=columns)
