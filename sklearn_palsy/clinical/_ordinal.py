@@ -23,7 +23,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..exceptions import format_listing
-from ..model_selection._evaluate import ORDINAL_DECISIONS, ordinal_decision
+from ..model_selection._scoring import ORDINAL_DECISIONS, ordinal_decision
 from ..utils._compat import HasMethods, StrOptions, _fit_context, routing_enabled
 from ..utils._validation import check_sample_weight
 

@@ -472,7 +472,7 @@ def train_reference_model(
 # ---------------------------------------------------------------- measuring
 def _figures(y_true, proba, groups):
     """Scores per image and per patient (each patient's mean probability)."""
-    from ..model_selection._evaluate import _scores, patient_scores
+    from ..model_selection._scoring import _scores, patient_scores
 
     kept = ("balanced_accuracy", "roc_auc", "recall", "specificity", "precision",
             "f1", "brier")

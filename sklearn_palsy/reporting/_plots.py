@@ -18,7 +18,7 @@ from sklearn.metrics import (
 )
 
 from ..faces._schemes import IBUG68
-from ..model_selection._evaluate import pool_by_patient
+from ..model_selection._scoring import pool_by_patient
 
 __all__ = [
     "plot_confusion_matrices",
