@@ -22,11 +22,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklearn_palsy.clinical._movement import (
-    MOVEMENTS,
     MovementWarning,
     PatientMovement,
     movement_feature_names,
 )
+from sklearn_palsy.clinical._movement_measures import MOVEMENTS
 from sklearn_palsy.clinical._patient import PatientClassifier
 from sklearn_palsy.datasets import load_manifest
 from sklearn_palsy.exceptions import InvalidLandmarksError

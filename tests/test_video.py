@@ -17,11 +17,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from sklearn_palsy.clinical._key_frames import video_key_frames
 from sklearn_palsy.clinical._movement import (
     MovementWarning,
     PatientMovement,
     movement_feature_names,
-    video_key_frames,
 )
 from sklearn_palsy.datasets._manifest import (
     find_images,

@@ -15,14 +15,9 @@ Beyond the paper's palsy-or-not per photo:
   labels) with the Frank and Hall decomposition.
 """
 
-from ._movement import (
-    EXPRESSIONS,
-    MOVEMENTS,
-    MovementWarning,
-    PatientMovement,
-    movement_feature_names,
-    video_key_frames,
-)
+from ._key_frames import video_key_frames
+from ._movement import MovementWarning, PatientMovement, movement_feature_names
+from ._movement_measures import EXPRESSIONS, MOVEMENTS
 from ._ordinal import OrdinalClassifier
 from ._patient import PatientClassifier
 from ._regional import (

@@ -35,82 +35,29 @@ from ..preprocessing._features import (
     IRIS_DIAMETER_MM,
     _check_kinds,
     _sym,
-    clinical_feature_names,
-    clinical_features,
     expression_feature_names,
     expression_features,
     iris_diameter,
 )
 from ..utils._compat import StrOptions, _fit_context
 from ..utils._validation import check_groups
+from ._key_frames import video_key_frames
+from ._movement_measures import (
+    EXPRESSIONS,
+    MOVEMENTS,
+    REST,
+    _measures,
+    _movement,
+    _primary_movements,
+)
 
 __all__ = [
-    "EXPRESSIONS",
-    "MOVEMENTS",
     "MovementWarning",
     "PatientMovement",
     "movement_feature_names",
-    "video_key_frames",
 ]
 
-#: The expression of the photo every movement is measured from.
-REST = "rest"
-
-#: The expressions :class:`PatientMovement` knows: ``"rest"``, then one per
-#: voluntary movement (the synthetic cohort's names, plus
-#: ``"show_lower_teeth"`` for the lower lip).
-EXPRESSIONS = (
-    REST,
-    "raise_eyebrows",
-    "close_eyes",
-    "smile",
-    "show_lower_teeth",
-    "pucker",
-)
-
-#: Each movement: (name, the expression it is measured on, whether it is a
-#: length, in inter-ocular distances or millimetres).
-MOVEMENTS = (
-    ("brow_elevation", "raise_eyebrows", True),
-    ("eye_closure", "close_eyes", False),
-    ("commissure_excursion", "smile", True),
-    ("commissure_displacement", "smile", True),
-    ("smile_angle_change", "smile", False),
-    ("nasolabial_angle_change", "smile", False),
-    ("lower_lip_depression", "show_lower_teeth", True),
-    ("pucker_excursion", "pucker", True),
-)
-
 _PARTS = ("right", "left", "ratio", "asym")
-
-#: The movement that measures how far each expression went: its peak frame
-#: is where this movement, averaged over the two sides, is largest.
-_PRIMARY = {
-    "raise_eyebrows": "brow_elevation",
-    "close_eyes": "eye_closure",
-    "smile": "commissure_excursion",
-    "show_lower_teeth": "lower_lip_depression",
-    "pucker": "pucker_excursion",
-}
-# Below these, a movement (in inter-ocular distances; eye closure as a
-# share) is landmark noise, not an expression that a video shows. On
-# synthetic videos, detected landmarks move the lower lip by up to 0.06
-# (its height follows the eyes, which set the alignment's origin) and the
-# corners inwards by up to 0.03 while the face does neither.
-_PRIMARY_FLOOR = {
-    "brow_elevation": 0.03,
-    "eye_closure": 0.2,
-    "commissure_excursion": 0.03,
-    "lower_lip_depression": 0.08,
-    "pucker_excursion": 0.05,
-}
-# A frame is given the expression whose movement reaches at least this
-# share of its largest in the video (else it counts as rest).
-_INFER_SHARE = 0.5
-# The smallest range, in inter-ocular distances, that a static measure is
-# divided by when frames are compared for neutrality: a measure that does
-# not move is not blown up from its noise.
-_NEUTRAL_FLOOR = 0.02
 
 # The columns of the input frame.
 _PATIENT = "patient_id"
@@ -118,8 +65,6 @@ _EXPRESSION = "expression"
 _LANDMARKS = "landmarks"
 _VIDEO = "video"
 _IMAGE_COLUMNS = ("path", "image")  # load_manifest's absolute path first
-
-_CLINICAL_INDEX = {name: i for i, name in enumerate(clinical_feature_names("ibug68"))}
 
 
 def _listed(rows):
@@ -165,137 +110,6 @@ def movement_feature_names(scheme="ibug68"):
     return names
 
 
-# --------------------------------------------------------------------------
-# Per-photo measures and the movements between two photos; aligned iBUG-68
-# points P of shape (n, 68, 2), in inter-ocular distances.
-
-
-def _nasolabial_angle(P):
-    """Angle of ala -> commissure (31 -> 48, 35 -> 54) from the downward vertical.
-
-    Positive when the commissure lies outward (laterally) of the ala: the
-    landmarks do not trace the nasolabial fold itself, but its ends.
-    """
-    right = P[:, 48] - P[:, 31]
-    left = P[:, 54] - P[:, 35]
-    return np.column_stack([
-        np.degrees(np.arctan2(-right[:, 0], right[:, 1])),
-        np.degrees(np.arctan2(left[:, 0], left[:, 1])),
-    ])
-
-
-def _measures(P):
-    """What each movement compares, per photo; each (n, 2) is (right, left)."""
-    clinical = clinical_features(P, "ibug68")
-
-    def pair(measure):
-        return clinical[:, [_CLINICAL_INDEX[f"{measure}_{side}"]
-                            for side in ("right", "left")]]
-
-    return {
-        "brow_y": P[:, [19, 24], 1],
-        "fissure": pair("palpebral_fissure_height"),
-        "excursion": pair("commissure_excursion"),
-        "smile_angle": pair("smile_angle"),
-        "corner": P[:, [48, 54]],
-        "nasolabial": _nasolabial_angle(P),
-        "lower_lip_y": P[:, [58, 56], 1],
-    }
-
-
-def _movement(name, moved, rest):
-    """One movement per side, (n, 2), from the measures of two sets of photos."""
-    if name == "brow_elevation":  # y points down: a rise lowers y
-        return rest["brow_y"] - moved["brow_y"]
-    if name == "eye_closure":
-        # The share of the fissure that closed; 0 where there is no opening
-        # at rest to close.
-        left_open = np.divide(moved["fissure"], rest["fissure"],
-                              out=np.ones_like(rest["fissure"]),
-                              where=rest["fissure"] > 0)
-        return 1.0 - left_open
-    if name == "commissure_excursion":
-        return moved["excursion"] - rest["excursion"]
-    if name == "commissure_displacement":
-        return np.linalg.norm(moved["corner"] - rest["corner"], axis=-1)
-    if name == "smile_angle_change":
-        return moved["smile_angle"] - rest["smile_angle"]
-    if name == "nasolabial_angle_change":
-        return moved["nasolabial"] - rest["nasolabial"]
-    if name == "lower_lip_depression":
-        return moved["lower_lip_y"] - rest["lower_lip_y"]
-    # pucker_excursion: how far each corner travels towards the midline.
-    return np.abs(rest["corner"][..., 0]) - np.abs(moved["corner"][..., 0])
-
-
-def _neutral_measures(P):
-    """Per photo, the static measures that expressions move, (n, 12).
-
-    Brow heights (19 / 24), palpebral fissure heights, commissure
-    excursions, the corners' distance from the midline and height, and the
-    lower lip's height halfway out (58 / 56): each expression of
-    :data:`EXPRESSIONS` moves some of them away from their resting value.
-    """
-    measures = _measures(P)
-    return np.column_stack([
-        measures["brow_y"],
-        measures["fissure"],
-        measures["excursion"],
-        np.abs(measures["corner"][..., 0]),
-        measures["corner"][..., 1],
-        measures["lower_lip_y"],
-    ])
-
-
-def _departure_from_neutral(P):
-    """How far each photo's face is from the set's typical resting face.
-
-    Each measure of :func:`_neutral_measures` is compared with its median
-    over the photos, which is its resting value when each expression takes
-    less than half of them (different expressions move different measures,
-    so rest is the most common value of each), and divided by its largest
-    such deviation, at least ``_NEUTRAL_FLOOR``: each counts relative to how
-    far it moves in this set. The sum over the measures is 0 for a face
-    whose every measure sits at its median.
-    """
-    values = _neutral_measures(P)
-    deviation = np.abs(values - np.median(values, axis=0))
-    scale = np.maximum(deviation.max(axis=0), _NEUTRAL_FLOOR)
-    return (deviation / scale).sum(axis=1)
-
-
-def _primary_movements(moved, rest):
-    """Per photo, each expression's primary movement averaged over both sides.
-
-    Returns a dict from expression to an (n,) array; ``rest`` holds the
-    measures of each photo's rest face, row by row.
-    """
-    return {
-        expression: _movement(name, moved, rest).mean(axis=1)
-        for expression, name in _PRIMARY.items()
-    }
-
-
-def _infer_expressions(primary):
-    """The expression each photo shows, from its primary movements; or rest.
-
-    Each movement is divided by its largest over the photos; a photo shows
-    the expression whose share is largest, if it is at least
-    ``_INFER_SHARE`` and the movement reaches its floor somewhere; else rest.
-    """
-    names = list(primary)
-    shares = np.zeros((len(next(iter(primary.values()))), len(names)))
-    for column, expression in enumerate(names):
-        values = primary[expression]
-        top = values.max() if len(values) else 0.0
-        if top >= _PRIMARY_FLOOR[_PRIMARY[expression]]:
-            shares[:, column] = values / top
-    best = shares.argmax(axis=1)
-    chosen = np.array(names, dtype=object)[best]
-    return np.where(shares[np.arange(len(best)), best] >= _INFER_SHARE, chosen,
-                    REST).astype(object)
-
-
 def _codes(keys):
     """An int64 code per key (hashable values), equal keys equal codes."""
     code_of = {}
@@ -310,137 +124,6 @@ def _peaks(strength, keys):
         rows = np.flatnonzero(keys == key)
         peak[rows[np.argmax(strength[rows])]] = True
     return peak
-
-
-def video_key_frames(landmarks, expressions=None, *, scheme="auto"):
-    """Find the most neutral frame of a video and the peak of each expression.
-
-    From the landmarks of the frames of one video (or one patient's
-    photos): each face is aligned (eyes level, unit inter-ocular distance)
-    and its static measures that expressions move (brow heights, palpebral
-    fissure heights, commissure excursions, the corners' position, the lower
-    lip's height) are compared with their median over the frames, each
-    relative to how far it moves in this video. The frame of least
-    departure is the rest frame. Each frame's *intensity* is then the
-    primary movement of its expression from the rest frame, averaged over
-    the two sides (brow elevation for ``raise_eyebrows``, eye closure for
-    ``close_eyes``, commissure excursion for ``smile``, lower-lip
-    depression for ``show_lower_teeth``, pucker excursion for
-    ``pucker``), divided by its largest over the frames of that
-    expression; the peak frame of each expression has intensity 1.
-
-    Parameters
-    ----------
-    landmarks : array-like of shape (n_frames, n_landmarks, 2)
-        One face per frame, in pixels; frames without a face are NaN.
-    expressions : array-like of shape (n_frames,), default=None
-        Each frame's expression, from :data:`EXPRESSIONS` (other values,
-        and None, count as unknown and are inferred). None infers every
-        frame's: the expression whose primary movement from the rest frame
-        reaches the largest share of its largest in the video, when that
-        share is at least one half and the movement itself is more than
-        landmark noise (0.03 inter-ocular distances for the brows and the
-        smile, 0.05 for the pucker, 0.08 for the lower lip, or a fifth of
-        the eye closed); else ``"rest"``.
-    scheme : str or LandmarkScheme, default="auto"
-        The landmark scheme; ``"auto"`` takes it from the number of points.
-
-    Returns
-    -------
-    frames : pandas.DataFrame
-        One row per frame, with columns ``departure`` (from the typical
-        resting face, 0 when every measure sits at its median; NaN without
-        a face), ``rest`` (True for the rest frame), ``expression`` (given
-        or inferred; None without a face), ``intensity`` (NaN for rest and
-        unknown expressions, and without a face) and ``peak`` (True for
-        each expression's frame of largest intensity).
-
-    Raises
-    ------
-    ValueError
-        No frame has a face.
-
-    See Also
-    --------
-    PatientMovement : With ``rest="most-neutral"`` and
-        ``expression_frames="peak"``, uses these frames per video.
-
-    Notes
-    -----
-    The median is the resting value of each measure when each expression
-    takes less than half of the frames, as in the standard protocols,
-    which return to rest between movements: different expressions move
-    different measures, so a measure spends most frames at rest even when
-    the face as a whole rarely does.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_palsy.clinical._movement import video_key_frames
-    >>> from sklearn_palsy.datasets import make_synthetic_cohort
-    >>> cohort = make_synthetic_cohort(
-    ...     n_patients=0, n_controls=1, n_repeats=1, image_size=96,
-    ...     expressions=("rest", "smile", "raise_eyebrows"), random_state=0)
-    >>> # A "video": rest three times, then a smile and raised brows.
-    >>> frames = video_key_frames(cohort.landmarks[[0, 0, 0, 1, 2]])
-    >>> frames[["rest", "expression", "peak"]].values.tolist()
-    [[True, 'rest', False], [False, 'rest', False], [False, 'rest', False], \
-[False, 'smile', True], [False, 'raise_eyebrows', True]]
-    """
-    landmarks = np.asarray(landmarks, dtype=np.float64)
-    if landmarks.ndim != 3 or landmarks.shape[2] != 2:
-        raise ValueError(
-            "landmarks must have shape (n_frames, n_landmarks, 2); got "
-            f"{landmarks.shape}"
-        )
-    n_frames = len(landmarks)
-    given = [None] * n_frames if expressions is None else list(expressions)
-    if len(given) != n_frames:
-        raise ValueError(
-            f"expressions has {len(given)} values for {n_frames} frames"
-        )
-    found = np.isfinite(landmarks).all(axis=(1, 2))
-    if not found.any():
-        raise ValueError("no frame has landmarks (all NaN): nothing to choose from")
-    scheme = resolve_scheme(scheme, landmarks[found])
-    aligned, _ = align_landmarks(scheme.to_ibug68(landmarks[found]), "ibug68")
-    departure = _departure_from_neutral(aligned)
-    rest = int(np.argmin(departure))
-    rest_measures = _measures(aligned[[rest] * len(aligned)])
-    primary = _primary_movements(_measures(aligned), rest_measures)
-    labels = np.array(
-        [value if isinstance(value, str) and value in EXPRESSIONS else None
-         for value in np.asarray(given, dtype=object)[found]],
-        dtype=object,
-    )
-    unknown = np.array([label is None for label in labels])
-    if unknown.any():
-        labels[unknown] = _infer_expressions(primary)[unknown]
-    intensity = np.full(len(aligned), np.nan)
-    peak = np.zeros(len(aligned), dtype=bool)
-    for expression in _PRIMARY:
-        on = labels == expression
-        if not on.any():
-            continue
-        values = primary[expression][on]
-        top = values.max()
-        if top > 0:
-            intensity[on] = values / top
-        peak[np.flatnonzero(on)[np.argmax(values)]] = True
-    frames = pd.DataFrame({
-        "departure": np.full(n_frames, np.nan),
-        "rest": np.zeros(n_frames, dtype=bool),
-        "expression": pd.Series([None] * n_frames, dtype=object),
-        "intensity": np.full(n_frames, np.nan),
-        "peak": np.zeros(n_frames, dtype=bool),
-    })
-    rows = np.flatnonzero(found)
-    frames.loc[rows, "departure"] = departure
-    frames.loc[rows[rest], "rest"] = True
-    frames.loc[rows, "expression"] = labels
-    frames.loc[rows, "intensity"] = intensity
-    frames.loc[rows, "peak"] = peak
-    return frames
 
 
 def _parts(per_side):

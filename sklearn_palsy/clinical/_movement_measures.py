@@ -1,0 +1,130 @@
+"""The movements of a face between two photos, and what each is measured on.
+
+This module owns the vocabulary and the arithmetic of movement from rest:
+the expressions (:data:`EXPRESSIONS`), the movements measured on them
+(:data:`MOVEMENTS`), the static measures of each aligned photo that the
+movements compare (brow and lower-lip heights, palpebral fissures,
+commissures, the nasolabial angle) and each movement per side between a
+moved and a resting photo. :class:`~sklearn_palsy.clinical.PatientMovement`
+turns them into features and :func:`~sklearn_palsy.clinical.video_key_frames`
+finds a video's rest frame and expression peaks with them.
+
+Conventions: "right" and "left" are the subject's; photos are aligned
+iBUG-68 points P of shape (n, 68, 2), in inter-ocular distances, y down.
+"""
+
+import numpy as np
+
+from ..preprocessing._features import clinical_feature_names, clinical_features
+
+__all__ = ["EXPRESSIONS", "MOVEMENTS", "REST"]
+
+#: The expression of the photo every movement is measured from.
+REST = "rest"
+
+#: The expressions :class:`~sklearn_palsy.clinical.PatientMovement` knows:
+#: ``"rest"``, then one per voluntary movement (the synthetic cohort's
+#: names, plus ``"show_lower_teeth"`` for the lower lip).
+EXPRESSIONS = (
+    REST,
+    "raise_eyebrows",
+    "close_eyes",
+    "smile",
+    "show_lower_teeth",
+    "pucker",
+)
+
+#: Each movement: (name, the expression it is measured on, whether it is a
+#: length, in inter-ocular distances or millimetres).
+MOVEMENTS = (
+    ("brow_elevation", "raise_eyebrows", True),
+    ("eye_closure", "close_eyes", False),
+    ("commissure_excursion", "smile", True),
+    ("commissure_displacement", "smile", True),
+    ("smile_angle_change", "smile", False),
+    ("nasolabial_angle_change", "smile", False),
+    ("lower_lip_depression", "show_lower_teeth", True),
+    ("pucker_excursion", "pucker", True),
+)
+
+#: The movement that measures how far each expression went: its peak frame
+#: is where this movement, averaged over the two sides, is largest.
+_PRIMARY = {
+    "raise_eyebrows": "brow_elevation",
+    "close_eyes": "eye_closure",
+    "smile": "commissure_excursion",
+    "show_lower_teeth": "lower_lip_depression",
+    "pucker": "pucker_excursion",
+}
+
+_CLINICAL_INDEX = {name: i for i, name in enumerate(clinical_feature_names("ibug68"))}
+
+
+def _nasolabial_angle(P):
+    """Angle of ala -> commissure (31 -> 48, 35 -> 54) from the downward vertical.
+
+    Positive when the commissure lies outward (laterally) of the ala: the
+    landmarks do not trace the nasolabial fold itself, but its ends.
+    """
+    right = P[:, 48] - P[:, 31]
+    left = P[:, 54] - P[:, 35]
+    return np.column_stack([
+        np.degrees(np.arctan2(-right[:, 0], right[:, 1])),
+        np.degrees(np.arctan2(left[:, 0], left[:, 1])),
+    ])
+
+
+def _measures(P):
+    """What each movement compares, per photo; each (n, 2) is (right, left)."""
+    clinical = clinical_features(P, "ibug68")
+
+    def pair(measure):
+        return clinical[:, [_CLINICAL_INDEX[f"{measure}_{side}"]
+                            for side in ("right", "left")]]
+
+    return {
+        "brow_y": P[:, [19, 24], 1],
+        "fissure": pair("palpebral_fissure_height"),
+        "excursion": pair("commissure_excursion"),
+        "smile_angle": pair("smile_angle"),
+        "corner": P[:, [48, 54]],
+        "nasolabial": _nasolabial_angle(P),
+        "lower_lip_y": P[:, [58, 56], 1],
+    }
+
+
+def _movement(name, moved, rest):
+    """One movement per side, (n, 2), from the measures of two sets of photos."""
+    if name == "brow_elevation":  # y points down: a rise lowers y
+        return rest["brow_y"] - moved["brow_y"]
+    if name == "eye_closure":
+        # The share of the fissure that closed; 0 where there is no opening
+        # at rest to close.
+        left_open = np.divide(moved["fissure"], rest["fissure"],
+                              out=np.ones_like(rest["fissure"]),
+                              where=rest["fissure"] > 0)
+        return 1.0 - left_open
+    if name == "commissure_excursion":
+        return moved["excursion"] - rest["excursion"]
+    if name == "commissure_displacement":
+        return np.linalg.norm(moved["corner"] - rest["corner"], axis=-1)
+    if name == "smile_angle_change":
+        return moved["smile_angle"] - rest["smile_angle"]
+    if name == "nasolabial_angle_change":
+        return moved["nasolabial"] - rest["nasolabial"]
+    if name == "lower_lip_depression":
+        return moved["lower_lip_y"] - rest["lower_lip_y"]
+    # pucker_excursion: how far each corner travels towards the midline.
+    return np.abs(rest["corner"][..., 0]) - np.abs(moved["corner"][..., 0])
+
+
+def _primary_movements(moved, rest):
+    """Per photo, each expression's primary movement averaged over both sides.
+
+    Returns a dict from expression to an (n,) array; ``rest`` holds the
+    measures of each photo's rest face, row by row.
+    """
+    return {
+        expression: _movement(name, moved, rest).mean(axis=1)
+        for expression, name in _PRIMARY.items()
+    }
