@@ -20,6 +20,7 @@ from sklearn_palsy.paper import (
     REFERENCE_HELD_OUT,
     REFERENCE_TRAINING,
     _reference,
+    _reference_training,
     build_reference_models,
     load_reference_model,
     reference_model_info,
@@ -145,7 +146,7 @@ def test_shipped_record_is_complete(backend):
             assert all(0 <= value <= 1 for value in figures[level].values())
         held_out = figures["cohort"]
         for key, value in REFERENCE_HELD_OUT[name].items():
-            assert held_out[key] == _reference._jsonable(value)
+            assert held_out[key] == _reference_training._jsonable(value)
         assert held_out["seed_stream"] != cohort["seed_stream"]
         # Synthetic faces the model has never seen are still easy for it.
         assert figures["patient"]["roc_auc"] > 0.9
@@ -175,8 +176,8 @@ def test_shipped_configuration_is_the_scripts_defaults():
                 if name not in ("backend", "verbose")}
     assert defaults == REFERENCE_TRAINING
     for backend in REFERENCE_BACKENDS:
-        assert reference_model_info(backend)["training"] == _reference._jsonable(
-            REFERENCE_TRAINING)
+        assert reference_model_info(backend)["training"] == (
+            _reference_training._jsonable(REFERENCE_TRAINING))
 
 
 def test_script_parses_ranges_and_single_angles():
@@ -257,11 +258,11 @@ def test_script_end_to_end_reproduces_the_library(tiny_build, tmp_path, severe_f
 
 # ------------------------------------------------------------ the cohort and errors
 def test_held_out_chunks_never_share_a_seed_with_training():
-    training = {_reference._chunk_seed(0, 0, chunk) for chunk in range(50)}
-    held_out = {_reference._chunk_seed(seed, 1, chunk)
+    training = {_reference_training._chunk_seed(0, 0, chunk) for chunk in range(50)}
+    held_out = {_reference_training._chunk_seed(seed, 1, chunk)
                 for seed in (0, 1, 2) for chunk in range(50)}
     assert len(training) == 50 and not training & held_out
-    chunks = list(_reference._cohort_chunks(
+    chunks = list(_reference_training._cohort_chunks(
         n_patients=5, n_controls=4, chunk_size=4, random_state=0, stream=0,
         options={"expressions": ("rest",), "image_size": 64}))
     assert [len(cohort.y) for _, _, cohort in chunks] == [4, 3, 2]
@@ -274,9 +275,9 @@ def test_renderer_options_fall_back_to_the_standard_renderer(monkeypatch):
     def old_renderer(n_patients=21, n_controls=21, *, random_state=None):
         """A make_synthetic_cohort without variety, yaw or pitch."""
 
-    monkeypatch.setattr(_reference, "make_synthetic_cohort", old_renderer)
+    monkeypatch.setattr(_reference_training, "make_synthetic_cohort", old_renderer)
     with pytest.warns(UserWarning) as caught:
-        options, used = _reference._renderer_options("wide", 0.0, (-5.0, 5.0))
+        options, used = _reference_training._renderer_options("wide", 0.0, (-5.0, 5.0))
     # One warning for each option asked for that the renderer lacks; yaw=0
     # is what it does anyway.
     messages = [str(warning.message) for warning in caught]
@@ -289,10 +290,10 @@ def test_renderer_options_fall_back_to_the_standard_renderer(monkeypatch):
     def new_renderer(n_patients=21, *, yaw=0.0, pitch=0.0, variety="standard"):
         """A make_synthetic_cohort with them."""
 
-    monkeypatch.setattr(_reference, "make_synthetic_cohort", new_renderer)
+    monkeypatch.setattr(_reference_training, "make_synthetic_cohort", new_renderer)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        options, used = _reference._renderer_options("wide", 3.0, (-5.0, 5.0))
+        options, used = _reference_training._renderer_options("wide", 3.0, (-5.0, 5.0))
     assert options == used == {"variety": "wide", "yaw": 3.0, "pitch": (-5.0, 5.0)}
 
 

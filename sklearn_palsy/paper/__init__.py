@@ -33,11 +33,11 @@ _LAZY = {
     "FFNN_WEIGHT_DECAY": "._defaults",
     "PAPER_PIPELINES": "._defaults",
     "REFERENCE_BACKENDS": "._reference",
-    "REFERENCE_HELD_OUT": "._reference",
-    "REFERENCE_TRAINING": "._reference",
+    "REFERENCE_HELD_OUT": "._reference_training",
+    "REFERENCE_TRAINING": "._reference_training",
     "TRAIN_EPOCHS": "._defaults",
-    "build_reference_models": "._reference",
-    "evaluate_reference_model": "._reference",
+    "build_reference_models": "._reference_training",
+    "evaluate_reference_model": "._reference_training",
     "load_reference_model": "._reference",
     "machine_summary": "._demo",
     "make_paper_pipelines": "._pipelines",
@@ -46,7 +46,7 @@ _LAZY = {
     "run_demo": "._demo",
     "run_experiment": "._experiment",
     "train_model": "._train",
-    "train_reference_model": "._reference",
+    "train_reference_model": "._reference_training",
 }
 
 __all__ = sorted(_LAZY)

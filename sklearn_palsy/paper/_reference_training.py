@@ -1,0 +1,704 @@
+"""Training the reference model, and measuring it on held-out synthetic people.
+
+The shipped reference models (loaded by
+:func:`~sklearn_palsy.paper.load_reference_model`, see
+:mod:`sklearn_palsy.paper._reference`) are trained here, on a large
+synthetic cohort only (:func:`make_synthetic_cohort
+<sklearn_palsy.datasets.make_synthetic_cohort>`), rendered chunk by chunk so
+that memory does not grow with the cohort, and measured on synthetic people
+rendered with other seeds. This module owns the training settings
+(:data:`REFERENCE_TRAINING`, :data:`REFERENCE_HELD_OUT`),
+:func:`train_reference_model`, the held-out measurement
+(:func:`evaluate_reference_model`) and :func:`build_reference_models`, which
+writes the shipped files and their records;
+``scripts/train_reference_model.py`` runs it. The same torch build and
+thread count give the same bytes.
+"""
+
+import contextlib
+import importlib.metadata
+import inspect
+import json
+import numbers
+import platform
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..datasets._synthetic import EXPRESSIONS, PALSY_TYPES, make_synthetic_cohort
+from ..utils._atomic import atomic_write
+from ._defaults import FFNN_LR, FFNN_WEIGHT_DECAY
+from ._reference import REFERENCE_BACKENDS
+
+__all__ = [
+    "REFERENCE_HELD_OUT",
+    "REFERENCE_TRAINING",
+    "build_reference_models",
+    "evaluate_reference_model",
+    "train_reference_model",
+]
+
+#: How the shipped reference models were trained: the defaults of
+#: :func:`train_reference_model` and of ``scripts/train_reference_model.py``,
+#: written once here. Each model's JSON record repeats them.
+REFERENCE_TRAINING = {
+    # The cohort: people, photographs and the renderer's settings.
+    "n_patients": 1000,
+    "n_controls": 1000,
+    "expressions": EXPRESSIONS,
+    "n_repeats": 1,
+    "image_size": 224,
+    "severity_range": (0.2, 1.0),
+    "palsy_types": PALSY_TYPES,
+    "variety": "wide",
+    "yaw": (-15.0, 15.0),
+    "pitch": (-10.0, 10.0),
+    # The model.
+    "kinds": ("symmetry", "lateral"),
+    "hidden_layer_sizes": (32, 16),
+    "dropout": 0.1,
+    "epochs": 60,
+    "batch_size": 64,
+    "lr": FFNN_LR,
+    "weight_decay": FFNN_WEIGHT_DECAY,
+    # Reproducibility and memory.
+    "random_state": 0,
+    "n_threads": 1,
+    "chunk_size": 100,
+}
+
+#: The held-out cohorts the shipped models are measured on: new people,
+#: rendered from another seed (and another seed stream, so that no chunk of
+#: them is ever a training chunk). ``"wide"`` is drawn as the training
+#: cohort is; ``"standard"`` is the renderer's default faces (frontal, as
+#: the demo's). Settings not given are the training cohort's.
+REFERENCE_HELD_OUT = {
+    "wide": {"n_patients": 250, "n_controls": 250, "random_state": 1},
+    "standard": {
+        "n_patients": 250, "n_controls": 250, "random_state": 2,
+        "variety": "standard", "yaw": 0.0, "pitch": 0.0,
+    },
+}
+
+# The labels of the shipped models: ``classes_[-1]`` is the positive class.
+_LABELS = np.array(["control", "palsy"])
+# Seed streams of the cohort chunks: training and held-out chunks never
+# share a seed, whatever ``random_state`` each is given.
+_TRAINING_STREAM, _HELD_OUT_STREAM = 0, 1
+# The cohort's settings, as opposed to the model's.
+_COHORT_KEYS = ("n_patients", "n_controls", "expressions", "n_repeats", "image_size",
+                "severity_range", "palsy_types", "variety", "yaw", "pitch",
+                "random_state", "chunk_size")
+_RENDERER_DEFAULTS = {"variety": "standard", "yaw": 0.0, "pitch": 0.0}
+_DISTRIBUTIONS = ("numpy", "scipy", "scikit-learn", "torch", "skorch",
+                  "mediapipe", "dlib-bin", "opencv-python-headless", "pillow",
+                  "safetensors")
+_NOTE = ("A research baseline trained and measured on synthetic faces only; "
+         "not a diagnostic, and not validated on photographs of people.")
+
+
+# ---------------------------------------------------------------- the cohort
+def _chunk_seed(random_state, stream, chunk):
+    """The seed of one cohort chunk: SeedSequence([random_state, stream, chunk])."""
+    sequence = np.random.SeedSequence([int(random_state), stream, chunk])
+    return int(sequence.generate_state(1)[0])
+
+
+def _renderer_options(variety, yaw, pitch):
+    """The renderer's options that this ``make_synthetic_cohort`` accepts.
+
+    Returns the keyword arguments to pass and the settings actually used:
+    an option the renderer does not accept falls back to what it always
+    does (the standard faces, frontal), with a warning that says so.
+    """
+    accepted = inspect.signature(make_synthetic_cohort).parameters
+    asked = {"variety": variety, "yaw": yaw, "pitch": pitch}
+    options, used = {}, {}
+    for name, value in asked.items():
+        if name in accepted:
+            options[name] = value
+            used[name] = value
+            continue
+        used[name] = _RENDERER_DEFAULTS[name]
+        if value != _RENDERER_DEFAULTS[name]:
+            warnings.warn(
+                f"make_synthetic_cohort does not accept {name}= in this version, "
+                f"so the cohort is rendered with the standard renderer's "
+                f"{name}={_RENDERER_DEFAULTS[name]!r} instead of {value!r}; the "
+                "record of the model says so",
+                UserWarning, stacklevel=3,
+            )
+    return options, used
+
+
+def _cohort_chunks(*, n_patients, n_controls, chunk_size, random_state, stream,
+                   options):
+    """Yield ``(chunk, seed, cohort)``: the cohort, a few people at a time.
+
+    Patients and controls are spread evenly over the chunks; each chunk is
+    one call of ``make_synthetic_cohort`` with its own seed, and its patient
+    ids are made unique across chunks (``"c0003-P01"``).
+    """
+    n_chunks = max(1, -(-(n_patients + n_controls) // chunk_size))
+    patients = np.array_split(np.arange(n_patients), n_chunks)
+    controls = np.array_split(np.arange(n_controls), n_chunks)
+    for chunk, (chunk_patients, chunk_controls) in enumerate(
+        zip(patients, controls, strict=True)
+    ):
+        if len(chunk_patients) + len(chunk_controls) == 0:
+            continue
+        seed = _chunk_seed(random_state, stream, chunk)
+        cohort = make_synthetic_cohort(
+            n_patients=len(chunk_patients), n_controls=len(chunk_controls),
+            random_state=seed, **options,
+        )
+        cohort.groups = np.array(
+            [f"c{chunk:04d}-{group}" for group in cohort.groups], dtype=object
+        )
+        yield chunk, seed, cohort
+
+
+def _landmarks(extractor, images):
+    """Landmarks of the images, and a mask of those with a face."""
+    from ..preprocessing._face import NoFaceFallbackWarning
+
+    with warnings.catch_warnings():
+        # Counted and recorded instead: a few renders may hide the face.
+        warnings.simplefilter("ignore", NoFaceFallbackWarning)
+        landmarks = extractor.transform(images)
+    return landmarks, ~np.isnan(landmarks).any(axis=(1, 2))
+
+
+def _cohort_features(detector, features, cohort_params, stream, verbose):
+    """Features of a synthetic cohort, rendered and analysed chunk by chunk.
+
+    Only the features are kept: each chunk's images are dropped once their
+    landmarks are found, and the face cache is off, so memory stays bounded
+    whatever the cohort's size. ``detector`` and ``features`` are fitted on
+    the first chunk when they are not yet.
+    """
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    from ..faces import no_face_cache
+
+    params = dict(cohort_params)
+    options, used = _renderer_options(
+        params.pop("variety"), params.pop("yaw"), params.pop("pitch")
+    )
+    for name in ("expressions", "image_size", "n_repeats", "severity_range",
+                 "palsy_types"):
+        options[name] = params.pop(name)
+    blocks, labels, groups, palsy_type = [], [], [], []
+    n_images = n_missing = 0
+    started = time.perf_counter()
+    with no_face_cache():
+        for chunk, _, cohort in _cohort_chunks(
+            n_patients=params["n_patients"], n_controls=params["n_controls"],
+            chunk_size=params["chunk_size"], random_state=params["random_state"],
+            stream=stream, options=options,
+        ):
+            if not hasattr(detector, "backend_"):
+                detector.fit(cohort.X[:1])
+            extractor = clone(detector).set_params(
+                on_missing="nan", backend=detector.backend_).fit(cohort.X[:1])
+            landmarks, found = _landmarks(extractor, cohort.X)
+            try:
+                check_is_fitted(features)
+            except NotFittedError:
+                features.fit(landmarks[found])
+            blocks.append(features.transform(landmarks[found]))
+            labels.append(cohort.y[found])
+            groups.append(cohort.groups[found])
+            palsy_type.append(cohort.palsy_type[found])
+            n_images += len(found)
+            n_missing += int((~found).sum())
+            if verbose:
+                print(f"  chunk {chunk}: {n_images} images, {n_missing} without a "
+                      f"face, {time.perf_counter() - started:.0f} s", flush=True)
+    return {
+        "X": np.vstack(blocks),
+        "y": _LABELS[np.concatenate(labels)],
+        "groups": np.concatenate(groups),
+        "palsy_type": np.concatenate(palsy_type),
+        "n_images": n_images,
+        "n_images_without_face": n_missing,
+        "renderer": used,
+    }
+
+
+# ---------------------------------------------------------------- training
+@contextlib.contextmanager
+def _reproducible_torch(n_threads, seed):
+    """Torch with ``n_threads`` threads, deterministic algorithms and a seed.
+
+    The caller's thread count, deterministic-algorithms flag and random
+    state are restored afterwards.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(n_threads)
+    torch.use_deterministic_algorithms(True)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+
+
+def _compact_history(ffnn):
+    """Keep one entry per epoch (its number and losses) in the net's history.
+
+    Per-batch entries would make the file megabytes, and the durations
+    would make two identical trainings two different files.
+    """
+    from skorch.history import History
+
+    kept = ("epoch", "train_loss", "valid_loss")
+    ffnn.net_.history = History([
+        {key: epoch[key] for key in kept if key in epoch}
+        for epoch in ffnn.net_.history
+    ])
+
+
+def _check_training(backend, params):
+    from ..faces import resolve_backend
+
+    if backend not in ("auto", *REFERENCE_BACKENDS):
+        raise ValueError(f"backend must be 'auto' or one of {REFERENCE_BACKENDS}; "
+                         f"got {backend!r}")
+    for name in ("n_patients", "n_controls", "epochs", "batch_size", "n_threads",
+                 "chunk_size", "n_repeats"):
+        value = params[name]
+        low = 0 if name in ("n_patients", "n_controls") else 1
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or (
+            value < low
+        ):
+            raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
+    if min(params["n_patients"], params["n_controls"]) < 1:
+        raise ValueError("the training cohort needs at least one patient and one "
+                         f"control; got n_patients={params['n_patients']}, "
+                         f"n_controls={params['n_controls']}")
+    if not isinstance(params["random_state"], numbers.Integral):
+        raise ValueError("random_state must be an int, so that the model can be "
+                         f"trained again; got {params['random_state']!r}")
+    return resolve_backend(backend)
+
+
+def _train(backend, params, verbose):
+    """The fitted pipeline and what its training cohort turned out to be."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ..neural._ffnn import FFNNClassifier
+    from ..preprocessing._face import LandmarkDetector
+    from ..preprocessing._features import ExpressionFeatures
+
+    backend = _check_training(backend, params)
+    detector = LandmarkDetector(backend=backend)
+    features = ExpressionFeatures(kinds=tuple(params["kinds"]))
+    cohort = _cohort_features(
+        detector, features, {key: params[key] for key in _COHORT_KEYS},
+        _TRAINING_STREAM, verbose,
+    )
+    scaler = StandardScaler().fit(cohort["X"])
+    ffnn = FFNNClassifier(
+        hidden_layer_sizes=tuple(params["hidden_layer_sizes"]),
+        dropout=params["dropout"], lr=params["lr"],
+        weight_decay=params["weight_decay"], max_epochs=params["epochs"],
+        batch_size=params["batch_size"], random_state=params["random_state"],
+    )
+    started = time.perf_counter()
+    with _reproducible_torch(params["n_threads"], params["random_state"]):
+        ffnn.fit(scaler.transform(cohort["X"]), cohort["y"])
+    _compact_history(ffnn)
+    if verbose:
+        print(f"  network: {ffnn.n_epochs_} epochs on {len(cohort['y'])} images, "
+              f"{time.perf_counter() - started:.0f} s", flush=True)
+    model = Pipeline([
+        ("landmarks", detector),
+        ("features", features),
+        ("scale", scaler),
+        ("ffnn", ffnn),
+    ])
+    facts = {key: cohort[key] for key in ("n_images", "n_images_without_face")}
+    facts["n_people"] = int(len(np.unique(cohort["groups"])))
+    facts["renderer"] = cohort["renderer"]
+    facts["final_train_loss"] = float(ffnn.net_.history[-1, "train_loss"])
+    return model, facts
+
+
+def train_reference_model(
+    *,
+    backend="mediapipe",
+    n_patients=REFERENCE_TRAINING["n_patients"],
+    n_controls=REFERENCE_TRAINING["n_controls"],
+    expressions=REFERENCE_TRAINING["expressions"],
+    n_repeats=REFERENCE_TRAINING["n_repeats"],
+    image_size=REFERENCE_TRAINING["image_size"],
+    severity_range=REFERENCE_TRAINING["severity_range"],
+    palsy_types=REFERENCE_TRAINING["palsy_types"],
+    variety=REFERENCE_TRAINING["variety"],
+    yaw=REFERENCE_TRAINING["yaw"],
+    pitch=REFERENCE_TRAINING["pitch"],
+    kinds=REFERENCE_TRAINING["kinds"],
+    hidden_layer_sizes=REFERENCE_TRAINING["hidden_layer_sizes"],
+    dropout=REFERENCE_TRAINING["dropout"],
+    epochs=REFERENCE_TRAINING["epochs"],
+    batch_size=REFERENCE_TRAINING["batch_size"],
+    lr=REFERENCE_TRAINING["lr"],
+    weight_decay=REFERENCE_TRAINING["weight_decay"],
+    random_state=REFERENCE_TRAINING["random_state"],
+    n_threads=REFERENCE_TRAINING["n_threads"],
+    chunk_size=REFERENCE_TRAINING["chunk_size"],
+    verbose=0,
+):
+    """Train the reference model on a synthetic cohort, reproducibly.
+
+    The cohort is rendered and analysed ``chunk_size`` people at a time
+    (chunk ``i`` is :func:`~sklearn_palsy.datasets.make_synthetic_cohort`
+    with seed ``SeedSequence([random_state, 0, i])``), keeping only the
+    features, so that memory stays bounded. The network is trained with
+    ``n_threads`` torch threads, deterministic algorithms and the seed
+    ``random_state``: the same arguments, torch build and thread count give
+    the same model, bit for bit.
+
+    Parameters
+    ----------
+    backend : {"mediapipe", "dlib", "auto"}, default="mediapipe"
+        Landmark model of the pipeline, used in training and kept for
+        prediction.
+    n_patients, n_controls : int, default=1000
+        People with palsy (label ``"palsy"``) and without (``"control"``).
+    expressions : tuple of str, default=all five
+        Expressions photographed, from
+        ``("rest", "smile", "raise_eyebrows", "close_eyes", "pucker")``.
+    n_repeats : int, default=1
+        Photographs per person and expression.
+    image_size : int, default=224
+        Side of the rendered images in pixels.
+    severity_range : tuple of float, default=(0.2, 1.0)
+        Range of the patients' palsy severity.
+    palsy_types : tuple of str, default=("peripheral", "central")
+        Types of palsy, drawn uniformly per patient.
+    variety : {"wide", "standard"}, default="wide"
+        How widely the renderer varies faces, lighting and camera, where
+        ``make_synthetic_cohort`` accepts ``variety=``; otherwise the
+        standard renderer is used, with a warning.
+    yaw, pitch : float or tuple of float, default=(-15, 15) and (-10, 10)
+        Head-pose angles in degrees (a range is drawn uniformly per image),
+        where ``make_synthetic_cohort`` accepts them; otherwise the faces
+        are frontal, with a warning.
+    kinds : tuple of str, default=("symmetry", "lateral")
+        Feature families of :class:`~sklearn_palsy.ExpressionFeatures`:
+        only families without units carry over to other people.
+    hidden_layer_sizes : tuple of int, default=(32, 16)
+        The network's hidden layers.
+    dropout : float, default=0.1
+        Dropout after each hidden layer.
+    epochs : int, default=60
+        Passes over the training images.
+    batch_size : int, default=64
+        Mini-batch size.
+    lr : float, default=1e-2
+        Adam's learning rate (:data:`~sklearn_palsy.paper.FFNN_LR`).
+    weight_decay : float, default=1e-2
+        Adam's weight decay (:data:`~sklearn_palsy.paper.FFNN_WEIGHT_DECAY`),
+        which keeps the probabilities away from exactly 0 and 1.
+    random_state : int, default=0
+        Seed of the cohort's chunks and of the network.
+    n_threads : int, default=1
+        Torch threads while training (restored afterwards); the same count
+        is needed to reproduce the model exactly.
+    chunk_size : int, default=100
+        People rendered at a time.
+    verbose : int, default=0
+        Print progress per chunk when positive.
+
+    Returns
+    -------
+    model : sklearn.pipeline.Pipeline
+        Fitted ``LandmarkDetector -> ExpressionFeatures -> StandardScaler ->
+        FFNNClassifier``; it takes image paths or arrays, and its
+        ``classes_`` are ``["control", "palsy"]``.
+
+    See Also
+    --------
+    build_reference_models : Train, measure and save the shipped models.
+    load_reference_model : The shipped model.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.paper import train_reference_model
+    >>> model = train_reference_model(backend="dlib", n_patients=4, n_controls=4,
+    ...                               expressions=("rest", "smile"),
+    ...                               image_size=128, epochs=2)
+    >>> model.classes_.tolist()
+    ['control', 'palsy']
+    >>> model[-1].n_features_in_
+    50
+    """
+    params = {key: value for key, value in locals().items()
+              if key not in ("backend", "verbose")}
+    model, _ = _train(backend, params, verbose)
+    return model
+
+
+# ---------------------------------------------------------------- measuring
+def _figures(y_true, proba, groups):
+    """Scores per image and per patient (each patient's mean probability)."""
+    from ..model_selection._scoring import _scores, patient_scores
+
+    kept = ("balanced_accuracy", "roc_auc", "recall", "specificity", "precision",
+            "f1", "brier")
+
+    def rounded(scores):
+        return {name: round(float(scores[name]), 4) for name in kept}
+
+    patients = patient_scores(y_true, proba, groups)
+    return {
+        "image": rounded(_scores(y_true, proba, "palsy")),
+        "patient": rounded(_scores(patients["y_true"].to_numpy(),
+                                   patients["proba"].to_numpy(), "palsy")),
+    }
+
+
+def evaluate_reference_model(
+    model,
+    *,
+    n_patients=REFERENCE_HELD_OUT["wide"]["n_patients"],
+    n_controls=REFERENCE_HELD_OUT["wide"]["n_controls"],
+    random_state=REFERENCE_HELD_OUT["wide"]["random_state"],
+    verbose=0,
+    **cohort_params,
+):
+    """Measure a reference model on synthetic people it has never seen.
+
+    The held-out cohort is rendered chunk by chunk from seeds
+    ``SeedSequence([random_state, 1, i])``, a stream that training never
+    uses, so its people and photographs are new to any model trained by
+    :func:`train_reference_model`. Images without a detected face are
+    counted and left out.
+
+    Parameters
+    ----------
+    model : Pipeline
+        From :func:`train_reference_model` or :func:`load_reference_model`.
+    n_patients, n_controls : int, default=250
+        Held-out people with and without palsy.
+    random_state : int, default=1
+        Seed of the held-out cohort.
+    verbose : int, default=0
+        Print progress per chunk when positive.
+    **cohort_params
+        Other settings of the cohort (``expressions``, ``n_repeats``,
+        ``image_size``, ``severity_range``, ``palsy_types``, ``variety``,
+        ``yaw``, ``pitch``, ``chunk_size``); by default those of
+        :data:`REFERENCE_TRAINING`.
+
+    Returns
+    -------
+    figures : dict
+        ``image`` and ``patient``: balanced accuracy, ROC AUC, recall,
+        specificity, precision, F1 and Brier score (probability threshold
+        0.5; a patient's probability is the mean of their images');
+        ``recall_by_type``: the image-level recall of peripheral and of
+        central palsy; ``cohort``: the settings and counts
+        (``n_images``, ``n_images_without_face``, ``n_people``,
+        ``renderer``, the renderer settings actually used).
+
+    Examples
+    --------
+    >>> from sklearn_palsy.paper import (evaluate_reference_model,
+    ...                                  load_reference_model)
+    >>> figures = evaluate_reference_model(load_reference_model(),
+    ...                                    n_patients=2, n_controls=2,
+    ...                                    image_size=128)
+    >>> sorted(figures["image"])[:3]
+    ['balanced_accuracy', 'brier', 'f1']
+    """
+    unknown = sorted(set(cohort_params) - set(_COHORT_KEYS))
+    if unknown:
+        raise TypeError(f"unknown cohort settings {unknown}; choose from "
+                        f"{sorted(_COHORT_KEYS)}")
+    if min(n_patients, n_controls) < 1:
+        raise ValueError("the held-out cohort needs at least one patient and one "
+                         f"control; got n_patients={n_patients}, "
+                         f"n_controls={n_controls}")
+    params = {key: REFERENCE_TRAINING[key] for key in _COHORT_KEYS}
+    params.update(cohort_params, n_patients=n_patients, n_controls=n_controls,
+                  random_state=random_state)
+    detector, features = model[0], model[1]
+    cohort = _cohort_features(detector, features, params, _HELD_OUT_STREAM, verbose)
+    # The features are computed: the rest of the pipeline takes them.
+    proba = model[2:].predict_proba(cohort["X"])[:, -1]
+    figures = _figures(cohort["y"], proba, cohort["groups"])
+    positive = proba >= 0.5
+    figures["recall_by_type"] = {
+        kind: round(float(positive[cohort["palsy_type"] == kind].mean()), 4)
+        for kind in PALSY_TYPES if (cohort["palsy_type"] == kind).any()
+    }
+    figures["cohort"] = {
+        **{key: _jsonable(params[key]) for key in _COHORT_KEYS},
+        "seed_stream": _HELD_OUT_STREAM,
+        "n_images": cohort["n_images"],
+        "n_images_without_face": cohort["n_images_without_face"],
+        "n_people": int(len(np.unique(cohort["groups"]))),
+        "renderer": cohort["renderer"],
+    }
+    return figures
+
+
+# ---------------------------------------------------------------- the files
+def _jsonable(value):
+    """Tuples as lists, numpy scalars as Python numbers, recursively."""
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _environment(n_threads):
+    versions = {}
+    for name in _DISTRIBUTIONS:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    from .. import __version__
+
+    return {
+        # The tree's version, whether it is installed or not.
+        "versions": {"sklearn-palsy": __version__, **versions},
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "torch_threads": n_threads,
+    }
+
+
+def _content_sha256(path):
+    """The safe format's checksum of a model file: of its content, not its bytes.
+
+    It covers the metadata (sorted) and every tensor, so two files that hold
+    the same model have the same checksum even though safetensors writes the
+    header's metadata in no fixed order.
+    """
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="np") as reader:
+        return reader.metadata()["sha256"]
+
+
+def build_reference_models(
+    output_dir,
+    *,
+    backends=REFERENCE_BACKENDS,
+    held_out=None,
+    verbose=0,
+    **params,
+):
+    """Train, measure and save the reference models, one per landmark backend.
+
+    For each backend this writes ``reference_<backend>.safetensors`` (the
+    model, in the safe format) and ``reference_<backend>.json`` (its
+    record: what it was trained on, the seeds, versions, thread count,
+    training time, the checksum of the file's content and its held-out
+    figures). This is
+    what ``scripts/train_reference_model.py`` runs.
+
+    Parameters
+    ----------
+    output_dir : str or path-like
+        Folder of the files; ``sklearn_palsy/paper/models`` for the shipped
+        ones.
+    backends : tuple of str, default=("mediapipe", "dlib")
+        Landmark backends to train a model for.
+    held_out : dict of str to dict, default=None
+        Named held-out cohorts, each a dict of
+        :func:`evaluate_reference_model`'s settings; None is
+        :data:`REFERENCE_HELD_OUT`, ``{}`` measures nothing.
+    verbose : int, default=0
+        Print progress when positive.
+    **params
+        Settings of :func:`train_reference_model` that differ from
+        :data:`REFERENCE_TRAINING`.
+
+    Returns
+    -------
+    records : dict of str to dict
+        The JSON record of each backend's model.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn_palsy.paper import build_reference_models
+    >>> records = build_reference_models(
+    ...     tempfile.mkdtemp(), backends=("dlib",), held_out={}, n_patients=4,
+    ...     n_controls=4, expressions=("rest", "smile"), image_size=128, epochs=2)
+    >>> records["dlib"]["training"]["epochs"]
+    2
+    """
+    unknown = sorted(set(params) - set(REFERENCE_TRAINING))
+    if unknown:
+        raise TypeError(f"unknown training settings {unknown}; choose from "
+                        f"{sorted(REFERENCE_TRAINING)}")
+    params = {**REFERENCE_TRAINING, **params}
+    held_out = REFERENCE_HELD_OUT if held_out is None else held_out
+    from ..io import save_model_file
+
+    output_dir = Path(output_dir)
+    records = {}
+    for backend in backends:
+        if verbose:
+            print(f"reference model, {backend} landmarks: training", flush=True)
+        started = time.perf_counter()
+        model, facts = _train(backend, params, verbose)
+        seconds = time.perf_counter() - started
+        path = output_dir / f"reference_{backend}.safetensors"
+        save_model_file(model, path)
+        figures = {}
+        for name, settings in held_out.items():
+            if verbose:
+                print(f"reference model, {backend} landmarks: held-out {name!r}",
+                      flush=True)
+            settings = {**{key: params[key] for key in _COHORT_KEYS}, **settings}
+            figures[name] = evaluate_reference_model(model, verbose=verbose,
+                                                     **settings)
+        record = {
+            "model": path.name,
+            "content_sha256": _content_sha256(path),
+            "file_bytes": path.stat().st_size,
+            "backend": model[0].backend_,
+            "pipeline": [f"{name}: {type(step).__name__}"
+                         for name, step in model.steps],
+            "classes": model.classes_.tolist(),
+            "note": _NOTE,
+            "training": _jsonable(params),
+            "training_cohort": {
+                "seed_stream": _TRAINING_STREAM,
+                "chunk_seeds": "numpy SeedSequence([random_state, 0, chunk])",
+                **_jsonable(facts),
+            },
+            "training_seconds": round(seconds, 1),
+            "held_out": figures,
+            "environment": _environment(params["n_threads"]),
+            "command": "python scripts/train_reference_model.py",
+        }
+        text = json.dumps(record, indent=2, allow_nan=False) + "\n"
+        atomic_write(output_dir / f"reference_{backend}.json",
+                     lambda handle, text=text: handle.write(text))
+        records[backend] = record
+        if verbose:
+            print(f"  wrote {path} ({record['file_bytes']} bytes)", flush=True)
+    return records
