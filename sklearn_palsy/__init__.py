@@ -12,11 +12,14 @@ import importlib
 
 __version__ = "0.1.0.dev0"
 
-# Public name -> the module that defines it.
+# Public name -> the module that defines it; None for a subpackage, so that
+# ``sklearn_palsy.faces`` works after ``import sklearn_palsy``, as
+# ``sklearn.linear_model`` does after ``import sklearn``.
+_SUBPACKAGES = ("cli", "clinical", "datasets", "exceptions", "faces", "fusion",
+                "model_selection", "neural", "paper", "preprocessing",
+                "reporting", "utils")
 _LAZY = {
-    "datasets": None,
-    "exceptions": None,
-    "paper": None,
+    **dict.fromkeys(_SUBPACKAGES),
     # Not in __all__: a star import would hide the standard library's io.
     "io": None,
     "load_model": ".io",
@@ -47,7 +50,6 @@ _LAZY = {
     "PatientMovement": ".clinical",
     "RegionalScores": ".clinical",
     "regional_scores": ".clinical",
-    "clinical": None,
     "calibration_table": ".model_selection",
     "check_patient_split": ".model_selection",
     "evaluate_pipelines": ".model_selection",
@@ -64,6 +66,13 @@ _LAZY = {
 
 __all__ = [
     "__version__",
+    "cli",
+    "faces",
+    "fusion",
+    "model_selection",
+    "neural",
+    "preprocessing",
+    "reporting",
     "ExpressionFeatures",
     "FaceCropper",
     "FFNNClassifier",

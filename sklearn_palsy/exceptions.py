@@ -22,6 +22,7 @@ __all__ = [
     "PatientLeakageError",
     "ImageBatchError",
     "ModelFileError",
+    "NotRegularFileError",
     "PickleModelWarning",
     "MAX_LISTED",
 ]
@@ -262,3 +263,11 @@ class PickleModelWarning(UserWarning):
     run any code in the process that loads it. The ``.safetensors`` format
     (:func:`sklearn_palsy.save_model`) cannot.
     """
+
+
+class NotRegularFileError(OSError):
+    """A path names a directory, pipe, socket, device or (unfollowed) link."""
+
+    def __init__(self, kind):
+        super().__init__(f"is {kind}, not a regular file")
+        self.kind = kind

@@ -80,3 +80,101 @@ def test_the_package_root_gives_only_its_version_to_the_layers_below():
                 if node.level == len(path.relative_to(PACKAGE).parts):
                     names |= {alias.name for alias in node.names}
     assert names <= {"__version__"}
+
+
+def _module_of(path, package):
+    relative = path.relative_to(package.parent).with_suffix("")
+    parts = list(relative.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _file_graph(package=PACKAGE):
+    """Each module's file -> the package files it imports, function-local too.
+
+    ``from .x import name`` points to ``x`` (its ``__init__`` when a
+    package) and, when ``name`` is itself a module of ``x``, to that module.
+    """
+    modules = {_module_of(path, package): path for path in package.rglob("*.py")}
+    graph = {name: set() for name in modules}
+    for name, path in modules.items():
+        parent = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = parent.split(".")[: len(parent.split(".")) - node.level + 1]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                names = [f"{target}.{alias.name}" for alias in node.names]
+                candidates = [target, *names]
+            elif isinstance(node, ast.Import):
+                candidates = [alias.name for alias in node.names]
+            else:
+                continue
+            graph[name] |= {c for c in candidates if c in modules and c != name}
+    return graph
+
+
+def _cycles(graph):
+    """The strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circle_between_files():
+    # A package's __init__ importing its modules is no circle unless one of
+    # them imports the package back.
+    assert _cycles(_file_graph()) == []
+
+
+def test_the_cycle_check_finds_a_circle_through_a_function_local_import(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("from ._b import g\n")
+    (package / "a.py").write_text("from .sub import g\n")
+    (package / "sub" / "_b.py").write_text("def g():\n    from .. import a\n")
+    (package / "c.py").write_text("import pkg.a\n")
+    graph = _file_graph(package)
+    assert graph["pkg.c"] == {"pkg.a"} and graph["pkg.sub._b"] == {"pkg", "pkg.a"}
+    assert _cycles(graph) == [["pkg.a", "pkg.sub", "pkg.sub._b"]]
+
+
+def test_the_root_holds_only_init_exceptions_main_and_subpackages():
+    files = {path.name for path in PACKAGE.iterdir() if path.is_file()}
+    assert files <= {"__init__.py", "exceptions.py", "__main__.py", "py.typed"}
+    folders = {path.name for path in PACKAGE.iterdir()
+               if path.is_dir() and path.name != "__pycache__"}
+    assert all((PACKAGE / name / "__init__.py").exists() for name in folders)
+
+
+def test_every_subpackage_is_reachable_from_the_root():
+    for name in sorted(LAYER_OF):
+        if name in {"__init__", "__main__"}:
+            continue
+        assert getattr(sklearn_palsy, name).__name__ == f"sklearn_palsy.{name}"

@@ -32,8 +32,8 @@ from ..clinical import (
 from ..datasets import resolve_images
 from ..exceptions import ImageBatchError
 from ..faces import resolve_backend
+from ..faces._files import is_video_file, parse_frame_reference
 from ..faces._landmark_files import _as_landmark_set
-from ..faces._video import is_video_file, parse_frame_reference
 from ..reporting._assessment import REST, movement_columns, probability_columns
 from ._detect import (
     _check_on_error,

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from ..exceptions import ImageReadError, ImageTooSmallError, InvalidLandmarksError
 from ..faces import analyze_faces
-from ..faces._video import parse_frame_reference
+from ..faces._files import parse_frame_reference
 from ..preprocessing._face import FaceCropper, LandmarkDetector
 from ..preprocessing._features import ExpressionFeatures, expression_feature_names
 from ..preprocessing._pose import analyses_head_pose, pose_limit_reasons

@@ -193,7 +193,7 @@ def _model_and_images(args):
     import os
 
     from ..datasets._manifest import IMAGE_EXTENSIONS
-    from ..faces._video import VIDEO_EXTENSIONS, parse_frame_reference
+    from ..faces._files import VIDEO_EXTENSIONS, parse_frame_reference
     from ..io._dispatch import JOBLIB_MODEL_EXTENSIONS, SAFE_MODEL_EXTENSIONS
 
     images = list(args.images)

@@ -16,7 +16,7 @@ from ..exceptions import (
     ManifestNotFoundError,
     format_listing,
 )
-from ..faces._video import VIDEO_EXTENSIONS, is_video_file, parse_frame_reference
+from ..faces._files import VIDEO_EXTENSIONS, is_video_file, parse_frame_reference
 from ._manifest import IMAGE_EXTENSIONS, find_images, load_image_folder, load_manifest
 from ._video import expand_videos
 

@@ -43,9 +43,10 @@ import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..exceptions import InvalidLandmarksError, NoFaceDetectedError
+from ..exceptions import InvalidLandmarksError, NoFaceDetectedError, NotRegularFileError
 from ..utils._atomic import atomic_write
-from ._io import NotRegularFileError, image_id, open_regular_file, read_image
+from ._files import open_regular_file
+from ._io import image_id, read_image
 from ._landmark_files import _as_landmark_set
 
 __all__ = [

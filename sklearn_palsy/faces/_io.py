@@ -15,7 +15,6 @@ import hashlib
 import numbers
 import os
 import re
-import stat
 import struct
 import zlib
 
@@ -23,11 +22,11 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..exceptions import (
-    ImageFileNotFoundError,
     ImageReadError,
     ImageTooLargeError,
     ImageTooSmallError,
 )
+from ._files import _open_file, is_video_file, parse_frame_reference
 
 __all__ = ["DEFAULT_MAX_PIXELS", "image_id", "read_image"]
 
@@ -244,7 +243,7 @@ def image_id(image):
             f"got {type(image).__name__}"
         )
     path = os.fspath(image)
-    frame = _frame_reference(path)
+    frame = parse_frame_reference(path)
     if frame is not None:
         from ._video import video_digest
 
@@ -277,137 +276,19 @@ def _check_limits(max_pixels, min_size):
         raise ValueError(f"min_size must be a non-negative integer; got {min_size!r}")
 
 
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISLNK, "a symbolic link"),
-)
-
-
-def _file_kind(mode):
-    for test, kind in _FILE_KINDS:
-        if test(mode):
-            return kind
-    return "not a regular file"
-
-
-class NotRegularFileError(OSError):
-    """A path names a directory, pipe, socket, device or (unfollowed) link."""
-
-    def __init__(self, kind):
-        super().__init__(f"is {kind}, not a regular file")
-        self.kind = kind
-
-
-def open_regular_file(path, *, follow_symlinks=True):
-    """Open ``path`` for binary reading only if it is a regular file.
-
-    The file is opened without blocking and checked with :func:`os.fstat` on
-    the open descriptor, so a named pipe with no writer, a socket or a device
-    is refused at once (opening a FIFO normally blocks until someone writes),
-    and nothing can be swapped in between the check and the read.
-
-    Parameters
-    ----------
-    path : str or path-like
-    follow_symlinks : bool, default=True
-        With False, a symbolic link is refused instead of followed.
-
-    Returns
-    -------
-    file : binary file object, opened for blocking reads
-
-    Raises
-    ------
-    NotRegularFileError
-        ``path`` is not a regular file; its ``kind`` says what it is.
-    OSError
-        It cannot be opened (missing, no permission...).
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from sklearn_palsy.faces._io import open_regular_file
-    >>> open_regular_file(tempfile.gettempdir())
-    Traceback (most recent call last):
-    ...
-    sklearn_palsy.faces._io.NotRegularFileError: is a directory, not a regular file
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    if not follow_symlinks:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-    try:
-        descriptor = os.open(path, flags)
-    except OSError as error:
-        # Sockets cannot be opened (ENXIO), a link refused by O_NOFOLLOW
-        # gives ELOOP, a directory may give EISDIR: say what the path is.
-        try:
-            mode = os.stat(path, follow_symlinks=follow_symlinks).st_mode
-        except OSError:
-            raise error from None
-        if not stat.S_ISREG(mode):
-            raise NotRegularFileError(_file_kind(mode)) from None
-        raise
-    try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFileError(_file_kind(mode))
-        os.set_blocking(descriptor, True)
-        return os.fdopen(descriptor, "rb")
-    except BaseException:
-        os.close(descriptor)
-        raise
-
-
-def _open_file(path, *, what="an image", error=ImageReadError,
-               missing="file not found"):
-    """Open ``path`` for reading, turning OS errors into ``error``.
-
-    ``what`` names the kind of file expected ("an image", "a video"); a
-    missing file is an :class:`ImageFileNotFoundError` saying ``missing``.
-    """
-    try:
-        return open_regular_file(path)
-    except NotRegularFileError as problem:
-        raise error(
-            f"is {problem.kind}, not {what} file; only regular files are read",
-            path=path,
-        ) from None
-    except FileNotFoundError:
-        raise ImageFileNotFoundError(missing, path=path) from None
-    except OSError as exc:
-        raise error(
-            f"cannot open file ({exc.strerror or exc})", path=path
-        ) from exc
-
-
 def _formats():
     # Image.init() registers every plugin; after the first call it returns at once.
     Image.init()
     return [name for name in Image.ID if name not in _EXCLUDED_FORMATS]
 
 
-def _frame_reference(path):
-    """``(video, index)`` when ``path`` is a frame reference, else None."""
-    if "#frame=" not in path:  # the common case, without importing OpenCV
-        return None
-    from ._video import parse_frame_reference
-
-    return parse_frame_reference(path)
-
-
 def _read_path(path, max_pixels):
     """Read an image file, or the frame a frame reference names."""
-    frame = _frame_reference(path)
+    frame = parse_frame_reference(path)
     if frame is not None:
         from ._video import read_video_frame
 
         return read_video_frame(*frame, max_pixels=max_pixels)
-    from ._video import is_video_file
-
     if is_video_file(path) and os.path.isfile(path):
         raise ImageReadError(
             "is a video file, not an image: name one of its frames as "

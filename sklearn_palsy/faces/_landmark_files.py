@@ -61,9 +61,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import InvalidLandmarksError, format_listing
+from ..exceptions import InvalidLandmarksError, NotRegularFileError, format_listing
 from ..utils._atomic import atomic_write
-from ._io import NotRegularFileError, image_id, open_regular_file
+from ._files import open_regular_file
+from ._io import image_id
 from ._landmark_set import _CONTENT_KEY, LandmarkSet, _frame, _normalise
 from ._schemes import get_scheme
 

@@ -31,7 +31,7 @@ def _frame(key):
     """``(video, index)`` when ``key`` is a frame reference, else None."""
     if "#frame=" not in key:  # the common case, without importing OpenCV
         return None
-    from ._video import parse_frame_reference
+    from ._files import parse_frame_reference
 
     return parse_frame_reference(key)
 

@@ -24,7 +24,6 @@ applies the container's rotation metadata.
 
 import hashlib
 import os
-import re
 import stat
 import threading
 from collections import OrderedDict
@@ -37,6 +36,13 @@ from ..exceptions import (
     ImageFileNotFoundError,
     ImageTooLargeError,
     VideoReadError,
+)
+from ._files import (
+    VIDEO_EXTENSIONS,
+    _open_file,
+    frame_reference,
+    is_video_file,
+    parse_frame_reference,
 )
 
 __all__ = [
@@ -51,13 +57,6 @@ __all__ = [
     "video_digest",
     "video_info",
 ]
-
-#: File extensions read as videos (any case): MP4 and QuickTime, AVI and
-#: Matroska containers, decoded by OpenCV's FFmpeg backend.
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv")
-_VIDEO_EXTENSIONS = frozenset(VIDEO_EXTENSIONS)
-
-_FRAME_REFERENCE = re.compile(r"(.+)#frame=([0-9]+)", re.DOTALL)
 
 # Decoders kept open per thread: enough for a few videos read in turn.
 _READERS_PER_THREAD = 4
@@ -78,104 +77,6 @@ _READ_CHUNK = 1 << 20
 _MP4_ATOMS = frozenset({b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide",
                         b"pnot", b"uuid"})
 _MATROSKA_MAGIC = b"\x1a\x45\xdf\xa3"
-
-
-def is_video_file(path):
-    """Whether ``path`` names a video file, by its extension.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A file name; frame references and other objects give False.
-
-    Returns
-    -------
-    is_video : bool
-        True when the extension is one of :data:`VIDEO_EXTENSIONS`, in any
-        case. The file is not opened.
-
-    Examples
-    --------
-    >>> from sklearn_palsy.faces._video import is_video_file
-    >>> is_video_file("visit/P01_smile.MP4"), is_video_file("P01.png")
-    (True, False)
-    >>> is_video_file("P01.mp4#frame=3")
-    False
-    """
-    if isinstance(path, os.PathLike):
-        path = os.fspath(path)
-    if not isinstance(path, str):
-        return False
-    return os.path.splitext(path)[1].lower() in _VIDEO_EXTENSIONS
-
-
-def frame_reference(video, index):
-    """The frame reference ``"<video>#frame=<index>"`` of one frame.
-
-    Parameters
-    ----------
-    video : str or path-like
-        The video file, as it should appear in the reference.
-    index : int
-        The 0-based frame index.
-
-    Returns
-    -------
-    reference : str
-
-    Examples
-    --------
-    >>> from sklearn_palsy.faces._video import frame_reference
-    >>> frame_reference("clips/P01.mp4", 12)
-    'clips/P01.mp4#frame=12'
-    """
-    path = os.fspath(video)
-    if not isinstance(path, str):
-        raise TypeError(f"video paths must be str, not bytes; got {video!r}")
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
-        raise ValueError(f"frame index must be a non-negative integer; got {index!r}")
-    if not is_video_file(path):
-        raise ValueError(
-            f"frame references name video files ({', '.join(VIDEO_EXTENSIONS)}); "
-            f"got {path!r}"
-        )
-    return f"{path}#frame={int(index)}"
-
-
-def parse_frame_reference(reference):
-    """The video and frame index of a frame reference, or None.
-
-    A frame reference is ``"<path>#frame=<digits>"`` where ``<path>`` has a
-    video extension (:data:`VIDEO_EXTENSIONS`, any case); anything else,
-    including an image path that happens to contain ``#``, is not one.
-
-    Parameters
-    ----------
-    reference : object
-        Any value; only strings and path-like objects can be references.
-
-    Returns
-    -------
-    parsed : tuple of (str, int) or None
-        ``(video path, frame index)``, or None when ``reference`` is not a
-        frame reference.
-
-    Examples
-    --------
-    >>> from sklearn_palsy.faces._video import parse_frame_reference
-    >>> parse_frame_reference("/data/P01 #2.mov#frame=40")
-    ('/data/P01 #2.mov', 40)
-    >>> parse_frame_reference("photo.png#frame=1") is None
-    True
-    """
-    if isinstance(reference, os.PathLike):
-        reference = os.fspath(reference)
-    if not isinstance(reference, str):
-        return None
-    match = _FRAME_REFERENCE.fullmatch(reference)
-    if match is None or not is_video_file(match[1]):
-        return None
-    return match[1], int(match[2])
 
 
 @dataclass(frozen=True)
@@ -237,8 +138,6 @@ def _signature(path):
 
 def _open_checked(path):
     """Open a video file for reading its bytes, with errors that name it."""
-    from ._io import _open_file
-
     return _open_file(path, what="a video", error=VideoReadError,
                       missing="video file not found")
 
