@@ -13,7 +13,7 @@ and 21 controls, five expressions, 210 PNG images of 224 px):
    warm-up pass that loads the models.
 2. **The paper's feature pipeline** (``features_ffnn`` of
    :func:`~sklearn_palsy.make_paper_pipelines`: landmarks, symmetry and
-   clinical features, scaling, FFNN) with ``landmark_backend="auto"`` (which
+   clinical features, scaling, FFNN) with ``backend="auto"`` (which
    is MediaPipe in the default environment) and ``"dlib"``, scored out of
    fold under GroupKFold(5) by patient: balanced accuracy, F1 and ROC AUC
    per image. Target: ``auto`` at least as good as ``dlib`` on each.
@@ -64,7 +64,7 @@ def cross_validated(X, y, groups, backend, epochs):
 
     proba = np.empty(len(y))
     for train, test in GroupKFold(5).split(X, y, groups):
-        model = make_paper_pipelines(ffnn_epochs=epochs, landmark_backend=backend,
+        model = make_paper_pipelines(ffnn_epochs=epochs, backend=backend,
                                      random_state=0)["features_ffnn"]
         model.fit(X[train], y[train])
         proba[test] = model.predict_proba(X[test])[:, 1]

@@ -92,7 +92,7 @@ def make_search(epochs):
 
     pipeline = make_paper_pipelines(
         # dlib, whose detector calls are counted (bench_backends.py compares).
-        image_size=64, ffnn_epochs=epochs, landmark_backend="dlib", random_state=0
+        image_size=64, ffnn_epochs=epochs, backend="dlib", random_state=0
     )["features_ffnn"]
     return GridSearchCV(pipeline, CANDIDATES, cv=GroupKFold(n_splits=N_SPLITS),
                         scoring="roc_auc")

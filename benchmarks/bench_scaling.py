@@ -137,7 +137,7 @@ def fit_model(paths, labels, model_path, epochs):
 
     # dlib throughout, as in the figures of benchmarks/README.md.
     model = make_paper_pipelines(image_size=64, ffnn_epochs=epochs,
-                                 landmark_backend="dlib", random_state=0)[
+                                 backend="dlib", random_state=0)[
         "features_ffnn"]
     model.fit(paths, labels)
     save_model_joblib(model, model_path)

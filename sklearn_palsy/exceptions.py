@@ -1,11 +1,16 @@
-"""Errors raised by sklearn-palsy.
+"""Errors and warnings raised by sklearn-palsy: every class of them is here.
 
-Every error derives from :class:`PalsyError`, and also from :class:`ValueError`
-or :class:`OSError` where that fits, so that ``except ValueError`` keeps working
-in code written for scikit-learn. Each message names the file or the row
-concerned. An error about many rows lists the first
-:data:`MAX_LISTED` of them in its message and says how many more there are;
-every one of them is kept on the exception (``problems``, ``failures``).
+Every error derives from :class:`PalsyError`, and also from
+:class:`ValueError` or :class:`OSError` where that fits, so that ``except
+ValueError`` keeps working in code written for scikit-learn
+(:class:`NotRegularFileError`, raised by the low-level file opener, is an
+:class:`OSError` only); every warning derives from :class:`UserWarning`. The
+modules that raise them re-export them where users imported them before
+(``sklearn_palsy.HeadPoseError``, ``sklearn_palsy.faces.BackendFallbackWarning``).
+Each message names the file or the row concerned. An error about many rows
+lists the first :data:`MAX_LISTED` of them in its message and says how many
+more there are; every one of them is kept on the exception (``problems``,
+``failures``).
 """
 
 __all__ = [
@@ -23,7 +28,15 @@ __all__ = [
     "ImageBatchError",
     "ModelFileError",
     "NotRegularFileError",
+    "LandmarkFileError",
+    "HeadPoseError",
     "PickleModelWarning",
+    "BackendFallbackWarning",
+    "FaceCacheWarning",
+    "HeadPoseWarning",
+    "MovementWarning",
+    "MultipleFacesWarning",
+    "NoFaceFallbackWarning",
     "MAX_LISTED",
 ]
 
@@ -61,6 +74,18 @@ def format_listing(items, *, limit=MAX_LISTED, separator="\n"):
     if len(items) > limit:
         shown += f"{separator}... and {len(items) - limit} more"
     return shown
+
+
+def describe_rejected(rejected):
+    """One line naming each rejected photograph with its angles."""
+    return format_listing(
+        (
+            f"{row.image} (yaw {row.yaw:.1f}, pitch {row.pitch:.1f}: {row.reason})"
+            for row in rejected.itertuples(index=False)
+        ),
+        separator="; ",
+    )
+
 
 
 class PalsyError(Exception):
@@ -271,3 +296,106 @@ class NotRegularFileError(OSError):
     def __init__(self, kind):
         super().__init__(f"is {kind}, not a regular file")
         self.kind = kind
+
+
+class MultipleFacesWarning(UserWarning):
+    """Several faces were found in one image; the largest one was used."""
+
+
+class FaceCacheWarning(UserWarning):
+    """An entry of a ``cache_dir`` was malformed; it was ignored and recomputed."""
+
+
+class BackendFallbackWarning(UserWarning):
+    """``backend="auto"`` could not use MediaPipe and used dlib instead."""
+
+
+class LandmarkFileError(InvalidLandmarksError):
+    """A landmark file is malformed; the message names the file and its lines.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming every offending line (the first 20 of them).
+    source : str, default=None
+        The file.
+    problems : list of tuple, default=None
+        ``(line, reason)`` pairs, one per problem; ``line`` is the 1-based
+        line number in the file (a CSV's header is line 1), or None for a
+        problem of the whole file.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.exceptions import LandmarkFileError
+    >>> error = LandmarkFileError("bad", source="a.csv", problems=[(3, "x is 'n/a'")])
+    >>> error.problems
+    [(3, "x is 'n/a'")]
+    """
+
+    def __init__(self, message, *, source=None, problems=None):
+        super().__init__(message)
+        self.source = source
+        self.problems = list(problems or [])
+
+
+class HeadPoseError(PalsyError, ValueError):
+    """Some photographs show a head turned beyond the limits set.
+
+    Parameters
+    ----------
+    rejected : pandas.DataFrame
+        One row per offending photograph, with columns ``index``, ``image``,
+        ``yaw``, ``pitch`` and ``reason`` (as
+        :func:`~sklearn_palsy.preprocessing.screen_head_pose` returns them).
+    limits : str, default=None
+        The limits, as text (``"|yaw| <= 15"``), for the message.
+
+    Attributes
+    ----------
+    rejected : pandas.DataFrame
+        Every offending photograph; the message lists the first 20.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_palsy.exceptions import HeadPoseError
+    >>> rejected = pd.DataFrame({"index": [3], "image": ["a.png"], "yaw": [24.0],
+    ...                          "pitch": [2.0], "reason": ["|yaw| > 15"]})
+    >>> print(HeadPoseError(rejected, limits="|yaw| <= 15"))
+    1 image(s) turned beyond |yaw| <= 15: a.png (yaw 24.0, pitch 2.0: |yaw| > 15)
+    """
+
+    def __init__(self, rejected, *, limits=None):
+        self.rejected = rejected
+        beyond = "too far from frontal" if limits is None else f"beyond {limits}"
+        super().__init__(
+            f"{len(rejected)} image(s) turned {beyond}: " + describe_rejected(rejected)
+        )
+
+
+class HeadPoseWarning(UserWarning):
+    """Some photographs show a head turned beyond the limits set.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn_palsy import LandmarkDetector, make_synthetic_cohort
+    >>> from sklearn_palsy import HeadPoseWarning
+    >>> cohort = make_synthetic_cohort(1, 0, ("rest",), 192, yaw=30.0,
+    ...                                random_state=0)
+    >>> detector = LandmarkDetector(backend="dlib", max_yaw=15)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = detector.fit_transform(cohort.images)
+    >>> any(issubclass(w.category, HeadPoseWarning) for w in caught)
+    True
+    """
+
+
+class NoFaceFallbackWarning(UserWarning):
+    """No face was found in an image, and a documented fallback was used."""
+
+
+class MovementWarning(UserWarning):
+    """Some photos got no movement features; they are NaN, not an error."""

@@ -178,3 +178,59 @@ def test_every_subpackage_is_reachable_from_the_root():
         if name in {"__init__", "__main__"}:
             continue
         assert getattr(sklearn_palsy, name).__name__ == f"sklearn_palsy.{name}"
+
+
+# Private exceptions that never leave the module that raises them: each is
+# caught there and turned into an error of exceptions.py.
+CONTROL_FLOW = {
+    "_Invalid": "io/_checks.py",  # caught by io/_safe.py -> ModelFileError
+    "_Unencodable": "io/_encode.py",  # caught by io/_safe.py -> TypeError
+    "_Terminated": "utils/_atomic.py",  # SIGTERM during a write, re-raised
+}
+
+
+def _exception_classes(root=PACKAGE):
+    """(class, file) for every class deriving from an error or warning name."""
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = [ast.unparse(base) for base in node.bases]
+            if any(base.endswith(("Error", "Warning", "Exception")) for base in bases):
+                yield node.name, path.relative_to(root).as_posix()
+
+
+def test_every_error_and_warning_class_is_defined_in_exceptions():
+    outside = {name: where for name, where in _exception_classes()
+               if where != "exceptions.py"}
+    assert outside == CONTROL_FLOW
+
+
+def test_moved_errors_and_warnings_still_import_from_their_old_homes():
+    import sklearn_palsy.exceptions as exceptions
+    from sklearn_palsy import clinical, faces, preprocessing
+
+    for module, name in [(faces, "BackendFallbackWarning"),
+                         (faces, "MultipleFacesWarning"),
+                         (faces, "FaceCacheWarning"),
+                         (faces, "LandmarkFileError"),
+                         (preprocessing, "HeadPoseError"),
+                         (preprocessing, "HeadPoseWarning"),
+                         (preprocessing, "NoFaceFallbackWarning"),
+                         (clinical, "MovementWarning"),
+                         (sklearn_palsy, "HeadPoseError")]:
+        assert getattr(module, name) is getattr(exceptions, name)
+
+
+def test_the_landmark_backends_are_written_out_once():
+    # A tuple, list or set literal naming both landmark models is the list of
+    # backends written out again; utils/_backends.py holds the one copy.
+    places = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+                values = {element.value for element in node.elts
+                          if isinstance(element, ast.Constant)}
+                if {"mediapipe", "dlib"} <= values:
+                    places.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert places == ["utils/_backends.py:15"]

@@ -51,7 +51,7 @@ def model_file(cohort, tmp_path_factory):
     from sklearn_palsy.paper import train_model
 
     model = train_model(cohort.manifest, "features_ffnn", ffnn_epochs=3,
-                        landmark_backend="dlib")
+                        backend="dlib")
     path = tmp_path_factory.mktemp("model") / "model.safetensors"
     save_model(model, path)
     return path

@@ -113,7 +113,7 @@ def experiment(synthetic_cohort, tmp_path_factory):
                    pipelines=["features_ffnn", "landmarks_ffnn", "lines_resnet",
                               "rgb_resnet", "lines+features_late"],
                    n_splits=2, image_size=32, ffnn_epochs=2, resnet_epochs=1,
-                   landmark_backend="dlib", verbose=0)
+                   backend="dlib", verbose=0)
     return out / "report.html"
 
 

@@ -60,13 +60,13 @@ def detected(cohort):
 def analysed(monkeypatch):
     """The content keys of the pixels that the dlib backend is run on."""
     seen = []
-    real = _analysis._BACKENDS["dlib"]
+    real = _analysis._ANALYZERS["dlib"]
 
     def recording(pixels, detect_max_side):
         seen.append(image_id(pixels))
         return real(pixels, detect_max_side)
 
-    monkeypatch.setitem(_analysis._BACKENDS, "dlib", recording)
+    monkeypatch.setitem(_analysis._ANALYZERS, "dlib", recording)
     return seen
 
 

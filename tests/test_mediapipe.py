@@ -195,7 +195,7 @@ def test_the_feature_pipeline_with_auto_is_at_least_as_good_as_with_dlib(cohort)
     for backend in ("auto", "dlib"):
         proba = np.empty(len(images))
         for train, test in GroupKFold(3).split(images, cohort.y, cohort.groups):
-            model = make_paper_pipelines(ffnn_epochs=40, landmark_backend=backend,
+            model = make_paper_pipelines(ffnn_epochs=40, backend=backend,
                                          random_state=0)["features_ffnn"]
             model.fit(images[train], cohort.y[train])
             proba[test] = model.predict_proba(images[test])[:, 1]

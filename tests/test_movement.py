@@ -436,11 +436,12 @@ def test_pipeline_cross_validate_clone_and_pickle(cohort):
 def test_patient_classifier_pools_each_patients_photos(tabular_data):
     X, y, groups = tabular_data()
     inner = LogisticRegression().fit(X, y)
-    photo = inner.predict_proba(X)
+    photo = inner.predict_proba(X).astype(np.float64)  # pooled in float64
     for aggregate, pool in (("mean", np.mean), ("median", np.median),
                             ("max", np.max)):
         model = PatientClassifier(LogisticRegression(), aggregate=aggregate)
         proba = model.fit(X, y).predict_proba(X, groups=groups)
+        assert proba.dtype == np.float64
         for patient in np.unique(groups):
             mine = groups == patient
             expected = pool(photo[mine], axis=0)

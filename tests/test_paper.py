@@ -175,7 +175,7 @@ def test_paper_feature_pipeline_on_images_tells_the_three_classes_apart(
 
     cohort = synthetic_cohort(n_patients=30, n_controls=15,
                               palsy_types=("central", "peripheral"), on_disk=True)
-    model = make_paper_pipelines(random_state=0, landmark_backend="mediapipe")
+    model = make_paper_pipelines(random_state=0, backend="mediapipe")
     result = evaluate_pipelines({"features_ffnn": model["features_ffnn"]}, cohort.X,
                                 cohort.palsy_type, cohort.groups, cv=GroupKFold(5),
                                 verbose=0)

@@ -298,8 +298,10 @@ def test_renderer_options_fall_back_to_the_standard_renderer(monkeypatch):
 
 
 def test_bad_arguments_are_refused_clearly():
-    with pytest.raises(ValueError, match="backend must be None or one of"):
+    with pytest.raises(ValueError, match=r"backend must be one of \('auto', "):
         load_reference_model("openface")
+    with pytest.raises(ValueError, match="backend must be one of"):
+        load_reference_model(None)
     with pytest.raises(ValueError, match="at least one patient and one control"):
         train_reference_model(n_controls=0)
     with pytest.raises(ValueError, match="epochs must be an integer >= 1"):

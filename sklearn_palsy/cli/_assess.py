@@ -35,6 +35,7 @@ from ..faces import resolve_backend
 from ..faces._files import is_video_file, parse_frame_reference
 from ..faces._landmark_files import _as_landmark_set
 from ..reporting._assessment import REST, movement_columns, probability_columns
+from ..utils._patients import pool_by_patient
 from ._detect import (
     _check_on_error,
     _detect,
@@ -160,7 +161,9 @@ def _predict(model, images):
 def _pool(predictions, patients, classes):
     """Each patient's mean probabilities over their photos, and its class."""
     columns = probability_columns(classes)
-    pooled = predictions[columns].groupby(patients.to_numpy(), sort=False).mean()
+    frame = predictions[columns].assign(patient_id=patients.to_numpy())
+    pooled = pool_by_patient(frame, columns).set_index("patient_id")
+    pooled.index.name = None
     if len(classes) == 2:
         proba = np.column_stack([1.0 - pooled["probability"], pooled["probability"]])
     else:
@@ -335,7 +338,7 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
           ``patient_id``, ``expression``, ``role`` ("rest", "expression" or
           "not scored"), ``landmark_backend`` and, with a model, its
           probabilities and ``predicted_label``, computed as
-          :func:`~sklearn_palsy._batch.predict_images` does;
+          :func:`~sklearn_palsy.cli.predict_images` does;
         - ``failures``: DataFrame with ``image`` and ``error``;
         - ``landmarks``: ndarray of shape (n_images, n_landmarks, 2), in
           pixels, row by row with ``images``;
@@ -373,7 +376,7 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     --------
     >>> import tempfile
     >>> from sklearn_palsy import make_synthetic_cohort
-    >>> from sklearn_palsy._assess import assess_images
+    >>> from sklearn_palsy.cli import assess_images
     >>> cohort = make_synthetic_cohort(
     ...     1, 1, ("rest", "smile"), 160, random_state=0,
     ...     output_dir=tempfile.mkdtemp())

@@ -20,9 +20,9 @@ from ..paper._defaults import (
     PAPER_PIPELINES,
     TRAIN_EPOCHS,
 )
+from ..utils._backends import BACKENDS
 
 DISCLAIMER = "sklearn-palsy is a research tool, not a medical device."
-BACKENDS = ("auto", "mediapipe", "dlib")
 _BACKEND_OPTION = {
     "choices": BACKENDS,
     "default": "auto",
@@ -55,7 +55,7 @@ def _demo(args):
         args.out, n_patients=args.n_patients, n_controls=args.n_controls,
         image_size=args.image_size, epochs_scale=args.epochs_scale,
         resnet_arch=args.resnet_arch, n_splits=args.folds, pipelines=args.pipelines,
-        landmark_backend=args.backend, random_state=args.random_state,
+        backend=args.backend, random_state=args.random_state,
         verbose=not args.quiet,
     )
     print(f"Synthetic cohort written to {summary['manifest']}")
@@ -95,7 +95,7 @@ def _evaluate(args):
     experiment = run_experiment(
         data.X, data.y, data.groups, args.out, pipelines=args.pipelines,
         cv=args.cv, n_splits=args.folds, image_size=args.image_size,
-        resnet_arch=args.resnet_arch, landmark_backend=args.backend,
+        resnet_arch=args.resnet_arch, backend=args.backend,
         random_state=args.random_state,
         verbose=not args.quiet,
     )
@@ -156,7 +156,7 @@ def _train(args):
             overrides[name] = max(1, round(default * args.epochs_scale))
     model = train_model(
         args.manifest, args.pipeline, image_size=args.image_size,
-        random_state=args.random_state, landmark_backend=args.backend, **overrides,
+        random_state=args.random_state, backend=args.backend, **overrides,
     )
     save_model_file(model, args.out)
     print(f"{args.pipeline} model written to {args.out}")
@@ -217,7 +217,7 @@ def _reference_model(backend):
     """The model shipped in the package, for the landmark backend given."""
     from ..paper import load_reference_model
 
-    return load_reference_model(backend=None if backend == "auto" else backend)
+    return load_reference_model(backend=backend)
 
 
 _REFERENCE_NOTE = ("sklearn-palsy: no model given, so the shipped reference model "

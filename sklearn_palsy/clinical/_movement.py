@@ -26,10 +26,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..exceptions import InvalidLandmarksError, format_listing
+from ..exceptions import InvalidLandmarksError, MovementWarning, format_listing
 from ..faces._analysis import resolve_backend
 from ..faces._geometry import align_landmarks
-from ..faces._schemes import LandmarkScheme, get_scheme, resolve_scheme
+from ..faces._schemes import SCHEME_NAMES, LandmarkScheme, get_scheme, resolve_scheme
 from ..preprocessing._face import LandmarkDetector
 from ..preprocessing._features import (
     IRIS_DIAMETER_MM,
@@ -39,6 +39,7 @@ from ..preprocessing._features import (
     expression_features,
     iris_diameter,
 )
+from ..utils._backends import BACKENDS
 from ..utils._compat import StrOptions, _fit_context
 from ..utils._validation import check_groups
 from ._key_frames import video_key_frames
@@ -70,10 +71,6 @@ _IMAGE_COLUMNS = ("path", "image")  # load_manifest's absolute path first
 def _listed(rows):
     """``"3, 7, ... and N more"``: the rows where a mask is true."""
     return format_listing([str(row) for row in np.flatnonzero(rows)], separator=", ")
-
-
-class MovementWarning(UserWarning):
-    """Some photos got no movement features; they are NaN, not an error."""
 
 
 def movement_feature_names(scheme="ibug68"):
@@ -310,10 +307,10 @@ LandmarkScheme, default="auto"
         "static_kinds": [tuple, list],
         "expression_map": [dict, None],
         "scheme": [
-            StrOptions({"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"}),
+            StrOptions(set(SCHEME_NAMES)),
             LandmarkScheme,
         ],
-        "backend": [StrOptions({"auto", "mediapipe", "dlib"})],
+        "backend": [StrOptions(set(BACKENDS))],
         "cache_dir": [str, os.PathLike, None],
         "n_jobs": [numbers.Integral, None],
         "rest": [StrOptions({"labelled", "most-neutral"})],

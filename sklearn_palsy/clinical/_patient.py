@@ -21,6 +21,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._compat import HasMethods, StrOptions, _fit_context, routing_enabled
+from ..utils._patients import AGGREGATES, pool_by_patient
 from ..utils._validation import check_groups
 
 __all__ = ["PatientClassifier"]
@@ -126,7 +127,7 @@ class PatientClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit", "predict"])],
-        "aggregate": [StrOptions({"mean", "median", "max"})],
+        "aggregate": [StrOptions(set(AGGREGATES))],
     }
 
     def __init__(self, estimator, *, aggregate="mean"):
@@ -190,15 +191,12 @@ class PatientClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         proba = self._photo_proba(X)
         patients = self._patients(X, groups, len(proba))
         ids, index = pd.factorize(pd.Series(patients, dtype=object), sort=False)
-        pooled = np.zeros((len(index), proba.shape[1]))
-        for k in range(len(index)):
-            mine = proba[ids == k]
-            if self.aggregate == "mean":
-                pooled[k] = mine.mean(axis=0)
-            elif self.aggregate == "median":
-                pooled[k] = np.median(mine, axis=0)
-            else:
-                pooled[k] = mine.max(axis=0)
+        columns = [f"proba_{k}" for k in range(proba.shape[1])]
+        # Pooled in float64, whatever the estimator's precision.
+        frame = pd.DataFrame(np.asarray(proba, dtype=np.float64), columns=columns)
+        frame.insert(0, "patient", ids)
+        pooled = pool_by_patient(frame, columns, by="patient",
+                                 aggregate=self.aggregate)[columns].to_numpy()
         total = pooled.sum(axis=1, keepdims=True)
         pooled = np.divide(pooled, total, out=np.full_like(pooled, 1 / pooled.shape[1]),
                            where=total > 0)

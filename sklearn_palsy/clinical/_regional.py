@@ -47,28 +47,23 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import BaseEstimator
 
 from ..exceptions import InvalidLandmarksError
 from ..faces import align_landmarks
 from ..faces._geometry import check_landmarks
 from ..faces._schemes import (
-    LandmarkScheme,
     resolve_scheme,
 )
 from ..preprocessing._features import (
     IRIS_DIAMETER_MM,
     clinical_feature_names,
     clinical_features,
-    fit_landmark_scheme,
     iris_diameter,
-    validate_landmark_input,
 )
+from ..preprocessing._landmarks import LandmarkTransformerMixin
 from ..utils._compat import (
     Interval,
-    StrOptions,
-    _check_feature_names_in,
     _fit_context,
 )
 
@@ -706,7 +701,7 @@ LandmarkScheme, default="auto"
     return _score(rest, expressions, scheme, side_threshold, dynamic=True)
 
 
-class RegionalScores(TransformerMixin, BaseEstimator):
+class RegionalScores(LandmarkTransformerMixin, BaseEstimator):
     """Score the brow, eye, midface and mouth of rest photos, eFACE-style.
 
     A stateless transformer over :func:`regional_scores` for single photos:
@@ -770,12 +765,10 @@ LandmarkScheme, default="auto"
     """
 
     _parameter_constraints = {
-        "scheme": [
-            StrOptions({"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"}),
-            LandmarkScheme,
-        ],
+        **LandmarkTransformerMixin._parameter_constraints,
         "side_threshold": [Interval(numbers.Real, 0, 1, closed="right")],
     }
+    _allow_nan = True  # NaN rows are missing faces, scored NaN
 
     def __init__(self, *, scheme="auto", side_threshold=0.05):
         self.scheme = scheme
@@ -798,9 +791,8 @@ LandmarkScheme, default="auto"
         self : object
             This transformer.
         """
-        self.scheme_ = fit_landmark_scheme(self.scheme, X)
         # Fail at fit, not later, on degenerate faces (it costs milliseconds).
-        _score(validate_landmark_input(self, X, reset=True), {}, self.scheme_,
+        _score(self._fit_landmarks(X), {}, self.scheme_,
                self.side_threshold, dynamic=False)
         return self
 
@@ -819,36 +811,10 @@ LandmarkScheme, default="auto"
             Float64, named by :meth:`get_feature_names_out`; NaN rows for
             faces with NaN landmarks.
         """
-        check_is_fitted(self)
-        landmarks = validate_landmark_input(self, X, reset=False)
+        landmarks = self._landmarks(X)
         table = _score(landmarks, {}, self.scheme_, self.side_threshold,
                        dynamic=False)
         return table.to_numpy(dtype=np.float64)
 
-    def get_feature_names_out(self, input_features=None):
-        """Return the names of the output columns.
-
-        Parameters
-        ----------
-        input_features : array-like of str, default=None
-            Only checked against the input's names, which do not enter the
-            output names.
-
-        Returns
-        -------
-        names : ndarray of str
-            ``regional_score_names(dynamic=False)``.
-        """
-        check_is_fitted(self)
-        _check_feature_names_in(self, input_features)
-        return np.asarray(regional_score_names(dynamic=False), dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # Landmarks are (n, K, 2), or flattened at a scheme's width only (136
-        # or 956), so scikit-learn's checks on random 2-D matrices do not
-        # apply; NaN rows are missing faces, scored NaN.
-        tags.input_tags.three_d_array = True
-        tags.input_tags.two_d_array = False
-        tags.input_tags.allow_nan = True
-        return tags
+    def _output_names(self):
+        return regional_score_names(dynamic=False)

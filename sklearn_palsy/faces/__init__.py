@@ -9,6 +9,7 @@ hits, and :func:`no_face_cache` switches it off for the calling thread.
 """
 
 from ._analysis import (
+    BACKENDS,
     DEFAULT_DETECT_MAX_SIDE,
     BackendFallbackWarning,
     FaceAnalysis,
@@ -49,6 +50,7 @@ from ._video import (
 )
 
 __all__ = [
+    "BACKENDS",
     "BackendFallbackWarning",
     "DEFAULT_DETECT_MAX_SIDE",
     "DEFAULT_MAX_PIXELS",

@@ -43,13 +43,22 @@ import joblib
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..exceptions import InvalidLandmarksError, NoFaceDetectedError, NotRegularFileError
+from ..exceptions import (
+    BackendFallbackWarning,
+    FaceCacheWarning,
+    InvalidLandmarksError,
+    MultipleFacesWarning,
+    NoFaceDetectedError,
+    NotRegularFileError,
+)
 from ..utils._atomic import atomic_write
+from ..utils._backends import BACKENDS, LANDMARK_MODELS
 from ._files import open_regular_file
 from ._io import image_id, read_image
 from ._landmark_files import _as_landmark_set
 
 __all__ = [
+    "BACKENDS",
     "BackendFallbackWarning",
     "DEFAULT_DETECT_MAX_SIDE",
     "FaceAnalysis",
@@ -64,14 +73,6 @@ __all__ = [
     "no_face_cache",
     "resolve_backend",
 ]
-
-
-class MultipleFacesWarning(UserWarning):
-    """Several faces were found in one image; the largest one was used."""
-
-
-class FaceCacheWarning(UserWarning):
-    """An entry of a ``cache_dir`` was malformed; it was ignored and recomputed."""
 
 
 DEFAULT_DETECT_MAX_SIDE = 1024
@@ -190,7 +191,7 @@ def _analyze_mediapipe(image, detect_max_side):
     return np.asarray(box) / scale, np.asarray(landmarks) / scale, n_faces
 
 
-_BACKENDS = {"dlib": _analyze_dlib, "mediapipe": _analyze_mediapipe}
+_ANALYZERS = {"dlib": _analyze_dlib, "mediapipe": _analyze_mediapipe}
 
 # Where dlib's HOG box lies relative to the bounding box of the 68 points
 # that the shape predictor places in it: (left, top, right, bottom) offsets
@@ -244,10 +245,6 @@ def landmark_box(landmarks, backend):
     return box
 
 
-class BackendFallbackWarning(UserWarning):
-    """``backend="auto"`` could not use MediaPipe and used dlib instead."""
-
-
 @functools.cache
 def _mediapipe_problem():
     """Why MediaPipe Face Mesh cannot run here, or None when it can."""
@@ -275,7 +272,9 @@ def available_backends():
     >>> "dlib" in available_backends()
     True
     """
-    return ("dlib",) if _mediapipe_problem() else ("mediapipe", "dlib")
+    if _mediapipe_problem():
+        return tuple(model for model in LANDMARK_MODELS if model != "mediapipe")
+    return LANDMARK_MODELS
 
 
 def resolve_backend(backend):
@@ -314,16 +313,14 @@ def resolve_backend(backend):
             stacklevel=3,
         )
         return "dlib"
-    if backend not in _BACKENDS:
-        raise ValueError(
-            f"backend must be 'auto' or one of {sorted(_BACKENDS)}; got {backend!r}"
-        )
+    if backend not in LANDMARK_MODELS:
+        raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
     return backend
 
 
 def _compute(image, backend, max_pixels, detect_max_side):
     pixels = read_image(image, max_pixels=max_pixels)
-    box, landmarks, n_faces = _BACKENDS[backend](pixels, detect_max_side)
+    box, landmarks, n_faces = _ANALYZERS[backend](pixels, detect_max_side)
     return FaceAnalysis(
         box=None if box is None else np.asarray(box, dtype=np.float64),
         landmarks=None if landmarks is None else np.asarray(landmarks, np.float64),

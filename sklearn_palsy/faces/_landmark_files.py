@@ -61,7 +61,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import InvalidLandmarksError, NotRegularFileError, format_listing
+from ..exceptions import (
+    InvalidLandmarksError,
+    LandmarkFileError,
+    NotRegularFileError,
+    format_listing,
+)
 from ..utils._atomic import atomic_write
 from ._files import open_regular_file
 from ._io import image_id
@@ -81,34 +86,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SCHEME_OF_COUNT = {68: "ibug68", 478: "mediapipe478"}
 # Enough digits for x + 1 to be exact for any float written with repr.
 _EXACT = decimal.Context(prec=1000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-
-
-class LandmarkFileError(InvalidLandmarksError):
-    """A landmark file is malformed; the message names the file and its lines.
-
-    Parameters
-    ----------
-    message : str
-        What is wrong, naming every offending line (the first 20 of them).
-    source : str, default=None
-        The file.
-    problems : list of tuple, default=None
-        ``(line, reason)`` pairs, one per problem; ``line`` is the 1-based
-        line number in the file (a CSV's header is line 1), or None for a
-        problem of the whole file.
-
-    Examples
-    --------
-    >>> from sklearn_palsy.faces._landmark_files import LandmarkFileError
-    >>> error = LandmarkFileError("bad", source="a.csv", problems=[(3, "x is 'n/a'")])
-    >>> error.problems
-    [(3, "x is 'n/a'")]
-    """
-
-    def __init__(self, message, *, source=None, problems=None):
-        super().__init__(message)
-        self.source = source
-        self.problems = list(problems or [])
 
 
 def _as_landmark_set(landmarks):

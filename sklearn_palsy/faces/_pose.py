@@ -65,7 +65,12 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from ..exceptions import InvalidLandmarksError, PalsyError, format_listing
+from ..exceptions import (
+    HeadPoseError,
+    HeadPoseWarning,
+    InvalidLandmarksError,
+    describe_rejected,
+)
 from ._schemes import IBUG68_MEAN_FACE, resolve_scheme
 
 __all__ = [
@@ -141,72 +146,6 @@ class HeadPose(NamedTuple):
     yaw: float
     pitch: float
     roll: float
-
-
-class HeadPoseWarning(UserWarning):
-    """Some photographs show a head turned beyond the limits set.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> import numpy as np
-    >>> from sklearn_palsy import LandmarkDetector, make_synthetic_cohort
-    >>> from sklearn_palsy import HeadPoseWarning
-    >>> cohort = make_synthetic_cohort(1, 0, ("rest",), 192, yaw=30.0,
-    ...                                random_state=0)
-    >>> detector = LandmarkDetector(backend="dlib", max_yaw=15)
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     _ = detector.fit_transform(cohort.images)
-    >>> any(issubclass(w.category, HeadPoseWarning) for w in caught)
-    True
-    """
-
-
-class HeadPoseError(PalsyError, ValueError):
-    """Some photographs show a head turned beyond the limits set.
-
-    Parameters
-    ----------
-    rejected : pandas.DataFrame
-        One row per offending photograph, with columns ``index``, ``image``,
-        ``yaw``, ``pitch`` and ``reason`` (as
-        :func:`~sklearn_palsy.preprocessing.screen_head_pose` returns them).
-    limits : str, default=None
-        The limits, as text (``"|yaw| <= 15"``), for the message.
-
-    Attributes
-    ----------
-    rejected : pandas.DataFrame
-        Every offending photograph; the message lists the first 20.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from sklearn_palsy.faces._pose import HeadPoseError
-    >>> rejected = pd.DataFrame({"index": [3], "image": ["a.png"], "yaw": [24.0],
-    ...                          "pitch": [2.0], "reason": ["|yaw| > 15"]})
-    >>> print(HeadPoseError(rejected, limits="|yaw| <= 15"))
-    1 image(s) turned beyond |yaw| <= 15: a.png (yaw 24.0, pitch 2.0: |yaw| > 15)
-    """
-
-    def __init__(self, rejected, *, limits=None):
-        self.rejected = rejected
-        beyond = "too far from frontal" if limits is None else f"beyond {limits}"
-        super().__init__(
-            f"{len(rejected)} image(s) turned {beyond}: " + describe_rejected(rejected)
-        )
-
-
-def describe_rejected(rejected):
-    """One line naming each rejected photograph with its angles."""
-    return format_listing(
-        (
-            f"{row.image} (yaw {row.yaw:.1f}, pitch {row.pitch:.1f}: {row.reason})"
-            for row in rejected.itertuples(index=False)
-        ),
-        separator="; ",
-    )
 
 
 def rotation_from_pose(yaw, pitch, roll):

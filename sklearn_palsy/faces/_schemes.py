@@ -23,6 +23,7 @@ __all__ = [
     "IBUG68",
     "IBUG68_MEAN_FACE",
     "MEDIAPIPE478",
+    "SCHEME_NAMES",
     "LandmarkScheme",
     "get_scheme",
     "infer_scheme",
@@ -325,6 +326,9 @@ _ALIASES = {
     "mediapipe": "mediapipe478",
     "mediapipe478": "mediapipe478",
 }
+#: The values of every ``scheme`` parameter: "auto" (inferred from the
+#: number of points) or a name :func:`get_scheme` knows.
+SCHEME_NAMES = ("auto", *_ALIASES)
 
 
 def get_scheme(scheme):

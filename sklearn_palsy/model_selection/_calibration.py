@@ -12,7 +12,11 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from ._scoring import _extreme_fraction, pool_by_patient
+from ..utils._patients import pool_by_patient
+from ._scoring import _extreme_fraction
+
+# A patient within a fold: the unit pooled at the patient level.
+_FOLD_PATIENT = ["estimator", "fold", "patient_id"]
 
 __all__ = ["calibration_table"]
 
@@ -91,7 +95,8 @@ def calibration_table(result, *, n_bins=10, strategy="uniform", level="image"):
         raise ValueError(f"level must be 'image' or 'patient'; got {level!r}")
     predictions = result.predictions
     if level == "patient":
-        predictions = pool_by_patient(predictions)
+        predictions = pool_by_patient(
+            predictions, ["proba"], by=_FOLD_PATIENT, first=["y_true"])
     pos_label = result.get("pos_label", 1)
     tables = []
     for name, rows in predictions.groupby("estimator", sort=False):

@@ -25,6 +25,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from ..utils._patients import pool_by_patient
+
 __all__ = [
     "CALIBRATION_METRICS",
     "METRICS",
@@ -197,9 +199,7 @@ def patient_scores(y_true, proba, groups):
     mixed = labels[labels > 1].index.tolist()
     if mixed:
         raise ValueError(f"patients {mixed[:10]} have images with different labels")
-    return frame.groupby("patient_id", sort=False).agg(
-        y_true=("y_true", "first"), proba=("proba", "mean")
-    ).reset_index()
+    return pool_by_patient(frame, ["proba"], first=["y_true"])
 
 
 def _patient_mean(true, proba, groups):
@@ -208,12 +208,12 @@ def _patient_mean(true, proba, groups):
     The labels were checked to be one per patient before anything was
     fitted.
     """
-    frame = pd.DataFrame(proba, columns=range(proba.shape[1]))
+    columns = [f"proba_{k}" for k in range(proba.shape[1])]
+    frame = pd.DataFrame(proba, columns=columns)
     frame.insert(0, "true", true)
     frame.insert(0, "patient_id", groups)
-    pooled = frame.groupby("patient_id", sort=False)
-    return (pooled["true"].first().to_numpy(),
-            pooled[list(range(proba.shape[1]))].mean().to_numpy())
+    pooled = pool_by_patient(frame, columns, first=["true"])
+    return pooled["true"].to_numpy(), pooled[columns].to_numpy()
 
 
 def _score_binary_fold(y_true, proba, groups, *, pos_label, column):
@@ -252,15 +252,3 @@ def _score_class_fold(y_true, proba, groups, *, classes, ordinal):
         image_predictions,
         {"image": image_matrix, "patient": patient_matrix},
     )
-
-
-def pool_by_patient(predictions):
-    """Out-of-fold predictions pooled per patient within each fold.
-
-    A patient's probability is the mean of their images', as the
-    patient-level scores have it; ``predictions`` is
-    :func:`evaluate_pipelines`'s ``predictions`` frame (binary targets).
-    """
-    return predictions.groupby(
-        ["estimator", "fold", "patient_id"], sort=False
-    ).agg(y_true=("y_true", "first"), proba=("proba", "mean")).reset_index()

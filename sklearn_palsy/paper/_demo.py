@@ -67,7 +67,7 @@ def run_demo(
     resnet_arch=DEMO_RESNET_ARCH,
     n_splits=DEMO_FOLDS,
     pipelines=None,
-    landmark_backend="auto",
+    backend="auto",
     random_state=0,
     verbose=1,
 ):
@@ -102,7 +102,7 @@ def run_demo(
         Folds of GroupKFold (:data:`~sklearn_palsy.paper.DEMO_FOLDS`).
     pipelines : list of str, default=None
         Configurations to run; None runs all seven.
-    landmark_backend : {"auto", "mediapipe", "dlib"}, default="auto"
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
         Landmark model (``"auto"``: MediaPipe Face Mesh where it runs).
     random_state : int, default=0
         Seed of the cohort and of the networks.
@@ -134,8 +134,8 @@ def run_demo(
                           output_dir=cohort_dir)
     data = load_manifest(cohort_dir / "manifest.csv")
     frame = data.frame
-    landmark_backend = resolve_backend(landmark_backend)
-    analyses = analyze_faces(data.X, backend=landmark_backend, verbose=verbose,
+    backend = resolve_backend(backend)
+    analyses = analyze_faces(data.X, backend=backend, verbose=verbose,
                              on_missing="ignore")
     detected = np.array([analysis.box is not None for analysis in analyses])
     labels = np.asarray(data.y)
@@ -144,7 +144,7 @@ def run_demo(
     experiment = run_experiment(
         data.X[detected], labels[detected], data.groups[detected], out_dir,
         pipelines=pipelines, n_splits=n_splits, image_size=image_size,
-        landmark_backend=landmark_backend, random_state=random_state,
+        backend=backend, random_state=random_state,
         resnet_arch=resnet_arch, verbose=verbose, **epochs,
     )
     return {
@@ -162,7 +162,7 @@ def run_demo(
         "face detection rate": float(detected.mean()),
         "settings": {"image size": image_size, "folds": n_splits,
                      "resnet": resnet_arch,
-                     "landmarks": landmark_backend, **epochs},
+                     "landmarks": backend, **epochs},
         "experiment": experiment,
         "machine": machine_summary(),
         "seconds": round(time.perf_counter() - start, 1),

@@ -86,7 +86,7 @@ def paper_table(result, metrics=_TABLE_METRICS, *, numeric=False):
 _EXPLAINED = ("features_ffnn", "lines_resnet", "rgb_resnet")
 
 
-def _figures(result, data, landmark_backend, *, verbose=0):
+def _figures(result, data, backend, *, verbose=0):
     """Everything the report shows beyond the curves and matrices.
 
     The models explained are those the evaluation fitted on its first fold
@@ -113,7 +113,7 @@ def _figures(result, data, landmark_backend, *, verbose=0):
                     disable=not verbose)
     # One face of each class, with its landmarks and its asymmetry measures.
     chosen = [int(np.flatnonzero(y == label)[0]) for label in np.unique(y)][:2]
-    detector = LandmarkDetector(backend=landmark_backend, on_missing="nan")
+    detector = LandmarkDetector(backend=backend, on_missing="nan")
     landmarks = detector.fit_transform(data.X[chosen])
     features = ExpressionFeatures(kinds=("clinical",))
     figure = matplotlib.figure.Figure(figsize=(4 * len(chosen), 4.5))
@@ -193,7 +193,7 @@ def run_experiment(
     resnet_epochs=DEMO_EPOCHS["resnet_epochs"],
     fusion_epochs=DEMO_EPOCHS["fusion_epochs"],
     resnet_arch=DEMO_RESNET_ARCH,
-    landmark_backend="auto",
+    backend="auto",
     random_state=0,
     verbose=1,
 ):
@@ -226,7 +226,7 @@ def run_experiment(
         Architecture of every ResNet
         (:data:`~sklearn_palsy.paper.DEMO_RESNET_ARCH`, the paper's;
         ``"resnet10"`` trains faster).
-    landmark_backend : {"auto", "mediapipe", "dlib"}, default="auto"
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
         Landmark model of every configuration; the one used is written in
         the CSVs (``landmark_backend`` column) and the report's settings.
     random_state : int, default=0
@@ -255,11 +255,11 @@ def run_experiment(
     start = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    landmark_backend = resolve_backend(landmark_backend)
+    backend = resolve_backend(backend)
     models = make_paper_pipelines(
         image_size=image_size, ffnn_epochs=ffnn_epochs, resnet_epochs=resnet_epochs,
         fusion_epochs=fusion_epochs, resnet_arch=resnet_arch,
-        landmark_backend=landmark_backend,
+        backend=backend,
         random_state=random_state,
     )
     names = list(PAPER_PIPELINES) if pipelines is None else list(pipelines)
@@ -286,9 +286,9 @@ def run_experiment(
                   model=out_dir / "model.safetensors")
     # Numbers in the CSV (mean and sd apart), "mean ± sd" in the Markdown.
     numeric = paper_table(result, numeric=True)
-    write_csv_atomic(numeric.reset_index().assign(landmark_backend=landmark_backend),
+    write_csv_atomic(numeric.reset_index().assign(landmark_backend=backend),
                      paths.table_csv)
-    write_csv_atomic(result.scores.assign(landmark_backend=landmark_backend),
+    write_csv_atomic(result.scores.assign(landmark_backend=backend),
                      paths.scores)
     atomic_write(
         paths.table_md, lambda handle: handle.write(table.to_markdown() + "\n")
@@ -300,8 +300,8 @@ def run_experiment(
     from ..reporting import write_report
 
     data = Bunch(X=X, y=y)
-    figures = _figures(result, data, landmark_backend, verbose=verbose)
-    scheme = LandmarkDetector(backend=landmark_backend).scheme
+    figures = _figures(result, data, backend, verbose=verbose)
+    scheme = LandmarkDetector(backend=backend).scheme
     settings = pd.DataFrame(
         {
             "setting": [
@@ -321,7 +321,7 @@ def run_experiment(
                 f"{image_size} px",
                 f"{ffnn_epochs} / {resnet_epochs} / {fusion_epochs}",
                 f"{resnet_arch}, from scratch",
-                f"{landmark_backend} ({scheme.n_landmarks} points)",
+                f"{backend} ({scheme.n_landmarks} points)",
                 f"{best} (highest mean per-patient F1), saved to {paths.model.name}",
             ],
         }

@@ -31,7 +31,7 @@ def make_paper_pipelines(
     resnet_arch="resnet18",
     weights=None,
     freeze="none",
-    landmark_backend="auto",
+    backend="auto",
     class_weight=None,
     cache_dir=None,
     random_state=None,
@@ -80,7 +80,7 @@ default="resnet18"
         must be provided as a file where there is no network).
     freeze : {"none", "backbone", "all_but_layer4"}, default="none"
         ResNet layers kept fixed.
-    landmark_backend : {"auto", "mediapipe", "dlib"}, default="auto"
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
         Landmark model of every configuration, the face crops' included:
         ``"auto"`` is MediaPipe Face Mesh where it runs, else dlib
         (:func:`~sklearn_palsy.faces.resolve_backend`). The feature and
@@ -121,7 +121,7 @@ default="resnet18"
     scheme = "auto"
 
     def landmarks():
-        return LandmarkDetector(backend=landmark_backend, cache_dir=cache_dir)
+        return LandmarkDetector(backend=backend, cache_dir=cache_dir)
 
     def features_view():
         return Pipeline([
@@ -138,7 +138,7 @@ default="resnet18"
         ])
 
     def rgb_view():
-        return FaceCropper(size=image_size, backend=landmark_backend,
+        return FaceCropper(size=image_size, backend=backend,
                            cache_dir=cache_dir)
 
     def ffnn(**params):

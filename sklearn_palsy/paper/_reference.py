@@ -31,6 +31,7 @@ import json
 import warnings
 
 from ..exceptions import ModelFileError
+from ..utils._backends import LANDMARK_MODELS
 
 __all__ = [
     "REFERENCE_BACKENDS",
@@ -38,19 +39,16 @@ __all__ = [
     "reference_model_info",
 ]
 
-#: The landmark backends with a shipped reference model, the default first.
-REFERENCE_BACKENDS = ("mediapipe", "dlib")
+#: The landmark backends with a shipped reference model: every landmark
+#: model, the default first.
+REFERENCE_BACKENDS = LANDMARK_MODELS
 
 
 def _shipped(backend, suffix):
     """The shipped file of ``backend``'s reference model, as a path."""
-    from ..faces import available_backends
+    from ..faces import resolve_backend
 
-    if backend is None:
-        backend = available_backends()[0]
-    if backend not in REFERENCE_BACKENDS:
-        raise ValueError(f"backend must be None or one of {REFERENCE_BACKENDS}; "
-                         f"got {backend!r}")
+    backend = resolve_backend(backend)
     resource = importlib.resources.files(__package__) / "models" / (
         f"reference_{backend}{suffix}")
     if not resource.is_file():
@@ -62,7 +60,7 @@ def _shipped(backend, suffix):
     return resource
 
 
-def load_reference_model(backend=None):
+def load_reference_model(backend="auto"):
     """Load the reference model shipped with the package.
 
     A small pipeline (landmarks, unitless symmetry features, scaling, a
@@ -72,9 +70,9 @@ def load_reference_model(backend=None):
 
     Parameters
     ----------
-    backend : {None, "mediapipe", "dlib"}, default=None
-        The landmark model. None is MediaPipe Face Mesh where it runs here,
-        else dlib (:func:`~sklearn_palsy.faces.available_backends`).
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
+        The landmark model. "auto" is MediaPipe Face Mesh where it runs
+        here, else dlib (:func:`~sklearn_palsy.faces.resolve_backend`).
 
     Returns
     -------
@@ -125,12 +123,12 @@ def load_reference_model(backend=None):
         return load_model_file(path)
 
 
-def reference_model_info(backend=None):
+def reference_model_info(backend="auto"):
     """What a shipped reference model was trained on, and its measured figures.
 
     Parameters
     ----------
-    backend : {None, "mediapipe", "dlib"}, default=None
+    backend : {"auto", "mediapipe", "dlib"}, default="auto"
         As in :func:`load_reference_model`.
 
     Returns

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..datasets._synthetic import EXPRESSIONS, PALSY_TYPES, make_synthetic_cohort
 from ..utils._atomic import atomic_write
+from ..utils._backends import BACKENDS
 from ._defaults import FFNN_LR, FFNN_WEIGHT_DECAY
 from ._reference import REFERENCE_BACKENDS
 
@@ -271,9 +272,8 @@ def _compact_history(ffnn):
 def _check_training(backend, params):
     from ..faces import resolve_backend
 
-    if backend not in ("auto", *REFERENCE_BACKENDS):
-        raise ValueError(f"backend must be 'auto' or one of {REFERENCE_BACKENDS}; "
-                         f"got {backend!r}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
     for name in ("n_patients", "n_controls", "epochs", "batch_size", "n_threads",
                  "chunk_size", "n_repeats"):
         value = params[name]

@@ -8,8 +8,10 @@ from collections.abc import Mapping
 import cv2
 import numpy as np
 
+from ..exceptions import NoFaceFallbackWarning
 from ..faces._analysis import DEFAULT_DETECT_MAX_SIDE, analyze_faces, resolve_backend
 from ..faces._io import DEFAULT_MAX_PIXELS, read_image
+from ..utils._backends import BACKENDS
 from ..utils._compat import Interval, StrOptions
 from ._base import ImageTransformerMixin, as_image_list
 from ._pose import POSE_CONSTRAINTS, HeadPoseCheckMixin
@@ -17,12 +19,8 @@ from ._pose import POSE_CONSTRAINTS, HeadPoseCheckMixin
 __all__ = ["FaceCropper", "LandmarkDetector", "NoFaceFallbackWarning"]
 
 
-class NoFaceFallbackWarning(UserWarning):
-    """No face was found in an image, and a documented fallback was used."""
-
-
 _COMMON_CONSTRAINTS = {
-    "backend": [StrOptions({"auto", "mediapipe", "dlib"})],
+    "backend": [StrOptions(set(BACKENDS))],
     "cache_dir": [str, os.PathLike, None],
     "n_jobs": [numbers.Integral, None],
     "verbose": ["verbose"],

@@ -34,13 +34,7 @@ offending row; so does any feature that still overflows.
 """
 
 import numpy as np
-from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import (
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.base import BaseEstimator
 
 from ..exceptions import InvalidLandmarksError
 from ..faces._geometry import (
@@ -50,12 +44,10 @@ from ..faces._geometry import (
     to_frame,
 )
 from ..faces._schemes import (
-    LandmarkScheme,
     get_scheme,
-    infer_scheme,
-    scheme_mismatch,
 )
-from ..utils._compat import StrOptions, _check_feature_names_in, _fit_context
+from ..utils._compat import _fit_context
+from ._landmarks import LandmarkTransformerMixin
 
 __all__ = [
     "IRIS_DIAMETER_MM",
@@ -889,55 +881,10 @@ default=("symmetry", "clinical")
 
 
 # --------------------------------------------------------------------------
-# Landmark input of the transformers.
-
-
-def fit_landmark_scheme(scheme, X):
-    """The scheme a landmark transformer's ``fit`` uses: given, or from X.
-
-    ``"auto"`` infers it from the number of points in ``X`` (68 or 478),
-    after scikit-learn's own checks (sparse, empty, complex or 1-D input).
-    """
-    if not (isinstance(scheme, str) and scheme == "auto"):
-        return get_scheme(scheme)
-    return infer_scheme(check_array(X, allow_nd=True, dtype=np.float64,
-                                    ensure_all_finite=False, input_name="X"))
-
-
-def validate_landmark_input(estimator, X, *, reset):
-    """(n, K, 2) landmarks of ``estimator.scheme_`` from 3-D or flattened X.
-
-    The 3-D form must have the scheme's points; the flattened form goes
-    through scikit-learn's ``validate_data`` (``n_features_in_``, feature
-    names) and must be the scheme's width. NaN is let through, for the
-    caller to name or score.
-    """
-    scheme = estimator.scheme_
-    width = 2 * scheme.n_landmarks
-    if not sparse.issparse(X) and not hasattr(X, "iloc"):
-        array = np.asarray(X)
-        if array.ndim == 3:
-            if array.shape[1:] != (scheme.n_landmarks, 2):
-                raise InvalidLandmarksError(scheme_mismatch(scheme, array.shape))
-            # An explicit width, so that 0 faces reach validate_data's clear
-            # "0 sample(s)" error instead of a failed reshape.
-            X = array.reshape(len(array), width)
-    X = validate_data(
-        estimator, X, reset=reset, dtype=np.float64, ensure_all_finite=False
-    )
-    if X.shape[1] != width:
-        raise InvalidLandmarksError(
-            f"expected {width} feature(s), the flattened {scheme.n_landmarks} "
-            f"landmarks of the {scheme.name} scheme; got {X.shape[1]} feature(s)"
-        )
-    return X.reshape(len(X), scheme.n_landmarks, 2)
-
-
-# --------------------------------------------------------------------------
 # The transformer.
 
 
-class ExpressionFeatures(TransformerMixin, BaseEstimator):
+class ExpressionFeatures(LandmarkTransformerMixin, BaseEstimator):
     """Turn face landmarks into symmetry, clinical or coordinate features.
 
     A stateless transformer over :func:`expression_features`: it aligns each
@@ -1023,11 +970,8 @@ LandmarkScheme, default="auto"
     """
 
     _parameter_constraints = {
+        **LandmarkTransformerMixin._parameter_constraints,
         "kinds": [tuple, list],
-        "scheme": [
-            StrOptions({"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"}),
-            LandmarkScheme,
-        ],
     }
 
     def __init__(self, *, kinds=("symmetry", "clinical"), scheme="auto"):
@@ -1053,8 +997,7 @@ LandmarkScheme, default="auto"
             This transformer.
         """
         self.kinds_ = _check_kinds(self.kinds)
-        self.scheme_ = fit_landmark_scheme(self.scheme, X)
-        landmarks = validate_landmark_input(self, X, reset=True)
+        landmarks = self._fit_landmarks(X)
         # Fail at fit, not later, on degenerate faces (it costs milliseconds).
         expression_features(landmarks, self.kinds_, self.scheme_)
         return self
@@ -1073,39 +1016,11 @@ LandmarkScheme, default="auto"
         features : ndarray of shape (n_samples, n_features_out)
             Float64 features, named by :meth:`get_feature_names_out`.
         """
-        check_is_fitted(self)
-        landmarks = validate_landmark_input(self, X, reset=False)
+        landmarks = self._landmarks(X)
         # NaN rows are named by expression_features, together with any
         # degenerate rows, in one error.
         return expression_features(landmarks, self.kinds_, self.scheme_)
 
-    def get_feature_names_out(self, input_features=None):
-        """Return the names of the output features.
-
-        Parameters
-        ----------
-        input_features : array-like of str, default=None
-            Only checked against the input's names, which do not enter the
-            output names.
-
-        Returns
-        -------
-        names : ndarray of str
-            ``symmetry__...``, ``clinical__...`` and ``coordinates__x0``,
-            ``coordinates__y0``, ... in output order.
-        """
-        check_is_fitted(self)
-        _check_feature_names_in(self, input_features)
-        return np.asarray(
-            expression_feature_names(self.kinds_, self.scheme_), dtype=object
-        )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # Landmarks are (n, K, 2). The flattened (n, 2K) form is accepted
-        # too, but only at the width of a landmark scheme (136 or 956), so
-        # the input is not a general 2-D matrix: scikit-learn's data checks,
-        # which fit on random matrices of 2 to 10 columns, do not apply.
-        tags.input_tags.three_d_array = True
-        tags.input_tags.two_d_array = False
-        return tags
+    def _output_names(self):
+        # symmetry__..., clinical__... and coordinates__x0, coordinates__y0, ...
+        return expression_feature_names(self.kinds_, self.scheme_)

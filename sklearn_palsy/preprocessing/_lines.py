@@ -4,13 +4,14 @@ import numbers
 
 import cv2
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator
 
 from ..exceptions import InvalidLandmarksError
 from ..faces._geometry import align_landmarks, name_every_bad_row
-from ..faces._schemes import LandmarkScheme, resolve_scheme, scheme_mismatch
+from ..faces._schemes import resolve_scheme, scheme_mismatch
 from ..utils._compat import Interval, StrOptions, _fit_context
 from ._base import ArrayOutputMixin, ImageTransformerMixin, as_image_list
+from ._landmarks import LandmarkInputMixin
 
 __all__ = ["LineSegmentDetector", "LineSegmentRenderer"]
 
@@ -205,7 +206,7 @@ def render_line_segments(
     return canvas
 
 
-class LineSegmentRenderer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
+class LineSegmentRenderer(ArrayOutputMixin, LandmarkInputMixin, BaseEstimator):
     """Draw each face's facial line segments from its landmarks.
 
     The face is aligned first (eyes level, eye midpoint centred, inter-ocular
@@ -267,8 +268,7 @@ class LineSegmentRenderer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
                       StrOptions({"auto"})],
         "guides": [tuple, list],
         "face_scale": [Interval(numbers.Real, 0, None, closed="neither")],
-        "scheme": [StrOptions({"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"}),
-                   LandmarkScheme],
+        **LandmarkInputMixin._parameter_constraints,
     }
 
     def __init__(self, *, size=224, thickness="auto", guides=(), face_scale=3.2,
@@ -355,11 +355,7 @@ class LineSegmentRenderer(ArrayOutputMixin, TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # Landmarks come as (n, K, 2); the flattened form is a convenience,
-        # and random feature matrices of other widths are not landmarks.
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = []
+        tags.transformer_tags.preserves_dtype = []  # images of uint8
         return tags
 
 

@@ -17,8 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import BaseEstimator
 
 from ..faces._analysis import DEFAULT_DETECT_MAX_SIDE, _describe, analyze_faces
 from ..faces._pose import (
@@ -29,16 +28,15 @@ from ..faces._pose import (
     describe_rejected,
     estimate_head_pose,
 )
-from ..faces._schemes import LandmarkScheme
+from ..utils._backends import BACKENDS
 from ..utils._compat import (
     Interval,
     StrOptions,
-    _check_feature_names_in,
     _fit_context,
     validate_params,
 )
 from ._base import as_image_list
-from ._features import fit_landmark_scheme, validate_landmark_input
+from ._landmarks import LandmarkTransformerMixin
 
 __all__ = [
     "POSE_COLUMNS",
@@ -114,7 +112,7 @@ default=None
     return pd.DataFrame(poses, columns=list(POSE_COLUMNS), index=index)
 
 
-class HeadPoseFeatures(TransformerMixin, BaseEstimator):
+class HeadPoseFeatures(LandmarkTransformerMixin, BaseEstimator):
     """Turn face landmarks into head-pose features: yaw, pitch and roll.
 
     A stateless transformer over
@@ -171,12 +169,10 @@ LandmarkScheme, default="auto"
     """
 
     _parameter_constraints = {
-        "scheme": [
-            StrOptions({"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"}),
-            LandmarkScheme,
-        ],
+        **LandmarkTransformerMixin._parameter_constraints,
         "image_size": [tuple, list, np.ndarray, None],
     }
+    _allow_nan = True  # a missing face's pose is NaN
 
     def __init__(self, *, scheme="auto", image_size=None):
         self.scheme = scheme
@@ -201,8 +197,7 @@ LandmarkScheme, default="auto"
         """
         if self.image_size is not None:
             check_image_size(self.image_size, 1)
-        self.scheme_ = fit_landmark_scheme(self.scheme, X)
-        validate_landmark_input(self, X, reset=True)
+        self._fit_landmarks(X)
         return self
 
     def transform(self, X):
@@ -219,37 +214,13 @@ LandmarkScheme, default="auto"
         pose : ndarray of shape (n_samples, 3)
             Yaw, pitch and roll in degrees; NaN for faces with NaN landmarks.
         """
-        check_is_fitted(self)
-        landmarks = validate_landmark_input(self, X, reset=False)
+        landmarks = self._landmarks(X)
         return estimate_head_pose(
             landmarks, scheme=self.scheme_, image_size=self.image_size
         )
 
-    def get_feature_names_out(self, input_features=None):
-        """Return the names of the output features.
-
-        Parameters
-        ----------
-        input_features : array-like of str, default=None
-            Only checked against the input's names.
-
-        Returns
-        -------
-        names : ndarray of str
-            ``["yaw", "pitch", "roll"]``.
-        """
-        check_is_fitted(self)
-        _check_feature_names_in(self, input_features)
-        return np.asarray(POSE_COLUMNS, dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # As ExpressionFeatures: landmarks, (n, K, 2) or flattened at the
-        # width of a scheme only, so not a general 2-D matrix.
-        tags.input_tags.three_d_array = True
-        tags.input_tags.two_d_array = False
-        tags.input_tags.allow_nan = True
-        return tags
+    def _output_names(self):
+        return POSE_COLUMNS
 
 
 # --------------------------------------------------------------------------
@@ -373,7 +344,7 @@ class HeadPoseScreening(NamedTuple):
         "images": ["array-like"],
         "max_yaw": _LIMIT,
         "max_pitch": _LIMIT,
-        "backend": [StrOptions({"auto", "mediapipe", "dlib"})],
+        "backend": [StrOptions(set(BACKENDS))],
     },
     prefer_skip_nested_validation=True,
 )

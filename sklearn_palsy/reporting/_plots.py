@@ -18,7 +18,7 @@ from sklearn.metrics import (
 )
 
 from ..faces._schemes import IBUG68
-from ..model_selection._scoring import pool_by_patient
+from ..utils._patients import pool_by_patient
 
 __all__ = [
     "plot_confusion_matrices",
@@ -65,7 +65,8 @@ def pooled_predictions(result, level="image"):
     columns = ["estimator", "fold", "patient_id", "y_true", "proba"]
     if level == "image":
         return predictions[columns].reset_index(drop=True)
-    return pool_by_patient(predictions)[columns]
+    return pool_by_patient(predictions, ["proba"], by=columns[:3],
+                           first=["y_true"])[columns]
 
 
 def _estimator_names(frame):
