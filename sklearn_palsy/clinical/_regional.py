@@ -64,7 +64,6 @@ from ..preprocessing._features import (
 from ..preprocessing._landmarks import LandmarkTransformerMixin
 from ..utils._compat import (
     Interval,
-    _fit_context,
 )
 
 __all__ = [
@@ -774,27 +773,9 @@ LandmarkScheme, default="auto"
         self.scheme = scheme
         self.side_threshold = side_threshold
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters and the landmarks; nothing is learnt.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_landmarks, 2) or \
-(n_samples, 2 * n_landmarks)
-            Landmarks of rest photos in image coordinates.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            This transformer.
-        """
+    def _check_faces(self, landmarks):
         # Fail at fit, not later, on degenerate faces (it costs milliseconds).
-        _score(self._fit_landmarks(X), {}, self.scheme_,
-               self.side_threshold, dynamic=False)
-        return self
+        _score(landmarks, {}, self.scheme_, self.side_threshold, dynamic=False)
 
     def transform(self, X):
         """Score each face.

@@ -46,7 +46,6 @@ from ..faces._geometry import (
 from ..faces._schemes import (
     get_scheme,
 )
-from ..utils._compat import _fit_context
 from ._landmarks import LandmarkTransformerMixin
 
 __all__ = [
@@ -978,29 +977,12 @@ LandmarkScheme, default="auto"
         self.kinds = kinds
         self.scheme = scheme
 
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters and the landmarks; nothing is learnt.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_landmarks, 2) or \
-(n_samples, 2 * n_landmarks)
-            Landmarks in image coordinates.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            This transformer.
-        """
+    def _fit_parameters(self):
         self.kinds_ = _check_kinds(self.kinds)
-        landmarks = self._fit_landmarks(X)
+
+    def _check_faces(self, landmarks):
         # Fail at fit, not later, on degenerate faces (it costs milliseconds).
         expression_features(landmarks, self.kinds_, self.scheme_)
-        return self
 
     def transform(self, X):
         """Compute the features of each face.

@@ -23,7 +23,7 @@ from ..faces._schemes import (
     infer_scheme,
     scheme_mismatch,
 )
-from ..utils._compat import StrOptions, _check_feature_names_in
+from ..utils._compat import StrOptions, _check_feature_names_in, _fit_context
 
 __all__ = [
     "SCHEME_CONSTRAINT",
@@ -101,12 +101,41 @@ class LandmarkInputMixin(TransformerMixin):
 
 
 class LandmarkTransformerMixin(LandmarkInputMixin):
-    """Scheme fitting, input validation and output names of a landmark transformer.
+    """``fit``, input validation and output names of a landmark transformer.
 
-    A subclass calls :meth:`_fit_landmarks` in ``fit`` and
-    :meth:`_landmarks` in ``transform`` (both give (n, K, 2) float64
-    landmarks of ``scheme_``), and implements ``_output_names()``.
+    A subclass implements ``_output_names()`` and calls :meth:`_landmarks`
+    in ``transform`` ((n, K, 2) float64 landmarks of ``scheme_``). It may
+    override ``_fit_parameters()`` (checks and fitted attributes made before
+    the landmarks are read) and ``_check_faces(landmarks)`` (a computation
+    that fails at ``fit``, not later, on degenerate faces).
     """
+
+    def _fit_parameters(self):
+        """Check the parameters and set what they determine (nothing here)."""
+
+    def _check_faces(self, landmarks):
+        """Fail at ``fit`` on faces that ``transform`` would refuse (nothing here)."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and the landmarks; nothing is learnt.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_samples, 2 * n_landmarks)
+            Landmarks in image pixels.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            This transformer.
+        """
+        self._fit_parameters()
+        self._check_faces(self._fit_landmarks(X))
+        return self
 
     def _fit_landmarks(self, X):
         """Set ``scheme_`` (given, or inferred from X) and validate X."""

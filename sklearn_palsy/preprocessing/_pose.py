@@ -32,7 +32,6 @@ from ..utils._backends import BACKENDS
 from ..utils._compat import (
     Interval,
     StrOptions,
-    _fit_context,
     validate_params,
 )
 from ._base import as_image_list
@@ -178,27 +177,9 @@ LandmarkScheme, default="auto"
         self.scheme = scheme
         self.image_size = image_size
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters and the landmarks; nothing is learnt.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_landmarks, 2) or \
-(n_samples, 2 * n_landmarks)
-            Landmarks in image pixels.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            This transformer.
-        """
+    def _fit_parameters(self):
         if self.image_size is not None:
             check_image_size(self.image_size, 1)
-        self._fit_landmarks(X)
-        return self
 
     def transform(self, X):
         """Estimate the head pose of each face.
