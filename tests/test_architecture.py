@@ -6,6 +6,7 @@ same layer or above, so the page and the code cannot drift apart.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import sklearn_palsy
@@ -234,3 +235,36 @@ def test_the_landmark_backends_are_written_out_once():
                 if {"mediapipe", "dlib"} <= values:
                     places.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert places == ["utils/_backends.py:15"]
+
+
+def test_the_architecture_page_shows_every_file():
+    page = (PACKAGE.parent / "docs" / "architecture.rst").read_text()
+    tree = page[page.index(".. code-block:: text"):page.index("The layers\n---")]
+    missing = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "__init__.py"
+        and not re.search(rf"(?<!\w){re.escape(path.stem)}\b", tree)
+    ]
+    folders = [path.name for path in PACKAGE.rglob("*")
+               if path.is_dir() and (path / "__init__.py").exists()
+               and f"{path.name}/" not in tree]
+    assert missing == [] and folders == []
+
+
+def test_the_layer_table_matches_the_layers_here():
+    page = (PACKAGE.parent / "docs" / "architecture.rst").read_text()
+    table = page[page.index("The layers\n---"):page.index("Rules that go with")]
+    rows = table.split("   * - ")[2:]  # after the header row
+    units = [re.sub(r"\([^)]*\)", "", row.split("\n     - ")[1]) for row in rows]
+    documented = [set(re.findall(r"``(\w+)``", text)) for text in units]
+    assert documented == LAYERS
+
+
+def test_the_readme_module_table_lists_every_subpackage():
+    readme = (PACKAGE.parent / "README.md").read_text()
+    table = readme[readme.index("| module | what it holds |"):]
+    table = table[:table.index("\n\n")]
+    rows = set(re.findall(r"^\| `sklearn_palsy\.(\w+)` \|", table, flags=re.M))
+    subpackages = {unit for unit in LAYER_OF if unit not in {"__init__", "__main__"}}
+    assert rows == subpackages
