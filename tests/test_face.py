@@ -288,12 +288,30 @@ def test_idempotent_fit_and_joblib_round_trip(transformer, cohort, tmp_path):
     np.testing.assert_array_equal(loaded.transform(cohort.X[:3]), first)
 
 
-@pytest.fixture(scope="module")
-def paper_cohort():
-    """The paper-sized cohort (21 + 21 people, 5 expressions) with its landmarks."""
-    cohort = make_synthetic_cohort(random_state=1)
+def paper_cohort_landmarks(seed=1):
+    """The paper-sized cohort (21 + 21 people, 5 expressions) with dlib's landmarks."""
+    cohort = make_synthetic_cohort(random_state=seed)
     landmarks = dlib_landmarks(on_missing="nan").fit_transform(cohort.X)
     return cohort, landmarks
+
+
+@pytest.fixture(scope="module")
+def paper_cohort():
+    return paper_cohort_landmarks()
+
+
+def detected_symmetry_aucs(cohort, landmarks):
+    """Per-fold ROC AUC (GroupKFold(5)) of a logistic regression on the
+    symmetry features of the detected landmarks."""
+    from sklearn.model_selection import cross_val_score
+    from sklearn.preprocessing import StandardScaler
+
+    found = np.isfinite(landmarks).all(axis=(1, 2))
+    model = make_pipeline(ExpressionFeatures(kinds=("symmetry",)), StandardScaler(),
+                          LogisticRegression(max_iter=1000))
+    return cross_val_score(model, landmarks[found], cohort.y[found],
+                           groups=cohort.groups[found], cv=GroupKFold(5),
+                           scoring="roc_auc")
 
 
 def test_transformers_succeed_on_95_percent_of_the_cohort(paper_cohort):
@@ -305,17 +323,9 @@ def test_transformers_succeed_on_95_percent_of_the_cohort(paper_cohort):
 
 
 def test_symmetry_features_of_detected_landmarks_separate_palsy(paper_cohort):
-    from sklearn.model_selection import cross_val_score
-    from sklearn.preprocessing import StandardScaler
-
-    cohort, landmarks = paper_cohort
-    found = np.isfinite(landmarks).all(axis=(1, 2))
-    model = make_pipeline(ExpressionFeatures(kinds=("symmetry",)), StandardScaler(),
-                          LogisticRegression(max_iter=1000))
-    auc = cross_val_score(model, landmarks[found], cohort.y[found],
-                          groups=cohort.groups[found], cv=GroupKFold(5),
-                          scoring="roc_auc")
-    assert auc.mean() >= 0.9
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; cohort seeds 1 / 2 / 3, AVX2 and
+    # the default ISA alike): 0.945 / 0.937 / 0.977, min 0.937.
+    assert detected_symmetry_aucs(*paper_cohort).mean() >= 0.9
 
 
 def test_progress_bar_unless_verbose_is_zero(cohort, capsys):

@@ -563,29 +563,43 @@ def test_lateral_features_hold_where_controls_smile_more_broadly(synthetic_cohor
     tested on new people who do not: features of size learn the habit, the
     left-right comparisons the palsy (mild palsy, detector-like noise).
     Measured: lateral 0.933, symmetry 0.776, sizes 0.514 (ROC AUC)."""
+    aucs = habit_aucs(synthetic_cohort)
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; training cohort seeds 0 / 1 / 2,
+    # test cohort seed + 1, AVX2 and the default ISA alike): lateral 0.933 / 0.900 /
+    # 0.899, min 0.899; sizes 0.514 / 0.668 / 0.642, max 0.668; symmetry 0.775 / 0.790 /
+    # 0.820, max 0.820. The lateral bound was 0.9, which seed 2 misses; 0.85 is below
+    # the minimum and still above symmetry's maximum.
+    assert aucs["lateral"] >= 0.85
+    assert aucs["size"] < 0.8 and aucs["symmetry"] < 0.9
+
+
+def habit_aucs(synthetic_cohort, seed=0):
+    """The ROC AUCs of the test above: trained on the cohort of ``seed`` (with
+    detector noise of seed ``seed``), tested on that of ``seed + 1``
+    (``benchmarks/bound_spread.py`` calls it with other seeds)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.preprocessing import FunctionTransformer
 
     common = {"severity_range": (0.1, 0.4), "expressions": ("rest", "smile")}
-    train = synthetic_cohort(control_smile_gain=2.0, random_state=0, **common)
-    test = synthetic_cohort(random_state=1, **common)
+    train = synthetic_cohort(control_smile_gain=2.0, random_state=seed, **common)
+    test = synthetic_cohort(random_state=seed + 1, **common)
     clinical = expression_feature_names(("clinical",))
     sizes = [i for i, name in enumerate(clinical) if name.endswith(("_right", "_left"))]
 
     def auc(features):
         model = make_pipeline(features, StandardScaler(),
                               LogisticRegression(max_iter=2000))
-        model.fit(_with_detector_noise(train, 0), train.y)
-        proba = model.predict_proba(_with_detector_noise(test, 1))[:, 1]
+        model.fit(_with_detector_noise(train, seed), train.y)
+        proba = model.predict_proba(_with_detector_noise(test, seed + 1))[:, 1]
         return roc_auc_score(test.y, proba)
 
-    lateral = auc(ExpressionFeatures(kinds=("lateral",)))
-    size = auc(make_pipeline(ExpressionFeatures(kinds=("clinical",)),
-                             FunctionTransformer(lambda X: X[:, sizes])))
-    symmetry = auc(ExpressionFeatures(kinds=("symmetry",)))
-    assert lateral >= 0.9
-    assert size < 0.8 and symmetry < 0.9
+    return {
+        "lateral": auc(ExpressionFeatures(kinds=("lateral",))),
+        "size": auc(make_pipeline(ExpressionFeatures(kinds=("clinical",)),
+                                  FunctionTransformer(lambda X: X[:, sizes]))),
+        "symmetry": auc(ExpressionFeatures(kinds=("symmetry",))),
+    }
 
 
 def test_upper_face_share_tells_central_from_peripheral_palsy(synthetic_cohort):

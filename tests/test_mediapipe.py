@@ -111,7 +111,9 @@ def test_clinical_measures_in_millimetres_from_the_irises(mesh):
     assert np.isfinite(values).all()
 
 
-def test_mediapipe_features_separate_palsy(mesh, cohort):
+def mediapipe_feature_auc(mesh, cohort):
+    """Mean ROC AUC under GroupKFold(4) of a logistic regression on the
+    features of MediaPipe's landmarks (``benchmarks/bound_spread.py`` too)."""
     found = np.isfinite(mesh).all(axis=(1, 2))
     model = make_pipeline(ExpressionFeatures(kinds=("symmetry", "clinical"),
                                              scheme="mediapipe"),
@@ -119,7 +121,13 @@ def test_mediapipe_features_separate_palsy(mesh, cohort):
     auc = cross_val_score(model, mesh[found], cohort.y[found],
                           groups=cohort.groups[found], cv=GroupKFold(4),
                           scoring="roc_auc")
-    assert auc.mean() >= 0.8
+    return auc.mean()
+
+
+def test_mediapipe_features_separate_palsy(mesh, cohort):
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; cohort seeds 0 / 1 / 2, AVX2 and
+    # the default ISA alike): 0.972 / 0.988 / 0.996, min 0.972.
+    assert mediapipe_feature_auc(mesh, cohort) >= 0.8
 
 
 def test_line_images_from_mediapipe_landmarks(mesh):
@@ -187,20 +195,31 @@ def test_face_crops_follow_the_backend_and_share_its_cache_entry(cohort):
     clear_face_cache()
 
 
-@needs_mediapipe
-def test_the_feature_pipeline_with_auto_is_at_least_as_good_as_with_dlib(cohort):
-    """The paper's features_ffnn, out of fold under GroupKFold(3) by patient."""
+def backend_scores(cohort, seed=0):
+    """Balanced accuracy and ROC AUC of the paper's features_ffnn (network
+    seed ``seed``) out of fold under GroupKFold(3) by patient, per backend."""
     images = np.asarray(cohort.images)
     scores = {}
     for backend in ("auto", "dlib"):
         proba = np.empty(len(images))
         for train, test in GroupKFold(3).split(images, cohort.y, cohort.groups):
             model = make_paper_pipelines(ffnn_epochs=40, backend=backend,
-                                         random_state=0)["features_ffnn"]
+                                         random_state=seed)["features_ffnn"]
             model.fit(images[train], cohort.y[train])
             proba[test] = model.predict_proba(images[test])[:, 1]
         scores[backend] = (balanced_accuracy_score(cohort.y, proba > 0.5),
                            roc_auc_score(cohort.y, proba))
+    return scores
+
+
+@needs_mediapipe
+def test_the_feature_pipeline_with_auto_is_at_least_as_good_as_with_dlib(cohort):
+    """The paper's features_ffnn, out of fold under GroupKFold(3) by patient."""
+    scores = backend_scores(cohort)
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; network seeds 0 / 1 / 2, AVX2 and
+    # the default ISA alike): balanced accuracy auto - dlib +0.033 / +0.025 / +0.025
+    # (auto 0.942 / 0.933 / 0.933), ROC AUC auto - dlib +0.033 / +0.011 / +0.034 (auto
+    # 0.978 / 0.973 / 0.974); min +0.025 and +0.011.
     assert scores["auto"][0] >= scores["dlib"][0]
     assert scores["auto"][1] >= scores["dlib"][1]
 
@@ -213,9 +232,9 @@ def _eye_opening(landmarks):
                       for side in ("right", "left")]]
 
 
-@needs_mediapipe
-def test_eye_opening_follows_the_renderer_better_with_mediapipe(mesh, dlib_points,
-                                                                cohort):
+def eye_opening_correlations(mesh, dlib_points, cohort):
+    """Correlations of the measured eye opening with the renderer's: over all
+    images by MediaPipe, and among the eye-closing photographs by each backend."""
     found = np.isfinite(mesh).all(axis=(1, 2)) & np.isfinite(dlib_points).all(
         axis=(1, 2))
     truth = _eye_opening(cohort.landmarks[found])
@@ -226,14 +245,27 @@ def test_eye_opening_follows_the_renderer_better_with_mediapipe(mesh, dlib_point
     def correlation(values, chosen=slice(None)):
         return np.corrcoef(truth[chosen].ravel(), values[chosen].ravel())[0, 1]
 
+    return {"mediapipe": correlation(measured["mediapipe"]),
+            "mediapipe_closing": correlation(measured["mediapipe"], closing),
+            "dlib_closing": correlation(measured["dlib"], closing)}
+
+
+@needs_mediapipe
+def test_eye_opening_follows_the_renderer_better_with_mediapipe(mesh, dlib_points,
+                                                                cohort):
+    correlation = eye_opening_correlations(mesh, dlib_points, cohort)
     # Measured on this cohort: 0.87 against 0.85 over all images, and 0.85
     # against 0.49 among the eye-closing photographs, where lagophthalmos
     # shows. The issue's target of 0.9 over all images is not reached on
     # the renderer's drawn lids (the docs say so).
-    assert correlation(measured["mediapipe"]) >= 0.85
-    assert correlation(measured["mediapipe"], closing) >= 0.75
-    assert (correlation(measured["mediapipe"], closing)
-            >= correlation(measured["dlib"], closing) + 0.2)
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; cohort seeds 0 / 1 / 2, AVX2 and
+    # the default ISA alike; neither ISA setting reaches MediaPipe's or dlib's own
+    # kernels): all images 0.871 / 0.888 / 0.901, min 0.871; eye closing 0.850 / 0.893 /
+    # 0.916, min 0.850; MediaPipe - dlib on eye closing 0.364 / 0.271 / 0.328, min
+    # 0.271.
+    assert correlation["mediapipe"] >= 0.85
+    assert correlation["mediapipe_closing"] >= 0.75
+    assert correlation["mediapipe_closing"] >= correlation["dlib_closing"] + 0.2
 
 
 @needs_mediapipe

@@ -334,12 +334,14 @@ def test_movement_separates_patients(cohort):
     # logistic regression on the movement features alone, mean per patient).
     auc, f1 = patient_scores(classifier(PatientMovement()), landmark_frame(cohort),
                              cohort)
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; cohort seeds 0 / 1 / 2, AVX2 and
+    # the default ISA alike): ROC AUC and F1 1.000 on every run.
     assert auc >= 0.95
     assert f1 >= 0.9
 
 
 @pytest.mark.slow
-def test_movement_adds_to_static_features_on_detected_landmarks(synthetic_cohort):
+def test_movement_with_static_features_on_detected_landmarks(synthetic_cohort):
     # With exact landmarks the static features alone are already perfect on
     # the synthetic cohort (its faces are symmetric but for the palsy), so
     # the comparison is made on dlib's landmarks, which are off by about
@@ -347,7 +349,27 @@ def test_movement_adds_to_static_features_on_detected_landmarks(synthetic_cohort
     # GroupKFold(5), per-patient F1 / ROC AUC): static 0.857 / 0.932, static
     # and movement 0.923 / 0.952, for severity_range=(0.2, 0.6); with the
     # default (0.4, 1.0), 0.923 / 0.986 and 0.950 / 0.984.
-    cohort = synthetic_cohort(severity_range=(0.2, 0.6))
+    f1_static, f1_both = static_and_movement_f1(
+        synthetic_cohort(severity_range=(0.2, 0.6)))
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; cohort seeds 0 / 1 / 2, AVX2 and
+    # the default ISA alike): static 0.857 / 0.976 / 0.850, static and movement 0.923 /
+    # 0.900 / 0.878, the difference +0.066 / -0.076 / +0.028. This test asserted a gain
+    # of at least 0.05, which only the cohort of seed 0 gives: on seed 1 the static
+    # features alone do better. What holds on every run: the combined model stays good
+    # (min 0.878; calling everyone a patient gives 0.667) and costs at most 0.1 against
+    # the static one.
+    assert f1_both >= 0.85, (f1_static, f1_both)
+    assert f1_both >= f1_static - 0.1, (f1_static, f1_both)
+    # Movement alone, from dlib's landmarks of the default cohort: per-patient
+    # ROC AUC 1.000 (MediaPipe's: 0.995); over cohort seeds 0 / 1 / 2, 1.000 /
+    # 0.964 / 0.977 on both ISAs, min 0.964.
+    auc, _ = detected_movement_scores(synthetic_cohort())
+    assert auc >= 0.95
+
+
+def static_and_movement_f1(cohort):
+    """Per-patient F1 of the static features alone and with the movement
+    features, from dlib's landmarks (``benchmarks/bound_spread.py`` too)."""
     detected = LandmarkDetector(backend="dlib").fit_transform(cohort.images)
     frame = landmark_frame(cohort, detected)
     static = classifier(make_pipeline(FunctionTransformer(stack_landmarks),
@@ -355,14 +377,14 @@ def test_movement_adds_to_static_features_on_detected_landmarks(synthetic_cohort
     both = classifier(PatientMovement(static_kinds=STATIC))
     _, f1_static = patient_scores(static, frame, cohort)
     _, f1_both = patient_scores(both, frame, cohort)
-    assert f1_both >= f1_static + 0.05, (f1_static, f1_both)
-    # Movement alone, from dlib's landmarks of the default cohort: per-patient
-    # ROC AUC 1.000 (MediaPipe's: 0.995).
-    default = synthetic_cohort()
-    detected = LandmarkDetector(backend="dlib").fit_transform(default.images)
-    auc, _ = patient_scores(classifier(PatientMovement()),
-                            landmark_frame(default, detected), default)
-    assert auc >= 0.95
+    return f1_static, f1_both
+
+
+def detected_movement_scores(cohort):
+    """Per-patient ROC AUC and F1 of the movement features of dlib's landmarks."""
+    detected = LandmarkDetector(backend="dlib").fit_transform(cohort.images)
+    return patient_scores(classifier(PatientMovement()),
+                          landmark_frame(cohort, detected), cohort)
 
 
 def test_detected_landmarks_of_an_on_disk_cohort(synthetic_cohort):
@@ -416,12 +438,20 @@ def test_mediapipe_landmarks_give_millimetres(synthetic_cohort):
 # scikit-learn behaviour.
 
 
+def symmetry_movement_fold_aucs(cohort):
+    """Per-fold ROC AUC (GroupKFold(3), exact landmarks) of the symmetry and
+    movement features through cross_validate."""
+    model = classifier(PatientMovement(static_kinds=("symmetry",)))
+    scores = cross_validate(model, landmark_frame(cohort), cohort.y,
+                            groups=cohort.groups, cv=GroupKFold(3), scoring="roc_auc")
+    return scores["test_score"]
+
+
 def test_pipeline_cross_validate_clone_and_pickle(cohort):
     frame = landmark_frame(cohort)
-    model = classifier(PatientMovement(static_kinds=("symmetry",)))
-    scores = cross_validate(model, frame, cohort.y, groups=cohort.groups,
-                            cv=GroupKFold(3), scoring="roc_auc")
-    assert scores["test_score"].min() > 0.9
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; cohort seeds 0 / 1 / 2, AVX2 and
+    # the default ISA alike): every fold's ROC AUC 1.000.
+    assert symmetry_movement_fold_aucs(cohort).min() > 0.9
     movement = PatientMovement(static_kinds=("symmetry",)).fit(frame)
     again = pickle.loads(pickle.dumps(movement))
     np.testing.assert_array_equal(again.transform(frame), movement.transform(frame))

@@ -105,15 +105,24 @@ def test_action_units_refuse_nan_rows_and_missing_columns():
         OpenFaceActionUnits().fit(pd.DataFrame({"x": [1.0]}))
 
 
-def test_action_units_in_grid_search_with_groups():
-    rng = np.random.default_rng(2)
+def action_unit_search(seed=2):
+    """GridSearchCV by patient over action units whose AU12 carries the label;
+    the table drawn from ``seed`` (``benchmarks/bound_spread.py`` too)."""
+    rng = np.random.default_rng(seed)
     n = 40
     y = np.repeat([0, 1], n // 2)
     groups = np.repeat(np.arange(10), 4)
     table = pd.DataFrame({f"AU{a}_r": rng.normal(size=n) for a in AUS})
     table["AU12_r"] += 3 * y  # smiling AU carries the signal
     model = make_pipeline(OpenFaceActionUnits(), LogisticRegression())
-    search = GridSearchCV(model, {"logisticregression__C": [0.1, 1.0]},
-                          cv=GroupKFold(5)).fit(table, y, groups=groups)
-    assert search.best_score_ > 0.9
+    return GridSearchCV(model, {"logisticregression__C": [0.1, 1.0]},
+                        cv=GroupKFold(5)).fit(table, y, groups=groups)
+
+
+def test_action_units_in_grid_search_with_groups():
+    search = action_unit_search()
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; data seeds 2 / 3 / 4, AVX2 and the
+    # default ISA alike): 0.950 / 0.900 / 0.950, min 0.900. The bound was "> 0.9", which
+    # seed 3 misses; 0.85 is below the minimum (chance 0.5).
+    assert search.best_score_ > 0.85
     assert clone(OpenFaceActionUnits(kind="both")).get_params()["kind"] == "both"

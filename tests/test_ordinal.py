@@ -19,15 +19,19 @@ from sklearn_palsy.preprocessing._features import ExpressionFeatures
 GRADES = np.arange(1, 7)  # House-Brackmann-like, 1 normal to 6 total paralysis
 
 
-@pytest.fixture(scope="module")
-def graded():
+def graded_data(seed=0):
     """Six ordered grades from one noisy severity feature and a distractor."""
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     severity = rng.uniform(size=240)
     X = np.column_stack([6 * severity + rng.normal(scale=0.2, size=240),
                          rng.normal(size=240)])
     y = np.minimum((severity * 6).astype(int), 5) + 1
     return X, y
+
+
+@pytest.fixture(scope="module")
+def graded():
+    return graded_data()
 
 
 @pytest.mark.slow
@@ -50,6 +54,8 @@ def test_probabilities_are_the_differences_of_the_cumulative_models(graded):
     clipped = np.clip(differences, 0, None)
     np.testing.assert_allclose(model.predict_proba(X),
                                clipped / clipped.sum(axis=1, keepdims=True))
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; data seeds 0 / 1 / 2, AVX2 and the
+    # default ISA alike): 0.892 / 0.871 / 0.858, min 0.858.
     assert model.score(X, y) > 0.8
     # Errors fall on neighbouring grades.
     assert np.abs(model.predict(X) - y).max() == 1
@@ -106,6 +112,7 @@ def test_explicit_class_order_and_grades_that_nobody_has(graded):
     # Sorted order would start with "marked" and put "none" third: worse.
     sorted_model = OrdinalClassifier().fit(X, y)
     assert sorted_model.classes_.tolist() == sorted(order)
+    # Spread (the same runs): the named order's lead 0.471 / 0.450 / 0.475, min 0.450.
     assert sorted_model.score(X, y) < model.score(X, y) - 0.1
     # A grade absent from training gets probability 0, above or in between.
     no_marked = y != "marked"
@@ -199,11 +206,21 @@ def small_cohort(synthetic_cohort):
     return synthetic_cohort(n_patients=8, n_controls=8, expressions=("rest", "smile"))
 
 
+def grading_search(model, X, y, groups):
+    """GridSearchCV over C under GroupKFold(4), scored by mean absolute error."""
+    search = GridSearchCV(model, {"ordinalclassifier__estimator__C": [0.1, 1.0]},
+                          cv=GroupKFold(4), scoring="neg_mean_absolute_error")
+    return search.fit(X, y, groups=groups)
+
+
+def grading_pipeline():
+    return make_pipeline(ExpressionFeatures(), StandardScaler(),
+                         OrdinalClassifier(LogisticRegression(), classes=GRADES))
+
+
 def test_grades_faces_inside_and_after_a_feature_pipeline(small_cohort):
     X, y, groups = small_cohort.landmarks, small_cohort.grade, small_cohort.groups
-    after = make_pipeline(ExpressionFeatures(), StandardScaler(),
-                          OrdinalClassifier(LogisticRegression(), classes=GRADES))
-    after.fit(X, y)
+    after = grading_pipeline().fit(X, y)
     inside = OrdinalClassifier(
         make_pipeline(ExpressionFeatures(), StandardScaler(), LogisticRegression()),
         classes=GRADES,
@@ -211,20 +228,47 @@ def test_grades_faces_inside_and_after_a_feature_pipeline(small_cohort):
     np.testing.assert_allclose(inside.predict_proba(X), after.predict_proba(X))
     assert inside.n_features_in_ == 136  # 68 landmarks, flattened
     assert after.score(X, y) == 1.0
-    search = GridSearchCV(after, {"ordinalclassifier__estimator__C": [0.1, 1.0]},
-                          cv=GroupKFold(4), scoring="neg_mean_absolute_error")
-    search.fit(X, y, groups=groups)
-    assert search.best_score_ > -0.5
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; cohort seeds 0 / 1 / 2, AVX2 and
+    # the default ISA alike): training score 1.0 on every run; best score -0.250 /
+    # -0.125 / -0.375, min -0.375.
+    assert grading_search(after, X, y, groups).best_score_ > -0.5
     assert after.get_params()["ordinalclassifier__classes"] is GRADES  # unchanged
 
 
+#: The two cohorts graded by patient, by test id.
+GRADED_COHORTS = {
+    "default": {},
+    "every-grade": {"n_patients": 30, "n_controls": 15, "severity_range": (0.0, 1.0)},
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("params", [
-    {},  # the default cohort: 21 patients (grades 4 to 6) and 21 controls (1)
-    {"n_patients": 30, "n_controls": 15, "severity_range": (0.0, 1.0)},  # 1 to 6
-], ids=["default", "every-grade"])
+# The default cohort: 21 patients (grades 4 to 6) and 21 controls (1); and one
+# with every grade, 1 to 6.
+@pytest.mark.parametrize("params", GRADED_COHORTS.values(), ids=GRADED_COHORTS)
 def test_grades_the_synthetic_cohort_by_patient(synthetic_cohort, params):
-    cohort = synthetic_cohort(**params)
+    ordinal, multinomial = grading_summaries(synthetic_cohort(**params))
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; cohort seeds 0 / 1 / 2, AVX2 and
+    # the default ISA alike), default / every grade: Spearman 0.970 / 0.980 / 0.985, min
+    # 0.970, and 0.942 / 0.943 / 0.920, min 0.920; kappa 0.980 / 0.988 / 0.988 and 0.958
+    # / 0.958 / 0.950, min 0.950; MAE 0.148 / 0.091 / 0.102 and 0.244 / 0.204 / 0.302,
+    # max 0.302.
+    assert ordinal[("spearman", "mean")] >= 0.85
+    assert ordinal[("mean_absolute_error", "mean")] <= 0.7
+    assert ordinal[("quadratic_kappa", "mean")] >= 0.85
+    # Knowing the order helps: fewer grade steps wrong than a multinomial
+    # model, by 0.037 / 0.081 / 0.043 (default) and 0.129 / 0.102 / -0.009
+    # (every grade) over the same runs. The strict "fewer" failed on the
+    # every-grade cohort of seed 2, so the bound allows 0.05 grade steps more,
+    # below that minimum; on the tests' own cohort (seed 0) the ordinal model
+    # is ahead by 0.037 and 0.129.
+    assert (ordinal[("mean_absolute_error", "mean")]
+            < multinomial[("mean_absolute_error", "mean")] + 0.05)
+
+
+def grading_summaries(cohort):
+    """Image-level summaries of the ordinal and multinomial models under
+    GroupKFold(5) (``benchmarks/bound_spread.py`` calls it too)."""
     features = (ExpressionFeatures(kinds=("symmetry", "clinical")), StandardScaler())
     models = {
         "ordinal": make_pipeline(*features,
@@ -235,10 +279,4 @@ def test_grades_the_synthetic_cohort_by_patient(synthetic_cohort, params):
                                 cohort.groups, cv=GroupKFold(5), target="ordinal",
                                 classes=GRADES, verbose=0)
     image = result.summary.xs("image", level="level")
-    ordinal, multinomial = image.loc["ordinal"], image.loc["multinomial"]
-    assert ordinal[("spearman", "mean")] >= 0.85
-    assert ordinal[("mean_absolute_error", "mean")] <= 0.7
-    assert ordinal[("quadratic_kappa", "mean")] >= 0.85
-    # Knowing the order helps: fewer grade steps wrong than a multinomial model.
-    assert (ordinal[("mean_absolute_error", "mean")]
-            < multinomial[("mean_absolute_error", "mean")])
+    return image.loc["ordinal"], image.loc["multinomial"]

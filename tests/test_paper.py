@@ -86,26 +86,39 @@ def test_class_weight_reaches_every_network():
         if key.endswith("class_weight"))
 
 
-@pytest.mark.slow  # a learning outcome on a whole cohort
-def test_feature_pipeline_probabilities_are_not_stuck_at_0_and_1(synthetic_cohort):
-    """Out-of-fold probabilities of the paper's feature pipeline (after its
-    landmark step, on the cohort's exact landmarks) under GroupKFold(5)."""
+def feature_pipeline_probabilities(cohort, seed=0):
+    """The extreme fraction and Brier score of the paper's feature pipeline
+    (after its landmark step, on the cohort's exact landmarks, network seed
+    ``seed``) out of fold under GroupKFold(5), and the extreme fraction
+    without its weight decay. ``benchmarks/bound_spread.py`` calls it too."""
     from sklearn.metrics import brier_score_loss
     from sklearn.model_selection import GroupKFold, cross_val_predict
 
-    cohort = synthetic_cohort()
-    model = make_paper_pipelines(random_state=0)["features_ffnn"][1:]
+    model = make_paper_pipelines(random_state=seed)["features_ffnn"][1:]
     proba = cross_val_predict(model, cohort.landmarks, cohort.y, groups=cohort.groups,
                               cv=GroupKFold(5), method="predict_proba")[:, 1]
-    extreme = np.mean((proba == 0) | (proba == 1))
-    assert extreme <= 0.02
-    assert brier_score_loss(cohort.y, proba) < 0.02
-    # Without the weight decay, a fifth of them were exactly 0 or 1.
+    figures = {"extreme": np.mean((proba == 0) | (proba == 1)),
+               "brier": brier_score_loss(cohort.y, proba)}
     unregularised = model.set_params(ffnn__weight_decay=0.0)
     proba = cross_val_predict(unregularised, cohort.landmarks, cohort.y,
                               groups=cohort.groups, cv=GroupKFold(5),
                               method="predict_proba")[:, 1]
-    assert np.mean((proba == 0) | (proba == 1)) > 0.1
+    figures["extreme_unregularised"] = np.mean((proba == 0) | (proba == 1))
+    return figures
+
+
+@pytest.mark.slow  # a learning outcome on a whole cohort
+def test_feature_pipeline_probabilities_are_not_stuck_at_0_and_1(synthetic_cohort):
+    """Out-of-fold probabilities of the paper's feature pipeline (after its
+    landmark step, on the cohort's exact landmarks) under GroupKFold(5)."""
+    figures = feature_pipeline_probabilities(synthetic_cohort())
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; network seeds 0 / 1 / 2, AVX2 and
+    # the default ISA alike): extreme 0 / 0 / 0; Brier 0.0003 / 0.0021 / 0.0010, max
+    # 0.0021; without weight decay 0.229 / 0.262 / 0.248, min 0.229.
+    assert figures["extreme"] <= 0.02
+    assert figures["brier"] < 0.02
+    # Without the weight decay, a fifth of them were exactly 0 or 1.
+    assert figures["extreme_unregularised"] > 0.1
 
 
 def test_neural_classifiers_calibrate_with_patient_grouped_folds(tabular_data):
@@ -139,23 +152,41 @@ def test_neural_classifiers_calibrate_with_patient_grouped_folds(tabular_data):
     assert 0 < proba.min() and proba.max() < 1
 
 
+#: The three-class cohort: 30 patients (central or peripheral) and 15 controls.
+THREE_CLASS_COHORT = {"n_patients": 30, "n_controls": 15,
+                      "palsy_types": ("central", "peripheral")}
+
+
+def three_class_evaluation(cohort, X, seed=0, backend=None):
+    """The paper's features_ffnn on control / central / peripheral under
+    GroupKFold(5): on the exact landmarks (``X = cohort.landmarks``, the
+    landmark step left out) or on the photographs (``X = cohort.X``, landmarks
+    by ``backend``). ``benchmarks/bound_spread.py`` calls it too."""
+    from sklearn.model_selection import GroupKFold
+
+    from sklearn_palsy import evaluate_pipelines
+
+    if backend is None:
+        model = make_paper_pipelines(random_state=seed)["features_ffnn"][1:]
+    else:
+        model = make_paper_pipelines(random_state=seed,
+                                     backend=backend)["features_ffnn"]
+    return evaluate_pipelines({"features_ffnn": model}, X, cohort.palsy_type,
+                              cohort.groups, cv=GroupKFold(5), verbose=0)
+
+
 @pytest.mark.slow  # a learning outcome on a whole cohort
 def test_paper_feature_pipeline_tells_central_from_peripheral_palsy(synthetic_cohort):
     """The 3-class problem (control / central / peripheral) with the paper's
     feature pipeline as it is, on the cohort's exact landmarks. Measured:
     balanced accuracy 0.966 per image, 1.000 per patient."""
-    from sklearn.model_selection import GroupKFold
-
-    from sklearn_palsy import evaluate_pipelines
-
-    cohort = synthetic_cohort(n_patients=30, n_controls=15,
-                              palsy_types=("central", "peripheral"))
+    cohort = synthetic_cohort(**THREE_CLASS_COHORT)
     assert set(cohort.palsy_type) == {"none", "central", "peripheral"}
-    model = make_paper_pipelines(random_state=0)["features_ffnn"][1:]
-    result = evaluate_pipelines({"features_ffnn": model}, cohort.landmarks,
-                                cohort.palsy_type, cohort.groups, cv=GroupKFold(5),
-                                verbose=0)
+    result = three_class_evaluation(cohort, cohort.landmarks)
     accuracy = result.summary[("balanced_accuracy", "mean")]
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; network seeds 0 / 1 / 2): image
+    # AVX2 0.970 / 0.970 / 0.960, default ISA 0.963 / 0.983 / 0.953, min 0.953; patient
+    # 1.000 / 1.000 / 0.983 on both, min 0.983.
     assert accuracy[("features_ffnn", "image")] >= 0.9
     assert accuracy[("features_ffnn", "patient")] >= 0.9
     matrices = result.confusion_matrices["features_ffnn"]["image"]
@@ -168,19 +199,16 @@ def test_paper_feature_pipeline_on_images_tells_the_three_classes_apart(
         synthetic_cohort):
     """The same from the photographs, landmarks by MediaPipe. Measured:
     balanced accuracy 0.864 per image, 0.933 per patient (dlib: 0.808,
-    0.844)."""
-    from sklearn.model_selection import GroupKFold
-
-    from sklearn_palsy import evaluate_pipelines
-
-    cohort = synthetic_cohort(n_patients=30, n_controls=15,
-                              palsy_types=("central", "peripheral"), on_disk=True)
-    model = make_paper_pipelines(random_state=0, backend="mediapipe")
-    result = evaluate_pipelines({"features_ffnn": model["features_ffnn"]}, cohort.X,
-                                cohort.palsy_type, cohort.groups, cv=GroupKFold(5),
-                                verbose=0)
+    0.844); for its spread over seeds and ISAs, see below."""
+    cohort = synthetic_cohort(**THREE_CLASS_COHORT, on_disk=True)
+    result = three_class_evaluation(cohort, cohort.X, backend="mediapipe")
     accuracy = result.summary[("balanced_accuracy", "mean")]
-    assert accuracy[("features_ffnn", "patient")] >= 0.9
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; network seeds 0 / 1 / 2): patient
+    # AVX2 0.911 / 0.839 / 0.967, default ISA 0.911 / 0.839 / 0.933, min 0.839; image
+    # AVX2 0.851 / 0.846 / 0.863, default 0.848 / 0.841 / 0.874, min 0.841. The patient
+    # bound was 0.9, which network seed 1 misses on both ISAs; 0.75 sits below the
+    # minimum and far above chance (1/3).
+    assert accuracy[("features_ffnn", "patient")] >= 0.75
     assert accuracy[("features_ffnn", "image")] >= 0.8
 
 

@@ -51,8 +51,7 @@ def _content(path):
                 {name: reader.get_tensor(name) for name in reader.keys()})
 
 
-@pytest.fixture(scope="module")
-def severe_faces():
+def severe_faces_cohort(seed=11):
     """Four patients with severe palsy and four controls, three expressions each."""
     from sklearn_palsy.datasets import make_synthetic_cohort
 
@@ -60,8 +59,24 @@ def severe_faces():
         n_patients=4, n_controls=4, expressions=("smile", "raise_eyebrows",
                                                  "close_eyes"),
         severity_range=(0.85, 1.0), palsy_types=("peripheral", "central"),
-        random_state=11,
+        random_state=seed,
     )
+
+
+@pytest.fixture(scope="module")
+def severe_faces():
+    return severe_faces_cohort()
+
+
+def shipped_model_means(backend, faces):
+    """The shipped model's probabilities of palsy, and their mean per person:
+    the lowest patient's and the highest control's."""
+    proba = load_reference_model(backend).predict_proba(faces.images)[:, 1]
+    people = np.unique(faces.groups)
+    mean = {person: proba[faces.groups == person].mean() for person in people}
+    patients = [mean[person] for person in people if person.startswith("P")]
+    controls = [mean[person] for person in people if person.startswith("C")]
+    return proba, min(patients), max(controls)
 
 
 @pytest.fixture(scope="module")
@@ -107,14 +122,15 @@ def test_default_backend_is_mediapipe_where_it_runs():
 
 @pytest.mark.parametrize("backend", REFERENCE_BACKENDS)
 def test_shipped_model_scores_severe_palsy_above_controls(backend, severe_faces):
-    proba = load_reference_model(backend).predict_proba(severe_faces.images)[:, 1]
+    proba, lowest_patient, highest_control = shipped_model_means(backend,
+                                                                 severe_faces)
     assert np.all((proba > 0) & (proba < 1))  # calibrated, never certain
-    people = np.unique(severe_faces.groups)
-    mean = {person: proba[severe_faces.groups == person].mean() for person in people}
-    patients = [mean[person] for person in people if person.startswith("P")]
-    controls = [mean[person] for person in people if person.startswith("C")]
-    assert min(patients) > max(controls)
-    assert min(patients) > 0.5 > max(controls)
+    # Spread (benchmarks/bound_spread.py, 2026-12-06; cohort seeds 11 / 12 / 13, AVX2
+    # and the default ISA alike; the model's weights are fixed): lowest patient
+    # MediaPipe 0.958 / 0.945 / 0.981, dlib 0.907 / 0.782 / 0.969, min 0.782; highest
+    # control MediaPipe 0.348 / 0.243 / 0.192, dlib 0.179 / 0.270 / 0.165, max 0.348.
+    assert lowest_patient > highest_control
+    assert lowest_patient > 0.5 > highest_control
 
 
 @pytest.mark.parametrize("backend", REFERENCE_BACKENDS)
@@ -149,6 +165,8 @@ def test_shipped_record_is_complete(backend):
             assert held_out[key] == _reference_training._jsonable(value)
         assert held_out["seed_stream"] != cohort["seed_stream"]
         # Synthetic faces the model has never seen are still easy for it.
+        # A figure stored in the shipped record when the model was trained,
+        # not computed here: no CPU changes it, so it has no spread to measure.
         assert figures["patient"]["roc_auc"] > 0.9
 
 
