@@ -1,4 +1,4 @@
-"""Tests of the assessment of patients: sklearn_palsy._assess and its command."""
+"""Tests of the assessment of patients: assess_images, its report and command."""
 
 import base64
 import io

@@ -132,7 +132,7 @@ def test_every_public_name_has_a_docstring_with_an_example():
 
 # Every name that was public before the reorganisation of issue 25, from
 # where users imported it (each module's __all__ on 2026-12-06, less the
-# deprecated FusionClassifier): each must stay importable from there.
+# deprecations deleted then): each must stay importable from there.
 PUBLIC_NAMES = {
     "sklearn_palsy": [
         "ExpressionFeatures", "FFNNClassifier", "FaceCropper", "HeadPoseError",
