@@ -750,6 +750,24 @@ def _(ctx):
 
 
 # ----------------------------------------------------------------------------
+# Issue 30, landmarks outside the photo, absurd values, unmatched landmark files.
+
+# end of the landmarks cases
+
+
+# ----------------------------------------------------------------------------
+# Issue 30, video batches, single frame references, malformed frame indices.
+
+# end of the videos cases
+
+
+# ----------------------------------------------------------------------------
+# Issue 30, shipped-model checks, ordinal and label checks, duplicate files.
+
+# end of the substitutions cases
+
+
+# ----------------------------------------------------------------------------
 # The tests: one per case of the table, in its order.
 
 
