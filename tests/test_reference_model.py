@@ -359,3 +359,94 @@ def test_another_scikit_learn_is_not_warned_about_for_the_shipped_model(
         **real, "sklearn_palsy_version": real["sklearn_palsy_version"] + "9"})
     with pytest.warns(UserWarning, match="was written by sklearn-palsy"):
         load_reference_model("dlib")
+
+
+# ------------------------------------------------------------ checked against records
+@pytest.fixture
+def shipped_copy(monkeypatch, tmp_path):
+    """The shipped models and records copied to a folder that the loader reads."""
+    import shutil
+
+    shutil.copytree(MODELS, tmp_path / "models")
+    monkeypatch.setattr(importlib.resources, "files", lambda _: tmp_path)
+    return tmp_path / "models"
+
+
+def _edit_record(folder, name, **changes):
+    import json
+
+    record = folder / f"reference_{name}.json"
+    record.write_text(json.dumps({**json.loads(record.read_text()), **changes}))
+
+
+def test_a_swapped_shipped_model_is_refused_naming_the_file(shipped_copy):
+    import shutil
+
+    dlib_file = shipped_copy / "reference_dlib.safetensors"
+    shutil.copyfile(shipped_copy / "reference_mediapipe.safetensors", dlib_file)
+    with pytest.raises(ModelFileError) as caught:
+        load_reference_model("dlib")
+    message = str(caught.value)
+    assert str(dlib_file) in message and "reference_dlib.json" in message
+    assert ("checksum 34827e1d45e48d782ee45586214dfa79f9f233b21e59a7a007334901e057b6af"
+            " differs from the record's ebae42d68eeca3410d1d843f47a8d849acfe1f7655836b"
+            "34cd8b2ff744c53ff1") in message
+    assert "22388 bytes, the record says 22332" in message
+    assert "landmark step uses 'mediapipe', the record says 'dlib'" in message
+    # The other backend's model is untouched and still loads.
+    assert load_reference_model("mediapipe")[0].backend_ == "mediapipe"
+
+
+def test_a_shipped_model_with_a_matching_record_but_another_backend_is_refused(
+    shipped_copy,
+):
+    import shutil
+
+    source = shipped_copy / "reference_mediapipe.safetensors"
+    shutil.copyfile(source, shipped_copy / "reference_dlib.safetensors")
+    # A record rewritten to the swapped file's checksum and size still says dlib.
+    _edit_record(shipped_copy, "dlib", content_sha256=_content(source)[0],
+                 file_bytes=source.stat().st_size)
+    with pytest.raises(ModelFileError, match=(
+            r"reference_dlib\.safetensors.*its landmark step uses 'mediapipe', the "
+            r"record says 'dlib'")) as caught:
+        load_reference_model("dlib")
+    assert "checksum" not in str(caught.value)
+
+
+def test_a_retrained_shipped_model_is_refused_by_its_checksum(shipped_copy):
+    from sklearn_palsy import save_model
+
+    dlib_file = shipped_copy / "reference_dlib.safetensors"
+    model = load_reference_model("dlib")
+    model.named_steps["scale"].mean_ = model.named_steps["scale"].mean_ + 1e-3
+    save_model(model, dlib_file)
+    new_checksum = _content(dlib_file)[0]
+    with pytest.raises(ModelFileError, match=(
+            rf"reference_dlib\.safetensors.*its checksum {new_checksum} differs "
+            "from the record's ebae42d6")):
+        load_reference_model("dlib")
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"backend": "mediapipe"}, "names the backend 'mediapipe', not 'dlib'"),
+    ({"model": "reference_mediapipe.safetensors"},
+     "names the model file 'reference_mediapipe.safetensors', not "
+     "'reference_dlib.safetensors'"),
+    ({"content_sha256": None}, "lacks a valid content_sha256"),
+])
+def test_a_shipped_record_of_another_model_is_refused(shipped_copy, changes,
+                                                      expected):
+    _edit_record(shipped_copy, "dlib", **changes)
+    for function in (load_reference_model, reference_model_info):
+        with pytest.raises(ModelFileError) as caught:
+            function("dlib")
+        assert str(shipped_copy / "reference_dlib.json") in str(caught.value)
+        assert expected in str(caught.value)
+
+
+def test_an_unreadable_shipped_record_is_refused_naming_it(shipped_copy):
+    (shipped_copy / "reference_dlib.json").write_text("{not json")
+    with pytest.raises(ModelFileError, match=r"reference_dlib\.json.*not valid JSON"):
+        reference_model_info("dlib")
+

@@ -28,6 +28,7 @@ on synthetic faces, not a diagnostic.
 
 import importlib.resources
 import json
+import os
 import warnings
 
 from ..exceptions import ModelFileError
@@ -45,10 +46,7 @@ REFERENCE_BACKENDS = LANDMARK_MODELS
 
 
 def _shipped(backend, suffix):
-    """The shipped file of ``backend``'s reference model, as a path."""
-    from ..faces import resolve_backend
-
-    backend = resolve_backend(backend)
+    """The shipped file of ``backend``'s (resolved) reference model, as a path."""
     resource = importlib.resources.files(__package__) / "models" / (
         f"reference_{backend}{suffix}")
     if not resource.is_file():
@@ -58,6 +56,85 @@ def _shipped(backend, suffix):
             "scripts/train_reference_model.py, or give a model file"
         )
     return resource
+
+
+#: What a shipped record must hold to check its model file against, and of
+#: what type.
+_CHECKED_FIELDS = {"model": str, "backend": str, "content_sha256": str,
+                   "file_bytes": int}
+
+_DAMAGED = ("the installation was changed or damaged: reinstall sklearn-palsy, or "
+            "train the models again with scripts/train_reference_model.py")
+
+
+def _record(backend):
+    """``backend``'s JSON record, checked to be the record of that backend's model.
+
+    Returns the resolved backend, the record and the record's path.
+    """
+    from ..faces import resolve_backend
+
+    backend = resolve_backend(backend)
+    resource = _shipped(backend, ".json")
+    try:
+        record = json.loads(resource.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ModelFileError(
+            f"the reference model's record {resource} is not valid JSON ({error}); "
+            f"{_DAMAGED}"
+        ) from None
+    if not isinstance(record, dict):
+        raise ModelFileError(
+            f"the reference model's record {resource} is not a JSON object; {_DAMAGED}"
+        )
+    invalid = [key for key, kind in _CHECKED_FIELDS.items()
+               if not isinstance(record.get(key), kind)
+               or isinstance(record.get(key), bool)]
+    if invalid:
+        raise ModelFileError(
+            f"the reference model's record {resource} lacks a valid "
+            f"{', '.join(invalid)}; {_DAMAGED}"
+        )
+    expected = {"backend": backend, "model": f"reference_{backend}.safetensors"}
+    for key, what in (("backend", "the backend"), ("model", "the model file")):
+        if record[key] != expected[key]:
+            raise ModelFileError(
+                f"the reference model's record {resource} names {what} "
+                f"{record[key]!r}, not {expected[key]!r}; {_DAMAGED}"
+            )
+    return backend, record, resource
+
+
+def _check_against_record(path, model, record, record_path):
+    """Refuse a loaded shipped model whose file or backend is not its record's.
+
+    ``load_model`` has already checked the file's content against the
+    checksum in its own metadata, so comparing that checksum with the
+    record's compares the content.
+    """
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="np") as reader:
+        checksum = (reader.metadata() or {}).get("sha256")
+    size = os.path.getsize(path)
+    landmarks = model[0] if hasattr(model, "steps") and model.steps else None
+    used = getattr(landmarks, "backend_", None)
+    differences = []
+    if checksum != record["content_sha256"]:
+        differences.append(f"its checksum {checksum} differs from the record's "
+                           f"{record['content_sha256']}")
+    if size != record["file_bytes"]:
+        differences.append(f"it is {size} bytes, the record says "
+                           f"{record['file_bytes']}")
+    if used != record["backend"]:
+        differences.append(f"its landmark step uses {used!r}, the record says "
+                           f"{record['backend']!r}")
+    if differences:
+        raise ModelFileError(
+            f"the shipped reference model {path} is not the one its record "
+            f"{record_path} describes: {'; '.join(differences)}. A model file was "
+            f"swapped or modified, and would be used under another name; {_DAMAGED}"
+        )
 
 
 def load_reference_model(backend="auto"):
@@ -83,11 +160,23 @@ def load_reference_model(backend="auto"):
     Raises
     ------
     ModelFileError
-        If the model is missing from this installation, or was written by
-        another major.minor version of sklearn-palsy.
+        If the model is missing from this installation, was written by
+        another major.minor version of sklearn-palsy, or is not the model
+        its record (:func:`reference_model_info`) describes: another
+        checksum or size, or a landmark step of another backend (a model
+        file swapped or modified). The message names the file, the record
+        and what differs.
 
     Notes
     -----
+    Before it is returned, the model is checked against its record: the
+    checksum in the file's metadata (which :func:`~sklearn_palsy.load_model`
+    has checked against the file's content) must be the record's
+    ``content_sha256``, its size the record's ``file_bytes``, and its
+    landmark step's ``backend_`` the record's ``backend``, which must be the
+    backend asked for. So a model file swapped for another backend's is
+    refused rather than used under the other backend's name.
+
     The model's scikit-learn parts are a ``Pipeline`` and a
     ``StandardScaler``, whose fitted attributes are the same in every
     scikit-learn version the package supports, so the warning that
@@ -112,15 +201,20 @@ def load_reference_model(backend="auto"):
     """
     from ..io import load_model_file
 
+    backend, record, record_path = _record(backend)
     resource = _shipped(backend, ".safetensors")
-    with importlib.resources.as_file(resource) as path, warnings.catch_warnings():
-        # Its scikit-learn parts are a Pipeline (no fitted state) and a
-        # StandardScaler, whose fitted attributes are the same in every
-        # scikit-learn the package supports: another version's warning
-        # would only alarm. Another sklearn-palsy's warning is kept.
-        warnings.filterwarnings("ignore", message=".*was written with scikit-learn",
-                                category=UserWarning)
-        return load_model_file(path)
+    with importlib.resources.as_file(resource) as path:
+        with warnings.catch_warnings():
+            # Its scikit-learn parts are a Pipeline (no fitted state) and a
+            # StandardScaler, whose fitted attributes are the same in every
+            # scikit-learn the package supports: another version's warning
+            # would only alarm. Another sklearn-palsy's warning is kept.
+            warnings.filterwarnings("ignore",
+                                    message=".*was written with scikit-learn",
+                                    category=UserWarning)
+            model = load_model_file(path)
+        _check_against_record(path, model, record, record_path)
+    return model
 
 
 def reference_model_info(backend="auto"):
@@ -142,6 +236,14 @@ def reference_model_info(backend="auto"):
         checksum, as :func:`~sklearn_palsy.save_model` computes it over
         its metadata and tensors) and ``note``.
 
+    Raises
+    ------
+    ModelFileError
+        If the record is missing, is not valid JSON, lacks one of ``model``,
+        ``backend``, ``content_sha256`` and ``file_bytes``, or names another
+        backend or model file than ``backend``'s (the message names the
+        record).
+
     Examples
     --------
     >>> from sklearn_palsy.paper import reference_model_info
@@ -149,4 +251,4 @@ def reference_model_info(backend="auto"):
     >>> info["backend"], info["classes"]
     ('dlib', ['control', 'palsy'])
     """
-    return json.loads(_shipped(backend, ".json").read_text(encoding="utf-8"))
+    return _record(backend)[1]
