@@ -611,3 +611,99 @@ def test_a_voting_ensemble_over_an_unpicklable_estimator_is_trained_as_usual(coh
     late = result.predictions[result.predictions.estimator == "late"]
     a = result.predictions[result.predictions.estimator == "a"]
     np.testing.assert_allclose(late.proba.to_numpy(), a.proba.to_numpy())
+
+
+# ------------------------------------------------------------ labels of every kind
+def _graded_table(n_patients=12, seed=0):
+    """Two features of two images per patient, three ordered grades by patient."""
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(n_patients), 2)
+    grade = groups % 3
+    X = rng.normal(size=(len(groups), 2))
+    X[:, 0] += grade
+    return X, grade, groups
+
+
+class _RecordingLogisticRegression(LogisticRegression):
+    fits = []
+
+    def fit(self, X, y, **kwargs):
+        type(self).fits.append(len(X))
+        return super().fit(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("target", ["auto", "binary", "multiclass", "ordinal"])
+@pytest.mark.parametrize("missing", [None, np.nan])
+def test_missing_labels_are_named_for_every_target_before_fitting(target, missing):
+    X, grade, groups = _graded_table()
+    names = ["control", "palsy"] if target in ("auto", "binary") else [
+        "none", "mild", "severe"]
+    y = np.array(names, dtype=object)[grade % len(names)]
+    if missing is not None:
+        y = y.astype(object)
+    y[[4, 5, 9]] = missing
+    _RecordingLogisticRegression.fits = []
+    with pytest.raises(ValueError, match=(
+            r"^evaluate_pipelines needs a label for every sample; y has 3 missing "
+            r"labels \(None or NaN\) at rows 4, 5, 9\. Drop those samples or label "
+            r"them$")):
+        evaluate_pipelines({"lr": _RecordingLogisticRegression()}, X, y, groups,
+                           cv=GroupKFold(2), target=target, pos_label="palsy",
+                           classes=None, verbose=0)
+    assert _RecordingLogisticRegression.fits == []
+
+
+def test_numeric_nan_labels_and_many_missing_labels_are_named():
+    X, grade, groups = _graded_table(n_patients=20)
+    y = grade.astype(float)
+    y[10:35] = np.nan
+    listed = ", ".join(str(row) for row in range(10, 30))
+    with pytest.raises(ValueError, match=(
+            rf"y has 25 missing labels \(None or NaN\) at rows {listed}, \.\.\. and 5 "
+            "more")):
+        evaluate_pipelines({"lr": LogisticRegression()}, X, y, groups, cv=2,
+                           target="ordinal", verbose=0)
+    with pytest.raises(ValueError, match=(
+            r"^check_patient_split needs a label for every sample; y has 25 missing")):
+        check_patient_split(GroupKFold(2), X, y, groups)
+
+
+def test_labels_mixing_numbers_and_text_are_named():
+    X, grade, groups = _graded_table()
+    y = grade.astype(object)
+    y[[6, 7]] = "2"
+    with pytest.raises(ValueError, match=(
+            r"^evaluate_pipelines needs labels that are all numbers or all text; in "
+            r"y, rows 6 \('2'\), 7 \('2'\) are text, the other 22 are numbers\. Give "
+            r"every label the same way \(1 and '1' would be two classes\)$")):
+        evaluate_pipelines({"lr": LogisticRegression()}, X, y, groups, cv=2,
+                           target="multiclass", verbose=0)
+
+
+def _order_warnings(caught):
+    return [str(warning.message) for warning in caught
+            if "ordered the text grades" in str(warning.message)]
+
+
+def test_ordinal_text_grades_without_classes_warn_naming_the_order_used():
+    X, grade, groups = _graded_table()
+    y = np.array(["none", "mild", "severe"])[grade]
+    with pytest.warns(UserWarning, match=(
+            r"^evaluate_pipelines ordered the text grades of y alphabetically, lowest "
+            r"first: \['mild', 'none', 'severe'\]\. If that is not their grade order, "
+            r"pass classes= with every grade from lowest to highest")) as caught:
+        result = evaluate_pipelines({"lr": LogisticRegression()}, X, y, groups,
+                                    cv=2, target="ordinal", verbose=0)
+    assert result.classes.tolist() == ["mild", "none", "severe"]
+    assert caught[0].filename == __file__  # points at the call
+    # Silent where the order is given, numeric or not asked to be ordinal.
+    for labels, options in ((y, {"target": "ordinal",
+                                 "classes": ["none", "mild", "severe"]}),
+                            (grade, {"target": "ordinal"}),
+                            (grade.astype(float), {"target": "ordinal"}),
+                            (y, {"target": "multiclass"})):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            evaluate_pipelines({"lr": LogisticRegression()}, X, labels, groups,
+                               cv=2, verbose=0, **options)
+        assert _order_warnings(caught) == [], options

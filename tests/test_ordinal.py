@@ -110,7 +110,8 @@ def test_explicit_class_order_and_grades_that_nobody_has(graded):
         model.predict_proba(X),
         OrdinalClassifier().fit(X, severity_grade).predict_proba(X))
     # Sorted order would start with "marked" and put "none" third: worse.
-    sorted_model = OrdinalClassifier().fit(X, y)
+    with pytest.warns(UserWarning, match="ordered the text grades of y"):
+        sorted_model = OrdinalClassifier().fit(X, y)
     assert sorted_model.classes_.tolist() == sorted(order)
     # Spread (the same runs): the named order's lead 0.471 / 0.450 / 0.475, min 0.450.
     assert sorted_model.score(X, y) < model.score(X, y) - 0.1
@@ -280,3 +281,44 @@ def grading_summaries(cohort):
                                 classes=GRADES, verbose=0)
     image = result.summary.xs("image", level="level")
     return image.loc["ordinal"], image.loc["multinomial"]
+
+
+def test_text_grades_without_classes_warn_naming_the_order_used(graded):
+    import warnings
+
+    X, severity_grade = graded
+    names = np.array(["none", "slight", "moderate", "marked", "severe", "total"])
+    y = names[severity_grade - 1]
+    with pytest.warns(UserWarning, match=(
+            r"^OrdinalClassifier ordered the text grades of y alphabetically, lowest "
+            r"first: \['marked', 'moderate', 'none', 'severe', 'slight', 'total'\]\. "
+            r"If that is not their grade order, pass classes= with every grade from "
+            r"lowest to highest")) as caught:
+        model = OrdinalClassifier().fit(X, y)
+    assert caught[0].filename == __file__  # points at the call to fit
+    assert model.classes_.tolist() == sorted(names)
+    # Silent when the order is given, or the grades are numbers.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        OrdinalClassifier(classes=names).fit(X, y)
+        OrdinalClassifier().fit(X, severity_grade)
+        OrdinalClassifier().fit(X, severity_grade.astype(float))
+
+
+@pytest.mark.parametrize("missing", [None, np.nan])
+@pytest.mark.parametrize("classes", [None, ["none", "slight", "moderate"]])
+def test_missing_labels_are_named(graded, missing, classes):
+    X, severity_grade = graded
+    y = np.array(["none", "slight", "moderate"], dtype=object)[
+        np.minimum(severity_grade, 3) - 1]
+    y[[7, 30]] = missing
+    with pytest.raises(ValueError, match=(
+            r"^OrdinalClassifier needs a label for every sample; y has 2 missing "
+            r"labels \(None or NaN\) at rows 7, 30\. Drop those samples or label "
+            r"them$")):
+        OrdinalClassifier(classes=classes).fit(X, y)
+    numeric = severity_grade.astype(float)
+    numeric[12] = np.nan
+    with pytest.raises(ValueError, match=r"y has 1 missing label \(None or NaN\) at "
+                                         r"row 12\."):
+        OrdinalClassifier().fit(X, numeric)

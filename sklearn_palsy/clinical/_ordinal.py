@@ -25,7 +25,11 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ..exceptions import format_listing
 from ..model_selection._scoring import ORDINAL_DECISIONS, ordinal_decision
 from ..utils._compat import HasMethods, StrOptions, _fit_context, routing_enabled
-from ..utils._validation import check_sample_weight
+from ..utils._validation import (
+    check_label_values,
+    check_sample_weight,
+    warn_if_text_order,
+)
 
 __all__ = ["OrdinalClassifier"]
 
@@ -82,9 +86,12 @@ class OrdinalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     classes : array-like, default=None
         The classes from lowest to highest, for labels whose sorted order is
         not their grade order (``["none", "mild", "severe"]``). None means
-        the sorted distinct labels of y. Every label of y must be among
-        them; classes that y lacks (a grade that no training patient has)
-        get probability 0.
+        the sorted distinct labels of y: numeric grades keep their numeric
+        order silently, and text grades are sorted alphabetically with a
+        ``UserWarning`` that names the order used, since that is rarely the
+        grade order (``"mild" < "none" < "severe"``); pass ``classes`` to
+        choose it. Every label of y must be among them; classes that y
+        lacks (a grade that no training patient has) get probability 0.
     decision : {"mode", "mean", "median"}, default="mode"
         How :meth:`predict` turns the probabilities into one class (see
         :func:`~sklearn_palsy.model_selection.ordinal_decision`):
@@ -189,6 +196,8 @@ class OrdinalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """The class order, and each label's rank in it."""
         if self.classes is None:
             classes = np.unique(y)
+            # user, _fit_context's wrapper, fit, here
+            warn_if_text_order(classes, type(self).__name__, stacklevel=4)
         else:
             classes = np.asarray(self.classes)
             if classes.ndim != 1 or len(classes) < 2:
@@ -241,6 +250,19 @@ class OrdinalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         self : object
             The fitted classifier.
+
+        Raises
+        ------
+        ValueError
+            If a label is missing (None, NaN) or the labels mix numbers and
+            text, naming the rows; if a label is not in ``classes``, naming
+            the rows; if y has fewer than 2 classes.
+
+        Warns
+        -----
+        UserWarning
+            When ``classes`` is None and the labels are text: the
+            alphabetical order used, and how to give another.
         """
         if fit_params and not routing_enabled():
             raise ValueError(
@@ -254,7 +276,7 @@ class OrdinalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None"
             )
-        y = column_or_1d(y, warn=True)
+        y = check_label_values(column_or_1d(y, warn=True), type(self).__name__)
         check_classification_targets(y)
         classes, ranks = self._check_classes(y)
         if sample_weight is not None:

@@ -14,7 +14,11 @@ import numpy as np
 from sklearn.model_selection import GroupKFold, check_cv
 
 from ..exceptions import ManifestError, PatientLeakageError, format_listing
-from ..utils._validation import check_groups, mixed_label_patients
+from ..utils._validation import (
+    check_groups,
+    check_label_values,
+    mixed_label_patients,
+)
 
 __all__ = ["check_patient_split"]
 
@@ -62,8 +66,9 @@ def check_patient_split(cv, X, y, groups, *, allow_mixed_patient_labels=False):
         also a :class:`ValueError`.
     ValueError
         If ``groups`` is missing, its length differs from X's, or it holds
-        missing ids (None, NaN) or both numbers and text; or if y's length
-        differs from X's.
+        missing ids (None, NaN) or both numbers and text; if y holds missing
+        labels (None, NaN) or both numbers and text (naming the rows); or if
+        y's length differs from X's.
 
     Examples
     --------
@@ -92,6 +97,8 @@ def check_patient_split(cv, X, y, groups, *, allow_mixed_patient_labels=False):
     """
     n_samples = _n_samples(X)
     groups = _check_groups(groups, n_samples)
+    if y is not None:
+        check_label_values(y, "check_patient_split")
     if not allow_mixed_patient_labels:
         _check_one_label_per_patient(y, groups, n_samples)
     if isinstance(cv, numbers.Integral):

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from ..exceptions import format_listing
 from ..utils._compat import _safe_indexing, routing_enabled
+from ..utils._validation import check_label_values, warn_if_text_order
 from ._scoring import (
     CALIBRATION_METRICS,
     METRICS,
@@ -216,6 +217,7 @@ def _check_target(y, target, classes, pos_label):
     """The kind of target, its classes in order, and each label's index there."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}; got {target!r}")
+    check_label_values(y, "evaluate_pipelines")
     labels = np.unique(y)
     if target == "auto":
         target = "binary" if len(labels) == 2 and classes is None else "multiclass"
@@ -238,6 +240,8 @@ def _check_target(y, target, classes, pos_label):
         return target, labels, "a binary target"
     if classes is None:
         classes = labels
+        if target == "ordinal":
+            warn_if_text_order(classes, "evaluate_pipelines", stacklevel=3)
     else:
         classes = np.asarray(classes)
         values = classes.tolist()
@@ -329,8 +333,12 @@ def evaluate_pipelines(
         The order of the classes of a multiclass or ordinal target, lowest
         grade first (the rows and columns of the confusion matrices, and the
         grade steps that the ordinal metrics count). None means the sorted
-        labels of y. It may hold classes that y lacks; every label of y must
-        be in it.
+        labels of y: numeric grades keep their numeric order, and text
+        grades of an ordinal target are sorted alphabetically with a
+        ``UserWarning`` naming that order (``"mild"`` would come before
+        ``"normal"``), since it is rarely their grade order; give ``classes``
+        to choose it. It may hold classes that y lacks; every label of y
+        must be in it.
     pos_label : int or str, default=1
         The label of palsy, for a binary target.
     return_estimator : bool, list of str or dict, default=False
@@ -387,10 +395,18 @@ def evaluate_pipelines(
         :class:`ValueError`.
     ValueError
         If ``groups`` is missing, of another length than X, or holds missing
-        ids (None, NaN) or both numbers and text; if a binary target does not
+        ids (None, NaN) or both numbers and text; if y holds missing labels
+        (None, NaN) or both numbers and text, whatever the target (naming
+        the rows); if a binary target does not
         have two classes with ``pos_label`` among them; if y has a label that
         ``classes`` lacks (naming the rows); if a fitted estimator predicts
         classes outside the target's.
+
+    Warns
+    -----
+    UserWarning
+        For an ordinal target of text grades without ``classes``: which
+        (alphabetical) order was used, and how to give another.
 
     See Also
     --------

@@ -8,6 +8,7 @@ used here.
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -18,8 +19,10 @@ from ..exceptions import format_listing
 __all__ = [
     "check_classification_labels",
     "check_groups",
+    "check_label_values",
     "check_sample_weight",
     "mixed_label_patients",
+    "warn_if_text_order",
 ]
 
 
@@ -118,23 +121,106 @@ def check_groups(groups, n_samples=None):
             "groups must hold numbers or text; found other values at "
             f"{'indices' if other.size > 1 else 'index'} {_indices(other, values)}"
         )
-    numbers_at = np.flatnonzero(kinds == "number")
-    text_at = np.flatnonzero(kinds == "text")
-    if numbers_at.size and text_at.size:
-        # Name the rarer kind: those are most likely the mistakes.
-        if text_at.size <= numbers_at.size:
-            minority, kinds, rest_kind = text_at, ("text", "text"), "numbers"
-        else:
-            minority, kinds, rest_kind = numbers_at, ("a number", "numbers"), "text"
-        several = minority.size > 1
+    mixed = _mixed_kinds(values, kinds, "indices", "index")
+    if mixed:
         raise ValueError(
-            f"groups mixes numbers and text: {'indices' if several else 'index'} "
-            f"{_indices(minority, values)} {'are' if several else 'is'} "
-            f"{kinds[several]}, the other {len(values) - minority.size} are "
-            f"{rest_kind}. Give every patient id the same way, all as text or all "
-            "as numbers (1 and '1' would be two patients)"
+            f"groups mixes numbers and text: {mixed}. Give every patient id the "
+            "same way, all as text or all as numbers (1 and '1' would be two "
+            "patients)"
         )
     return values if isinstance(raw, np.ndarray) else np.asarray(raw)
+
+
+def _mixed_kinds(values, kinds, plural, singular):
+    """``"index 3 ('a') is text, the other 9 are numbers"``, or "" when not mixed.
+
+    The rarer kind is named: those are most likely the mistakes.
+    """
+    numbers_at = np.flatnonzero(kinds == "number")
+    text_at = np.flatnonzero(kinds == "text")
+    if not (numbers_at.size and text_at.size):
+        return ""
+    if text_at.size <= numbers_at.size:
+        minority, names, rest_kind = text_at, ("text", "text"), "numbers"
+    else:
+        minority, names, rest_kind = numbers_at, ("a number", "numbers"), "text"
+    several = minority.size > 1
+    return (
+        f"{plural if several else singular} {_indices(minority, values)} "
+        f"{'are' if several else 'is'} {names[several]}, the other "
+        f"{len(values) - minority.size} are {rest_kind}"
+    )
+
+
+def check_label_values(y, owner):
+    """Check that every sample has a label, and that labels do not mix kinds.
+
+    ``np.unique`` and scikit-learn's checks fail on ``None`` among text
+    labels with a :class:`TypeError` ("'<' not supported between instances
+    of 'NoneType' and 'str'"), and on a NaN label with "Input y contains
+    NaN"; neither says which samples. This check names them, for every kind
+    of target (binary, multi-class, ordinal).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Labels; a row of a 2-D ``y`` is missing when any of its labels is.
+    owner : str
+        The function or estimator that checks, for the message.
+
+    Returns
+    -------
+    y : ndarray
+        ``np.asarray(y)``, checked.
+
+    Raises
+    ------
+    ValueError
+        If a label is missing (None, NaN, ``pd.NA``, ``NaT``), or if a 1-D
+        ``y`` of Python objects holds both numbers and text (``1`` and
+        ``"1"`` would be two classes, and they cannot be sorted). The message
+        names the first 20 rows and counts the rest.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.utils._validation import check_label_values
+    >>> check_label_values(["a", "b", "a"], "Model")
+    array(['a', 'b', 'a'], dtype='<U1')
+    >>> check_label_values(["a", None, "b", None], "Model")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Model needs a label for every sample; y has 2 missing labels ...
+    """
+    labels = np.asarray(y)
+    if labels.dtype.kind == "f":
+        missing = np.isnan(labels)
+    elif labels.dtype.kind == "O":
+        missing = np.asarray(pd.isna(labels), dtype=bool)
+    else:
+        return labels
+    if labels.ndim == 2:
+        missing = missing.any(axis=1)
+    elif labels.ndim != 1:
+        return labels
+    rows = np.flatnonzero(missing)
+    if rows.size:
+        several = rows.size > 1
+        raise ValueError(
+            f"{owner} needs a label for every sample; y has {rows.size} missing "
+            f"label{'s' if several else ''} (None or NaN) at "
+            f"{'rows' if several else 'row'} {_indices(rows)}. Drop those samples "
+            "or label them"
+        )
+    if labels.dtype.kind == "O" and labels.ndim == 1:
+        mixed = _mixed_kinds(labels, np.array([_kind(value) for value in labels]),
+                             "rows", "row")
+        if mixed:
+            raise ValueError(
+                f"{owner} needs labels that are all numbers or all text; in y, "
+                f"{mixed}. Give every label the same way (1 and '1' would be two "
+                "classes)"
+            )
+    return labels
 
 
 def check_classification_labels(y, owner):
@@ -155,8 +241,10 @@ def check_classification_labels(y, owner):
     Raises
     ------
     ValueError
-        If ``y`` is not a classification target (scikit-learn's message) or
-        holds one class.
+        If a label is missing or the labels mix numbers and text
+        (:func:`check_label_values`, naming the rows), if ``y`` is not a
+        classification target (scikit-learn's message) or if it holds one
+        class.
 
     Examples
     --------
@@ -170,7 +258,7 @@ def check_classification_labels(y, owner):
     """
     from sklearn.utils.multiclass import check_classification_targets
 
-    y = np.asarray(y)
+    y = check_label_values(y, owner)
     check_classification_targets(y)
     classes = np.unique(y)
     if len(classes) < 2:
@@ -179,6 +267,56 @@ def check_classification_labels(y, owner):
             f"{classes.tolist()}"
         )
     return classes
+
+
+def warn_if_text_order(classes, owner, *, stacklevel=2):
+    """Warn that text grades were put in alphabetical order, naming it.
+
+    Ordered targets (House-Brackmann grades, "none" to "severe") need their
+    classes lowest first. Numbers sort into that order; text rarely does
+    (``"mild" < "moderate" < "none" < "severe"``), yet some text does
+    (``"I" < "II" < ... < "VI"``), so the sorted order is used and said,
+    as scikit-learn warns where it falls back on a default that may be wrong.
+
+    Parameters
+    ----------
+    classes : ndarray of shape (n_classes,)
+        The sorted distinct labels, which will be used as the order.
+    owner : str
+        The function or estimator that sorted them, for the message.
+    stacklevel : int, default=2
+        How many calls above this one the warning points to: the caller's
+        caller by default; pass more to point at the user's call.
+
+    Warns
+    -----
+    UserWarning
+        When ``classes`` holds text (str or bytes), naming the order used
+        and how to give one with ``classes=``. Numbers are silent.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn_palsy.utils._validation import warn_if_text_order
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_text_order(np.array(["mild", "none", "severe"]), "Model")
+    ...     warn_if_text_order(np.array([1, 2, 3]), "Model")
+    >>> [str(warning.message).split(": ")[1].split(". ")[0] for warning in caught]
+    ["['mild', 'none', 'severe']"]
+    """
+    values = np.asarray(classes).tolist()
+    if not any(isinstance(value, (str, bytes)) for value in values):
+        return
+    warnings.warn(
+        f"{owner} ordered the text grades of y alphabetically, lowest first: "
+        f"{values!r}. If that is not their grade order, pass classes= with every "
+        "grade from lowest to highest (for example classes=['none', 'mild', "
+        "'moderate', 'severe']); numeric grades keep their numeric order",
+        UserWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def check_sample_weight(sample_weight, n_samples, *, dtype=np.float64):
