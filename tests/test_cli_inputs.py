@@ -4,6 +4,8 @@ Each test runs ``sklearn-palsy`` as a user would (``main([...])``) and checks
 the files it writes against what the library computes directly.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -158,3 +160,102 @@ def test_predict_without_a_model_uses_the_shipped_one_per_frame_and_per_video(
     frames = predictions[predictions["video"].notna()]
     np.testing.assert_allclose(summary.loc[0, "probability"],
                                frames["probability"].mean())
+
+
+# --------------------------------------------------------------------------
+# Video batches: a bad video among good ones, single and malformed frame
+# references.
+
+
+@pytest.fixture(scope="module")
+def small_videos(tmp_path_factory):
+    """A good 96 px video of 4 frames, and a copy cut after its header."""
+    folder = tmp_path_factory.mktemp("small_videos")
+    good = make_synthetic_video(folder / "good.avi", duration=1.0, fps=4.0,
+                                image_size=96, expressions=("rest",),
+                                head_motion=0.0, random_state=0)
+    corrupt = folder / "corrupt.avi"
+    corrupt.write_bytes(Path(good.path).read_bytes()[:400])
+    return good.path, str(corrupt)
+
+
+_COMMANDS = {
+    "extract": ["--quiet", "--out", "{out}.csv"],
+    "predict": ["--out", "{out}.csv"],
+    "assess": ["--quiet", "--no-model", "--out", "{out}"],
+}
+
+
+def _run(command, inputs, tmp_path, *options):
+    out = str(tmp_path / command)
+    extra = [part.format(out=out) for part in _COMMANDS[command]]
+    code = main([command, *inputs, "--backend", "dlib", "--frames-per-video", "2",
+                 *extra, *options])
+    return code, out
+
+
+def _rows(command, out):
+    """The images the command wrote rows for."""
+    if command == "assess":
+        return []  # checked through the per-photo count below
+    return list(pd.read_csv(f"{out}.csv")["image"])
+
+
+@pytest.mark.parametrize("command", list(_COMMANDS))
+def test_skip_keeps_the_good_video_and_lists_every_bad_input(
+    command, small_videos, tmp_path, capsys
+):
+    good, corrupt = small_videos
+    bad_frame = f"{good}#frame=abc"
+    failures = tmp_path / "failures.csv"
+    code, out = _run(command, [corrupt, good, bad_frame], tmp_path, "--on-error",
+                     "skip", "--failures", str(failures))
+    assert code == 0
+    err = capsys.readouterr().err
+    assert f"skipped 2 image(s); listed in {failures}" in err
+    listed = pd.read_csv(failures)
+    assert list(listed["image"]) == [corrupt, bad_frame]
+    assert "corrupt.avi" in listed.loc[0, "error"]
+    assert listed.loc[0, "error"].startswith("cannot open the video")
+    assert listed.loc[1, "error"].startswith(
+        "malformed frame reference: the frame index must be a non-negative integer")
+    expected = [f"{good}#frame={index}" for index in (1, 3)]
+    if command == "assess":
+        images = pd.read_csv(Path(out) / "assessment.csv")
+        assert list(images["patient_id"]) == ["good"]
+        assert images.loc[0, "n_photos"] == 2
+    else:
+        assert _rows(command, out) == expected
+    # With --on-error raise, one error names the bad video; nothing is written.
+    code, out = _run(command, [corrupt, good], tmp_path / "raise")
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("sklearn-palsy: error: 1 image(s) failed: ")
+    assert corrupt in err and "cannot open the video" in err
+
+
+@pytest.mark.parametrize("command", list(_COMMANDS))
+def test_a_single_frame_reference_is_a_path(command, small_videos, tmp_path):
+    good, _ = small_videos
+    code, out = _run(command, [f"{good}#frame=2"], tmp_path)
+    assert code == 0
+    if command == "assess":
+        patients = pd.read_csv(Path(out) / "assessment.csv")
+        assert list(patients["rest_image"]) == [f"{good}#frame=2"]
+    else:
+        assert _rows(command, out) == [f"{good}#frame=2"]
+
+
+@pytest.mark.parametrize("command", list(_COMMANDS))
+@pytest.mark.parametrize("index", ["-1", "abc", ""])
+def test_a_malformed_frame_index_is_named_as_such(command, index, small_videos,
+                                                  tmp_path, capsys):
+    good, _ = small_videos
+    reference = f"{good}#frame={index}"
+    code, _ = _run(command, [reference], tmp_path)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "sklearn-palsy: error: malformed frame reference: the frame index must be "
+        f"a non-negative integer (0-based), got {index!r}: {reference!r}\n")
+    assert "not found" not in err

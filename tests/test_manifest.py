@@ -5,6 +5,7 @@ import os
 import re
 import string
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,8 @@ def _touch(folder, *names):
     for name in names:
         path = Path(folder) / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"\x89PNG not really")
+        # Each its own bytes: copies under two patients are warned about.
+        path.write_bytes(b"\x89PNG not really " + name.encode())
 
 
 def _manifest(folder, text, name="manifest.csv"):
@@ -867,3 +869,59 @@ def test_corrupted_manifests_name_exactly_the_corrupted_rows(cohort, blank):
     left_out = len(problems) - MAX_LISTED
     assert (f"... and {left_out} more" in str(info.value)) == (left_out > 0)
     assert info.value.source == manifest
+
+
+# ----------------------------------------------------------------------------
+# Files with the same bytes under two patients.
+
+
+def test_a_copy_listed_for_two_patients_is_warned_about_naming_both(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"one photo")
+    (tmp_path / "copy.png").write_bytes(b"one photo")
+    (tmp_path / "other.png").write_bytes(b"two photo")  # same size, other bytes
+    os.link(tmp_path / "other.png", tmp_path / "linked.png")
+    (tmp_path / "same_patient.png").write_bytes(b"one photo")
+    manifest = _manifest(tmp_path, (
+        "image,label,patient_id\n"
+        "a.png,1,P01\n"
+        "other.png,1,P01\n"
+        "copy.png,0,C01\n"
+        "linked.png,1,P02\n"
+        "same_patient.png,0,C01\n"
+    ))
+    with pytest.warns(UserWarning) as caught:
+        data = load_manifest(manifest)
+    assert len(data.X) == 5  # a warning, not a refusal
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message.startswith(
+        "2 file(s) listed for different patients under different names have the "
+        f"same bytes: {str(tmp_path / 'a.png')!r} (line 2, patient 'P01') and "
+        f"{str(tmp_path / 'copy.png')!r} (line 4, patient 'C01'); "
+        f"{str(tmp_path / 'other.png')!r} (line 3, patient 'P01') and "
+        f"{str(tmp_path / 'linked.png')!r} (line 5, patient 'P02'). ")
+    assert "both sides of a split" in message
+    # Each patient is named once, at the first row of its copies: C01's
+    # second copy and the files of equal size but other bytes are not listed.
+    assert "same_patient.png" not in message
+    # Copies within one patient (C01's two rows) give no warning.
+    (tmp_path / "copy.png").write_bytes(b"new photo")
+    (tmp_path / "same_patient.png").write_bytes(b"new photo")
+    (tmp_path / "linked.png").unlink()
+    (tmp_path / "linked.png").write_bytes(b"own photo")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_manifest(manifest)
+
+
+def test_a_copy_in_two_patient_folders_is_warned_about(tmp_path):
+    for name, content in (("1/P01/rest.png", b"one photo"),
+                          ("0/C01/rest.png", b"one photo"),
+                          ("0/C01/smile.png", b"two photo")):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(content)
+    with pytest.warns(UserWarning, match=re.escape(
+            f"same bytes: {str(tmp_path / '0/C01/rest.png')!r} (patient 'C01') and "
+            f"{str(tmp_path / '1/P01/rest.png')!r} (patient 'P01'). ")):
+        data = load_image_folder(tmp_path)
+    assert len(data.X) == 3

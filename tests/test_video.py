@@ -5,6 +5,7 @@ faces (64-128 px) at a few frames per second, so that every test stays fast.
 """
 
 import os
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +24,7 @@ from sklearn_palsy.clinical._movement import (
     PatientMovement,
     movement_feature_names,
 )
+from sklearn_palsy.datasets import resolve_images
 from sklearn_palsy.datasets._manifest import (
     find_images,
     load_image_folder,
@@ -419,6 +421,107 @@ def test_expand_videos(clip, bad_videos, tmp_path):
     assert len(data.failures) == 2
 
 
+def test_resolve_images_skips_bad_inputs_and_lists_them(clip, bad_videos, tmp_path):
+    truth, _ = clip
+    truncated, empty = str(bad_videos / "truncated.avi"), str(bad_videos / "empty.mp4")
+    gone, malformed = str(tmp_path / "gone.png"), f"{truth.path}#frame=1.5"
+    inputs = [truncated, truth.path, gone, malformed, empty]
+    X, y, groups, frame, failures = resolve_images(inputs, n_frames=2,
+                                                   on_error="skip")
+    assert X.tolist() == [f"{truth.path}#frame={i}" for i in (7, 22)]
+    assert y is None and groups.tolist() == [truth.path] * 2
+    assert frame["frame"].tolist() == [7, 22]
+    assert failures["image"].tolist() == [truncated, gone, malformed, empty]
+    errors = failures["error"].tolist()
+    assert re.fullmatch(r"the video is truncated or corrupt: its header declares 40 "
+                        rf"frames, but only \d+ decode: {re.escape(repr(truncated))}",
+                        errors[0])
+    assert errors[1] == f"file not found: {gone!r}"
+    assert errors[2] == (
+        "malformed frame reference: the frame index must be a non-negative integer "
+        f"(0-based), got '1.5': {malformed!r}")
+    assert errors[3] == f"empty video file (0 bytes): {empty!r}"
+    # With "raise", one error names every bad entry, the videos included.
+    with pytest.raises(ImageBatchError, match="4 image") as info:
+        resolve_images(inputs, n_frames=2)
+    assert info.value.failures["image"].tolist() == failures["image"].tolist()
+    # A folder: its bad videos are left out and listed.
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    shutil.copyfile(truth.path, folder / "a.avi")
+    shutil.copyfile(truncated, folder / "b.avi")
+    X, _, _, _, failures = resolve_images(folder, n_frames=2, on_error="skip")
+    assert X.tolist() == [f"{folder / 'a.avi'}#frame={i}" for i in (7, 22)]
+    assert failures["image"].tolist() == [str(folder / "b.avi")]
+    with pytest.raises(ValueError, match="on_error"):
+        resolve_images(folder, on_error="ignore")
+
+
+def test_resolve_images_skips_a_manifests_unreadable_video(cohort_folder, cut_video):
+    manifest = _manifest(cohort_folder, (
+        "image,label,patient_id\n"
+        "P01_rest.png,1,P01\n"
+        "cut.avi,1,P01\n"
+        "C01.mp4,0,C01\n"
+    ))
+    X, y, groups, frame, failures = resolve_images(manifest, n_frames=2,
+                                                   on_error="skip")
+    assert frame["image"].tolist() == ["P01_rest.png", "C01.mp4#frame=15",
+                                       "C01.mp4#frame=45"]
+    assert y.tolist() == [1, 0, 0] and groups.tolist() == ["P01", "C01", "C01"]
+    cut = str(cut_video)
+    assert failures["image"].tolist() == [cut]
+    assert re.fullmatch(
+        r"cannot read the video: the video is truncated or corrupt: its header "
+        rf"declares 40 frames, but only \d+ decode: {re.escape(repr(cut))} "
+        r"\(manifest line 3\)", failures["error"][0])
+    with pytest.raises(ManifestError, match="line 3 .*truncated or corrupt"):
+        resolve_images(manifest)
+    # A missing file is still a malformed manifest, skip or not.
+    gone = _manifest(cohort_folder, "image,label,patient_id\ngone.mp4,1,P01\n")
+    with pytest.raises(ManifestError, match="line 2 .*video file not found"):
+        resolve_images(gone, on_error="skip")
+
+
+def test_a_single_frame_reference_resolves_to_itself(clip, tmp_path):
+    truth, _ = clip
+    reference = f"{truth.path}#frame=5"
+    X, y, groups, frame = resolve_images(reference)
+    assert X.tolist() == [reference] and (y, groups, frame) == (None, None, None)
+    X, *_, failures = resolve_images(Path(reference), on_error="skip")
+    assert X.tolist() == [reference] and len(failures) == 0
+    gone = f"{tmp_path / 'gone.mp4'}#frame=5"
+    with pytest.raises(ImageFileNotFoundError, match=re.escape(
+            f"1 image file(s) not found: {gone}")):
+        resolve_images(gone)
+
+
+@pytest.mark.parametrize("index", ["-1", "abc", "", "1.5", " 3", "+3"])
+def test_a_malformed_frame_index_is_not_a_missing_file(clip, tmp_path, index):
+    truth, _ = clip
+    reference = f"{truth.path}#frame={index}"
+    message = re.escape(
+        "malformed frame reference: the frame index must be a non-negative integer "
+        f"(0-based), got {index!r}: {reference!r}")
+    readers = {
+        "read_image": read_image,
+        "image_id": image_id,
+        "resolve_images": resolve_images,
+        "LandmarkDetector": lambda x: LandmarkDetector(backend="dlib").fit_transform(
+            [x]),
+    }
+    for name, read in readers.items():
+        with pytest.raises(VideoReadError, match=message) as info:
+            read(reference)
+        assert not isinstance(info.value, FileNotFoundError), name
+        assert info.value.path == reference, name
+    # A file that really has that name is read as the file it is.
+    literal = tmp_path / f"v.mp4#frame={index}"
+    literal.write_bytes(b"not an image")
+    with pytest.raises(ImageReadError, match="not an image"):
+        read_image(literal)
+
+
 # --------------------------------------------------------------------------
 # Manifests and folders.
 
@@ -437,6 +540,12 @@ def cohort_folder(tmp_path, clip, patient_videos):
     shutil.copyfile(control.path, tmp_path / "C01.mp4")
     cv2.imwrite(str(tmp_path / "P01_rest.png"), np.zeros((64, 64, 3), np.uint8))
     return tmp_path
+
+
+@pytest.fixture
+def cut_video(cohort_folder, bad_videos):
+    """A truncated video, ``cut.avi``, next to the cohort's files."""
+    return shutil.copyfile(bad_videos / "truncated.avi", cohort_folder / "cut.avi")
 
 
 def test_manifest_with_videos(cohort_folder):
@@ -477,8 +586,7 @@ def test_manifest_of_images_has_no_video_columns(cohort_folder):
     assert list(data.frame.columns) == ["image", "label", "patient_id", "path"]
 
 
-def test_manifest_video_problems_are_all_named(cohort_folder, bad_videos):
-    shutil.copyfile(bad_videos / "truncated.avi", cohort_folder / "cut.avi")
+def test_manifest_video_problems_are_all_named(cohort_folder, cut_video):
     path = _manifest(cohort_folder, (
         "image,label,patient_id\n"
         "P01_all.avi,1,P01\n"

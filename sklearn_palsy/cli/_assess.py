@@ -30,8 +30,13 @@ from ..clinical import (
     video_key_frames,
 )
 from ..datasets import resolve_images
-from ..exceptions import ImageBatchError
-from ..faces import resolve_backend
+from ..exceptions import (
+    ImageBatchError,
+    ImageReadError,
+    ImageTooSmallError,
+    InvalidLandmarksError,
+)
+from ..faces import analyze_faces, resolve_backend
 from ..faces._files import is_video_file, parse_frame_reference
 from ..faces._landmark_files import _as_landmark_set
 from ..reporting._assessment import REST, movement_columns, probability_columns
@@ -79,17 +84,27 @@ _FRAME = "frame"
 
 
 def _photos(source, on_error, sampling=None):
-    """One row per photo: ``image``, ``patient_id``, ``expression`` (, ``label``).
+    """The photos, one row each, and the inputs left out before detection.
 
-    Video frames get the expression their manifest row gives, or None (to be
-    inferred) where it gives none or rest; without a manifest each video is
-    one patient, named after its file.
+    Returns ``(photos, unusable)``: ``photos`` has ``image``,
+    ``patient_id``, ``expression`` (, ``label``); ``unusable`` lists, with
+    ``on_error="skip"``, the videos that cannot be sampled and the files and
+    frame references of a list that cannot be used (with "raise" they are
+    an error before any detection). Video frames get the expression their
+    manifest row gives, or None (to be inferred) where it gives none or
+    rest; without a manifest each video is one patient, named after its
+    file.
     """
     sampling = sampling or {}
+    unusable = _failures_frame([])
     if (isinstance(source, (list, tuple, np.ndarray)) and on_error == "skip"
             and not any(is_video_file(str(path)) for path in source)):
-        # A missing file is then one more failure, found by the detection.
+        # A missing file is then one more failure, found by the detection,
+        # in its place among the others.
         X, frame = np.asarray([str(path) for path in source], dtype=object), None
+    elif on_error == "skip":
+        X, _, _, frame, unusable = resolve_images(source, on_error="skip",
+                                                  **sampling)
     else:
         X, _, _, frame = resolve_images(source, **sampling)
     photos = pd.DataFrame({"image": [str(path) for path in X]})
@@ -111,7 +126,7 @@ def _photos(source, on_error, sampling=None):
             photos["label"] = frame["label"].to_numpy()
     photos["expression"] = photos["expression"].astype(object)
     photos.loc[is_frame & (photos["expression"] == REST), "expression"] = None
-    return photos
+    return photos, unusable
 
 
 def _video_roles(photos, landmarks, scheme):
@@ -130,6 +145,42 @@ def _video_roles(photos, landmarks, scheme):
                                   _FRAME))
         expressions[rows.index] = named
     return photos.assign(expression=expressions)
+
+
+def _detect_given(images, *, backend, landmarks, **options):
+    """:func:`_detect`, where photos whose given landmarks are refused fail alone.
+
+    Given landmarks that break the policy for points outside the photo
+    (:func:`~sklearn_palsy.faces._geometry.check_landmarks_in_image`) stop
+    :func:`~sklearn_palsy.faces.analyze_faces` for the whole batch; each
+    photo with given landmarks is then checked alone, the refused ones
+    become failures (in input order, among the others) and the rest are
+    detected as usual.
+    """
+    images = [str(image) for image in images]
+    try:
+        return _detect(images, backend=backend, landmarks=landmarks, **options)
+    except InvalidLandmarksError:
+        if not landmarks:
+            raise
+        refused = {}
+        for image in images:
+            if landmarks.find_key(image) is None:
+                continue
+            try:
+                analyze_faces([image], backend=backend, landmarks=landmarks,
+                              on_missing="ignore")
+            except InvalidLandmarksError as error:
+                refused[image] = f"invalid landmarks: {error}"
+            except (ImageReadError, ImageTooSmallError):
+                pass  # _detect names those
+        if not refused:
+            raise
+    detected = _detect([image for image in images if image not in refused],
+                       backend=backend, landmarks=landmarks, **options)
+    reasons = dict(detected.failures) | refused
+    return detected._replace(failures=[(image, reasons[image]) for image in images
+                                       if image in reasons])
 
 
 def _load_model(model):
@@ -298,8 +349,10 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
         Landmark model of :class:`~sklearn_palsy.LandmarkDetector`;
         ``"auto"`` is MediaPipe where it runs, else dlib.
     on_error : {"raise", "skip"}, default="raise"
-        Photos that cannot be read, hold no face or give degenerate
-        landmarks: with "raise", one
+        Photos that cannot be read, hold no face, give degenerate
+        landmarks or have given landmarks farther outside the photo than
+        its own size (the policy of the user guide's landmark correction
+        page): with "raise", one
         :class:`~sklearn_palsy.exceptions.ImageBatchError` names every one
         (a list of files that do not exist is refused before any detection);
         with "skip", they are left out and listed in ``failures``.
@@ -391,17 +444,19 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     backend = resolve_backend(backend)
     if model is not None:
         model = _load_model(model)
-    photos = _photos(source, on_error,
-                     {"n_frames": n_frames, "every": every, "method": method})
+    photos, unusable = _photos(source, on_error,
+                               {"n_frames": n_frames, "every": every,
+                                "method": method})
     given_landmarks = _as_landmark_set(landmarks)
-    kept, landmarks, failures, scheme, _ = _detect(
+    kept, landmarks, failures, scheme, _ = _detect_given(
         photos["image"], backend=backend, verbose=verbose,
         landmarks=given_landmarks, max_yaw=max_yaw, max_pitch=max_pitch)
     # Degenerate faces (eye centres that coincide, say) would stop the scores
     # of every patient; the clinical measures find them, photo by photo.
     invalid = []
     kept, landmarks, _, _ = _features(landmarks, ("clinical",), scheme, kept, invalid)
-    failures = _failures_frame(failures + invalid)
+    failures = _failures_frame(list(unusable.itertuples(index=False, name=None))
+                               + failures + invalid)
     if on_error == "raise" and len(failures):
         raise ImageBatchError(failures)
     photos = photos[~photos["image"].isin(failures["image"])].reset_index(drop=True)

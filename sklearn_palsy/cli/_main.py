@@ -117,16 +117,16 @@ def _write_failures(failures, path):
 
 
 def _extract(args):
-    from ..datasets import resolve_images
     from ..utils._csv import write_csv_atomic
     from ._extract import extract_features, landmarks_of
 
     source = args.source[0] if len(args.source) == 1 else args.source
-    X, _, _, _ = resolve_images(source, **_video_options(args))
+    X, unusable = _resolve(source, args)
     features, failures = extract_features(
         X, backend=args.backend, on_error=args.on_error, verbose=not args.quiet,
         landmarks=args.landmarks, max_yaw=args.max_yaw, max_pitch=args.max_pitch,
     )
+    failures = _joined_failures(unusable, failures)
     write_csv_atomic(features, args.out)
     _write_failures(failures, args.failures)
     print(f"{len(features)} image(s) written to {args.out}")
@@ -193,7 +193,11 @@ def _model_and_images(args):
     import os
 
     from ..datasets._manifest import IMAGE_EXTENSIONS
-    from ..faces._files import VIDEO_EXTENSIONS, parse_frame_reference
+    from ..faces._files import (
+        VIDEO_EXTENSIONS,
+        malformed_frame_reference,
+        parse_frame_reference,
+    )
     from ..io._dispatch import JOBLIB_MODEL_EXTENSIONS, SAFE_MODEL_EXTENSIONS
 
     images = list(args.images)
@@ -205,6 +209,7 @@ def _model_and_images(args):
     if suffix in SAFE_MODEL_EXTENSIONS + JOBLIB_MODEL_EXTENSIONS or (
         len(images) > 1 and suffix not in inputs
         and parse_frame_reference(first) is None
+        and malformed_frame_reference(first) is None
         and not os.path.isdir(first)
     ):
         if len(images) == 1:
@@ -226,13 +231,12 @@ _REFERENCE_NOTE = ("sklearn-palsy: no model given, so the shipped reference mode
 
 
 def _predict(args):
-    from ..datasets import resolve_images
     from ..utils._csv import write_csv_atomic
     from ._predict import predict_images, summarize_videos
 
     model_path, images = _model_and_images(args)
     source = images[0] if len(images) == 1 else images
-    X, _, _, _ = resolve_images(source, **_video_options(args))
+    X, unusable = _resolve(source, args)
     if model_path is None:
         model = _reference_model(args.backend)
     else:
@@ -241,6 +245,7 @@ def _predict(args):
         model, X, on_error=args.on_error, backend=args.backend,
         landmarks=args.landmarks, max_yaw=args.max_yaw, max_pitch=args.max_pitch,
     )
+    failures = _joined_failures(unusable, failures)
     if args.out is None:
         print(predictions.to_string(index=False))
     else:
@@ -315,6 +320,32 @@ def _video_options(args):
     """resolve_images' video sampling options from the parsed arguments."""
     return {"n_frames": args.frames_per_video, "every": args.every_nth_frame,
             "method": args.frame_sampling}
+
+
+def _resolve(source, args):
+    """The images of ``source``, and those left out with ``--on-error skip``.
+
+    With ``--on-error raise``, files that do not exist, malformed frame
+    references and videos that cannot be sampled stop the command before any
+    detection, all named in one error.
+    """
+    from ..datasets import resolve_images
+
+    if args.on_error == "skip":
+        X, _, _, _, unusable = resolve_images(source, on_error="skip",
+                                              **_video_options(args))
+        return X, unusable
+    X, _, _, _ = resolve_images(source, **_video_options(args))
+    return X, None
+
+
+def _joined_failures(unusable, failures):
+    """The inputs left out before detection, then those that failed in it."""
+    import pandas as pd
+
+    if unusable is None or not len(unusable):
+        return failures
+    return pd.concat([unusable, failures], ignore_index=True)
 
 
 def _add_input_options(command, *, landmarks_out=False):

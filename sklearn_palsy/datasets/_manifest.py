@@ -12,11 +12,14 @@ the image readers' job.
 """
 
 import csv
+import hashlib
 import io
 import math
 import os
 import re
+import stat
 import unicodedata
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -29,6 +32,7 @@ from ..exceptions import (
     ManifestNotFoundError,
     format_listing,
 )
+from ..faces._files import open_regular_file
 from ..faces._video import (
     VIDEO_EXTENSIONS,
     frame_reference,
@@ -205,6 +209,11 @@ def load_manifest(path, *, allow_mixed_patient_labels=False, video_n_frames=None
     Labels that are numbers are compared as float64 numbers, so ``0.1`` and
     ``0.10`` are one class.
 
+    The same file listed twice is refused; two files with the same bytes
+    (a copy, or a hard link) listed for different patients give a
+    ``UserWarning`` naming both rows and patients, since a photo or video
+    shows one person. Only files of equal size are read to compare them.
+
     The images are not opened: a file that exists but is not an image is
     reported when a transformer reads it. Videos are opened to choose their
     frames (``video_method="uniform"`` reads the header and decodes one
@@ -219,7 +228,7 @@ def load_manifest(path, *, allow_mixed_patient_labels=False, video_n_frames=None
     >>> tmp = tempfile.TemporaryDirectory()
     >>> folder = Path(tmp.name)
     >>> for name in ["p1_rest.png", "p1_smile.png", "p2_rest.png"]:
-    ...     _ = (folder / name).write_bytes(b"image bytes")
+    ...     _ = (folder / name).write_bytes(name.encode())
     >>> _ = (folder / "manifest.csv").write_text(
     ...     "image,label,patient_id,expression\\n"
     ...     "p1_rest.png,1,007,rest\\n"
@@ -254,6 +263,24 @@ def load_manifest(path, *, allow_mixed_patient_labels=False, video_n_frames=None
     4 image file not found
     4 empty label
     >>> tmp.cleanup()
+    """
+    data, _ = _load_manifest(
+        path, allow_mixed_patient_labels=allow_mixed_patient_labels,
+        video_n_frames=video_n_frames, video_every=video_every,
+        video_method=video_method,
+    )
+    return data
+
+
+def _load_manifest(path, *, allow_mixed_patient_labels=False, video_n_frames=None,
+                   video_every=None, video_method="uniform", on_video_error="raise"):
+    """:func:`load_manifest`, and the videos it left out.
+
+    With ``on_video_error="skip"``, rows of videos that exist but cannot be
+    sampled or opened (empty, corrupt, truncated) are left out instead of
+    refused, and returned as failures (``image``: the video's absolute path,
+    or its frame reference; ``error``: why, with the manifest line). Every
+    other problem of the manifest is still an error.
     """
     _check_video_sampling(video_n_frames, video_every, video_method)
     source = _absolute_path(path)
@@ -325,15 +352,25 @@ def load_manifest(path, *, allow_mixed_patient_labels=False, video_n_frames=None
         else _video_path(videos[line][0], videos[line][1])
         for image, line in zip(frame["image"].tolist(), lines, strict=True)
     ]
+    _warn_identical_files(
+        [(line, videos[line][0] if line in videos else _join(folder, image), patient)
+         for image, line, patient in zip(frame["image"].tolist(), lines, groups,
+                                         strict=True)],
+        lambda line: f"line {line}, ",
+    )
     if videos:
         sampling = {"n_frames": video_n_frames, "every": video_every,
                     "method": video_method}
         frame, y, problems = _expand_video_rows(
-            frame, y, [videos.get(line) for line in lines], lines, sampling
+            frame, y, [videos.get(line) for line in lines], lines, sampling,
+            skip=on_video_error == "skip",
         )
-        if problems:
-            raise _manifest_error(source, problems, images)
-    return _make_bunch(frame, y, source, "manifest")
+        if problems and on_video_error == "raise":
+            raise _manifest_error(source, _reasons(problems), images)
+        failures = _video_failures(problems, "manifest line {}")
+    else:
+        failures = _video_failures([], "")
+    return _make_bunch(frame, y, source, "manifest"), failures
 
 
 def load_image_folder(root, *, allow_mixed_patient_labels=False,
@@ -414,6 +451,9 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False,
     which is refused unless ``allow_mixed_patient_labels=True``. Number
     patients across the whole cohort, not within each label.
 
+    Two files with the same bytes in the folders of different patients give
+    a ``UserWarning`` naming both, as in :func:`load_manifest`.
+
     Folder names are read by the rules of :func:`load_manifest`: stripped
     and put in Unicode NFC (macOS file systems give decomposed accents);
     label folders that are all numbers (``1``, ``1.0``, ``+1``, ``1e0``)
@@ -434,7 +474,7 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False,
     >>> root = Path(tmp.name)
     >>> for name in ["1/P01/rest.jpg", "1/P01/smile.jpg", "0/C01/rest.PNG"]:
     ...     (root / name).parent.mkdir(parents=True, exist_ok=True)
-    ...     _ = (root / name).write_bytes(b"image bytes")
+    ...     _ = (root / name).write_bytes(name.encode())
     >>> data = load_image_folder(root)
     >>> data.frame["image"].tolist()
     ['0/C01/rest.PNG', '1/P01/rest.jpg', '1/P01/smile.jpg']
@@ -453,6 +493,22 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False,
     ...     print(error.problems[0][0])
     1/stray.jpg
     >>> tmp.cleanup()
+    """
+    data, _ = _load_image_folder(
+        root, allow_mixed_patient_labels=allow_mixed_patient_labels,
+        video_n_frames=video_n_frames, video_every=video_every,
+        video_method=video_method,
+    )
+    return data
+
+
+def _load_image_folder(root, *, allow_mixed_patient_labels=False,
+                       video_n_frames=None, video_every=None,
+                       video_method="uniform", on_video_error="raise"):
+    """:func:`load_image_folder`, and the videos it left out.
+
+    ``on_video_error`` is as in :func:`_load_manifest`; a failure's error
+    names the video by its path below ``root``.
     """
     source = _absolute_path(root)
     if not os.path.exists(source):
@@ -523,6 +579,11 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False,
     frame[_PATH_COLUMN] = [
         os.path.join(source, *image.split("/")) for image in frame["image"].tolist()
     ]
+    _warn_identical_files(
+        list(zip(frame["image"], frame[_PATH_COLUMN], frame["patient_id"],
+                 strict=True)),
+        lambda relative: "",
+    )
     videos = [
         (path, None, os.path.realpath(path)) if is_video_file(path) else None
         for path in frame[_PATH_COLUMN].tolist()
@@ -531,11 +592,15 @@ def load_image_folder(root, *, allow_mixed_patient_labels=False,
         sampling = {"n_frames": video_n_frames, "every": video_every,
                     "method": video_method}
         frame, y, problems = _expand_video_rows(
-            frame, y, videos, frame["image"].tolist(), sampling
+            frame, y, videos, frame["image"].tolist(), sampling,
+            skip=on_video_error == "skip",
         )
-        if problems:
-            raise _folder_error(source, problems)
-    return _make_bunch(frame, y, source, "image folder")
+        if problems and on_video_error == "raise":
+            raise _folder_error(source, _reasons(problems))
+        failures = _video_failures(problems, "{!r} in the folder")
+    else:
+        failures = _video_failures([], "")
+    return _make_bunch(frame, y, source, "image folder"), failures
 
 
 def _absolute_path(path):
@@ -698,7 +763,7 @@ def _video_problems(videos, patient_of):
     return problems
 
 
-def _expand_video_rows(frame, y, videos, names, sampling):
+def _expand_video_rows(frame, y, videos, names, sampling, *, skip=False):
     """Replace each row of a whole video by one row per sampled frame.
 
     Parameters
@@ -715,6 +780,9 @@ def _expand_video_rows(frame, y, videos, names, sampling):
     sampling : dict
         ``n_frames``, ``every`` and ``method`` of
         :func:`~sklearn_palsy.datasets.sample_video_frames`.
+    skip : bool, default=False
+        Leave out the rows of videos that cannot be read, and expand the
+        others, instead of stopping at the problems.
 
     Returns
     -------
@@ -723,8 +791,9 @@ def _expand_video_rows(frame, y, videos, names, sampling):
         the columns ``video``, ``frame`` and ``time_s``.
     y : ndarray
         The labels of those rows.
-    problems : list of (row, reason)
-        Videos that could not be sampled or opened.
+    problems : list of (row, reason, image)
+        Videos that could not be sampled or opened, with the absolute path
+        (or frame reference) of each.
     """
     from ._video import sample_video_frames
 
@@ -749,13 +818,14 @@ def _expand_video_rows(frame, y, videos, names, sampling):
                     fps_of[path] = video_info(path).fps
                 indices, seconds = [index], [index / fps_of[path]]
         except ImageReadError as error:
-            problems.append((name, f"cannot read the video: {error}"))
+            problems.append((name, f"cannot read the video: {error}",
+                             _video_path(path, index)))
             continue
         source_rows.extend([row] * len(indices))
         video_column.extend([path] * len(indices))
         frame_column.extend(indices)
         times.extend(seconds)
-    if problems:
+    if problems and not skip:
         return frame, y, problems
     expanded = frame.iloc[source_rows].reset_index(drop=True)
     whole = [videos[row] is not None and videos[row][1] is None
@@ -775,6 +845,85 @@ def _expand_video_rows(frame, y, videos, names, sampling):
     expanded["frame"] = pd.array(frame_column, dtype="Int64")
     expanded["time_s"] = np.asarray(times, dtype=np.float64)
     return expanded, y[source_rows], problems
+
+
+def _warn_identical_files(entries, describe):
+    """Warn when files with the same bytes are listed for different patients.
+
+    ``entries`` are ``(row, path, patient)``; ``describe(row)`` names a row
+    before its patient (``"line 3, "``; nothing in a folder, where the path
+    says it). The same path twice is refused by
+    the loaders; a copy under another name (or a hard link) is found here.
+    Only files of equal size are read, each once, so the usual cohort,
+    whose files differ in size, costs one ``stat`` per file.
+    """
+    rows_of = {}  # resolved path -> (path, size, [(row, patient)])
+    for row, path, patient in entries:
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            rows_of.setdefault(os.path.realpath(path), (path, info.st_size, []))[
+                2].append((row, patient))
+    by_size = {}
+    for resolved, (_, size, _) in rows_of.items():
+        by_size.setdefault(size, []).append(resolved)
+    by_content = {}
+    for same_size in by_size.values():
+        patients = {patient for resolved in same_size
+                    for _, patient in rows_of[resolved][2]}
+        if len(same_size) < 2 or len(patients) < 2:
+            continue
+        for resolved in same_size:
+            digest = _file_digest(resolved)
+            if digest is not None:
+                by_content.setdefault(digest, []).append(resolved)
+    listed = []
+    for copies in by_content.values():
+        first_rows = {}  # patient -> (path, first row)
+        for resolved in copies:
+            path, _, rows = rows_of[resolved]
+            for row, patient in rows:
+                first_rows.setdefault(patient, (path, row))
+        if len(first_rows) > 1:
+            listed.append(_and([f"{path!r} ({describe(row)}patient {patient!r})"
+                                for patient, (path, row) in first_rows.items()]))
+    if listed:
+        warnings.warn(
+            f"{len(listed)} file(s) listed for different patients under "
+            "different names have the same bytes: "
+            f"{format_listing(listed, separator='; ')}. A photo or video shows "
+            "one person: if these are copies, a row names the wrong patient, "
+            "and that person would be on both sides of a split",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def _file_digest(path):
+    """The SHA-256 of a file's bytes, or None when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open_regular_file(path) as file:
+            for chunk in iter(lambda: file.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.digest()
+
+
+def _reasons(problems):
+    """The ``(row, reason)`` pairs of :func:`_expand_video_rows`' problems."""
+    return [(row, reason) for row, reason, _ in problems]
+
+
+def _video_failures(problems, where):
+    """The videos left out, as a failures table naming each one's row."""
+    return pd.DataFrame(
+        [(image, f"{reason} ({where.format(row)})") for row, reason, image in problems],
+        columns=["image", "error"],
+    )
 
 
 def find_images(root, *, videos=False):

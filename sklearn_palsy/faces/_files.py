@@ -13,12 +13,18 @@ import stat
 
 import numpy as np
 
-from ..exceptions import ImageFileNotFoundError, ImageReadError, NotRegularFileError
+from ..exceptions import (
+    ImageFileNotFoundError,
+    ImageReadError,
+    NotRegularFileError,
+    VideoReadError,
+)
 
 __all__ = [
     "VIDEO_EXTENSIONS",
     "frame_reference",
     "is_video_file",
+    "malformed_frame_reference",
     "open_regular_file",
     "parse_frame_reference",
 ]
@@ -27,7 +33,11 @@ __all__ = [
 #: Matroska containers, decoded by OpenCV's FFmpeg backend.
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv")
 _VIDEO_EXTENSIONS = frozenset(VIDEO_EXTENSIONS)
-_FRAME_REFERENCE = re.compile(r"(.+)#frame=([0-9]+)", re.DOTALL)
+# What a frame reference looks like whatever its index: a video path, then
+# "#frame=" (to tell a malformed index from a missing file); a well-formed
+# index is ASCII digits.
+_FRAME_LIKE = re.compile(r"(.+)#frame=(.*)", re.DOTALL)
+_FRAME_INDEX = re.compile(r"[0-9]+")
 
 
 _FILE_KINDS = (
@@ -122,6 +132,9 @@ def _open_file(path, *, what="an image", error=ImageReadError,
             path=path,
         ) from None
     except FileNotFoundError:
+        malformed = malformed_frame_reference(path)
+        if malformed is not None:
+            raise malformed from None
         raise ImageFileNotFoundError(missing, path=path) from None
     except OSError as exc:
         raise error(
@@ -217,11 +230,67 @@ def parse_frame_reference(reference):
     >>> parse_frame_reference("photo.png#frame=1") is None
     True
     """
+    parts = _frame_like(reference)
+    if parts is None or not _FRAME_INDEX.fullmatch(parts[1]):
+        return None
+    return parts[0], int(parts[1])
+
+
+def _frame_like(reference):
+    """``(video path, index text)`` of anything shaped as a frame reference.
+
+    None unless ``reference`` is a string or path-like object of the form
+    ``"<path>#frame=<anything>"`` whose ``<path>`` has a video extension.
+    """
     if isinstance(reference, os.PathLike):
         reference = os.fspath(reference)
     if not isinstance(reference, str):
         return None
-    match = _FRAME_REFERENCE.fullmatch(reference)
+    match = _FRAME_LIKE.fullmatch(reference)
     if match is None or not is_video_file(match[1]):
         return None
-    return match[1], int(match[2])
+    return match[1], match[2]
+
+
+def malformed_frame_reference(reference):
+    """The error of a frame reference whose index is malformed, or None.
+
+    ``"clip.mp4#frame=-1"``, ``"clip.mp4#frame=abc"`` or ``"clip.mp4#frame="``
+    name a video file, but not one of its frames: the index must be a
+    non-negative integer written in ASCII digits. Such a string is not a
+    path to any file either, so without this check it would be reported as
+    a missing file although the video exists. A file whose name really is
+    the whole string is a file, not a reference: it gives None.
+
+    Parameters
+    ----------
+    reference : str, path-like or object
+        A path as given by a user; any other object gives None.
+
+    Returns
+    -------
+    error : VideoReadError or None
+        The error to raise, naming the reference (its ``path``) and the
+        index given; None when ``reference`` is a well-formed frame
+        reference, an existing file or not shaped as a frame reference.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._files import malformed_frame_reference
+    >>> print(malformed_frame_reference("clip.mp4#frame=-1"))
+    malformed frame reference: the frame index must be a non-negative integer \
+(0-based), got '-1': 'clip.mp4#frame=-1'
+    >>> malformed_frame_reference("clip.mp4#frame=3") is None
+    True
+    >>> malformed_frame_reference("photo.png#frame=x") is None
+    True
+    """
+    parts = _frame_like(reference)
+    if (parts is None or _FRAME_INDEX.fullmatch(parts[1])
+            or os.path.isfile(reference)):
+        return None
+    return VideoReadError(
+        "malformed frame reference: the frame index must be a non-negative "
+        f"integer (0-based), got {parts[1]!r}",
+        path=os.fspath(reference),
+    )
