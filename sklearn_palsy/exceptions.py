@@ -37,6 +37,7 @@ __all__ = [
     "MovementWarning",
     "MultipleFacesWarning",
     "NoFaceFallbackWarning",
+    "UnmatchedLandmarksWarning",
     "MAX_LISTED",
 ]
 
@@ -399,3 +400,11 @@ class NoFaceFallbackWarning(UserWarning):
 
 class MovementWarning(UserWarning):
     """Some photos got no movement features; they are NaN, not an error."""
+
+
+class UnmatchedLandmarksWarning(UserWarning):
+    """Given landmarks matched none of the images: every face was detected.
+
+    The message says how many images there were and which entries of the
+    landmarks (file and line) matched none of them.
+    """

@@ -37,6 +37,7 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import joblib
@@ -50,10 +51,12 @@ from ..exceptions import (
     MultipleFacesWarning,
     NoFaceDetectedError,
     NotRegularFileError,
+    UnmatchedLandmarksWarning,
 )
 from ..utils._atomic import atomic_write
 from ..utils._backends import BACKENDS, LANDMARK_MODELS
 from ._files import open_regular_file
+from ._geometry import check_landmarks_in_image
 from ._io import image_id, read_image
 from ._landmark_files import _as_landmark_set
 
@@ -63,13 +66,16 @@ __all__ = [
     "DEFAULT_DETECT_MAX_SIDE",
     "FaceAnalysis",
     "FaceCacheWarning",
+    "LandmarkMatches",
     "MultipleFacesWarning",
+    "UnmatchedLandmarksWarning",
     "analyze_face",
     "analyze_faces",
     "available_backends",
     "clear_face_cache",
     "face_cache_info",
     "landmark_box",
+    "match_landmarks",
     "no_face_cache",
     "resolve_backend",
 ]
@@ -584,11 +590,11 @@ def _describe(image, index):
 
 
 def _given_landmarks(images, landmark_set, backend, content_id):
-    """The given landmarks of each image (None where it is to be detected)."""
+    """The key of each image's given landmarks in the set (None: to be detected)."""
     if landmark_set is None or not len(landmark_set):
         return [None] * len(images)
     expected = _N_LANDMARKS[backend]
-    given = []
+    keys = []
     for index, image in enumerate(images):
         key = landmark_set.find_key(
             image, content_key=functools.partial(content_id, index)
@@ -600,13 +606,19 @@ def _given_landmarks(images, landmark_set, backend, content_id):
                 f"but the {backend} backend places {expected}; give landmarks of "
                 f"its scheme, or choose the backend whose scheme they are in"
             )
-        given.append(None if key is None else landmark_set[key])
-    return given
+        keys.append(key)
+    return keys
 
 
-def _given_analysis(image, index, landmarks, backend, max_pixels):
+def _given_analysis(image, index, landmarks, origin, backend, max_pixels):
     """The analysis of an image whose landmarks were given: no detector run."""
     pixels = read_image(image, max_pixels=max_pixels)
+    what = _describe(image, index)
+    if origin != what:
+        what = f"{what} (from {origin})"
+    # Far-flung points would make every crop and drawing of the photo as
+    # large as their distance: refused by the one policy, naming the image.
+    check_landmarks_in_image(landmarks, pixels.shape, what)
     box = landmark_box(landmarks, backend)
     if not (box[0] < box[2] and box[1] < box[3]):
         raise InvalidLandmarksError(
@@ -617,6 +629,101 @@ def _given_analysis(image, index, landmarks, backend, max_pixels):
         box=box, landmarks=np.array(landmarks, dtype=np.float64), n_faces=1,
         image_shape=tuple(pixels.shape[:2]), backend=backend, source="given",
     )
+
+
+class LandmarkMatches(NamedTuple):
+    """Which images of a run took given landmarks, and which entries were unused.
+
+    Attributes
+    ----------
+    n_images : int
+        Images in the run.
+    matched : list of str
+        The keys of the set that matched an image of the run, in the run's
+        order, each once.
+    unused : list of str
+        The set's entries that matched no image of the run, as where each
+        came from (the file and line, or the key given in code).
+    """
+
+    n_images: int
+    matched: list
+    unused: list
+
+    def describe(self, limit=5):
+        """One sentence: how many images matched, and the entries unused.
+
+        Examples
+        --------
+        >>> from sklearn_palsy.faces._analysis import LandmarkMatches
+        >>> print(LandmarkMatches(3, ["/a.png"], ["/b.png", "/c.png"]).describe(1))
+        1 of the 3 images took the given landmarks (the others are detected); 2 \
+of the 3 images in the given landmarks are not in this run: /b.png and 1 more
+        """
+        text = (f"{len(self.matched)} of the {self.n_images} images took the "
+                "given landmarks")
+        if len(self.matched) < self.n_images:
+            text += " (the others are detected)"
+        if self.unused:
+            text += f"; {self.describe_unused(limit)}"
+        return text
+
+    def describe_unused(self, limit=5):
+        """The entries that matched no image, the first ``limit`` named."""
+        shown = ", ".join(self.unused[:limit])
+        if len(self.unused) > limit:
+            shown += f" and {len(self.unused) - limit} more"
+        total = len(self.matched) + len(self.unused)
+        return (f"{len(self.unused)} of the {total} images in the given landmarks "
+                f"are not in this run: {shown}")
+
+
+def match_landmarks(images, landmarks):
+    """Say which images take given landmarks, and which entries match none.
+
+    A run given landmarks that match none, or only some, of its images
+    measures detected faces where a person may believe corrected ones were
+    measured; this is what the command line reports, and what
+    :func:`analyze_faces` warns about when nothing matches.
+
+    Parameters
+    ----------
+    images : sequence of str, path-like or ndarray
+        The images of the run.
+    landmarks : LandmarkSet, mapping, str, path-like or list
+        As ``landmarks=`` of :func:`analyze_faces`.
+
+    Returns
+    -------
+    matches : LandmarkMatches
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.faces._analysis import match_landmarks
+    >>> matches = match_landmarks(["/data/a.png", "/data/c.png"],
+    ...                           {"/data/a.png": np.ones((68, 2)),
+    ...                            "/data/b.png": np.ones((68, 2))})
+    >>> len(matches.matched), matches.unused
+    (1, ['/data/b.png'])
+    """
+    images = list(images)
+    landmark_set = _as_landmark_set(landmarks)
+    keys = [landmark_set.find_key(image) for image in images] if landmark_set else []
+    return _matches(len(images), keys, landmark_set)
+
+
+def _matches(n_images, keys, landmark_set):
+    matched = list(dict.fromkeys(key for key in keys if key is not None))
+    found = set(matched)
+    unused = []
+    for key in landmark_set or ():
+        if key not in found:
+            origin = landmark_set.origin(key)
+            # An entry read from a file is named by its image and its line.
+            from_file = landmark_set.sources and key not in origin
+            unused.append(f"{key} ({origin})" if from_file else origin)
+    return LandmarkMatches(n_images, matched, unused)
 
 
 def analyze_faces(
@@ -690,7 +797,19 @@ def analyze_faces(
     ------
     InvalidLandmarksError
         Given landmarks of another number of points than the backend's,
-        naming the image, where they came from and both numbers.
+        naming the image, where they came from and both numbers; given
+        landmarks farther outside their image than its own width or height
+        (:func:`~sklearn_palsy.faces._geometry.check_landmarks_in_image`),
+        naming the image, where they came from and the farthest point.
+
+    Warns
+    -----
+    UnmatchedLandmarksWarning
+        When ``landmarks`` holds entries but none of them matches an image
+        of the call (every face is then detected), naming the entries. A
+        call that matches some of them does not warn, since a fold of a
+        cross-validation transforms a subset of the images;
+        :func:`match_landmarks` reports the images of a whole run.
 
     Examples
     --------
@@ -724,7 +843,18 @@ def analyze_faces(
             content_ids[index] = image_id(images[index])
         return content_ids[index]
 
-    given = _given_landmarks(images, _as_landmark_set(landmarks), backend, content_id)
+    landmark_set = _as_landmark_set(landmarks)
+    given_keys = _given_landmarks(images, landmark_set, backend, content_id)
+    if landmark_set and images and all(key is None for key in given_keys):
+        warnings.warn(
+            f"none of the {len(images)} images matched the given landmarks, so "
+            "every face is detected; "
+            + _matches(len(images), given_keys, landmark_set).describe_unused()
+            + ". Paths in a landmark CSV are relative to its folder",
+            UnmatchedLandmarksWarning,
+            stacklevel=2,
+        )
+    given = [None if key is None else landmark_set[key] for key in given_keys]
     # Images with given landmarks have no key: they neither read nor write
     # the cache, so a detection cached earlier cannot shadow them, and they
     # cannot pass for detections later.
@@ -735,7 +865,8 @@ def analyze_faces(
     ]
     use_cache = _CACHE_ENABLED.get()
     results = [
-        _given_analysis(images[i], i, given[i], backend, max_pixels) if key is None
+        _given_analysis(images[i], i, given[i], landmark_set.origin(given_keys[i]),
+                        backend, max_pixels) if key is None
         else _CACHE.get(key) if use_cache else None
         for i, key in enumerate(keys)
     ]

@@ -19,8 +19,10 @@ from ..exceptions import InvalidLandmarksError
 from ._schemes import get_scheme
 
 __all__ = [
+    "MAX_LANDMARK_COORDINATE",
     "align_landmarks",
     "check_landmarks",
+    "check_landmarks_in_image",
     "eye_centres",
     "inter_ocular_distance",
     "name_every_bad_row",
@@ -29,6 +31,12 @@ __all__ = [
 
 # Every per-row error of this package reads "landmarks of rows [i, j] <reason>".
 _ROWS_MESSAGE = re.compile(r"landmarks of rows \[([0-9, ]+)\] (.+)", re.DOTALL)
+
+#: The largest magnitude, in pixels, of a coordinate that a landmark file, a
+#: :class:`~sklearn_palsy.faces.LandmarkSet` or a mapping of given landmarks
+#: may hold: 2**31, the range of the 32-bit pixel coordinates of OpenCV. No
+#: photograph comes near it; a value beyond is a unit or typing error.
+MAX_LANDMARK_COORDINATE = float(1 << 31)
 
 _RIGHT_EYE = list(range(36, 42))
 _LEFT_EYE = list(range(42, 48))
@@ -100,6 +108,66 @@ def check_landmarks(landmarks, scheme, *, ensure_finite=True):
             f"landmarks of rows {_rows(bad)} are NaN or infinite"
         )
     return landmarks
+
+
+def check_landmarks_in_image(landmarks, image_shape, what):
+    """Refuse landmarks that lie farther outside their image than its own size.
+
+    The policy for given landmarks (a landmark file, a mapping): points may
+    lie outside the photo, as where its frame cuts the chin, but no point
+    may lie farther outside than the photo's own width to the left or
+    right, or its own height above or below. With the photo ``W`` pixels
+    wide and ``H`` high, every point has ``-W <= x <= 2 W`` and
+    ``-H <= y <= 2 H`` (0-based pixels, (0, 0) the centre of the top-left
+    pixel). Everything that uses the photo and the landmarks together (a
+    crop, a drawing over it, the head pose's camera) then works on at most
+    three times the photo's width and height, whatever the file says.
+
+    Parameters
+    ----------
+    landmarks : ndarray of shape (n_landmarks, 2)
+        x, y in pixels, finite.
+    image_shape : tuple of int
+        ``(height, width, ...)`` of the image, after EXIF orientation.
+    what : str
+        The image and where its landmarks came from, for the message.
+
+    Raises
+    ------
+    InvalidLandmarksError
+        Naming ``what``, the image's size, how many points lie beyond the
+        limit and the farthest of them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.faces._geometry import check_landmarks_in_image
+    >>> check_landmarks_in_image(np.array([[-90.0, 150.0]]), (100, 100), "a.png")
+    >>> try:
+    ...     check_landmarks_in_image(np.array([[5000.0, 50.0]]), (100, 100), "a.png")
+    ... except ValueError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    the landmarks given for a.png lie too far outside the 100 x 100 image: 1
+    point(s) beyond the limit, the farthest point 0 at (5000.0, 50.0); given
+    landmarks may lie outside an image by at most its width (left and right)
+    and its height (above and below)
+    """
+    height, width = image_shape[:2]
+    points = np.asarray(landmarks, dtype=np.float64)
+    size = np.array([width, height], dtype=np.float64)
+    # How far beyond the allowed region each coordinate lies (0 inside).
+    beyond = np.maximum(-size - points, points - 2 * size).clip(min=0.0)
+    outside = ~(beyond == 0).all(axis=1)
+    if outside.any():
+        farthest = int(np.argmax(beyond.max(axis=1)))
+        x, y = (float(value) for value in points[farthest])
+        raise InvalidLandmarksError(
+            f"the landmarks given for {what} lie too far outside the {width} x "
+            f"{height} image: {int(outside.sum())} point(s) beyond the limit, the "
+            f"farthest point {farthest} at ({x!r}, {y!r}); given landmarks may "
+            "lie outside an image by at most its width (left and right) and its "
+            "height (above and below)"
+        )
 
 
 def name_every_bad_row(landmarks, compute):

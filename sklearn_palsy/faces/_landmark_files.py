@@ -51,6 +51,8 @@ Numbers are written with all their digits (``repr``), so a file written and
 read back gives the very same floats, in both formats.
 """
 
+import array
+import contextlib
 import csv
 import decimal
 import io
@@ -69,6 +71,7 @@ from ..exceptions import (
 )
 from ..utils._atomic import atomic_write
 from ._files import open_regular_file
+from ._geometry import MAX_LANDMARK_COORDINATE
 from ._io import image_id
 from ._landmark_set import _CONTENT_KEY, LandmarkSet, _frame, _normalise
 from ._schemes import get_scheme
@@ -84,6 +87,9 @@ _REQUIRED_COLUMNS = ("image", "point", "x", "y")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Scheme names written in the CSV's scheme column, by number of points.
 _SCHEME_OF_COUNT = {68: "ibug68", 478: "mediapipe478"}
+# Why a coordinate beyond the limit is refused, in messages.
+_ABSURD = (f"beyond {MAX_LANDMARK_COORDINATE:.0f} pixels, farther than any image "
+           "reaches")
 # Enough digits for x + 1 to be exact for any float written with repr.
 _EXACT = decimal.Context(prec=1000, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
@@ -116,21 +122,26 @@ def _raise_problems(source, problems, what="malformed"):
     )
 
 
-def _read_text(path):
-    """The text of a regular file, UTF-8 (with or without BOM)."""
+@contextlib.contextmanager
+def _text_lines(path, newline=None):
+    """The lines of a regular file as UTF-8 text (BOM or not), read as they come.
+
+    Streamed, so that a large file costs what its parsed values cost, not
+    copies of its text; a decoding error anywhere is a LandmarkFileError.
+    """
     try:
-        with open_regular_file(path) as handle:
-            data = handle.read()
+        handle = open_regular_file(path)
     except NotRegularFileError as error:
         raise LandmarkFileError(
             f"landmark file {path!r} {error}", source=path
         ) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise LandmarkFileError(
-            f"landmark file {path!r} is not UTF-8 text ({error})", source=path
-        ) from None
+    with io.TextIOWrapper(handle, encoding="utf-8-sig", newline=newline) as text:
+        try:
+            yield text
+        except UnicodeDecodeError as error:
+            raise LandmarkFileError(
+                f"landmark file {path!r} is not UTF-8 text ({error})", source=path
+            ) from None
 
 
 def _unescape(cell):
@@ -141,155 +152,262 @@ def _unescape(cell):
 
 
 def _number(cell, name):
-    """(value, None) for a finite number, or (None, reason)."""
+    """(value, None) for a finite number within the limit, or (None, reason)."""
     try:
         value = float(cell)
     except ValueError:
         return None, f"{name} is {cell!r}, not a number"
     if not np.isfinite(value):
         return None, f"{name} is {cell!r}, not a finite number"
+    if abs(value) >= MAX_LANDMARK_COORDINATE:
+        return None, f"{name} is {cell!r}, {_ABSURD}"
     return value, None
 
 
 def _read_csv(path):
-    """Entries, origins and scheme of one landmark CSV; raise naming its lines."""
+    """Entries, origins and scheme of one landmark CSV; raise naming its lines.
+
+    The file is read row by row into compact columns (about 32 bytes a
+    point, less than the text of a row), so that its memory is about its
+    size however large it is; duplicates and gaps are found by sorting.
+    """
     root = os.path.dirname(os.path.abspath(path))
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            _raise_problems(path, [(None, "it is empty (no header line)")])
-        names = [name.strip().lower() for name in header]
-        missing = [name for name in _REQUIRED_COLUMNS if name not in names]
-        repeated = sorted({name for name in names if name and names.count(name) > 1}
-                          & {*_REQUIRED_COLUMNS, "scheme"})
-        if missing or repeated:
-            reasons = []
-            if missing:
-                reasons.append(f"the header lacks the column(s) {', '.join(missing)}")
-            if repeated:
-                reasons.append(f"the header repeats {', '.join(repeated)}")
-            _raise_problems(path, [(1, " and ".join(reasons) + "; a landmark CSV "
-                                       "has the columns image, point, x, y")])
-        column = {name: names.index(name)
-                  for name in (*_REQUIRED_COLUMNS, "scheme") if name in names}
-        problems = []
-        points = {}  # key -> {point: (x, y)}
-        first = {}  # key -> (line, image as written)
-        seen = {}  # (key, point) -> line
-        schemes = {}  # key -> scheme cell
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                problems.append((line, f"has {len(row)} fields; the header has "
-                                       f"{len(header)}"))
-                continue
-            image = _unescape(row[column["image"]])
-            if not image.strip():
-                problems.append((line, "the image is empty"))
-                continue
-            cell = row[column["point"]].strip()
-            reasons = []
-            try:
-                point = int(cell)
-            except ValueError:
-                point = None
-                reasons.append(f"point is {cell!r}, not an integer")
-            else:
-                if point < 0:
-                    reasons.append(f"point is {point}; point indices start at 0")
-            x, reason_x = _number(row[column["x"]].strip(), "x")
-            y, reason_y = _number(row[column["y"]].strip(), "y")
-            reasons += [reason for reason in (reason_x, reason_y) if reason]
-            if reasons:
-                problems.append((line, "; ".join(reasons)))
-                continue
-            key = _normalise(image, root)
-            if (key, point) in seen:
-                problems.append((line, f"point {point} of {image!r} is also on "
-                                       f"line {seen[key, point]}"))
-                continue
-            seen[key, point] = line
-            first.setdefault(key, (line, image))
-            points.setdefault(key, {})[point] = (x, y)
-            if "scheme" in column:
-                scheme = row[column["scheme"]].strip()
-                if schemes.setdefault(key, scheme) != scheme:
-                    problems.append((line, f"scheme {scheme!r} of {image!r} differs "
-                                           f"from {schemes[key]!r} on line "
-                                           f"{first[key][0]}"))
-    except csv.Error as error:
-        _raise_problems(path, [(reader.line_num, f"is not valid CSV ({error})")])
+    with _text_lines(path, newline="") as text:
+        reader = csv.reader(text)
+        try:
+            header = next(reader, None)
+            if header is None:
+                _raise_problems(path, [(None, "it is empty (no header line)")])
+            column = _csv_columns(path, header)
+            problems, table = _csv_rows(reader, header, column, root)
+        except csv.Error as error:
+            _raise_problems(path, [(reader.line_num, f"is not valid CSV ({error})")])
+    problems += _csv_duplicates(table)
     if problems:
+        problems.sort(key=lambda problem: problem[0])
         _raise_problems(path, problems)
-    return _assemble_csv(path, points, first, schemes)
+    return _assemble_csv(path, table)
 
 
-def _assemble_csv(path, points, first, schemes):
-    """Check each image's points (no gap, one count) and build the arrays."""
+def _csv_columns(path, header):
+    """The index of each known column; refuse a header without the required ones."""
+    names = [name.strip().lower() for name in header]
+    missing = [name for name in _REQUIRED_COLUMNS if name not in names]
+    repeated = sorted({name for name in names if name and names.count(name) > 1}
+                      & {*_REQUIRED_COLUMNS, "scheme"})
+    if missing or repeated:
+        reasons = []
+        if missing:
+            reasons.append(f"the header lacks the column(s) {', '.join(missing)}")
+        if repeated:
+            reasons.append(f"the header repeats {', '.join(repeated)}")
+        _raise_problems(path, [(1, " and ".join(reasons) + "; a landmark CSV "
+                                   "has the columns image, point, x, y")])
+    return {name: names.index(name)
+            for name in (*_REQUIRED_COLUMNS, "scheme") if name in names}
+
+
+class _CsvTable:
+    """The valid rows of a landmark CSV, as columns of numbers.
+
+    ``texts`` holds each distinct image cell once, ``key_of`` its normalised
+    key's number (keys in order of first appearance); per row, ``text``
+    (the cell's number), ``point``, ``x``, ``y`` and ``line``.
+    """
+
+    def __init__(self):
+        self.texts, self.key_of, self.keys = [], [], []
+        self.schemes = {}  # key number -> (scheme cell, its line)
+        self.text = array.array("i")
+        self.line = array.array("q")
+        self.point = array.array("q")
+        self.x = array.array("d")
+        self.y = array.array("d")
+
+    def columns(self):
+        """The columns as numpy arrays (no copies), and each row's key number."""
+        text = np.frombuffer(self.text, dtype=np.int32) if len(self.text) else (
+            np.empty(0, np.int32))
+        key_of = np.asarray(self.key_of, dtype=np.int64)
+        return (key_of[text] if len(text) else np.empty(0, np.int64), text,
+                *(np.frombuffer(column, dtype=column.typecode) if len(column)
+                  else np.empty(0, column.typecode)
+                  for column in (self.point, self.x, self.y, self.line)))
+
+
+def _csv_rows(reader, header, column, root):
+    """Read every row; return the problems and the valid rows."""
     problems = []
-    counts = {key: max(indices) + 1 for key, indices in points.items()}
+    table = _CsvTable()
+    text_number, key_number = {}, {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append((line, f"has {len(row)} fields; the header has "
+                                   f"{len(header)}"))
+            continue
+        image = _unescape(row[column["image"]])
+        if not image.strip():
+            problems.append((line, "the image is empty"))
+            continue
+        cell = row[column["point"]].strip()
+        reasons = []
+        try:
+            point = int(cell)
+        except ValueError:
+            point = None
+            reasons.append(f"point is {cell!r}, not an integer")
+        else:
+            if point < 0:
+                reasons.append(f"point is {point}; point indices start at 0")
+            elif point >= 1 << 62:
+                reasons.append(f"point is {point}; no landmark scheme has that "
+                               "many points")
+        x, reason_x = _number(row[column["x"]].strip(), "x")
+        y, reason_y = _number(row[column["y"]].strip(), "y")
+        reasons += [reason for reason in (reason_x, reason_y) if reason]
+        if reasons:
+            problems.append((line, "; ".join(reasons)))
+            continue
+        if image not in text_number:
+            key = _normalise(image, root)
+            if key not in key_number:
+                key_number[key] = len(table.keys)
+                table.keys.append(key)
+            text_number[image] = len(table.texts)
+            table.texts.append(image)
+            table.key_of.append(key_number[key])
+        number = text_number[image]
+        table.text.append(number)
+        table.line.append(line)
+        table.point.append(point)
+        table.x.append(x)
+        table.y.append(y)
+        if "scheme" in column:
+            scheme = row[column["scheme"]].strip()
+            key = table.key_of[number]
+            first, first_line = table.schemes.setdefault(key, (scheme, line))
+            if first != scheme:
+                problems.append((line, f"scheme {scheme!r} of {image!r} differs "
+                                       f"from {first!r} on line {first_line}"))
+    return problems, table
+
+
+def _csv_duplicates(table):
+    """A problem for each row that repeats a point of its image, at its line."""
+    key, text, point, _, _, line = table.columns()
+    order = np.lexsort((line, point, key))
+    key, point = key[order], point[order]
+    repeats = np.flatnonzero((key[1:] == key[:-1]) & (point[1:] == point[:-1])) + 1
+    if not len(repeats):
+        return []
+    # The first row of each run of equal (key, point): where it was first given.
+    new_run = (key[1:] != key[:-1]) | (point[1:] != point[:-1])
+    starts = np.flatnonzero(np.r_[True, new_run])
+    first_of = starts[np.searchsorted(starts, repeats, side="right") - 1]
+    return [(int(line[order[row]]),
+             f"point {int(point[row])} of {table.texts[text[order[row]]]!r} is also on "
+             f"line {int(line[order[first]])}")
+            for row, first in zip(repeats, first_of, strict=True)]
+
+
+def _gaps(points, limit=10):
+    """The first ``limit`` indices missing from sorted distinct ``points``."""
+    gaps, expected = [], 0
+    for point in points.tolist():
+        while expected < point and len(gaps) < limit:
+            gaps.append(expected)
+            expected += 1
+        if len(gaps) >= limit:
+            break
+        expected = point + 1
+    return gaps
+
+
+def _assemble_csv(path, table):
+    """Check each image's points (no gap, one count) and build the arrays."""
+    key, text, point, x, y, line = table.columns()
+    order = np.lexsort((point, key))
+    bounds = np.searchsorted(key[order], np.arange(len(table.keys) + 1))
+    counts = [int(point[order[bounds[k + 1] - 1]]) + 1
+              for k in range(len(table.keys))]
     if counts:
         # The most frequent count; of equally frequent ones, the first seen.
-        usual = Counter(counts.values()).most_common(1)[0][0]
+        usual = Counter(counts).most_common(1)[0][0]
+    problems = []
     entries, origins, scheme_names = {}, {}, set()
-    for key, indices in points.items():
-        line, image = first[key]
-        if len(indices) != counts[key]:
-            gaps = sorted(set(range(counts[key])) - set(indices))
-            problems.append((line, f"image {image!r} lacks point(s) "
-                                   f"{_listing(gaps)} (it has points up to "
-                                   f"{counts[key] - 1})"))
+    for number, name in enumerate(table.keys):
+        rows = order[bounds[number] : bounds[number + 1]]
+        first = rows[np.argmin(line[rows])]
+        first_line, image = int(line[first]), table.texts[text[first]]
+        count = counts[number]
+        if len(rows) != count:
+            gaps = _gaps(point[rows])
+            more = count - len(rows) - len(gaps)
+            listing = ", ".join(map(str, gaps)) + (f" and {more} more" if more else "")
+            problems.append((first_line, f"image {image!r} lacks point(s) "
+                                         f"{listing} (it has points up to "
+                                         f"{count - 1})"))
             continue
-        if counts[key] != usual:
-            problems.append((line, f"image {image!r} has {counts[key]} points, "
-                                   f"the other images {usual}"))
+        if count != usual:
+            problems.append((first_line, f"image {image!r} has {count} points, "
+                                         f"the other images {usual}"))
             continue
-        if schemes.get(key):
+        scheme = table.schemes.get(number, ("", None))[0]
+        if scheme:
             try:
-                expected = get_scheme(schemes[key]).n_landmarks
+                expected = get_scheme(scheme).n_landmarks
             except ValueError as error:
-                problems.append((line, str(error)))
+                problems.append((first_line, str(error)))
                 continue
-            if expected != counts[key]:
-                problems.append((line, f"image {image!r} has {counts[key]} points, "
-                                       f"but scheme {schemes[key]!r} has "
-                                       f"{expected}"))
+            if expected != count:
+                problems.append((first_line, f"image {image!r} has {count} points, "
+                                             f"but scheme {scheme!r} has {expected}"))
                 continue
-            scheme_names.add(get_scheme(schemes[key]).name)
-        array = np.array([indices[i] for i in range(counts[key])], dtype=np.float64)
-        array.setflags(write=False)
-        entries[key] = array
-        origins[key] = f"{path!r} (line {line})"
+            scheme_names.add(get_scheme(scheme).name)
+        given = np.column_stack([x[rows], y[rows]])
+        given.setflags(write=False)
+        entries[name] = given
+        origins[name] = f"{path!r} (line {first_line})"
     if problems:
         _raise_problems(path, problems)
     scheme = scheme_names.pop() if len(scheme_names) == 1 else None
     return entries, origins, scheme
 
 
-def _listing(indices):
-    shown = ", ".join(str(i) for i in indices[:10])
-    return shown if len(indices) <= 10 else f"{shown} and {len(indices) - 10} more"
-
-
 def _pts_number(token, origin):
-    """A .pts coordinate in 0-based pixels, exactly ``token - origin``."""
+    """A .pts coordinate in 0-based pixels, exactly ``token - origin``.
+
+    Raises ValueError for what is not a finite number (``1e400`` included,
+    which a float would read as infinity), and OverflowError for a value
+    beyond :data:`MAX_LANDMARK_COORDINATE`.
+    """
     if origin == 0:
-        return float(token)
-    value = _EXACT.subtract(decimal.Decimal(token), origin)
-    if not value.is_finite():
+        value = float(token)
+    else:
+        exact = _EXACT.subtract(decimal.Decimal(token), origin)
+        if not exact.is_finite():
+            raise ValueError
+        value = float(exact)
+    if not np.isfinite(value):
         raise ValueError
-    return float(value)
+    if abs(value) >= MAX_LANDMARK_COORDINATE:
+        raise OverflowError
+    return value
 
 
 def _read_pts(path, origin):
-    lines = _read_text(path).splitlines()
+    """The points of one .pts file, read line by line; raise naming its lines."""
+    with _text_lines(path) as text:
+        return _parse_pts(path, enumerate(text, start=1), origin)
+
+
+def _parse_pts(path, lines, origin):
     problems = []
     header = {}
-    opening = 0
-    for opening, text in enumerate(lines, start=1):  # noqa: B007 - used below
+    for opening, text in lines:  # noqa: B007 - used below
         text = text.strip()
         if not text:
             continue
@@ -315,8 +433,8 @@ def _read_pts(path, origin):
     except ValueError:
         _raise_problems(path, [(line_of, f"n_points is {declared!r}, not a positive "
                                          "integer")])
-    points, closed = [], None
-    for number, text in enumerate(lines[opening:], start=opening + 1):
+    points, closed = array.array("d"), None
+    for number, text in lines:
         text = text.strip()
         if not text:
             continue
@@ -332,20 +450,22 @@ def _read_pts(path, origin):
             problems.append((number, f"{text[:40]!r} is not two numbers 'x y'"))
             continue
         try:
-            points.append([_pts_number(token, origin) for token in tokens])
+            points.extend([_pts_number(token, origin) for token in tokens])
+        except OverflowError:
+            problems.append((number, f"{text[:40]!r} holds a coordinate {_ABSURD}"))
         except (ValueError, ArithmeticError):
             problems.append((number, f"{text[:40]!r} is not two finite numbers"))
     if closed is None:
         problems.append((None, "it has no closing '}'"))
-    elif not problems and len(points) != n_points:
-        problems.append((line_of, f"n_points is {n_points}, but {len(points)} "
+    elif not problems and len(points) // 2 != n_points:
+        problems.append((line_of, f"n_points is {n_points}, but {len(points) // 2} "
                                   "points are listed"))
     if problems:
         _raise_problems(path, problems)
-    array = np.array(points, dtype=np.float64)
-    array.setflags(write=False)
+    given = np.frombuffer(points, dtype=np.float64).reshape(-1, 2).copy()
+    given.setflags(write=False)
     key = os.path.abspath(path)
-    return {key: array}, {key: repr(path)}, None
+    return {key: given}, {key: repr(path)}, None
 
 
 def _files(path_or_paths):

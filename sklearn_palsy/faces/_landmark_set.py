@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..exceptions import InvalidLandmarksError
+from ._geometry import MAX_LANDMARK_COORDINATE
 from ._io import image_id
 
 __all__ = ["LandmarkSet"]
@@ -49,6 +50,13 @@ def _normalise(key, root):
     return _absolute(key, root)
 
 
+def _listing(indices, limit=10):
+    shown = ", ".join(str(i) for i in indices[:limit])
+    if len(indices) <= limit:
+        return shown
+    return f"{shown} and {len(indices) - limit} more"
+
+
 def _checked_points(value, what, n_points=None):
     """``value`` as a finite (K, 2) float64 array, or an InvalidLandmarksError."""
     try:
@@ -62,8 +70,20 @@ def _checked_points(value, what, n_points=None):
             f"the landmarks of {what} have shape {points.shape}; expected "
             "(n_points, 2)"
         )
-    if not np.isfinite(points).all():
-        raise InvalidLandmarksError(f"the landmarks of {what} are not all finite")
+    bad = ~np.isfinite(points).all(axis=1)
+    if bad.any():
+        raise InvalidLandmarksError(
+            f"the landmarks of {what} are not all finite: point(s) "
+            f"{_listing(np.flatnonzero(bad))} are NaN or infinite"
+        )
+    absurd = (np.abs(points) >= MAX_LANDMARK_COORDINATE).any(axis=1)
+    if absurd.any():
+        first = int(np.flatnonzero(absurd)[0])
+        raise InvalidLandmarksError(
+            f"the landmarks of {what} have point(s) {_listing(np.flatnonzero(absurd))} "
+            f"beyond {MAX_LANDMARK_COORDINATE:.0f} pixels, farther than any image "
+            f"reaches (point {first} is at {tuple(points[first].tolist())})"
+        )
     if n_points is not None and len(points) != n_points:
         raise InvalidLandmarksError(
             f"the landmarks of {what} have {len(points)} points, the others "

@@ -63,7 +63,13 @@ def _analyze(transformer, images):
 
 
 def _crop_square(image, box, margin, size):
-    """Cut a square around ``box``, enlarged by ``margin``, resized to ``size``."""
+    """Cut a square around ``box``, enlarged by ``margin``, resized to ``size``.
+
+    Where the square leaves the image, the border pixels are repeated (as
+    OpenCV's ``BORDER_REPLICATE``), by clamping the square's rows and columns
+    to the image: the memory is the square's, not that of the image padded
+    by the square's distance from it.
+    """
     left, top, right, bottom = box
     side = max(right - left, bottom - top) * (1 + 2 * margin)
     centre_x, centre_y = (left + right) / 2, (top + bottom) / 2
@@ -71,12 +77,12 @@ def _crop_square(image, box, margin, size):
     y0 = int(round(centre_y - side / 2))
     side = max(int(round(side)), 1)
     height, width = image.shape[:2]
-    # Pad by replicating the border where the square leaves the image.
-    pad = max(0, -x0, -y0, x0 + side - width, y0 + side - height)
-    if pad:
-        image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        x0, y0 = x0 + pad, y0 + pad
-    crop = image[y0 : y0 + side, x0 : x0 + side]
+    if x0 >= 0 and y0 >= 0 and x0 + side <= width and y0 + side <= height:
+        crop = image[y0 : y0 + side, x0 : x0 + side]
+    else:
+        rows = np.clip(np.arange(y0, y0 + side), 0, height - 1)
+        columns = np.clip(np.arange(x0, x0 + side), 0, width - 1)
+        crop = image[np.ix_(rows, columns)]
     interpolation = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
     return cv2.resize(crop, (size, size), interpolation=interpolation)
 
