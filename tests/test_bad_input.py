@@ -764,6 +764,92 @@ def _(ctx):
 # ----------------------------------------------------------------------------
 # Issue 30, shipped-model checks, ordinal and label checks, duplicate files.
 
+@case("swapped-reference-model")
+def _(ctx):
+    import importlib.resources
+    import shutil
+    from pathlib import Path
+
+    from sklearn_palsy.exceptions import ModelFileError
+    from sklearn_palsy.paper import _reference, load_reference_model
+
+    models = ctx.tmp_path / "models"
+    shutil.copytree(Path(_reference.__file__).parent / "models", models)
+    swapped = models / "reference_dlib.safetensors"
+    shutil.copyfile(models / "reference_mediapipe.safetensors", swapped)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importlib.resources, "files", lambda _: ctx.tmp_path)
+        with pytest.raises(ModelFileError) as info:
+            load_reference_model("dlib")
+    message = str(info.value)
+    assert str(swapped) in message and "reference_dlib.json" in message
+    assert "its checksum 34827e1d" in message
+    assert "its landmark step uses 'mediapipe', the record says 'dlib'" in message
+
+
+@case("missing-labels")
+def _(ctx):
+    from sklearn_palsy.clinical import OrdinalClassifier
+
+    X, y, groups = _tabular()
+    message = (r"needs a label for every sample; y has 2 missing labels \(None or "
+               r"NaN\) at rows 5, 17\. Drop those samples or label them")
+    for missing in (None, np.nan):
+        labels = np.array(["control", "palsy"], dtype=object)[y]
+        labels[[5, 17]] = missing
+        with pytest.raises(ValueError, match="^OrdinalClassifier " + message):
+            OrdinalClassifier().fit(X, labels)
+        estimators = {"ResNetClassifier": (_resnet(), _images(len(X)))}
+        if missing is None:
+            # FFNNClassifier's validate_data refuses NaN in y first, with
+            # scikit-learn's "Input contains NaN".
+            estimators["FFNNClassifier"] = (FFNNClassifier(max_epochs=1), X)
+        fusions = _fusions()
+        # scikit-learn's VotingClassifier sorts y before any member sees it.
+        del fusions["late fusion (voting)"]
+        estimators.update({name: (fusion, X) for name, fusion in fusions.items()})
+        for name, (estimator, inputs) in estimators.items():
+            owner = {"late fusion (stacking)": "PatientStackingClassifier"}.get(
+                name, name)
+            with pytest.raises(ValueError, match=f"^{owner} " + message):
+                _fit(estimator, inputs, labels, groups=groups)
+        with pytest.raises(ValueError, match="^check_patient_split " + message):
+            check_patient_split(GroupKFold(2), X, labels, groups)
+        for target in ("auto", "binary", "multiclass", "ordinal"):
+            with pytest.raises(ValueError, match="^evaluate_pipelines " + message):
+                evaluate_pipelines({"ffnn": FFNNClassifier(max_epochs=1)}, X,
+                                   labels, groups, cv=2, target=target,
+                                   pos_label="palsy", verbose=0)
+
+
+@case("unordered-text-grades")
+def _(ctx):
+    import warnings
+
+    from sklearn_palsy.clinical import OrdinalClassifier
+
+    X, y, groups = _tabular()
+    grades = np.array(["none", "mild", "severe"])[groups % 3]
+    X[:, 0] += groups % 3
+    said = (r"ordered the text grades of y alphabetically, lowest first: \['mild', "
+            r"'none', 'severe'\]\. If that is not their grade order, pass classes=")
+    with pytest.warns(UserWarning, match="^OrdinalClassifier " + said):
+        model = OrdinalClassifier().fit(X, grades)
+    assert model.classes_.tolist() == ["mild", "none", "severe"]
+    with pytest.warns(UserWarning, match="^evaluate_pipelines " + said):
+        result = evaluate_pipelines({"lr": LogisticRegression()}, X, grades, groups,
+                                    cv=2, target="ordinal", verbose=0)
+    assert result.classes.tolist() == ["mild", "none", "severe"]
+    order = ["none", "mild", "severe"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        assert OrdinalClassifier(classes=order).fit(X, grades).classes_.tolist() == (
+            order)
+        assert evaluate_pipelines(
+            {"lr": LogisticRegression()}, X, grades, groups, cv=2, target="ordinal",
+            classes=order, verbose=0).classes.tolist() == order
+
+
 # end of the substitutions cases
 
 
