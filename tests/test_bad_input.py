@@ -758,6 +758,78 @@ def _(ctx):
 # ----------------------------------------------------------------------------
 # Issue 30, video batches, single frame references, malformed frame indices.
 
+def _small_video(ctx):
+    """A 4-frame 96 px video, and a copy cut after its header (unreadable)."""
+    from sklearn_palsy.datasets import make_synthetic_video
+
+    good = make_synthetic_video(ctx.tmp_path / "good.avi", duration=1.0, fps=4.0,
+                                image_size=96, expressions=("rest",),
+                                random_state=0).path
+    corrupt = ctx.tmp_path / "corrupt.avi"
+    corrupt.write_bytes((ctx.tmp_path / "good.avi").read_bytes()[:400])
+    return good, str(corrupt)
+
+
+@case("corrupt-video-in-a-batch")
+def _(ctx):
+    from sklearn_palsy.datasets import resolve_images
+    from sklearn_palsy.exceptions import ImageBatchError
+
+    good, corrupt = _small_video(ctx)
+    with pytest.raises(ImageBatchError, match="1 image") as info:
+        resolve_images([corrupt, good], n_frames=2)
+    assert info.value.failures["image"].tolist() == [corrupt]
+    X, _, _, _, failures = resolve_images([corrupt, good], n_frames=2,
+                                          on_error="skip")
+    assert X.tolist() == [f"{good}#frame=1", f"{good}#frame=3"]
+    assert failures["image"].tolist() == [corrupt]
+    assert failures["error"][0] == (
+        "cannot open the video: corrupt, truncated, or in a codec this OpenCV "
+        f"build cannot decode: {corrupt!r}")
+
+
+@case("single-frame-reference")
+def _(ctx):
+    from sklearn_palsy.datasets import resolve_images
+
+    good, _ = _small_video(ctx)
+    reference = f"{good}#frame=2"
+    X, y, groups, frame = resolve_images(reference)
+    assert X.tolist() == [reference] and y is None and groups is None
+    assert read_image(reference).shape == (96, 96, 3)
+
+
+@case("malformed-frame-index")
+def _(ctx):
+    from sklearn_palsy.datasets import resolve_images
+    from sklearn_palsy.exceptions import VideoReadError
+
+    good, _ = _small_video(ctx)
+    for index in ("-1", "abc", ""):
+        reference = f"{good}#frame={index}"
+        message = ("malformed frame reference: the frame index must be a "
+                   f"non-negative integer (0-based), got {index!r}")
+        for read in (read_image, resolve_images,
+                     lambda x: dlib_landmarks().fit_transform([x])):
+            with pytest.raises(VideoReadError, match=re.escape(message)) as info:
+                read(reference)
+            assert info.value.path == reference
+            assert not isinstance(info.value, FileNotFoundError)
+
+
+@case("same-bytes-under-two-patients")
+def _(ctx):
+    for name in ("a.png", "copy.png"):
+        (ctx.tmp_path / name).write_bytes(b"one photo")
+    manifest = ctx.tmp_path / "manifest.csv"
+    manifest.write_text("image,label,patient_id\na.png,1,P01\ncopy.png,0,C01\n")
+    with pytest.warns(UserWarning, match=re.escape(
+            f"same bytes: {str(ctx.tmp_path / 'a.png')!r} (line 2, patient 'P01') "
+            f"and {str(ctx.tmp_path / 'copy.png')!r} (line 3, patient 'C01')")):
+        data = load_manifest(manifest)
+    assert len(data.X) == 2
+
+
 # end of the videos cases
 
 
