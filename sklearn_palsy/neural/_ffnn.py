@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ..utils._compat import Interval, _fit_context
+from ..utils._validation import check_label_values
 from ._base import COMMON_CONSTRAINTS, BaseNeuralClassifier
 from ._data import ArrayDataset, array_loader
 from ._modules import MLPModule
@@ -180,5 +181,7 @@ class FFNNClassifier(BaseNeuralClassifier):
         self : object
             The fitted classifier.
         """
+        # Missing labels named by row before scikit-learn's "Input y contains NaN".
+        check_label_values(y, type(self).__name__)
         X, y = validate_data(self, X, y, dtype="float32")
         return self._fit_net(X, y, sample_weight=sample_weight, groups=groups)
