@@ -35,10 +35,12 @@ from ..exceptions import (
     ImageReadError,
     ImageTooSmallError,
     InvalidLandmarksError,
+    UnmatchedLandmarksWarning,
 )
 from ..faces import analyze_faces, resolve_backend
 from ..faces._files import is_video_file, parse_frame_reference
 from ..faces._landmark_files import _as_landmark_set
+from ..preprocessing._face import LandmarkDetector
 from ..reporting._assessment import REST, movement_columns, probability_columns
 from ..utils._patients import pool_by_patient
 from ._detect import (
@@ -161,7 +163,10 @@ def _detect_given(images, *, backend, landmarks, **options):
     try:
         return _detect(images, backend=backend, landmarks=landmarks, **options)
     except InvalidLandmarksError:
-        if not landmarks:
+        # Landmarks of another scheme than the backend's are wrong for every
+        # photo: that stays one error.
+        n_points = LandmarkDetector(backend=backend).scheme.n_landmarks
+        if not landmarks or landmarks.n_points != n_points:
             raise
         refused = {}
         for image in images:
@@ -176,8 +181,11 @@ def _detect_given(images, *, backend, landmarks, **options):
                 pass  # _detect names those
         if not refused:
             raise
-    detected = _detect([image for image in images if image not in refused],
-                       backend=backend, landmarks=landmarks, **options)
+    with warnings.catch_warnings():
+        # The landmarks did match: the photos refused above.
+        warnings.simplefilter("ignore", UnmatchedLandmarksWarning)
+        detected = _detect([image for image in images if image not in refused],
+                           backend=backend, landmarks=landmarks, **options)
     reasons = dict(detected.failures) | refused
     return detected._replace(failures=[(image, reasons[image]) for image in images
                                        if image in reasons])

@@ -7,6 +7,7 @@ heavy is imported before a command runs, so ``--help`` is instant.
 """
 
 import argparse
+import contextlib
 import sys
 
 from .. import __version__
@@ -104,6 +105,45 @@ def _evaluate(args):
     return 0
 
 
+def _about_matching(warning):
+    """Whether a caught warning is the library's about unmatched landmarks."""
+    from ..exceptions import UnmatchedLandmarksWarning
+
+    return issubclass(warning.category, UnmatchedLandmarksWarning)
+
+
+@contextlib.contextmanager
+def _landmarks_reported(path, images):
+    """Say on stderr, in one line, which images of the run took ``--landmarks``.
+
+    The library warns for each batch that matches none of the file's
+    images; the command says it once, for the whole run: how many images
+    took the given landmarks, and which images of the file are not in the
+    run (a warning when some are, or when none matched). Nothing is said
+    without ``--landmarks``.
+    """
+    import warnings
+
+    from ..exceptions import UnmatchedLandmarksWarning
+
+    if path is None:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnmatchedLandmarksWarning)
+        yield
+    _report_landmarks(path, images)
+
+
+def _report_landmarks(path, images):
+    from ..faces._analysis import match_landmarks
+
+    matches = match_landmarks(images, path)
+    prefix = "warning: " if matches.unused or not matches.matched else ""
+    print(f"sklearn-palsy: {prefix}landmarks from {path}: {matches.describe()}",
+          file=sys.stderr)
+
+
 def _write_failures(failures, path):
     """Save the failures when asked, and say on stderr how many were skipped."""
     from ..utils._csv import write_csv_atomic
@@ -122,10 +162,12 @@ def _extract(args):
 
     source = args.source[0] if len(args.source) == 1 else args.source
     X, unusable = _resolve(source, args)
-    features, failures = extract_features(
-        X, backend=args.backend, on_error=args.on_error, verbose=not args.quiet,
-        landmarks=args.landmarks, max_yaw=args.max_yaw, max_pitch=args.max_pitch,
-    )
+    with _landmarks_reported(args.landmarks, X):
+        features, failures = extract_features(
+            X, backend=args.backend, on_error=args.on_error, verbose=not args.quiet,
+            landmarks=args.landmarks, max_yaw=args.max_yaw,
+            max_pitch=args.max_pitch,
+        )
     failures = _joined_failures(unusable, failures)
     write_csv_atomic(features, args.out)
     _write_failures(failures, args.failures)
@@ -241,10 +283,12 @@ def _predict(args):
         model = _reference_model(args.backend)
     else:
         model = _load_model(model_path)
-    predictions, failures = predict_images(
-        model, X, on_error=args.on_error, backend=args.backend,
-        landmarks=args.landmarks, max_yaw=args.max_yaw, max_pitch=args.max_pitch,
-    )
+    with _landmarks_reported(args.landmarks, X):
+        predictions, failures = predict_images(
+            model, X, on_error=args.on_error, backend=args.backend,
+            landmarks=args.landmarks, max_yaw=args.max_yaw,
+            max_pitch=args.max_pitch,
+        )
     failures = _joined_failures(unusable, failures)
     if args.out is None:
         print(predictions.to_string(index=False))
@@ -285,9 +329,14 @@ def _assess(args):
             source, model=model, backend=args.backend, on_error=args.on_error,
             verbose=not args.quiet, landmarks=args.landmarks,
             max_yaw=args.max_yaw, max_pitch=args.max_pitch, **_video_options(args))
-    # One line each (patients without a rest photo, say), not a source line.
-    for message in dict.fromkeys(str(warning.message) for warning in caught):
+    # One line each (patients without a rest photo, say), not a source line;
+    # given landmarks get the line of the whole run, below.
+    for message in dict.fromkeys(str(warning.message) for warning in caught
+                                 if not _about_matching(warning)):
         print(f"sklearn-palsy: warning: {message}", file=sys.stderr)
+    if args.landmarks is not None:
+        _report_landmarks(args.landmarks, [*assessment.images["image"],
+                                           *assessment.failures["image"]])
     paths = write_assessment(assessment, args.out)
     _write_failures(assessment.failures, args.failures)
     patients = assessment.patients

@@ -8,6 +8,7 @@ in a table. The page, its figure encoding and the disclaimer are
 """
 
 import html
+import os
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +66,13 @@ def _embed_figure(figure, alt, caption=None):
 
 
 def _photo_figure(image, landmarks, scheme):
-    """A small figure of the face, cropped around its landmarks, drawn over."""
+    """A small figure of the face, cropped around its landmarks, drawn over.
+
+    The crop is the part of the photo around the face; a face wholly outside
+    the photo (given landmarks may lie up to the photo's own size beyond
+    it) is drawn on grey, at the photo's scale. Either way the figure holds
+    at most about ``_DRAW_PIXELS`` pixels across, whatever the coordinates.
+    """
     from matplotlib.figure import Figure
 
     pixels = read_image(image)
@@ -74,8 +81,15 @@ def _photo_figure(image, landmarks, scheme):
     left, top = np.maximum(np.floor(centre - half), 0).astype(int)
     right = int(min(np.ceil(centre[0] + half), pixels.shape[1]))
     bottom = int(min(np.ceil(centre[1] + half), pixels.shape[0]))
-    step = max(1, max(right - left, bottom - top) // _DRAW_PIXELS)
-    crop = pixels[top:bottom:step, left:right:step]
+    if right <= left or bottom <= top:
+        # Nothing of the photo around the face: a grey square of its size.
+        left, top = np.floor(centre - half).astype(int)
+        side = max(1, int(np.ceil(2 * half)))
+        step = max(1, side // _DRAW_PIXELS)
+        crop = np.full((-(-side // step),) * 2 + (3,), 200, dtype=np.uint8)
+    else:
+        step = max(1, max(right - left, bottom - top) // _DRAW_PIXELS)
+        crop = pixels[top:bottom:step, left:right:step]
     figure = Figure(figsize=(_PHOTO_INCHES, _PHOTO_INCHES))
     ax = figure.add_axes((0, 0, 1, 1))
     plot_landmarks(crop, (landmarks - [left, top]) / step, scheme, ax=ax)
@@ -196,7 +210,10 @@ def write_assessment(assessment, out):
     (0-100), and every number in a table; the software versions close it.
     Figures are embedded as base64 PNG (each photo 180 px across, in 128
     colours) and closed; there are no scripts and no links outside the
-    page. Both files are written atomically.
+    page. Both files are written atomically, and both or neither: every
+    figure is drawn before either file is written, and the table replaces
+    the old one only once the report is on disk, so that a report that
+    cannot be drawn or written leaves no new table without it.
 
     Parameters
     ----------
@@ -218,10 +235,8 @@ def write_assessment(assessment, out):
     >>> paths = write_assessment(assessment, "assessment")  # doctest: +SKIP
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     patients, images = assessment.patients, assessment.images
     table = out / "assessment.csv"
-    write_csv_atomic(patients, table)
     title = "sklearn-palsy assessment"
     sides = patients["affected_side"].value_counts()
     summary = (
@@ -245,5 +260,16 @@ def write_assessment(assessment, out):
     sections.append(pd.DataFrame({"version": software_versions()})
                     .rename_axis("package").to_html(border=0))
     document = html_page(title, sections, style=_CARD_STYLE)
-    report = atomic_write(out / "report.html", lambda handle: handle.write(document))
+
+    def write_both(handle):
+        # The report is on disk before the table replaces the old one, and
+        # takes its place just after: a report that cannot be drawn (above)
+        # or written (a full disk, here) leaves no new table behind.
+        handle.write(document)
+        handle.flush()
+        os.fsync(handle.fileno())
+        write_csv_atomic(patients, table)
+
+    out.mkdir(parents=True, exist_ok=True)
+    report = atomic_write(out / "report.html", write_both)
     return Bunch(table=str(table), report=str(report))
