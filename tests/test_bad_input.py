@@ -752,6 +752,69 @@ def _(ctx):
 # ----------------------------------------------------------------------------
 # Issue 30, landmarks outside the photo, absurd values, unmatched landmark files.
 
+def _landmark_csv(ctx, landmarks, name="marks.csv"):
+    from sklearn_palsy.faces import write_landmarks
+
+    path = ctx.tmp_path / "photo.png"
+    if not path.exists():
+        Image.fromarray(ctx.face).save(path)
+    [written] = write_landmarks(ctx.tmp_path / name, [str(path)], landmarks[None])
+    return str(path), str(written)
+
+
+@case("landmarks-far-outside-the-photo")
+def _(ctx):
+    from sklearn_palsy.cli import assess_images
+
+    photo, marks = _landmark_csv(ctx, ctx.truth + 1e6)
+    expected = (rf"the landmarks given for {re.escape(photo)} \(from "
+                rf"'{re.escape(marks)}' \(line 2\)\) lie too far outside the "
+                r"160 x 160 image")
+    for transformer in (dlib_landmarks(landmarks=marks),
+                        dlib_crops(size=32, landmarks=marks)):
+        with pytest.raises(InvalidLandmarksError, match=expected):
+            transformer.fit_transform([photo])
+    assessment = assess_images([photo], backend="dlib", landmarks=marks,
+                               on_error="skip")
+    assert list(assessment.failures["image"]) == [photo]
+    assert re.search(expected, assessment.failures["error"][0])
+
+
+@case("absurd-landmark-values")
+def _(ctx):
+    from sklearn_palsy.faces import LandmarkSet, load_landmarks
+
+    pts = ctx.tmp_path / "face.pts"
+    rows = ["1 2"] * 68
+    rows[0] = "1e400 2"
+    pts.write_text("version: 1\nn_points: 68\n{\n" + "\n".join(rows) + "\n}\n")
+    with pytest.raises(InvalidLandmarksError,
+                       match=r"face\.pts.*\n  line 4: '1e400 2' is not two finite"):
+        load_landmarks(pts)
+    photo, marks = _landmark_csv(ctx, ctx.truth * 1e12)
+    with pytest.raises(InvalidLandmarksError,
+                       match=r"marks\.csv.*\n  line 2: x is '.*', beyond "
+                             "2147483648 pixels"):
+        load_landmarks(marks)
+    with pytest.raises(InvalidLandmarksError, match=r"'a\.png' have point\(s\) 0, "):
+        LandmarkSet({"a.png": ctx.truth * 1e12})
+
+
+@case("unmatched-landmark-file")
+def _(ctx):
+    from sklearn_palsy.exceptions import UnmatchedLandmarksWarning
+
+    elsewhere = str(ctx.tmp_path / "elsewhere" / "photo.png")
+    landmarks = {elsewhere: ctx.truth}
+    with pytest.warns(UnmatchedLandmarksWarning,
+                      match=rf"none of the 1 images matched the given landmarks, "
+                            rf"so every face is detected; 1 of the 1 images in the "
+                            rf"given landmarks are not in this run: "
+                            rf"{re.escape(elsewhere)}"):
+        found = dlib_landmarks(landmarks=landmarks).fit_transform([ctx.face])
+    _assert_same_face(found[0], ctx.truth)
+
+
 # end of the landmarks cases
 
 
