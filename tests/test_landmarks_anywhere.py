@@ -13,6 +13,7 @@ import sys
 import textwrap
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -197,6 +198,29 @@ def test_the_commands_say_once_which_images_took_the_landmarks(
     assert err.count("landmarks from") == 1, err
     assert (f"sklearn-palsy: warning: landmarks from {nowhere}: 0 of the 2 images "
             "took the given landmarks") in err
+
+
+def test_extract_and_predict_skip_a_face_outside_the_photo(cohort, photos, tmp_path,
+                                                          capsys):
+    import pandas as pd
+
+    marks = _marks(tmp_path, photos[:1], _truth(cohort) + 3000.0)
+    for command in (["extract", "--out", str(tmp_path / "f.csv")],
+                    ["predict", "--out", str(tmp_path / "p.csv")]):
+        failures = tmp_path / f"{command[0]}_failures.csv"
+        assert main([command[0], *photos, "--backend", "dlib", "--landmarks", marks,
+                     *command[1:], "--on-error", "skip",
+                     "--failures", str(failures)]) == 0
+        written = pd.read_csv(command[2])
+        assert list(written["image"]) == photos[1:]
+        [(image, error)] = pd.read_csv(failures).itertuples(index=False)
+        assert image == photos[0] and "lie too far outside" in error
+        # Without skip, the command stops naming the photo and writes nothing.
+        Path(command[2]).unlink()
+        assert main([command[0], *photos, "--backend", "dlib", "--landmarks", marks,
+                     *command[1:]]) == 1
+        assert photos[0] in capsys.readouterr().err
+        assert not Path(command[2]).exists()
 
 
 # ------------------------------------------------------------------ assess

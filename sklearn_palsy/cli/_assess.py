@@ -32,15 +32,10 @@ from ..clinical import (
 from ..datasets import resolve_images
 from ..exceptions import (
     ImageBatchError,
-    ImageReadError,
-    ImageTooSmallError,
-    InvalidLandmarksError,
-    UnmatchedLandmarksWarning,
 )
-from ..faces import analyze_faces, resolve_backend
+from ..faces import resolve_backend
 from ..faces._files import is_video_file, parse_frame_reference
 from ..faces._landmark_files import _as_landmark_set
-from ..preprocessing._face import LandmarkDetector
 from ..reporting._assessment import REST, movement_columns, probability_columns
 from ..utils._patients import pool_by_patient
 from ._detect import (
@@ -147,48 +142,6 @@ def _video_roles(photos, landmarks, scheme):
                                   _FRAME))
         expressions[rows.index] = named
     return photos.assign(expression=expressions)
-
-
-def _detect_given(images, *, backend, landmarks, **options):
-    """:func:`_detect`, where photos whose given landmarks are refused fail alone.
-
-    Given landmarks that break the policy for points outside the photo
-    (:func:`~sklearn_palsy.faces._geometry.check_landmarks_in_image`) stop
-    :func:`~sklearn_palsy.faces.analyze_faces` for the whole batch; each
-    photo with given landmarks is then checked alone, the refused ones
-    become failures (in input order, among the others) and the rest are
-    detected as usual.
-    """
-    images = [str(image) for image in images]
-    try:
-        return _detect(images, backend=backend, landmarks=landmarks, **options)
-    except InvalidLandmarksError:
-        # Landmarks of another scheme than the backend's are wrong for every
-        # photo: that stays one error.
-        n_points = LandmarkDetector(backend=backend).scheme.n_landmarks
-        if not landmarks or landmarks.n_points != n_points:
-            raise
-        refused = {}
-        for image in images:
-            if landmarks.find_key(image) is None:
-                continue
-            try:
-                analyze_faces([image], backend=backend, landmarks=landmarks,
-                              on_missing="ignore")
-            except InvalidLandmarksError as error:
-                refused[image] = f"invalid landmarks: {error}"
-            except (ImageReadError, ImageTooSmallError):
-                pass  # _detect names those
-        if not refused:
-            raise
-    with warnings.catch_warnings():
-        # The landmarks did match: the photos refused above.
-        warnings.simplefilter("ignore", UnmatchedLandmarksWarning)
-        detected = _detect([image for image in images if image not in refused],
-                           backend=backend, landmarks=landmarks, **options)
-    reasons = dict(detected.failures) | refused
-    return detected._replace(failures=[(image, reasons[image]) for image in images
-                                       if image in reasons])
 
 
 def _load_model(model):
@@ -456,7 +409,7 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
                                {"n_frames": n_frames, "every": every,
                                 "method": method})
     given_landmarks = _as_landmark_set(landmarks)
-    kept, landmarks, failures, scheme, _ = _detect_given(
+    kept, landmarks, failures, scheme, _ = _detect(
         photos["image"], backend=backend, verbose=verbose,
         landmarks=given_landmarks, max_yaw=max_yaw, max_pitch=max_pitch)
     # Degenerate faces (eye centres that coincide, say) would stop the scores

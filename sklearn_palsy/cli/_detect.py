@@ -9,13 +9,19 @@ and ``assess`` build on them.
 
 import copy
 import functools
+import warnings
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ..exceptions import ImageReadError, ImageTooSmallError, InvalidLandmarksError
+from ..exceptions import (
+    ImageReadError,
+    ImageTooSmallError,
+    InvalidLandmarksError,
+    UnmatchedLandmarksWarning,
+)
 from ..faces import analyze_faces
 from ..faces._files import parse_frame_reference
 from ..preprocessing._face import FaceCropper, LandmarkDetector
@@ -44,8 +50,8 @@ class _Detected(NamedTuple):
     poses: np.ndarray
 
 
-def _detect(images, *, backend, verbose, landmarks=None, max_yaw=None,
-            max_pitch=None):
+def _detect_all(images, *, backend, verbose, landmarks=None, max_yaw=None,
+                max_pitch=None):
     """Landmarks of the readable images with a face; failures for the others.
 
     Returns a :class:`_Detected`: the paths analysed, their landmarks of
@@ -101,6 +107,48 @@ def _detect(images, *, backend, verbose, landmarks=None, max_yaw=None,
         found_landmarks, poses = found_landmarks[within], poses[within]
     ordered = [(image, failures[image]) for image in images if image in failures]
     return _Detected(kept, found_landmarks, ordered, scheme, poses)
+
+
+def _detect(images, *, backend, landmarks=None, **options):
+    """:func:`_detect_all`, where photos whose given landmarks are refused fail alone.
+
+    Given landmarks that break the policy for points outside the photo
+    (:func:`~sklearn_palsy.faces._geometry.check_landmarks_in_image`) stop
+    :func:`~sklearn_palsy.faces.analyze_faces` for the whole batch; each
+    photo with given landmarks is then checked alone, the refused ones
+    become failures (in input order, among the others) and the rest are
+    detected as usual.
+    """
+    images = [str(image) for image in images]
+    try:
+        return _detect_all(images, backend=backend, landmarks=landmarks, **options)
+    except InvalidLandmarksError:
+        # Landmarks of another scheme than the backend's are wrong for every
+        # photo: that stays one error.
+        n_points = LandmarkDetector(backend=backend).scheme.n_landmarks
+        if not landmarks or landmarks.n_points != n_points:
+            raise
+        refused = {}
+        for image in images:
+            if landmarks.find_key(image) is None:
+                continue
+            try:
+                analyze_faces([image], backend=backend, landmarks=landmarks,
+                              on_missing="ignore")
+            except InvalidLandmarksError as error:
+                refused[image] = f"invalid landmarks: {error}"
+            except (ImageReadError, ImageTooSmallError):
+                pass  # _detect names those
+        if not refused:
+            raise
+    with warnings.catch_warnings():
+        # The landmarks did match: the photos refused above.
+        warnings.simplefilter("ignore", UnmatchedLandmarksWarning)
+        detected = _detect_all([image for image in images if image not in refused],
+                               backend=backend, landmarks=landmarks, **options)
+    reasons = dict(detected.failures) | refused
+    return detected._replace(failures=[(image, reasons[image]) for image in images
+                                       if image in reasons])
 
 
 def _features(landmarks, kinds, scheme, kept, failures):
