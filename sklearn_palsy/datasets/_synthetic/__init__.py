@@ -18,21 +18,25 @@ and an expression (:func:`face_shape`) can be painted frontally
 
 from ._cohort import VARIETIES, make_synthetic_cohort
 from ._face import (
+    ASYMMETRIES,
     EXPRESSIONS,
     PALSY_TYPES,
     REGIONS,
     draw_identity,
+    draw_natural_asymmetry,
     face_shape,
     severity_by_region,
 )
 from ._painter import render
 
 __all__ = [
+    "ASYMMETRIES",
     "EXPRESSIONS",
     "PALSY_TYPES",
     "REGIONS",
     "VARIETIES",
     "draw_identity",
+    "draw_natural_asymmetry",
     "face_shape",
     "make_synthetic_cohort",
     "render",

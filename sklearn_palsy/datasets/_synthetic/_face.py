@@ -16,10 +16,12 @@ import numpy as np
 from ...faces._schemes import IBUG68_MEAN_FACE
 
 __all__ = [
+    "ASYMMETRIES",
     "EXPRESSIONS",
     "PALSY_TYPES",
     "REGIONS",
     "draw_identity",
+    "draw_natural_asymmetry",
     "face_shape",
     "severity_by_region",
 ]
@@ -75,6 +77,28 @@ _MOVING_REGIONS = ("brow", "eye", "mouth")
 # A central palsy keeps most of the eye closure: its eye severity is this
 # share of the lower face's.
 _CENTRAL_EYE_SHARE = 0.15
+
+# Ocular synkinesis (Laryngoscope 2013): on smiling, healthy eyes narrow by
+# 21.6 +- 13.4 % of their palpebral fissure, synkinetic ones by 32.7 +- 13.7 %.
+# The renderer narrows a healthy eye by the first and a fully synkinetic one
+# by the second, on smiling and on puckering alike (a healthy eye does not
+# narrow on puckering).
+_SMILE_EYE_NARROWING = 0.216
+_SYNKINETIC_EYE_NARROWING = 0.327
+# Oral synkinesis: at full severity, eye closure pulls the affected mouth
+# corner outwards and up by this much (inter-ocular units), about 40 % of a
+# full smile's excursion.
+_SYNKINETIC_CORNER_PULL = np.array([0.05, -0.07])
+
+# Natural asymmetry of healthy faces: the weaker side's movement falls short
+# by |N(0, 0.1)| per region (mean 8 %, the OSCAR normals' 7-9 %), clipped to
+# 30 %; static offsets of brow and commissure height (inter-ocular units, sd
+# about 1 mm) and of the palpebral fissure's height (a fraction).
+_MOVEMENT_ASYMMETRY_SD = 0.1
+_MOVEMENT_ASYMMETRY_MAX = 0.3
+_STATIC_ASYMMETRY_SD = {"brow_height": 0.02, "fissure": 0.04,
+                        "commissure_height": 0.015}
+ASYMMETRIES = (*_MOVING_REGIONS, *_STATIC_ASYMMETRY_SD)
 
 
 def draw_identity(rng):
@@ -151,6 +175,100 @@ def _wide_identity(identity, rng):
     wide["forehead_lines"] = int(rng.integers(2, 5))
     wide["expression_gain"] = rng.uniform(0.65, 1.2)
     return wide
+
+
+def draw_natural_asymmetry(rng):
+    """Draw one person's natural left-right asymmetry.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The generator to draw from; always six draws, in the order of
+        :data:`ASYMMETRIES`.
+
+    Returns
+    -------
+    asymmetry : dict of str to float
+        Signed, positive where the subject's right is the weaker or lower
+        side. "brow", "eye" and "mouth": the share by which that side's
+        movement falls short of the other's (``|L - R| / max``); the
+        "brow_height" and "commissure_height" differences (inter-ocular
+        units, positive where the right one sits lower) and "fissure", the
+        share by which the right palpebral fissure is lower than the left.
+        For :func:`face_shape`'s ``asymmetry``.
+    """
+    asymmetry = {
+        region: float(np.clip(rng.normal(0.0, _MOVEMENT_ASYMMETRY_SD),
+                              -_MOVEMENT_ASYMMETRY_MAX, _MOVEMENT_ASYMMETRY_MAX))
+        for region in _MOVING_REGIONS
+    }
+    asymmetry.update(
+        (name, float(rng.normal(0.0, sd)))
+        for name, sd in _STATIC_ASYMMETRY_SD.items()
+    )
+    return asymmetry
+
+
+def _apply_static_asymmetry(shape, asymmetry):
+    """Offset brows and mouth corners and resize the fissures, half per side."""
+    for side, sign in (("right", 0.5), ("left", -0.5)):
+        points = _SIDE_POINTS[side]
+        shape[points["brow"], 1] += sign * asymmetry["brow_height"]
+        shape[points["corner"], 1] += sign * asymmetry["commissure_height"]
+        lids = points["upper_lid"] + points["lower_lid"]
+        centre = shape[lids, 1].mean()
+        shape[lids, 1] = centre + (shape[lids, 1] - centre) * (
+            1 - sign * asymmetry["fissure"]
+        )
+
+
+def _natural_gain(asymmetry, side):
+    """One side's movement gain per region under a natural asymmetry."""
+    sign = 1.0 if side == "right" else -1.0
+    return {
+        region: 1.0 - max(sign * asymmetry[region], 0.0)
+        for region in _MOVING_REGIONS
+    }
+
+
+def _narrow_eye(shape, side, narrowing):
+    """Narrow one palpebral fissure by the share ``narrowing``.
+
+    The lower lid rises (the cheek pushes it) by 60 % of the closure, the
+    upper lid falls by 40 %.
+    """
+    points = _SIDE_POINTS[side]
+    for upper, lower in zip(points["upper_lid"], points["lower_lid"][::-1],
+                            strict=True):
+        gap = shape[lower, 1] - shape[upper, 1]
+        shape[upper, 1] += 0.4 * narrowing * gap
+        shape[lower, 1] -= 0.6 * narrowing * gap
+
+
+def _synkinesis(shape, expression, side, eye_gain, synkinesis, smile_gain):
+    """The eye's narrowing on smiling and the synkinetic movements of one side.
+
+    On smiling a healthy eye narrows by 21.6 % (scaled by the side's eye
+    gain and the smile's amplitude); a synkinetic eye narrows, on smiling
+    and on puckering, towards 32.7 % as ``synkinesis`` goes from 0 to 1. On
+    eye closure, synkinesis pulls the mouth corner outwards and up.
+    """
+    if expression in ("smile", "pucker"):
+        normal = (
+            _SMILE_EYE_NARROWING * eye_gain * smile_gain
+            if expression == "smile" else 0.0
+        )
+        narrowing = (1 - synkinesis) * normal + synkinesis * _SYNKINETIC_EYE_NARROWING
+        _narrow_eye(shape, side, min(narrowing, 0.9))
+    elif expression == "close_eyes" and synkinesis > 0:
+        points = _SIDE_POINTS[side]
+        outward = -1.0 if side == "right" else 1.0
+        pull = synkinesis * _SYNKINETIC_CORNER_PULL * np.array([outward, 1.0])
+        shape[points["corner"]] += pull
+        for index, share in zip(
+            points["mouth"][1:], (0.55, 0.45, 0.6, 0.45), strict=True
+        ):
+            shape[index] += share * 0.7 * pull
 
 
 def _neutral_shape(identity):
@@ -309,7 +427,7 @@ def severity_by_region(palsy_type, severity):
 
 def face_shape(
     identity, expression, palsy_side, severity, *, region_severity=None,
-    smile_gain=1.0,
+    smile_gain=1.0, synkinesis=None, asymmetry=None,
 ):
     """Landmarks of one identity's face, in inter-ocular units, before pose.
 
@@ -333,6 +451,19 @@ def face_shape(
     smile_gain : float, default=1.0
         Scales both sides' smile amplitude (mouth widening and commissure
         lift), as a person who smiles more (> 1) or less (< 1) broadly.
+    synkinesis : float or None, default=None
+        None draws no eye movement on smiling, the face of earlier versions.
+        A float in [0, 1] draws both eyes narrowing on smiling (by 21.6 % of
+        the palpebral fissure, scaled by each side's eye movement and
+        ``smile_gain``) and, on ``palsy_side``, synkinesis of that severity:
+        the eye narrows on smiling and on puckering towards 32.7 % at 1 (a
+        healthy eye does not narrow on puckering), and eye closure pulls the
+        mouth corner outwards and up (0.086 inter-ocular distances at 1).
+    asymmetry : dict or None, default=None
+        A natural asymmetry from :func:`draw_natural_asymmetry`: static
+        offsets of brows, mouth corners and fissures, and the weaker side's
+        shortfall of movement per region, on top of any palsy. None draws a
+        symmetric face.
 
     Returns
     -------
@@ -341,6 +472,8 @@ def face_shape(
         pose (:mod:`~sklearn_palsy.datasets._synthetic._head`) to place.
     """
     shape = _neutral_shape(identity)
+    if asymmetry is not None:
+        _apply_static_asymmetry(shape, asymmetry)
     if palsy_side is not None:
         _apply_palsy_at_rest(
             shape, palsy_side, severity, region_severity=region_severity
@@ -353,8 +486,19 @@ def face_shape(
             }
         else:
             gain, region_gain = 1.0, None
+        if asymmetry is not None or synkinesis is not None:
+            gains = _per_region(gain, region_gain)
+            if asymmetry is not None:
+                natural = _natural_gain(asymmetry, side)
+                gains = {region: gains[region] * natural[region] for region in gains}
+                region_gain = gains
         _move_side(
             shape, expression, side, gain, region_gain=region_gain,
             smile_gain=smile_gain,
         )
+        if synkinesis is not None:
+            _synkinesis(
+                shape, expression, side, gains["eye"],
+                synkinesis if side == palsy_side else 0.0, smile_gain,
+            )
     return shape
