@@ -18,11 +18,13 @@ from sklearn.utils import Bunch, check_random_state
 from ...utils._compat import Interval, StrOptions, validate_params
 from ...utils._csv import write_csv_atomic
 from ._face import (
+    ASYMMETRIES,
     EXPRESSIONS,
     PALSY_TYPES,
     REGIONS,
     _wide_identity,
     draw_identity,
+    draw_natural_asymmetry,
     face_shape,
     severity_by_region,
 )
@@ -52,6 +54,36 @@ def _house_brackmann_like(severity):
     return int(np.clip(np.ceil(severity * 5 - 1e-9), 0, 5)) + 1
 
 
+def _synkinesis_range(synkinesis):
+    """``synkinesis`` as a ``(low, high)`` range, checked."""
+    if isinstance(synkinesis, tuple):
+        if len(synkinesis) != 2 or not all(
+            isinstance(value, numbers.Real) for value in synkinesis
+        ):
+            raise ValueError(
+                f"synkinesis must be a float or a (low, high) pair; got {synkinesis}"
+            )
+        low, high = (float(value) for value in synkinesis)
+    else:
+        low = high = float(synkinesis)
+    if not 0.0 <= low <= high <= 1.0:
+        raise ValueError(
+            f"synkinesis must satisfy 0 <= low <= high <= 1; got {synkinesis}"
+        )
+    return low, high
+
+
+def _draw_synkinesis(rng, synkinesis_range, fraction, palsy_type):
+    """One person's synkinesis severity; two draws for everyone.
+
+    Only a peripheral palsy (the nerve regrowing astray) gets synkinesis,
+    each such patient with probability ``fraction``.
+    """
+    affected = rng.random() < fraction
+    severity = float(rng.uniform(*synkinesis_range))
+    return severity if affected and palsy_type == "peripheral" else 0.0
+
+
 @validate_params(
     {
         "n_patients": [Interval(numbers.Integral, 0, None, closed="left")],
@@ -62,6 +94,9 @@ def _house_brackmann_like(severity):
         "severity_range": [tuple],
         "palsy_types": ["array-like"],
         "control_smile_gain": [Interval(numbers.Real, 0, None, closed="neither")],
+        "synkinesis": [Interval(numbers.Real, 0, 1, closed="both"), tuple],
+        "synkinesis_fraction": [Interval(numbers.Real, 0, 1, closed="both")],
+        "natural_asymmetry": ["boolean"],
         "yaw": [numbers.Real, "array-like", None],
         "pitch": [numbers.Real, "array-like", None],
         "variety": [StrOptions(set(VARIETIES))],
@@ -80,6 +115,9 @@ def make_synthetic_cohort(
     severity_range=(0.4, 1.0),
     palsy_types=("peripheral",),
     control_smile_gain=1.0,
+    synkinesis=0.0,
+    synkinesis_fraction=1.0,
+    natural_asymmetry=False,
     yaw=None,
     pitch=None,
     variety="standard",
@@ -110,6 +148,29 @@ def make_synthetic_cohort(
     Controls are symmetric up to pose and natural variation. Nothing here is
     real patient data, and a model that does well on it has shown only that
     it can read the signs the renderer paints.
+
+    Synkinesis and natural asymmetry (both off by default). Given
+    ``synkinesis``, both eyes narrow on smiling, a healthy one by 21.6 % of
+    its palpebral fissure (the published mean of normal eyes, scaled by the
+    side's eye movement), and some patients have synkinesis, the aberrant
+    co-contraction after a peripheral palsy regrows: each peripheral palsy
+    with probability ``synkinesis_fraction``, a severity drawn uniformly from
+    ``synkinesis`` (central palsies and controls have none). On the affected
+    side the eye then narrows, on smiling and on puckering, from its palsied
+    share of the normal narrowing towards 32.7 % at severity 1 (the published
+    mean of synkinetic eyes; a healthy eye does not narrow on puckering), and
+    closing the eyes pulls the mouth corner outwards and up (0.086
+    inter-ocular distances at severity 1, about 40 % of a smile's). The
+    palsy's severity and the synkinesis are drawn independently.
+    ``natural_asymmetry=True`` gives everyone, controls included, the
+    asymmetry of healthy faces: per region (brow, eye, mouth) the weaker
+    side's movement falls short by ``|N(0, 0.1)|``, clipped to 30 % (a mean
+    of 8 %, within the 7-9 % movement asymmetry of healthy people), and brows,
+    mouth corners and fissures differ a little at rest (sd 0.02 and 0.015
+    inter-ocular distances in height, 4 % of the fissure). Both draw from
+    generators of their own: the people, palsies, poses and noise stay those
+    of the cohort without them, and a photo at rest without natural asymmetry
+    is unchanged by ``synkinesis``.
 
     Head pose. By default the faces are frontal, with the small jitter of the
     first cohorts (an in-plane roll of sd 3 degrees and a foreshortening of
@@ -171,6 +232,17 @@ def make_synthetic_cohort(
         patients smile as before. Above 1 mimics photo sets in which controls
         smile more broadly than patients, which misleads features of size
         (such as mouth width) but not those comparing the two sides.
+    synkinesis : float or (float, float), default=0.0
+        Severity of synkinesis in [0, 1], a value or a ``(low, high)`` range
+        drawn uniformly per patient, for the peripheral palsies that have it.
+        0 draws no synkinesis and no eye narrowing on smiling: the cohort of
+        earlier versions, bit for bit.
+    synkinesis_fraction : float, default=1.0
+        Probability in [0, 1] that a peripheral palsy has synkinesis, when
+        ``synkinesis`` is not 0.
+    natural_asymmetry : bool, default=False
+        Give every face the static and movement asymmetry of healthy faces
+        described above.
     yaw : float, (float, float) or None, default=None
         Head turn in degrees, within [-60, 60]: a value for every image, or a
         ``(low, high)`` range drawn uniformly per image. Positive turns the
@@ -235,11 +307,26 @@ def make_synthetic_cohort(
         - ``roll``: ndarray of floats, the in-plane rotation of each image in
           degrees, positive counter-clockwise on screen (the jitter of sd 3
           degrees; within 5 degrees for the wide variety);
+        - ``synkinesis``: ndarray of floats, the patient's synkinesis
+          severity, 0 for those without synkinesis and for everyone when
+          ``synkinesis`` is 0;
+        - ``natural_asymmetry``: DataFrame of shape (n_images, 6), each
+          person's natural asymmetry, signed, positive where the subject's
+          right is the weaker or lower side: "brow", "eye" and "mouth", the
+          share by which that side's movement falls short of the other's
+          (``|L - R| / max``); "brow_height" and "commissure_height", the
+          difference at rest in inter-ocular distances; "fissure", the share
+          by which the right palpebral fissure is lower. All 0 without
+          ``natural_asymmetry``;
         - ``frame``: a DataFrame with one row per image and the columns
           ``patient_id``, ``label``, ``expression``, ``repeat``, ``side``,
           ``palsy_type``, ``severity``, ``severity_brow``, ``severity_eye``,
           ``severity_midface``, ``severity_mouth``, ``grade``, ``yaw``,
-          ``pitch`` and ``roll``, plus ``image`` first when written to disk
+          ``pitch`` and ``roll``; then ``synkinesis`` when ``synkinesis`` is
+          not 0, and ``asymmetry_brow``, ``asymmetry_eye``,
+          ``asymmetry_mouth``, ``asymmetry_brow_height``,
+          ``asymmetry_fissure`` and ``asymmetry_commissure_height`` with
+          ``natural_asymmetry``; plus ``image`` first when written to disk
           (the manifest has the same columns);
         - ``manifest``: the manifest's path, when ``output_dir`` is given.
 
@@ -290,6 +377,17 @@ def make_synthetic_cohort(
     ([12.7, -4.4], [2.5, -1.1])
     >>> wide.side.tolist() == turned.side.tolist()  # the same people
     True
+
+    Synkinesis for every peripheral palsy, and healthy faces' asymmetry:
+
+    >>> synkinetic = make_synthetic_cohort(n_patients=2, n_controls=1,
+    ...                                    expressions=("rest",), image_size=64,
+    ...                                    synkinesis=(0.2, 1.0),
+    ...                                    natural_asymmetry=True, random_state=0)
+    >>> synkinetic.synkinesis.round(2).tolist()
+    [0.41, 0.86, 0.0]
+    >>> synkinetic.natural_asymmetry["mouth"].round(3).tolist()
+    [0.046, 0.03, 0.12]
     """
     expressions = tuple(expressions)
     unknown = sorted(set(expressions) - set(EXPRESSIONS))
@@ -310,6 +408,7 @@ def make_synthetic_cohort(
         raise ValueError(
             f"severity_range must satisfy 0 <= low <= high <= 1; got {severity_range}"
         )
+    synkinesis_range = _synkinesis_range(synkinesis)
     yaw_range = _angle_range(yaw, "yaw", variety)
     pitch_range = _angle_range(pitch, "pitch", variety)
     wide = variety == "wide"
@@ -322,6 +421,11 @@ def make_synthetic_cohort(
     # Angles and the wide variety draw from a generator of their own, so that
     # the main one gives the same people, severities and noise as before.
     extra = np.random.default_rng([seed, 17])
+    # Synkinesis and natural asymmetry draw from generators of their own, made
+    # only when asked for, so that they change nothing else.
+    synkinetic = synkinesis_range[1] > 0
+    synkinesis_rng = np.random.default_rng([seed, 29]) if synkinetic else None
+    asymmetry_rng = np.random.default_rng([seed, 31]) if natural_asymmetry else None
 
     people = [(f"P{i + 1:02d}", 1) for i in range(n_patients)] + [
         (f"C{i + 1:02d}", 0) for i in range(n_controls)
@@ -341,6 +445,17 @@ def make_synthetic_cohort(
             palsy_type = palsy_types[0]
         region_severity = severity_by_region(palsy_type, severity)
         smile_gain = 1.0 if label else float(control_smile_gain)
+        person_synkinesis = (
+            _draw_synkinesis(synkinesis_rng, synkinesis_range, synkinesis_fraction,
+                             palsy_type)
+            if synkinetic else None
+        )
+        asymmetry = (
+            draw_natural_asymmetry(asymmetry_rng) if natural_asymmetry else None
+        )
+        movement = {
+            "synkinesis": person_synkinesis, "asymmetry": asymmetry,
+        } if synkinetic or natural_asymmetry else {}
         if wide:
             identity = _wide_identity(identity, extra)
         depth = _face_depth(identity)
@@ -348,10 +463,12 @@ def make_synthetic_cohort(
             shape = face_shape(
                 identity, expression, side, severity,
                 region_severity=region_severity, smile_gain=smile_gain,
+                **movement,
             )
             rest = shape if expression == "rest" or not wide else face_shape(
                 identity, "rest", side, severity,
                 region_severity=region_severity, smile_gain=smile_gain,
+                **movement,
             )
             for repeat in range(n_repeats):
                 if frontal:
@@ -396,12 +513,25 @@ def make_synthetic_cohort(
                     },
                     "grade": _house_brackmann_like(region_severity["mouth"]),
                     **dict(zip(("yaw", "pitch", "roll"), pose, strict=True)),
+                    "synkinesis": person_synkinesis or 0.0,
+                    **{
+                        f"asymmetry_{name}": asymmetry[name] if asymmetry else 0.0
+                        for name in ASYMMETRIES
+                    },
                 })
 
     region_columns = [f"severity_{region}" for region in REGIONS]
+    asymmetry_columns = [f"asymmetry_{name}" for name in ASYMMETRIES]
     frame = pd.DataFrame(rows, columns=[
         "patient_id", "label", "expression", "repeat", "side", "palsy_type",
         "severity", *region_columns, "grade", "yaw", "pitch", "roll",
+        "synkinesis", *asymmetry_columns,
+    ])
+    truth = frame[["synkinesis", *asymmetry_columns]]
+    # The table keeps the columns of earlier versions unless asked for more.
+    frame = frame.drop(columns=[
+        *([] if synkinetic else ["synkinesis"]),
+        *([] if natural_asymmetry else asymmetry_columns),
     ])
     images = np.stack(images) if images else np.empty(
         (0, image_size, image_size, 3), np.uint8
@@ -419,6 +549,10 @@ def make_synthetic_cohort(
         yaw=frame["yaw"].to_numpy(dtype=np.float64),
         pitch=frame["pitch"].to_numpy(dtype=np.float64),
         roll=frame["roll"].to_numpy(dtype=np.float64),
+        synkinesis=truth["synkinesis"].to_numpy(dtype=np.float64),
+        natural_asymmetry=truth[asymmetry_columns].set_axis(
+            list(ASYMMETRIES), axis=1
+        ),
         frame=frame,
     )
     if output_dir is None:
