@@ -573,3 +573,238 @@ def test_central_palsy_flattens_the_nasolabial_fold(synthetic_cohort):
         healthy = "left" if side == "right" else "right"
         assert darkening[healthy] > 0.05
         assert darkening[side] < darkening[healthy] - 0.08
+
+
+# ---------------------------------------------- synkinesis, natural asymmetry
+# The measures are computed here from the iBUG 300-W indices, independently
+# of the package: a palpebral fissure's height is the mean gap of its lid
+# pairs, scaled by the outer eye corners' distance (36-45), which neither
+# expressions nor the pseudo-yaw of the frontal pose change; a point's height
+# is taken perpendicular to the line 36-45, so the roll drops out.
+_FISSURE_PAIRS = {"right": ((37, 41), (38, 40)), "left": ((43, 47), (44, 46))}
+_COMMISSURE = {"right": 48, "left": 54}
+_OTHER = {"right": "left", "left": "right"}
+
+
+def _fissure(landmarks, side):
+    gaps = [np.linalg.norm(landmarks[upper] - landmarks[lower])
+            for upper, lower in _FISSURE_PAIRS[side]]
+    return np.mean(gaps) / np.linalg.norm(landmarks[45] - landmarks[36])
+
+
+def _height(landmarks, point):
+    axis = landmarks[45] - landmarks[36]
+    scale = np.linalg.norm(axis)
+    up = np.array([axis[1], -axis[0]]) / scale
+    return (landmarks[point] - (landmarks[36] + landmarks[45]) / 2) @ up / scale
+
+
+def _narrowing(rest, moved, side):
+    return 1 - _fissure(moved, side) / _fissure(rest, side)
+
+
+def _lift(rest, moved, side):
+    return _height(moved, _COMMISSURE[side]) - _height(rest, _COMMISSURE[side])
+
+
+def _by_person(cohort, expressions):
+    """Each person's side and synkinesis, and their landmarks per expression."""
+    n = len(expressions)
+    for first in range(0, len(cohort.y), n):
+        side = cohort.side[first]
+        yield (side if side != "none" else "right", cohort.synkinesis[first],
+               dict(zip(expressions, cohort.landmarks[first:first + n],
+                        strict=True)))
+
+
+def _spearman(a, b):
+    from scipy.stats import spearmanr
+
+    return spearmanr(a, b).statistic
+
+
+_SYNKINESIS_EXPRESSIONS = ("rest", "smile", "close_eyes", "pucker")
+
+
+@pytest.fixture(scope="module")
+def synkinetic_cohort():
+    # One palsy severity for all, so that only the synkinesis varies.
+    return make_synthetic_cohort(
+        n_patients=10, n_controls=2, expressions=_SYNKINESIS_EXPRESSIONS,
+        image_size=64, severity_range=(0.6, 0.6), synkinesis=(0.0, 1.0),
+        random_state=0,
+    )
+
+
+def test_ocular_synkinesis_narrows_the_affected_eye_with_its_severity(
+    synkinetic_cohort,
+):
+    cohort = synkinetic_cohort
+    smile, pucker, truth = [], [], []
+    for side, synkinesis, photos in _by_person(cohort, _SYNKINESIS_EXPRESSIONS):
+        rest = photos["rest"]
+        affected = _narrowing(rest, photos["smile"], side)
+        healthy = _narrowing(rest, photos["smile"], _OTHER[side])
+        # A healthy eye narrows by the published 21.6 % on smiling; the
+        # affected one from its palsied share of that towards 32.7 % at full
+        # synkinesis (eye severity 0.6 here).
+        assert healthy == pytest.approx(0.216, abs=0.005)
+        eye_severity = 0.6 if cohort.y[len(truth) * 4] else 0.0
+        expected = (1 - synkinesis) * 0.216 * (1 - eye_severity) + synkinesis * 0.327
+        assert affected == pytest.approx(expected, abs=0.01)
+        # On puckering a healthy eye stays open; a synkinetic one narrows.
+        assert _narrowing(rest, photos["pucker"], _OTHER[side]) == pytest.approx(
+            0.0, abs=0.005)
+        assert _narrowing(rest, photos["pucker"], side) == pytest.approx(
+            synkinesis * 0.327, abs=0.01)
+        smile.append(affected - healthy)
+        pucker.append(_narrowing(rest, photos["pucker"], side)
+                      - _narrowing(rest, photos["pucker"], _OTHER[side]))
+        truth.append(synkinesis)
+    patients = slice(0, 10)
+    assert _spearman(truth[patients], smile[patients]) >= 0.9
+    assert _spearman(truth[patients], pucker[patients]) >= 0.9
+    # The strongest synkinesis narrows the affected eye more than the healthy.
+    assert smile[int(np.argmax(truth))] > 0.05
+    assert max(truth) > 0.8
+
+
+def test_oral_synkinesis_lifts_the_affected_corner_on_eye_closure(
+    synkinetic_cohort,
+):
+    lifts, healthy, truth = [], [], []
+    for side, synkinesis, photos in _by_person(synkinetic_cohort,
+                                               _SYNKINESIS_EXPRESSIONS):
+        lifts.append(_lift(photos["rest"], photos["close_eyes"], side))
+        healthy.append(_lift(photos["rest"], photos["close_eyes"], _OTHER[side]))
+        truth.append(synkinesis)
+    assert _spearman(truth[:10], lifts[:10]) >= 0.9
+    np.testing.assert_allclose(healthy, 0.0, atol=1e-6)
+    assert lifts[int(np.argmax(truth))] > 0.03
+    np.testing.assert_allclose(lifts[10:], 0.0, atol=1e-6)  # the controls
+
+
+def test_without_synkinesis_no_eye_narrows_and_no_corner_is_pulled():
+    cohort = make_synthetic_cohort(
+        n_patients=4, n_controls=1, expressions=_SYNKINESIS_EXPRESSIONS,
+        image_size=64, random_state=0,
+    )
+    for side, _, photos in _by_person(cohort, _SYNKINESIS_EXPRESSIONS):
+        for expression in ("smile", "pucker"):
+            for eye in ("right", "left"):
+                # Only the pose's foreshortening, far below a narrowing.
+                assert abs(_narrowing(photos["rest"], photos[expression], eye)) < 2e-3
+        assert abs(_lift(photos["rest"], photos["close_eyes"], side)) < 1e-6
+    np.testing.assert_array_equal(cohort.synkinesis, 0.0)
+    assert "synkinesis" not in cohort.frame.columns
+
+
+def test_synkinesis_is_recorded_per_patient_for_peripheral_palsy_only():
+    cohort = make_synthetic_cohort(
+        n_patients=12, n_controls=2, expressions=("rest",), image_size=64,
+        palsy_types=("peripheral", "central"), synkinesis=(0.3, 0.8),
+        synkinesis_fraction=0.5, random_state=2,
+    )
+    synkinesis = cohort.frame["synkinesis"].to_numpy()
+    np.testing.assert_array_equal(synkinesis, cohort.synkinesis)
+    assert np.all(synkinesis[cohort.palsy_type != "peripheral"] == 0.0)
+    peripheral = synkinesis[cohort.palsy_type == "peripheral"]
+    given = peripheral[peripheral > 0]
+    # About half of the peripheral palsies, severities within the range.
+    assert 0 < len(given) < len(peripheral)
+    assert np.all((given >= 0.3) & (given <= 0.8))
+    # A single value gives every peripheral palsy that synkinesis.
+    single = make_synthetic_cohort(
+        n_patients=3, n_controls=1, expressions=("rest",), image_size=64,
+        synkinesis=0.5, random_state=2,
+    )
+    assert single.synkinesis.tolist() == [0.5, 0.5, 0.5, 0.0]
+
+
+def test_new_options_keep_the_people_and_draw_from_their_own_generators():
+    params = {"n_patients": 3, "n_controls": 2,
+              "expressions": ("rest", "smile"), "image_size": 64,
+              "random_state": 5}
+    default = make_synthetic_cohort(**params)
+    synkinetic = make_synthetic_cohort(**params, synkinesis=(0.2, 1.0))
+    both = make_synthetic_cohort(**params, synkinesis=(0.2, 1.0),
+                                 natural_asymmetry=True)
+    old_columns = default.frame.columns.tolist()
+    # The same people, sides, severities and poses.
+    for cohort in (synkinetic, both):
+        assert cohort.frame[old_columns].equals(default.frame)
+    # Synkinesis moves nothing at rest: those photos are the default's.
+    rest = default.expression == "rest"
+    np.testing.assert_array_equal(synkinetic.landmarks[rest], default.landmarks[rest])
+    np.testing.assert_array_equal(synkinetic.images[rest], default.images[rest])
+    # Adding the asymmetry keeps the synkinesis drawn.
+    np.testing.assert_array_equal(both.synkinesis, synkinetic.synkinesis)
+    assert synkinetic.frame.columns.tolist() == [*old_columns, "synkinesis"]
+    assert both.frame.columns.tolist() == [
+        *old_columns, "synkinesis", "asymmetry_brow", "asymmetry_eye",
+        "asymmetry_mouth", "asymmetry_brow_height", "asymmetry_fissure",
+        "asymmetry_commissure_height",
+    ]
+
+
+@pytest.fixture(scope="module")
+def asymmetric_controls():
+    return make_synthetic_cohort(
+        n_patients=0, n_controls=20, expressions=("rest", "smile"),
+        image_size=64, natural_asymmetry=True, random_state=0,
+    )
+
+
+def _smile_asymmetry(cohort):
+    """Per person, (right - left) / max of the commissures' lift on smiling."""
+    values = []
+    for _, _, photos in _by_person(cohort, ("rest", "smile")):
+        right, left = (_lift(photos["rest"], photos["smile"], side)
+                       for side in ("right", "left"))
+        values.append((left - right) / max(right, left))
+    return np.array(values)
+
+
+def test_natural_asymmetry_has_the_published_size(asymmetric_controls):
+    cohort = asymmetric_controls
+    asymmetry = _smile_asymmetry(cohort)
+    # Healthy people's movement asymmetry is 7-9 % on average (OSCAR).
+    assert 0.05 <= np.mean(np.abs(asymmetry)) <= 0.12
+    # The recorded truth: positive where the subject's right moves less.
+    recorded = cohort.natural_asymmetry["mouth"].to_numpy()[::2]
+    np.testing.assert_allclose(asymmetry, recorded, atol=1e-6)
+    np.testing.assert_array_equal(
+        cohort.frame["asymmetry_mouth"].to_numpy(),
+        cohort.natural_asymmetry["mouth"].to_numpy())
+    # Static: the lower commissure at rest is the one recorded as lower.
+    rest = cohort.landmarks[cohort.expression == "rest"]
+    drop = np.array([_height(face, 54) - _height(face, 48) for face in rest])
+    recorded = cohort.natural_asymmetry["commissure_height"].to_numpy()[::2]
+    assert _spearman(recorded, drop) > 0.99
+    assert np.all(np.sign(drop) == np.sign(recorded))
+
+
+def test_without_natural_asymmetry_healthy_smiles_are_symmetric():
+    cohort = make_synthetic_cohort(
+        n_patients=0, n_controls=6, expressions=("rest", "smile"),
+        image_size=64, random_state=0,
+    )
+    np.testing.assert_allclose(_smile_asymmetry(cohort), 0.0, atol=1e-9)
+    assert (cohort.natural_asymmetry.to_numpy() == 0.0).all()
+    assert not any(column.startswith("asymmetry_") for column in cohort.frame)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"synkinesis": (0.5, 0.2)}, "synkinesis must satisfy 0 <= low <= high"),
+        ({"synkinesis": (0.2, 1.5)}, "synkinesis must satisfy 0 <= low <= high"),
+        ({"synkinesis": (0.2,)}, r"synkinesis must be a float or a \(low, high\)"),
+        ({"synkinesis": 1.5}, "synkinesis"),
+        ({"synkinesis_fraction": 2.0}, "synkinesis_fraction"),
+        ({"natural_asymmetry": "yes"}, "natural_asymmetry"),
+    ],
+)
+def test_invalid_synkinesis_or_asymmetry_is_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_synthetic_cohort(n_patients=1, n_controls=0, image_size=64, **kwargs)
