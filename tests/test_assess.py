@@ -2,7 +2,9 @@
 
 import base64
 import io
+import json
 import shutil
+import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from sklearn_palsy import make_synthetic_cohort
 from sklearn_palsy.cli import assess_images, main, predict_images
 from sklearn_palsy.clinical import (
     DYNAMIC_ITEMS,
@@ -29,6 +32,8 @@ EXPRESSIONS = ("rest", "smile", "raise_eyebrows", "close_eyes")
 COHORT = {"n_patients": 3, "n_controls": 3, "expressions": EXPRESSIONS,
           "image_size": 160}
 MOVEMENT_COLUMNS = [f"movement__{name}_ratio" for name, _, _ in MOVEMENTS]
+PHOTO_COLUMNS = [f"photo_{name}" for name in ("raise_eyebrows", "close_eyes", "smile",
+                                              "show_lower_teeth", "pucker")]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -116,7 +121,8 @@ def test_manifest_gives_one_row_per_patient_with_the_documented_columns(
     patients = assessment.patients
     assert list(patients.columns) == [
         "patient_id", "label", "n_photos", "expressions", "rest_image",
-        "landmark_backend", *regional_score_names(), *MOVEMENT_COLUMNS, "notes",
+        *PHOTO_COLUMNS, "landmark_backend", *regional_score_names(),
+        *MOVEMENT_COLUMNS, "notes",
     ]
     assert list(patients.patient_id) == list(pd.unique(cohort.groups))
     assert list(patients.label) == list(_truth(cohort, "label"))
@@ -124,6 +130,11 @@ def test_manifest_gives_one_row_per_patient_with_the_documented_columns(
     assert (patients.expressions == ";".join(EXPRESSIONS)).all()
     assert [Path(path).name for path in patients.rest_image] == [
         f"{patient}_rest_0.png" for patient in patients.patient_id]
+    # The photo used for each expression is named; none for those not taken.
+    for expression in EXPRESSIONS[1:]:
+        assert [Path(path).name for path in patients[f"photo_{expression}"]] == [
+            f"{patient}_{expression}_0.png" for patient in patients.patient_id]
+    assert patients[["photo_show_lower_teeth", "photo_pucker"]].isna().all().all()
     assert (patients.landmark_backend == "dlib").all() and assessment.backend == "dlib"
     assert (patients.notes == "").all()
     # Every photo has a face: 24 analysed, each scored as what it shows.
@@ -257,35 +268,42 @@ def test_patient_without_rest_photo_and_expression_spellings(cohort, tmp_path,
               "expression"] = "wink"
     manifest = tmp_path / "manifest.csv"
     frame.to_csv(manifest, index=False)
-    with pytest.warns(UserWarning, match=r"1 patient\(s\) without a rest photo: P01"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         assessment = assess_images(manifest, backend="dlib")
+    # One warning for the run, naming the patient; no photo stands in for rest.
+    assert [str(warning.message) for warning in caught] == [
+        "1 patient(s) without a rest photo: P01; their static items, movements "
+        "and dynamic items are NaN"]
     patients = assessment.patients.set_index("patient_id")
-    assert Path(patients.loc["P01", "rest_image"]).name == "P01_smile_0.png"
-    assert "no rest photo: the smile photo P01_smile_0.png stands in" in (
+    assert pd.isna(patients.loc["P01", "rest_image"])
+    assert "no rest photo: no static items, movements or dynamic items" in (
         patients.loc["P01", "notes"])
     assert "wink not scored" in patients.loc["P01", "notes"]
     assert patients.loc["C01", "notes"] == ""
-    assert patients.loc["P01", list(STATIC_ITEMS)].notna().all()
-    # The stand-in is not compared with itself: no smile items.
-    assert np.isnan(patients.loc["P01", "oral_commissure_with_smile"])
-    assert np.isnan(patients.loc["P01", "movement__commissure_excursion_ratio"])
+    assert patients.loc["P01", list(STATIC_ITEMS)].isna().all()
+    assert np.isnan(patients.loc["P01", "static_score"])
+    assert patients.loc["P01", list(DYNAMIC_ITEMS)].isna().all()
+    assert patients.loc["P01", MOVEMENT_COLUMNS].isna().all()
+    assert patients.loc["C01", list(STATIC_ITEMS)].notna().all()
+    assert Path(patients.loc["P01", "photo_smile"]).name == "P01_smile_0.png"
     images = assessment.images.set_index(assessment.images.image.map(
         lambda path: Path(path).name))
-    assert images.loc["P01_smile_0.png", "role"] == "rest"
+    assert images.loc["P01_smile_0.png", "role"] == "expression"
     assert images.loc["P01_close_eyes_0.png", "role"] == "not scored"
     assert images.loc["C01_raise_eyebrows_0.png", "expression"] == "raise_eyebrows"
     assert images.loc["C01_raise_eyebrows_0.png", "role"] == "expression"
     assert patients.loc["C01", "movement__brow_elevation_ratio"] > 0.5
     paths = write_assessment(assessment, tmp_path / "out")
     report = Path(paths.report).read_text(encoding="utf-8")
-    assert "smile (as rest): P01_smile_0.png" in report
+    assert "(as rest)" not in report and "smile: P01_smile_0.png" in report
     assert "wink not scored" in report
     # The command says it in one line.
     assert main(["assess", str(manifest), "--out", str(tmp_path / "cli"),
                  "--backend", "dlib", "--quiet", "--no-model"]) == 0
     err = capsys.readouterr().err
     assert err == ("sklearn-palsy: warning: 1 patient(s) without a rest photo: "
-                   "P01; their first photo stands in for it\n")
+                   "P01; their static items, movements and dynamic items are NaN\n")
 
 
 # --- with a model ---------------------------------------------------------------
@@ -410,3 +428,192 @@ def test_bad_input_gives_one_line_errors(tmp_path, capsys):
         assess_images(str(manifest), model=object())
     with pytest.raises(ValueError, match="on_error"):
         assess_images(str(manifest), on_error="ignore")
+
+
+# --- pairing: visits, maximal effort, labels, study names, pose -----------------
+
+
+def _rows(cohort, patient, **changes):
+    """The cohort's manifest rows of ``patient`` with absolute image paths,
+    as a manifest of its own would list them, with ``changes`` as columns."""
+    frame = cohort.frame[cohort.frame.patient_id == patient].copy()
+    frame["image"] = [str(Path(cohort.manifest).parent / image)
+                      for image in frame.image]
+    return frame.assign(**changes)
+
+
+def _write(frame, path):
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_two_visits_per_patient_pair_within_visits(assessed, cohort, tmp_path):
+    # Patient A before (P01's photos, a palsy) and after (C01's, symmetric);
+    # B likewise with P02 and C02. The rows are interleaved, and A's "post"
+    # rest photo comes first: without visits they would mix.
+    visits = {("A", "pre"): "P01", ("A", "post"): "C01",
+              ("B", "pre"): "P02", ("B", "post"): "C02"}
+    # One label per patient, as the manifest's loader asks.
+    parts = [_rows(cohort, source, patient_id=patient, visit=visit, label=1)
+             for (patient, visit), source in visits.items()]
+    frame = pd.concat([parts[1], parts[0], parts[3], parts[2]])
+    frame = frame.sort_values("expression", key=lambda e: e != "rest",
+                              kind="stable")
+    manifest = _write(frame, tmp_path / "visits.csv")
+    assessment = assess_images(manifest, backend="dlib")
+    patients = assessment.patients
+    assert list(patients.columns[:2]) == ["patient_id", "visit"]
+    assert list(zip(patients.patient_id, patients.visit, strict=True)) == [
+        ("A", "post"), ("A", "pre"), ("B", "post"), ("B", "pre")]
+    alone = assessed[0].patients.set_index("patient_id")
+    for _, row in patients.iterrows():
+        source = visits[(row.patient_id, row.visit)]
+        # Each visit's row uses its own photos and scores as that person alone.
+        assert Path(row.rest_image).name == f"{source}_rest_0.png"
+        assert Path(row.photo_smile).name == f"{source}_smile_0.png"
+        assert row.n_photos == 4 and row.notes == ""
+        for column in ("static_score", "dynamic_score",
+                       "movement__commissure_excursion_ratio"):
+            np.testing.assert_allclose(row[column], alone.loc[source, column])
+    assert list(assessment.images.columns[:3]) == ["image", "patient_id", "visit"]
+    paths = write_assessment(assessment, tmp_path / "out")
+    table = pd.read_csv(paths.table)
+    assert list(table.visit) == ["post", "pre", "post", "pre"]
+    report = _Report(Path(paths.report).read_text(encoding="utf-8"))
+    assert [card["text"][0] for card in report.cards] == [
+        "A, visit post", "A, visit pre", "B, visit post", "B, visit pre"]
+    assert all(len(card["images"]) == 5 for card in report.cards)
+    assert "C01_rest_0.png" in " ".join(report.cards[0]["text"])
+    assert "P01_rest_0.png" in " ".join(report.cards[1]["text"])
+
+
+def test_photo_of_maximal_effort_is_scored_and_named(assessed, cohort, tmp_path):
+    # Two smile photos of P01: first a neutral face (no movement), then the
+    # real smile. The smile of larger amplitude is scored, whatever the order.
+    frame = _rows(cohort, "P01")
+    neutral = tmp_path / "P01_weak_smile.png"
+    shutil.copy(frame.image[frame.expression == "rest"].iloc[0], neutral)
+    weak = frame[frame.expression == "rest"].assign(image=str(neutral),
+                                                     expression="smile")
+    manifest = _write(pd.concat([weak, frame]), tmp_path / "manifest.csv")
+    assessment = assess_images(manifest, backend="dlib")
+    row = assessment.patients.iloc[0]
+    assert Path(row.photo_smile).name == "P01_smile_0.png"
+    assert "several photos of smile (2): the one of maximal effort" in row.notes
+    alone = assessed[0].patients.set_index("patient_id").loc["P01"]
+    for column in ("oral_commissure_with_smile", "dynamic_score",
+                   "movement__commissure_excursion_ratio"):
+        np.testing.assert_allclose(row[column], alone[column])
+    roles = assessment.images.set_index("image").role
+    assert roles[str(neutral)] == "not scored"
+    report = Path(write_assessment(assessment, tmp_path / "out").report).read_text(
+        encoding="utf-8")
+    assert "photo used: smile</td><td>P01_smile_0.png" in report
+
+
+def test_emotrics_photo_names_are_all_recognised(assessed, cohort, tmp_path):
+    from sklearn_palsy.cli._assess import _expression_name
+
+    # Emotrics+'s seven photos (its selection window and its menu), as named
+    # there, and spellings of its sounds.
+    expected = {"Resting": "rest", " Brow Raise": "raise_eyebrows",
+                "Gentle Eye Closure": "close_eyes",
+                "Tight Eye Closure": "tight_eye_closure", "Big Smile": "smile",
+                '"eeeek"': "show_lower_teeth", '"ooooo"': "pucker",
+                "eeeee": "show_lower_teeth", "oooo": "pucker",
+                "Show Teeth": "show_lower_teeth", "Pucker Lips": "pucker",
+                "Brow Elevation": "raise_eyebrows", "Other": "other"}
+    assert {name: _expression_name(name) for name in expected} == expected
+    names = {"rest": "Resting", "raise_eyebrows": "Brow Raise",
+             "close_eyes": "Gentle Eye Closure", "smile": "Big Smile"}
+    frame = _rows(cohort, "P01")
+    frame["expression"] = frame.expression.map(names)
+    tight = _rows(cohort, "C01", expression="Tight Eye Closure")
+    tight = tight[tight.image.str.endswith("close_eyes_0.png")].assign(
+        patient_id="P01", label=1)
+    manifest = _write(pd.concat([frame, tight]), tmp_path / "emotrics.csv")
+    assessment = assess_images(manifest, backend="dlib")
+    row = assessment.patients.iloc[0]
+    assert row.expressions == "rest;smile;raise_eyebrows;close_eyes;tight_eye_closure"
+    assert row.notes == ("expression(s) tight_eye_closure recognised but not "
+                         "scored: no counterpart among the package's expressions")
+    alone = assessed[0].patients.set_index("patient_id").loc["P01"]
+    for column in ("static_score", "dynamic_score", "eye_closure",
+                   "brow_elevation", "oral_commissure_with_smile"):
+        np.testing.assert_allclose(row[column], alone[column])
+
+
+def test_missing_expression_label_is_unknown_never_rest(assessed, cohort, tmp_path):
+    frame = _rows(cohort, "C01")
+    # The smile row, first, lost its label: it must not become the rest photo.
+    frame.loc[frame.expression == "smile", "expression"] = np.nan
+    frame = frame.sort_values("expression", na_position="first")
+    manifest = _write(frame, tmp_path / "manifest.csv")
+    assessment = assess_images(manifest, backend="dlib")
+    row = assessment.patients.iloc[0]
+    assert Path(row.rest_image).name == "C01_rest_0.png"
+    assert pd.isna(row.photo_smile)
+    assert "unknown" in row.expressions.split(";")
+    assert row.notes == "1 photo(s) without an expression label: unknown, not scored"
+    images = assessment.images.set_index(assessment.images.image.map(
+        lambda path: Path(path).name))
+    assert images.loc["C01_smile_0.png", "expression"] == "unknown"
+    assert images.loc["C01_smile_0.png", "role"] == "not scored"
+    alone = assessed[0].patients.set_index("patient_id").loc["C01"]
+    np.testing.assert_allclose(row.static_score, alone.static_score)
+
+
+def test_expression_map_through_the_command(assessed, cohort, tmp_path, capsys):
+    study = {"rest": "neutral", "smile": "Grin", "raise_eyebrows": "brows up",
+             "close_eyes": "eyes-shut"}
+    frame = pd.concat([_rows(cohort, "P01"), _rows(cohort, "C01")])
+    frame["expression"] = frame.expression.map(study)
+    manifest = _write(frame, tmp_path / "manifest.csv")
+    mapping = tmp_path / "names.csv"
+    pd.DataFrame({"name": list(study.values()),
+                  "expression": list(study)}).to_csv(mapping, index=False)
+    out = tmp_path / "out"
+    assert main(["assess", str(manifest), "--out", str(out), "--backend", "dlib",
+                 "--quiet", "--no-model", "--expression-map", str(mapping)]) == 0
+    table = pd.read_csv(out / "assessment.csv").set_index("patient_id")
+    alone = assessed[0].patients.set_index("patient_id")
+    for patient in ("P01", "C01"):
+        assert table.loc[patient, "expressions"] == ";".join(EXPRESSIONS)
+        assert table.loc[patient, "notes"] != table.loc[patient, "notes"]  # empty
+        np.testing.assert_allclose(table.loc[patient, "dynamic_score"],
+                                   alone.loc[patient, "dynamic_score"])
+    # The same as JSON, through the function.
+    as_json = tmp_path / "names.json"
+    as_json.write_text(json.dumps({name: ours for ours, name in study.items()}))
+    again = assess_images(manifest, backend="dlib", expression_map=as_json)
+    assert list(again.patients.expressions) == [";".join(EXPRESSIONS)] * 2
+    # A name mapped to no expression of the package is refused, naming the
+    # file and the line.
+    mapping.write_text("name,expression\nneutral,rest\nGrin,laugh\n")
+    assert main(["assess", str(manifest), "--out", str(tmp_path / "bad"),
+                 "--backend", "dlib", "--quiet", "--no-model",
+                 "--expression-map", str(mapping)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("sklearn-palsy: error: expression map ")
+    assert f"{mapping}: line 3: 'laugh' is not one of rest, " in err
+    assert err.count("\n") == 1
+
+
+def test_head_pose_is_screened_by_default(tmp_path, capsys):
+    turned = make_synthetic_cohort(1, 0, ("rest",), 160, yaw=35, random_state=0,
+                                   output_dir=tmp_path / "cohort")
+    with pytest.raises(ImageBatchError, match=r"head turned beyond the limits "
+                       r"\(\|yaw\| > 20\): yaw \+3\d\.\d°") as error:
+        assess_images(turned.manifest, backend="dlib")
+    assert list(error.value.failures.image) == list(turned.X)
+    assert len(assess_images(turned.manifest, backend="dlib", max_yaw=None,
+                             max_pitch=None).patients) == 1
+    failures = tmp_path / "failures.csv"
+    assert main(["assess", turned.manifest, "--out", str(tmp_path / "out"),
+                 "--backend", "dlib", "--quiet", "--no-model", "--on-error",
+                 "skip", "--failures", str(failures)]) == 0
+    assert "head turned beyond" in pd.read_csv(failures).error[0]
+    assert main(["assess", turned.manifest, "--out", str(tmp_path / "free"),
+                 "--backend", "dlib", "--quiet", "--no-model",
+                 "--no-pose-limit"]) == 0
+    assert len(pd.read_csv(tmp_path / "free" / "assessment.csv")) == 1

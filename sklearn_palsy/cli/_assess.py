@@ -11,7 +11,9 @@ report. Landmarks are detected once per photo (the face cache
 serves the model's own detection of the same photos with the same backend).
 """
 
+import json
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from ..clinical import (
 from ..datasets import resolve_images
 from ..exceptions import (
     ImageBatchError,
+    ManifestError,
 )
 from ..faces import resolve_backend
 from ..faces._files import is_video_file, parse_frame_reference
@@ -46,15 +49,118 @@ from ._detect import (
     _with_landmarks,
 )
 
-__all__ = ["assess_images"]
+__all__ = ["EMOTRICS_EXPRESSIONS", "assess_images", "read_expression_map"]
 
 
-def _expression_name(value):
-    """Manifest spellings such as ``"Raise eyebrows"`` as :data:`EXPRESSIONS` names."""
-    if pd.isna(value):
-        return REST
-    text = str(value).strip().lower().replace("-", "_").replace(" ", "_")
-    return text or REST
+#: The photo names of Emotrics+ (Guarin et al.), after
+#: :func:`_normalised`, as :data:`EXPRESSIONS` names; None: recognised, but
+#: with no counterpart among them, so kept in the table and not scored.
+EMOTRICS_EXPRESSIONS = {
+    "resting": REST,
+    "brow_raise": "raise_eyebrows",
+    "brow_elevation": "raise_eyebrows",
+    "gentle_eye_closure": "close_eyes",
+    "tight_eye_closure": None,
+    "big_smile": "smile",
+    "eeeek": "show_lower_teeth",
+    "show_teeth": "show_lower_teeth",
+    "ooooo": "pucker",
+    "pucker_lips": "pucker",
+    "other": None,
+}
+_NO_COUNTERPART = frozenset(name for name, expression in EMOTRICS_EXPRESSIONS.items()
+                            if expression is None)
+# The expression of a manifest row whose expression cell is empty: kept in
+# the table, not scored, noted; never taken for rest.
+_UNKNOWN = "unknown"
+
+
+def _normalised(value):
+    """Lower case, quotes and outer spaces gone, spaces and hyphens as ``_``."""
+    text = str(value).strip().strip("\"'").strip().lower()
+    return "_".join(text.replace("-", " ").split())
+
+
+def _expression_name(value, expression_map=None):
+    """A manifest's expression as an :data:`EXPRESSIONS` name, where it has one.
+
+    ``expression_map`` (a study's names, already :func:`_normalised`) comes
+    first, then Emotrics+'s photo names (:data:`EMOTRICS_EXPRESSIONS`;
+    those without a counterpart keep their own name). An empty cell is
+    :data:`_UNKNOWN`, never rest.
+    """
+    if pd.isna(value) or not _normalised(value):
+        return _UNKNOWN
+    text = _normalised(value)
+    if expression_map and text in expression_map:
+        return expression_map[text]
+    if text in EMOTRICS_EXPRESSIONS:
+        return EMOTRICS_EXPRESSIONS[text] or text
+    # "eeee", "eeeeek", "oooo": Emotrics+'s sounds however long they are held.
+    if re.fullmatch(r"e{3,}k?", text):
+        return "show_lower_teeth"
+    if re.fullmatch(r"o{3,}", text):
+        return "pucker"
+    return text
+
+
+def read_expression_map(source):
+    """A study's expression names as :data:`EXPRESSIONS` names.
+
+    Parameters
+    ----------
+    source : dict, str or path-like
+        A mapping, or a file: a JSON object ``{"study name": "expression"}``
+        or a CSV with the columns ``name`` and ``expression``. Names are
+        matched as manifests' expressions are (case, spaces and hyphens
+        do not matter).
+
+    Returns
+    -------
+    expression_map : dict of str to str
+        Normalised study names to :data:`EXPRESSIONS` names.
+
+    Raises
+    ------
+    ManifestError
+        Naming the file and each entry whose expression is not one of
+        :data:`EXPRESSIONS`, or a file that is neither.
+    """
+    if source is None:
+        return {}
+    where = None
+    if isinstance(source, (str, os.PathLike)):
+        where = str(source)
+        try:
+            if where.lower().endswith(".json"):
+                with open(where, encoding="utf-8") as handle:
+                    loaded = json.load(handle)
+                if not isinstance(loaded, dict):
+                    raise ValueError("not a JSON object of name: expression")
+                entries = [(f"key {key!r}", key, value)
+                           for key, value in loaded.items()]
+            else:
+                table = pd.read_csv(where, dtype=str, keep_default_na=False)
+                missing = {"name", "expression"} - set(table.columns)
+                if missing:
+                    raise ValueError(f"no column(s) {', '.join(sorted(missing))} "
+                                     "(a CSV needs name and expression)")
+                entries = [(f"line {line}", name, value) for line, name, value in
+                           zip(range(2, len(table) + 2), table["name"],
+                               table["expression"], strict=True)]
+        except (OSError, ValueError) as error:
+            raise ManifestError(f"expression map {where}: {error}",
+                                source=where) from None
+    else:
+        entries = [(f"key {key!r}", key, value) for key, value in dict(source).items()]
+    problems = [(at, f"{value!r} is not one of {', '.join(EXPRESSIONS)}")
+                for at, _, value in entries
+                if not isinstance(value, str) or _normalised(value) not in EXPRESSIONS]
+    if problems:
+        shown = "; ".join(f"{at}: {reason}" for at, reason in problems[:20])
+        raise ManifestError(f"expression map {where or '(mapping)'}: {shown}",
+                            source=where, problems=problems)
+    return {_normalised(name): _normalised(value) for _, name, value in entries}
 
 
 def _patient_ids(paths):
@@ -80,11 +186,11 @@ def _patient_ids(paths):
 _FRAME = "frame"
 
 
-def _photos(source, on_error, sampling=None):
+def _photos(source, on_error, sampling=None, expression_map=None):
     """The photos, one row each, and the inputs left out before detection.
 
     Returns ``(photos, unusable)``: ``photos`` has ``image``,
-    ``patient_id``, ``expression`` (, ``label``); ``unusable`` lists, with
+    ``patient_id``, ``expression`` (, ``label``, ``visit``); ``unusable`` lists, with
     ``on_error="skip"``, the videos that cannot be sampled and the files and
     frame references of a list that cannot be used (with "raise" they are
     an error before any detection). Video frames get the expression their
@@ -116,13 +222,19 @@ def _photos(source, on_error, sampling=None):
         photos["expression"] = REST
     else:
         photos["patient_id"] = frame["patient_id"].astype(str).to_numpy()
-        expressions = (frame["expression"] if "expression" in frame
-                       else [REST] * len(X))
-        photos["expression"] = [_expression_name(value) for value in expressions]
+        if "expression" in frame:
+            photos["expression"] = [_expression_name(value, expression_map)
+                                    for value in frame["expression"]]
+        else:
+            photos["expression"] = REST
         if "label" in frame:
             photos["label"] = frame["label"].to_numpy()
+        if "visit" in frame:
+            photos["visit"] = [("" if pd.isna(value) else str(value).strip())
+                               for value in frame["visit"]]
     photos["expression"] = photos["expression"].astype(object)
-    photos.loc[is_frame & (photos["expression"] == REST), "expression"] = None
+    photos.loc[is_frame & photos["expression"].isin([REST, _UNKNOWN]),
+               "expression"] = None
     return photos, unusable
 
 
@@ -184,94 +296,176 @@ def _pool(predictions, patients, classes):
     return pooled
 
 
-def _roles(photos):
-    """Which photo of each patient is scored as what, and notes per patient.
+# The expressions that a photo can be scored as, besides rest.
+_SCORED = tuple(name for name in EXPRESSIONS if name != REST)
 
-    Returns ``(role, scored_as, notes)``: per photo ``"rest"``, ``"expression"``
-    or ``"not scored"``, and the expression it is scored as; per patient the
-    notes for the table and report.
+
+def _main_movement(expression):
+    """The first of :data:`MOVEMENTS` on ``expression``: the one effort is read from."""
+    return next(name for name, on, _ in MOVEMENTS if on == expression)
+
+
+def _measured(photos, landmarks, rows, scheme):
+    """:class:`PatientMovement`'s features of photos ``rows``, paired per case.
+
+    Returns ``(frame, values, names)``: the frame it was given (``patient_id``
+    holds the case), its output and its feature names.
     """
-    role = pd.Series("not scored", index=photos.index, dtype=object)
-    scored_as = photos["expression"].copy()
-    notes = {}
-    for patient, rows in photos.groupby("patient_id", sort=False):
-        patient_notes = []
-        rests = rows.index[rows["expression"] == REST]
-        rest = rests[0] if len(rests) else rows.index[0]
-        if not len(rests):
-            patient_notes.append(
-                f"no rest photo: the {rows.loc[rest, 'expression']} photo "
-                f"{Path(rows.loc[rest, 'image']).name} stands in for it"
-            )
-        role[rest] = REST
-        scored_as[rest] = REST
-        unknown, repeated = set(), 0
-        for expression, same in rows.drop(index=rest).groupby("expression",
-                                                              sort=False):
-            if expression == _FRAME:
-                continue
-            if expression == REST:
-                repeated += len(same)
-            elif expression not in EXPRESSIONS:
-                unknown.add(expression)
-            else:
-                role[same.index[0]] = "expression"
-                repeated += len(same) - 1
-        if unknown:
-            patient_notes.append(
-                f"expression(s) {', '.join(sorted(unknown))} not scored (known: "
-                f"{', '.join(EXPRESSIONS)})"
-            )
-        if repeated:
-            patient_notes.append(
-                f"{repeated} more photo(s) of an expression already scored: "
-                "only the first of each is scored"
-            )
-        notes[patient] = patient_notes
-    return role, scored_as, notes
-
-
-def _regional(photos, landmarks, role, patients, scheme):
-    """:func:`regional_scores` of each patient, rest and expression photos."""
-    rest_rows = [photos.index[(role == REST) & (photos["patient_id"] == patient)][0]
-                 for patient in patients]
-    shape = (len(patients), *landmarks.shape[1:])
-    expressions = {}
-    for name in EXPRESSION_ITEMS:
-        rows = photos.index[(role == "expression") & (photos["expression"] == name)]
-        if len(rows):
-            values = np.full(shape, np.nan)
-            where = pd.Index(patients).get_indexer(photos.loc[rows, "patient_id"])
-            values[where] = landmarks[rows]
-            expressions[name] = values
-    return regional_scores(landmarks[rest_rows], expressions=expressions,
-                           scheme=scheme)
-
-
-def _movement(photos, landmarks, role, scored_as, patients, scheme):
-    """Each movement's ratio, from the patient's photo of its expression."""
-    scored = photos.index[role != "not scored"]
     frame = pd.DataFrame({
-        "patient_id": photos.loc[scored, "patient_id"].to_numpy(),
-        "expression": scored_as[scored].to_numpy(),
-        "landmarks": list(landmarks[scored]),
+        "patient_id": photos.loc[rows, "case"].to_numpy(),
+        "expression": photos.loc[rows, "expression"].to_numpy(),
+        "landmarks": list(landmarks[rows]),
     })
     transformer = PatientMovement(scheme=scheme)
     with warnings.catch_warnings():
         # Every photo here has a face, a known expression and a rest photo.
         warnings.simplefilter("ignore", MovementWarning)
         values = transformer.fit_transform(frame)
-    names = list(transformer.get_feature_names_out())
-    table = pd.DataFrame(np.nan, index=pd.Index(patients), columns=movement_columns())
+    return frame, values, list(transformer.get_feature_names_out())
+
+
+def _efforts(photos, landmarks, rests, scheme):
+    """Each expression photo's effort: its main movement's larger side.
+
+    The movement from the case's rest photo of the more mobile side (in a
+    one-sided palsy, the healthy side) of the expression's main movement
+    (:func:`_main_movement`, as :class:`PatientMovement` measures it); NaN
+    for photos of cases without a rest photo and for other photos.
+    """
+    effort = pd.Series(np.nan, index=photos.index)
+    candidates = photos.index[photos["expression"].isin(_SCORED)
+                              & photos["case"].isin(list(rests))]
+    if not len(candidates):
+        return effort
+    rows = pd.Index([*rests.values(), *candidates])
+    frame, values, names = _measured(photos, landmarks, rows, scheme)
+    for expression in pd.unique(frame["expression"][len(rests):]):
+        prefix = f"movement__{_main_movement(expression)}_"
+        right = next(i for i, name in enumerate(names)
+                     if name.startswith(prefix + "right"))
+        left = next(i for i, name in enumerate(names)
+                    if name.startswith(prefix + "left"))
+        on = np.flatnonzero((frame["expression"] == expression).to_numpy())
+        effort[rows[on]] = np.fmax(values[on, right], values[on, left])
+    return effort
+
+
+def _roles(photos, landmarks, scheme):
+    """Which photo of each case (patient, or patient and visit) is scored as what.
+
+    Returns ``(role, notes)``: per photo ``"rest"``, ``"expression"`` or
+    ``"not scored"``; per case the notes for the table and report. The
+    first rest photo is the case's rest photo; of several photos of one
+    expression, the one of maximal effort (:func:`_efforts`) is scored, or
+    without a rest photo to measure effort from, the first.
+    """
+    role = pd.Series("not scored", index=photos.index, dtype=object)
+    rests = {}
+    for case, rows in photos.groupby("case", sort=False):
+        found = rows.index[rows["expression"] == REST]
+        if len(found):
+            rests[case] = found[0]
+            role[found[0]] = REST
+    effort = _efforts(photos, landmarks, rests, scheme)
+    notes = {}
+    for case, rows in photos.groupby("case", sort=False):
+        case_notes = []
+        if case not in rests:
+            case_notes.append("no rest photo: no static items, movements or "
+                              "dynamic items")
+        unknown, apart, unlabelled, extra_rests = set(), set(), 0, 0
+        maximal, first = [], []
+        for expression, same in rows.groupby("expression", sort=False):
+            if expression == _FRAME:
+                continue
+            if expression == REST:
+                extra_rests += len(same) - 1
+            elif expression == _UNKNOWN:
+                unlabelled += len(same)
+            elif expression in _NO_COUNTERPART:
+                apart.add(expression)
+            elif expression not in EXPRESSIONS:
+                unknown.add(expression)
+            elif len(same) == 1:
+                role[same.index[0]] = "expression"
+            elif case in rests:
+                role[effort[same.index].fillna(-np.inf).idxmax()] = "expression"
+                maximal.append(f"{expression} ({len(same)})")
+            else:
+                role[same.index[0]] = "expression"
+                first.append(f"{expression} ({len(same)})")
+        if maximal:
+            case_notes.append(
+                f"several photos of {', '.join(maximal)}: the one of maximal "
+                "effort (most movement from rest of the more mobile side) is "
+                "scored")
+        if first:
+            case_notes.append(
+                f"several photos of {', '.join(first)} and no rest photo to "
+                "measure effort from: the first of each is scored")
+        if extra_rests:
+            case_notes.append(f"{extra_rests} more rest photo(s): only the first "
+                              "is scored")
+        if unlabelled:
+            case_notes.append(f"{unlabelled} photo(s) without an expression "
+                              "label: unknown, not scored")
+        if apart:
+            case_notes.append(
+                f"expression(s) {', '.join(sorted(apart))} recognised but not "
+                "scored: no counterpart among the package's expressions")
+        if unknown:
+            case_notes.append(
+                f"expression(s) {', '.join(sorted(unknown))} not scored (known: "
+                f"{', '.join(EXPRESSIONS)})"
+            )
+        notes[case] = case_notes
+    return role, notes
+
+
+def _regional(photos, landmarks, role, cases, scheme):
+    """:func:`regional_scores` of each case; NaN rest for cases without one."""
+    shape = (len(cases), *landmarks.shape[1:])
+    where = pd.Index(cases)
+    rest = np.full(shape, np.nan)
+    rows = photos.index[role == REST]
+    rest[where.get_indexer(photos.loc[rows, "case"])] = landmarks[rows]
+    expressions = {}
+    for name in EXPRESSION_ITEMS:
+        rows = photos.index[(role == "expression") & (photos["expression"] == name)]
+        if len(rows):
+            values = np.full(shape, np.nan)
+            values[where.get_indexer(photos.loc[rows, "case"])] = landmarks[rows]
+            expressions[name] = values
+    return regional_scores(rest, expressions=expressions, scheme=scheme)
+
+
+def _movement(photos, landmarks, role, cases, scheme):
+    """Each movement's ratio, from the case's photo of its expression and rest."""
+    table = pd.DataFrame(np.nan, index=pd.Index(cases), columns=movement_columns())
+    with_rest = photos.loc[role == REST, "case"]
+    scored = photos.index[(role != "not scored") & photos["case"].isin(with_rest)]
+    if not len(scored):
+        return table
+    frame, values, names = _measured(photos, landmarks, scored, scheme)
     for (_, expression, _), column in zip(MOVEMENTS, table.columns, strict=True):
         on = (frame["expression"] == expression).to_numpy()
         table.loc[frame["patient_id"][on], column] = values[on, names.index(column)]
     return table
 
 
+def _case_name(patient, visit):
+    return patient if visit is None else f"{patient} (visit {visit})"
+
+
+#: The head-pose limits (degrees) of ``assess`` by default: frontal photos
+#: read within about 10 degrees (docs/head_pose.rst), a clinic's turned
+#: ones by 25 or more.
+POSE_LIMITS = (20.0, 20.0)
+
+
 def assess_images(source, *, model=None, backend="auto", on_error="raise", verbose=0,
-                  landmarks=None, max_yaw=None, max_pitch=None, n_frames=None,
-                  every=None, method="uniform"):
+                  landmarks=None, max_yaw=POSE_LIMITS[0], max_pitch=POSE_LIMITS[1],
+                  expression_map=None, n_frames=None, every=None, method="uniform"):
     """Assess each patient from their photos: regional scores, movement, side.
 
     Landmarks are detected once per photo. Per patient, the rest photo
@@ -405,9 +599,10 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     backend = resolve_backend(backend)
     if model is not None:
         model = _load_model(model)
+    expression_map = read_expression_map(expression_map)
     photos, unusable = _photos(source, on_error,
                                {"n_frames": n_frames, "every": every,
-                                "method": method})
+                                "method": method}, expression_map)
     given_landmarks = _as_landmark_set(landmarks)
     kept, landmarks, failures, scheme, _ = _detect(
         photos["image"], backend=backend, verbose=verbose,
@@ -426,35 +621,47 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     if photos["expression"].isna().any() or any(
             parse_frame_reference(image) for image in photos["image"]):
         photos = _video_roles(photos, landmarks, scheme)
-    patients = list(pd.unique(photos["patient_id"]))
+    keys = ["patient_id", "visit"] if "visit" in photos else ["patient_id"]
+    photos["case"] = (photos.groupby(keys, sort=False).ngroup() if len(photos)
+                      else pd.Series(dtype=np.int64))
+    cases = list(pd.unique(photos["case"]))
+    grouped = photos.groupby("case", sort=False)
+    names = {case: _case_name(rows["patient_id"].iloc[0],
+                              rows["visit"].iloc[0] if "visit" in rows else None)
+             for case, rows in grouped}
 
-    role, scored_as, notes = _roles(photos)
-    stand_ins = [patient for patient in patients
-                 if any(note.startswith("no rest photo") for note in notes[patient])]
-    if stand_ins:
+    role, notes = _roles(photos, landmarks, scheme)
+    without_rest = [names[case] for case in cases if case not in
+                    set(photos.loc[role == REST, "case"])]
+    if without_rest:
         warnings.warn(
-            f"{len(stand_ins)} patient(s) without a rest photo: "
-            f"{', '.join(map(str, stand_ins[:20]))}; their first photo stands in "
-            "for it",
+            f"{len(without_rest)} patient(s) without a rest photo: "
+            f"{', '.join(map(str, without_rest[:20]))}; their static items, "
+            "movements and dynamic items are NaN",
             UserWarning,
             stacklevel=2,
         )
-    images = photos[["image", "patient_id", "expression"]].assign(
+    images = photos[["image", "patient_id", *keys[1:], "expression"]].assign(
         role=role.to_numpy(), landmark_backend=backend)
-    table = pd.DataFrame({"patient_id": patients})
-    grouped = photos.groupby("patient_id", sort=False)
+    table = grouped[keys].first().reset_index(drop=True)
     if "label" in photos:
         table["label"] = grouped["label"].first().to_numpy()
     table["n_photos"] = grouped.size().to_numpy()
     table["expressions"] = grouped["expression"].agg(
         lambda values: ";".join(value for value in pd.unique(values)
                                 if value != _FRAME)).to_numpy()
-    table["rest_image"] = [photos.loc[(role == REST) & (photos["patient_id"] == p),
-                                      "image"].iloc[0] for p in patients]
+    used = photos.assign(role=role.to_numpy())
+    used = used[used["role"] != "not scored"]
+    table["rest_image"] = used[used["role"] == REST].set_index("case")[
+        "image"].reindex(cases).to_numpy()
+    for expression in _SCORED:
+        on = used[(used["role"] == "expression") & (used["expression"] == expression)]
+        table[f"photo_{expression}"] = on.set_index("case")["image"].reindex(
+            cases).to_numpy()
     table["landmark_backend"] = backend
-    if patients:
-        regional = _regional(photos, landmarks, role, patients, scheme)
-        movement = _movement(photos, landmarks, role, scored_as, patients, scheme)
+    if cases:
+        regional = _regional(photos, landmarks, role, cases, scheme)
+        movement = _movement(photos, landmarks, role, cases, scheme)
         table = pd.concat([table, regional, movement.reset_index(drop=True)], axis=1)
     else:
         table = table.reindex(columns=[*table.columns, *regional_score_names(),
@@ -465,10 +672,10 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
         predictions = _predict(_with_landmarks(model, given_landmarks),
                                images["image"])
         images = pd.concat([images, predictions], axis=1)
-        pooled = _pool(predictions, images["patient_id"], classes)
-        table = pd.concat([table, pooled.reindex(patients).reset_index(drop=True)],
+        pooled = _pool(predictions, photos["case"], classes)
+        table = pd.concat([table, pooled.reindex(cases).reset_index(drop=True)],
                           axis=1)
-    table["notes"] = ["; ".join(notes[patient]) for patient in patients]
+    table["notes"] = ["; ".join(notes[case]) for case in cases]
     return Bunch(patients=table, images=images, failures=failures,
                  landmarks=landmarks, scheme=scheme, backend=backend,
                  classes=classes)

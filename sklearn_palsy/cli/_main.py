@@ -328,7 +328,8 @@ def _assess(args):
         assessment = assess_images(
             source, model=model, backend=args.backend, on_error=args.on_error,
             verbose=not args.quiet, landmarks=args.landmarks,
-            max_yaw=args.max_yaw, max_pitch=args.max_pitch, **_video_options(args))
+            expression_map=args.expression_map,
+            **_pose_options(args), **_video_options(args))
     # One line each (patients without a rest photo, say), not a source line;
     # given landmarks get the line of the whole run, below.
     for message in dict.fromkeys(str(warning.message) for warning in caught
@@ -371,6 +372,15 @@ def _video_options(args):
             "method": args.frame_sampling}
 
 
+def _pose_options(args):
+    """assess' head-pose limits: those given, none, or assess_images' defaults."""
+    if args.no_pose_limit:
+        return {"max_yaw": None, "max_pitch": None}
+    return {name: value for name, value in (("max_yaw", args.max_yaw),
+                                            ("max_pitch", args.max_pitch))
+            if value is not None}
+
+
 def _resolve(source, args):
     """The images of ``source``, and those left out with ``--on-error skip``.
 
@@ -397,8 +407,12 @@ def _joined_failures(unusable, failures):
     return pd.concat([unusable, failures], ignore_index=True)
 
 
-def _add_input_options(command, *, landmarks_out=False):
-    """Options shared by extract, predict and assess: videos, pose, landmarks."""
+def _add_input_options(command, *, landmarks_out=False, pose_default=None):
+    """Options shared by extract, predict and assess: videos, pose, landmarks.
+
+    ``pose_default`` describes the command's own head-pose limits when it
+    has some (assess); ``--no-pose-limit`` then turns them off.
+    """
     videos = command.add_argument_group(
         "videos (.mp4 .avi .mov .mkv), read lazily; each sampled frame is a row")
     videos.add_argument("--frames-per-video", type=int, default=None, metavar="N",
@@ -412,10 +426,14 @@ def _add_input_options(command, *, landmarks_out=False):
     quality = command.add_argument_group("head pose and landmarks")
     quality.add_argument("--max-yaw", type=_angle, default=None, metavar="DEGREES",
                          help="skip faces turned sideways more than this "
-                         "(listed as failures; default: no limit)")
+                         f"(listed as failures; default: {pose_default or 'no limit'})")
     quality.add_argument("--max-pitch", type=_angle, default=None,
                          metavar="DEGREES",
-                         help="skip faces tilted up or down more than this")
+                         help="skip faces tilted up or down more than this"
+                         + (f" (default: {pose_default})" if pose_default else ""))
+    if pose_default:
+        quality.add_argument("--no-pose-limit", action="store_true",
+                             help="screen no photo for head pose")
     quality.add_argument("--landmarks", default=None, metavar="FILE",
                          help="corrected landmarks (CSV or iBUG .pts, as "
                          "--landmarks-out writes them), used instead of "
@@ -607,7 +625,14 @@ def build_parser():
     assess.add_argument("--failures", default=None,
                         help="CSV listing skipped photos and why")
     assess.add_argument("--quiet", action="store_true", help="no progress bars")
-    _add_input_options(assess)
+    assess.add_argument(
+        "--expression-map", default=None, metavar="FILE",
+        help="the study's expression names as the package's: a CSV with the "
+        "columns name and expression, or a JSON object {name: expression}; "
+        "Emotrics+'s photo names (Resting, Brow Raise, Big Smile, ...) are "
+        "known without it")
+    _add_input_options(assess, pose_default="20 degrees, see the head-pose "
+                       "page of the user guide")
     assess.set_defaults(handler=_assess)
     return parser
 

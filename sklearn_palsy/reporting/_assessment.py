@@ -125,6 +125,21 @@ def _format(value, digits=1):
     return "n/a" if value is None else str(value)
 
 
+def _photo_columns(row):
+    """The table's ``photo_<expression>`` columns, in its order."""
+    return [column for column in row.index if column.startswith("photo_")]
+
+
+def _photo_name(path):
+    return "none" if pd.isna(path) else Path(path).name
+
+
+def _case_title(row):
+    """The patient, and the visit where the table has visits."""
+    patient = str(row["patient_id"])
+    return f"{patient}, visit {row['visit']}" if "visit" in row else patient
+
+
 def _numbers_table(row, classes):
     """The card's table: every score, movement ratio and model output."""
     entries = [(name, _format(row[name])) for name in (*STATIC_ITEMS, *DYNAMIC_ITEMS)]
@@ -137,6 +152,9 @@ def _numbers_table(row, classes):
     entries += [(f"{name} ratio (%)", _format(100 * row[column]))
                 for (name, _, _), column in zip(MOVEMENTS, movement_columns(),
                                                 strict=True)]
+    entries.append(("photo used: rest", _photo_name(row["rest_image"])))
+    entries += [(f"photo used: {column.removeprefix('photo_')}",
+                 _photo_name(row[column])) for column in _photo_columns(row)]
     if classes is not None:
         entries += [(column.replace("probability", "model probability"),
                      _format(row[column], 3))
@@ -149,7 +167,7 @@ def _numbers_table(row, classes):
 
 
 def _card(number, row, photos, landmarks, scheme, classes):
-    patient = str(row["patient_id"])
+    patient = _case_title(row)
     facts = [f"{row['n_photos']} photo(s): {row['expressions']}",
              f"affected side: {_format(row['affected_side'])} (confidence "
              f"{_format(row['side_confidence'], 2)})",
@@ -168,8 +186,6 @@ def _card(number, row, photos, landmarks, scheme, classes):
     parts.append('<div class="photos">')
     for index in photos.index[photos["role"] != "not scored"]:
         name = f"{photos.loc[index, 'expression']}"
-        if photos.loc[index, "role"] == REST and name != REST:
-            name = f"{name} (as rest)"
         parts.append(_embed_figure(
             _photo_figure(photos.loc[index, "image"], landmarks[index], scheme),
             alt=f"{patient}, {name}",
@@ -184,7 +200,8 @@ def _card(number, row, photos, landmarks, scheme, classes):
 
 
 def _overview(patients, classes):
-    columns = ["patient_id", *(["label"] if "label" in patients else []),
+    columns = ["patient_id", *(["visit"] if "visit" in patients else []),
+               *(["label"] if "label" in patients else []),
                "n_photos", "affected_side", "side_confidence", "static_score",
                "dynamic_score"]
     if classes is not None:
@@ -205,9 +222,11 @@ def write_assessment(assessment, out):
     ``assessment.csv`` holds ``assessment.patients``, one row per patient
     (text cells that would start a spreadsheet formula escaped).
     ``report.html`` opens with the disclaimer and a table of the patients,
-    then one card per patient: the landmarks drawn over the rest photo and
-    each scored expression photo, the regional scores as horizontal bars
-    (0-100), and every number in a table; the software versions close it.
+    then one card per patient (per patient and visit where the table has a
+    ``visit`` column): the landmarks drawn over the rest photo and each
+    scored expression photo, the regional scores as horizontal bars
+    (0-100), and every number in a table, with the file of the photo used
+    for rest and for each expression; the software versions close it.
     Figures are embedded as base64 PNG (each photo 180 px across, in 128
     colours) and closed; there are no scripts and no links outside the
     page. Both files are written atomically, and both or neither: every
@@ -251,6 +270,8 @@ def write_assessment(assessment, out):
                 "<h2>Patients</h2>", _overview(patients, assessment.classes)]
     for number, (_, row) in enumerate(patients.iterrows()):
         mask = (images["patient_id"] == row["patient_id"]).to_numpy()
+        if "visit" in images:
+            mask = mask & (images["visit"] == row["visit"]).to_numpy()
         sections.append(_card(number, row, images[mask], assessment.landmarks,
                               assessment.scheme, assessment.classes))
     if len(assessment.failures):
