@@ -49,7 +49,7 @@ from ._detect import (
     _with_landmarks,
 )
 
-__all__ = ["EMOTRICS_EXPRESSIONS", "assess_images", "read_expression_map"]
+__all__ = ["assess_images"]
 
 
 #: The photo names of Emotrics+ (Guarin et al.), after
@@ -483,7 +483,9 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     source : str, path-like or list of them
         A manifest CSV (as :func:`~sklearn_palsy.load_manifest` reads it,
         so with ``image``, ``label`` and ``patient_id`` columns; an
-        ``expression`` column is used when present), a folder of images,
+        ``expression`` column and a ``visit`` column are used when present:
+        with visits, each patient's rest and expression photos are paired
+        within each visit, one row per patient and visit), a folder of images,
         one image file or a list of them. Without a manifest, each photo is
         its own patient, named by its file stem (by its path below the
         photos' common folder where stems repeat), at rest. Videos are
@@ -517,9 +519,22 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
         Corrected landmarks (:func:`~sklearn_palsy.faces.load_landmarks`),
         used instead of detection for the photos they name, by the measures
         and by the model.
-    max_yaw, max_pitch : float or None, default=None
+    max_yaw, max_pitch : float or None, default=20
         Photos whose head is turned (yaw) or tilted (pitch) beyond these
-        degrees are failures, as photos without a face are.
+        degrees are failures, as photos without a face are (listed with
+        ``on_error="skip"``); None screens none. The default limit keeps
+        photos taken frontally, whose estimate reads within about 10
+        degrees, and refuses those turned by 25 or more (the user guide's
+        head-pose page); it does not measure small turns.
+    expression_map : dict, str or path-like, default=None
+        A study's expression names as :data:`~sklearn_palsy.clinical.EXPRESSIONS`
+        names: a mapping, a JSON object ``{"study name": "expression"}`` or a
+        CSV with the columns ``name`` and ``expression`` (names are matched
+        as manifest expressions are). It comes before Emotrics+'s photo
+        names, which are known without it. An expression that is not one of
+        :data:`~sklearn_palsy.clinical.EXPRESSIONS` raises a
+        :class:`~sklearn_palsy.exceptions.ManifestError` naming the file
+        and its line (or key).
     n_frames, every, method
         How video frames are sampled, as in
         :func:`~sklearn_palsy.datasets.sample_video_frames`.
@@ -529,11 +544,15 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     assessment : :class:`~sklearn.utils.Bunch`
         With fields:
 
-        - ``patients``: DataFrame, one row per patient with a photo
-          analysed, in order of first appearance: ``patient_id``,
+        - ``patients``: DataFrame, one row per patient (per patient and
+          visit with a ``visit`` column) with a photo analysed, in order of
+          first appearance: ``patient_id``, ``visit`` (with visits),
           ``label`` (from a manifest), ``n_photos`` (analysed),
-          ``expressions`` (";"-separated), ``rest_image``,
-          ``landmark_backend``, the columns of
+          ``expressions`` (";"-separated), ``rest_image`` (NaN without a
+          rest photo), ``photo_<expression>`` for each expression of
+          :data:`~sklearn_palsy.clinical.EXPRESSIONS` but rest (the photo
+          scored as it, NaN where there is none), ``landmark_backend``, the
+          columns of
           :func:`~sklearn_palsy.clinical.regional_score_names` (items,
           ``brow``, ``eye``, ``midface``, ``mouth``, ``static_score``,
           ``dynamic_score``, ``side_evidence``, ``affected_side``,
@@ -543,8 +562,9 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
           ``probability_<class>`` for each class, and ``predicted_label``,
           then ``notes``;
         - ``images``: DataFrame, one row per analysed photo: ``image``,
-          ``patient_id``, ``expression``, ``role`` ("rest", "expression" or
-          "not scored"), ``landmark_backend`` and, with a model, its
+          ``patient_id``, ``visit`` (with visits), ``expression``,
+          ``role`` ("rest", "expression" or "not scored"),
+          ``landmark_backend`` and, with a model, its
           probabilities and ``predicted_label``, computed as
           :func:`~sklearn_palsy.cli.predict_images` does;
         - ``failures``: DataFrame with ``image`` and ``error``;
@@ -564,21 +584,32 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     Warns
     -----
     UserWarning
-        Naming the patients without a rest photo: their first photo stands
-        in for it (its static items are then scored on an expression, and
-        its other photos' movements are measured from it); also in
-        ``notes``.
+        Once for the run, naming the patients (and visits) without a rest
+        photo: no photo stands in for it, so their static items, movements
+        and dynamic items are NaN; also in ``notes``.
 
     Notes
     -----
-    Where a patient has several photos of one expression, the first (in
-    input order) is scored; every photo gets the model's probabilities.
-    Expressions are matched after lower-casing and turning spaces and
-    hyphens into underscores (``"Raise eyebrows"`` is
-    ``"raise_eyebrows"``); an empty one is rest, and one not in
-    :data:`~sklearn_palsy.clinical.EXPRESSIONS` is not scored. The side and
-    scores read landmarks of a few photographs: they describe asymmetry,
-    they are not a diagnosis.
+    The first rest photo of a patient (and visit) is its rest photo. Where
+    there are several photos of one expression, the one of maximal effort
+    is scored and named in ``photo_<expression>``: the photo whose more
+    mobile side (in a one-sided palsy, the healthy side) moves most from
+    rest in the expression's first movement of
+    :data:`~sklearn_palsy.clinical.MOVEMENTS` (brow elevation, eye closure,
+    commissure excursion, lower-lip depression, pucker excursion), as
+    :class:`~sklearn_palsy.clinical.PatientMovement` measures it; without a
+    rest photo, the first in input order, said in ``notes``. Every photo
+    gets the model's probabilities. Expressions are matched after
+    lower-casing, dropping quotes and turning spaces and hyphens into
+    underscores (``"Raise eyebrows"`` is ``"raise_eyebrows"``), then looked
+    up in ``expression_map`` and in Emotrics+'s photo names (``Resting``,
+    ``Brow Raise``, ``Gentle Eye Closure``, ``Big Smile``, ``"eeeek"`` /
+    ``Show Teeth``, ``"ooooo"`` / ``Pucker Lips``; ``Tight Eye Closure``
+    and ``Other`` have no counterpart: recognised, kept and not scored).
+    An empty expression cell is ``"unknown"``, never rest: kept, not
+    scored, noted. One not in :data:`~sklearn_palsy.clinical.EXPRESSIONS`
+    is not scored. The side and scores read landmarks of a few
+    photographs: they describe asymmetry, they are not a diagnosis.
 
     Examples
     --------
