@@ -49,6 +49,7 @@ from ..faces._schemes import (
 from ._landmarks import LandmarkTransformerMixin
 
 __all__ = [
+    "HORIZONTAL_IRIS_DIAMETER_MM",
     "IRIS_DIAMETER_MM",
     "SYMMETRY_FEATURE_NAMES",
     "ExpressionFeatures",
@@ -57,10 +58,12 @@ __all__ = [
     "coordinate_features",
     "expression_feature_names",
     "expression_features",
+    "horizontal_iris_chord",
     "iris_diameter",
     "lateral_feature_names",
     "lateral_features",
     "symmetry_features",
+    "visit_scale",
 ]
 
 #: Mean horizontal visible iris diameter of adults, in millimetres (Emotrics).
@@ -412,6 +415,13 @@ def iris_diameter(landmarks, scheme="mediapipe478"):
     >>> float(iris_diameter(face))
     12.0
     """
+    chords, single = _iris_chords(landmarks, scheme)
+    diameter = np.mean(chords, axis=0)
+    return float(diameter[0]) if single else diameter
+
+
+def _iris_chords(landmarks, scheme):
+    """The horizontal then vertical chord of the right, then the left iris."""
     landmarks, scheme, single = _as_batch(landmarks, scheme)
     if not scheme.has_irises:
         raise ValueError(f"the {scheme.name} scheme has no iris points")
@@ -421,8 +431,124 @@ def iris_diameter(landmarks, scheme="mediapipe478"):
         for a, b in ((0, 2), (1, 3)):
             delta = rim[:, a] - rim[:, b]
             chords.append(np.hypot(delta[:, 0], delta[:, 1]))
-    diameter = np.mean(chords, axis=0)
-    return float(diameter[0]) if single else diameter
+    return chords, single
+
+
+#: Horizontal visible iris diameter of adults, in millimetres: the chord the
+#: measurement frame of a visit is set by (:func:`visit_scale`).
+HORIZONTAL_IRIS_DIAMETER_MM = 11.7
+
+
+def horizontal_iris_chord(landmarks, scheme="mediapipe478"):
+    """Return the mean horizontal iris chord of each face, in its units.
+
+    The chord between each iris's horizontal rim points (MediaPipe 469-471
+    and 474-476), averaged over the two irises: 11.7 mm is the horizontal
+    visible iris diameter, and the lids, which can hide the top and bottom
+    of the iris, leave this chord alone. :func:`iris_diameter`, which the
+    clinical features use, mixes it with the vertical chord.
+
+    Parameters
+    ----------
+    landmarks, scheme
+        As for :func:`iris_diameter`.
+
+    Returns
+    -------
+    chord : ndarray of shape (n_samples,) or float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.preprocessing._features import horizontal_iris_chord
+    >>> face = np.zeros((478, 2))
+    >>> face[469:472] = [[-24, 0], [-30, -4], [-36, 0]]  # 12 across, 4 shown up
+    >>> face[474:477] = [[24, 0], [30, -4], [36, 0]]
+    >>> float(horizontal_iris_chord(face))
+    12.0
+    """
+    chords, single = _iris_chords(landmarks, scheme)
+    chord = (chords[0] + chords[2]) / 2
+    return float(chord[0]) if single else chord
+
+
+def _inner_canthal_distance(ibug):
+    """d(39, 42) of iBUG-68 points, (n,): the lids and the smile leave it be."""
+    delta = ibug[:, 42] - ibug[:, 39]
+    return np.hypot(delta[:, 0], delta[:, 1])
+
+
+def visit_scale(rest, scheme, moved=None, *, mm_per_pixel=None):
+    """Return the length of a pixel in a visit's measurement frame.
+
+    One frame per patient and visit: its unit is set on the rest photo and
+    carried to the same visit's expression photos through the inner-canthal
+    distance d(39, 42), which neither the lids nor the mouth move, so that a
+    photo whose iris looks smaller (half hidden by a smile or closing lids)
+    does not rescale its movements.
+
+    * With ``mm_per_pixel``, the user's calibration of the rest photo.
+    * Else, where the scheme has irises, 11.7 mm
+      (:data:`HORIZONTAL_IRIS_DIAMETER_MM`) over the rest photo's horizontal
+      iris chord (:func:`horizontal_iris_chord`).
+    * Else (iBUG 68, dlib), the rest photo's inter-ocular distance is the
+      unit: lengths are in inter-ocular distances.
+
+    Parameters
+    ----------
+    rest : ndarray of shape (n, n_landmarks, 2)
+        Checked landmarks of rest photos, in pixels.
+    scheme : LandmarkScheme
+    moved : ndarray of shape (n, n_landmarks, 2), default=None
+        Landmarks of expression photos of the same visits, row by row.
+    mm_per_pixel : float or array-like of shape (n,), default=None
+        Millimetres per pixel of each rest photo.
+
+    Returns
+    -------
+    rest_scale : ndarray of shape (n,)
+        Millimetres (or inter-ocular distances) per pixel of each rest photo.
+    moved_scale : ndarray of shape (n,)
+        The same, carried to each expression photo; only if ``moved`` is
+        given.
+
+    Raises
+    ------
+    InvalidLandmarksError
+        Naming the rows whose iris chord, inter-ocular distance or
+        inner-canthal distance is zero.
+    """
+    ibug = scheme.to_ibug68(rest)
+    if mm_per_pixel is not None:
+        scale = np.broadcast_to(np.asarray(mm_per_pixel, dtype=float), (len(rest),))
+        _check_positive(scale, "the calibration (mm_per_pixel) of rows {} is not "
+                        "a positive number")
+    elif scheme.has_irises:
+        chord = horizontal_iris_chord(rest, scheme)
+        _check_positive(chord, "landmarks of rows {} are degenerate: an iris of "
+                        "zero width cannot set the millimetre scale")
+        scale = HORIZONTAL_IRIS_DIAMETER_MM / chord
+    else:
+        delta = ibug[:, 36:42].mean(axis=1) - ibug[:, 42:48].mean(axis=1)
+        distance = np.hypot(delta[:, 0], delta[:, 1])
+        _check_positive(distance, "landmarks of rows {} are degenerate: the eye "
+                        "centres coincide (zero inter-ocular distance)")
+        scale = 1.0 / distance
+    scale = np.array(scale, dtype=float)
+    if moved is None:
+        return scale
+    rest_canthi = _inner_canthal_distance(ibug)
+    moved_canthi = _inner_canthal_distance(scheme.to_ibug68(moved))
+    for distance, which in ((rest_canthi, "rest"), (moved_canthi, "expression")):
+        _check_positive(distance, f"landmarks of the {which} photos of rows {{}} "
+                        "are degenerate: the inner canthi coincide")
+    return scale, scale * rest_canthi / moved_canthi
+
+
+def _check_positive(values, message):
+    bad = ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        raise InvalidLandmarksError(message.format(_rows(bad)))
 
 
 def clinical_feature_names(scheme="ibug68"):
