@@ -2,9 +2,10 @@
 
 Beyond the paper's palsy-or-not per photo:
 
-- :func:`regional_scores` and :class:`RegionalScores`: eFACE-style static
-  and dynamic items and brow / eye / mid-face / mouth scores (100 =
-  symmetric), with the affected side and a confidence, from landmarks alone;
+- :func:`regional_scores` and :class:`RegionalScores`: the eFACE's static
+  items (0-200, 100 balanced), dynamic and synkinesis items, subscores,
+  total and zone scores, and brow / eye / mid-face / mouth scores, with the
+  affected side (given or inferred) and a confidence, from landmarks alone;
 - :class:`PatientMovement`: each expression photo against the same
   patient's rest photo (or a video's most neutral frame,
   :func:`video_key_frames`), per side and as a ratio (brow elevation, eye
@@ -25,6 +26,8 @@ from ._regional import (
     EXPRESSION_ITEMS,
     REGIONS,
     STATIC_ITEMS,
+    SYNKINESIS_ITEMS,
+    ZONES,
     RegionalScores,
     regional_score_names,
     regional_scores,
@@ -42,6 +45,8 @@ __all__ = [
     "REGIONS",
     "RegionalScores",
     "STATIC_ITEMS",
+    "SYNKINESIS_ITEMS",
+    "ZONES",
     "movement_feature_names",
     "regional_score_names",
     "regional_scores",
