@@ -166,7 +166,7 @@ _MIN_EYE_CLOSURE = 0.05
 
 #: The side evidence below which no side is called affected (see
 #: :func:`regional_scores`), set against healthy faces' natural asymmetry.
-SIDE_THRESHOLD = 0.1
+SIDE_THRESHOLD = 0.13
 
 # A typical adult's inter-ocular distance (between the eye centres) in mm,
 # for the one millimetre constant of Emotrics+.
@@ -935,13 +935,14 @@ LandmarkScheme, default="auto"
         The clinician's affected side (the subject's own), for every face or
         one per face; None, NaN, "" or "unknown" where not known, which
         infers it.
-    side_threshold : float, default=0.1
+    side_threshold : float, default=0.13
         Evidence below which no side is called affected, in (0, 1]. Set
-        above healthy faces' asymmetry: on 60 controls of the synthetic
+        above healthy faces' asymmetry: on 200 controls of the synthetic
         cohort with natural asymmetry (7-9 % movement asymmetry, visible
-        static asymmetry) and their true landmarks, ``|side_evidence|`` has
-        median 0.035, 95th percentile 0.088 and maximum 0.090; on 60
-        patients of severity 0.4 to 1, 5th percentile 0.36, every side right.
+        static asymmetry; true landmarks, all five expressions),
+        ``|side_evidence|`` has median 0.032, 95th percentile 0.087, 99th
+        0.106 and maximum 0.121 (0.128 the largest of 90 more); on 100
+        patients of severity 0.42 to 1, minimum 0.30, every side right.
 
     Returns
     -------
@@ -977,9 +978,10 @@ LandmarkScheme, default="auto"
       either.
     * Healthy faces are not symmetric: on 60 synthetic controls with
       natural asymmetry (true landmarks), ``total_score`` averages 94.3
-      (sd 1.5): static 96.1, dynamic 91.6 (the renderer's closed eye keeps a
-      gap, so ``gentle_eye_closure`` averages 87), synkinesis 98.4. The
-      Auto-eFACE scored normal faces 93.8 +- 4.4 (Miller et al. 2021).
+      (sd 1.5; 95.0, sd 2.0, on 200 others): static 96.1, dynamic 91.6 (the
+      renderer's closed eye keeps a gap, so ``gentle_eye_closure`` averages
+      87), synkinesis 98.4. The Auto-eFACE scored normal faces
+      93.8 +- 4.4 (Miller et al. 2021).
     * The scores are ratios of the two sides, so they have no unit.
     * A healthy movement smaller than 0.02 inter-ocular distances (about
       1.3 mm), 2 degrees for the fold, or 5 % eye closure, means the photo
@@ -998,23 +1000,25 @@ LandmarkScheme, default="auto"
     >>> face = IBUG68_MEAN_FACE.copy()
     >>> face[17:22, 1] += 0.05  # the subject's right brow droops
     >>> face[48, 1] += 0.05  # and so does the right commissure
-    >>> scores = regional_scores(face)
-    >>> scores.loc[0, "affected_side"]
-    'right'
-    >>> scores.loc[0, ["brow", "eye", "midface", "mouth"]].astype(float).round(1)
-    brow        85.6
-    eye        100.0
-    midface     90.0
-    mouth       80.7
+    >>> scores = regional_scores(face, side="right")  # the clinician's side
+    >>> scores.loc[0, ["brow_at_rest", "oral_commissure_at_rest",
+    ...                "brow", "mouth"]].astype(float).round(1)
+    brow_at_rest               85.6
+    oral_commissure_at_rest    80.7
+    brow                       85.6
+    mouth                      80.7
     Name: 0, dtype: float64
 
+    Both static items are below 100: the right brow and corner are low.
     With a smile photo of the same face, in which the right commissure moves
-    a quarter as far as the left:
+    a quarter as far as the left, the side is inferred:
 
     >>> smile = face.copy()
     >>> smile[48] += [-0.03, -0.04]
     >>> smile[54] += [0.12, -0.16]
     >>> scores = regional_scores(face, expressions={"smile": smile})
+    >>> scores.loc[0, ["affected_side", "side_source"]].tolist()
+    ['right', 'inferred']
     >>> round(float(scores.loc[0, "oral_commissure_with_smile"]), 1)
     23.7
     """
@@ -1043,7 +1047,7 @@ LandmarkScheme, default="auto"
         The landmark scheme of the input. ``"auto"`` takes it from the
         number of points that ``fit`` sees (68: iBUG, as from dlib; 478:
         MediaPipe Face Mesh).
-    side_threshold : float, default=0.1
+    side_threshold : float, default=0.13
         Evidence below which no side is called affected, in (0, 1]; it
         enters ``side_confidence`` (see :func:`regional_scores`).
 
