@@ -25,7 +25,11 @@ from sklearn_palsy.clinical import (
     STATIC_ITEMS,
     regional_score_names,
 )
-from sklearn_palsy.exceptions import ImageBatchError, ImageFileNotFoundError
+from sklearn_palsy.exceptions import (
+    ImageBatchError,
+    ImageFileNotFoundError,
+    ManifestError,
+)
 from sklearn_palsy.reporting import write_assessment
 
 EXPRESSIONS = ("rest", "smile", "raise_eyebrows", "close_eyes")
@@ -155,16 +159,22 @@ def test_scores_are_high_for_controls_and_lower_for_patients(assessed, cohort):
     patients = assessed[0].patients.set_index("patient_id")
     label = _truth(cohort, "label")
     regions = patients[list(REGIONS)].mean(axis=1)
-    assert regions[label == 0].mean() > 85
+    # Measured 82: eye closure is each eye's own completeness (issue 26),
+    # and dlib places a closed eye's lids as if half open.
+    assert regions[label == 0].mean() > 75
     assert regions[label == 1].mean() < regions[label == 0].mean() - 10
     assert patients.loc[label == 0, "static_score"].mean() > 90
-    # Scores lie in [0, 100]; the static items come from every rest photo and
-    # the movements of the three expression photos are there.
-    scores = patients[[*STATIC_ITEMS, *DYNAMIC_ITEMS, *REGIONS]].to_numpy(float)
+    # Scores lie in [0, 100], the static items on the eFACE's 0-200 (issue
+    # 26); the static items come from every rest photo and the movements of
+    # the three expression photos are there.
+    deviations = [f"{item}_deviation" for item in STATIC_ITEMS]
+    scores = patients[[*deviations, *DYNAMIC_ITEMS, *REGIONS]].to_numpy(float)
     finite = scores[np.isfinite(scores)]
     assert ((finite >= 0) & (finite <= 100)).all()
+    assert patients[list(STATIC_ITEMS)].stack().between(0, 200).all()
     assert patients[list(STATIC_ITEMS)].notna().all().all()
-    assert patients[["eye_closure", "oral_commissure_with_smile"]].notna().all().all()
+    assert patients[["gentle_eye_closure",
+                     "oral_commissure_with_smile"]].notna().all().all()
     # No photo shows the lower teeth, nor a pucker.
     assert patients.lower_lip_movement.isna().all()
     assert patients["movement__pucker_excursion_ratio"].isna().all()
@@ -174,16 +184,51 @@ def test_scores_are_high_for_controls_and_lower_for_patients(assessed, cohort):
     assert ratios.notna().all().all() and ratios.stack().between(0, 1).all()
 
 
-def test_affected_side_matches_the_cohort(assessed, cohort):
+def test_the_manifests_side_is_used_and_reported_as_given(assessed, cohort):
+    # The cohort's manifest has a side column (issue 26: a clinician's side
+    # is used when given).
     patients = assessed[0].patients.set_index("patient_id")
+    side = _truth(cohort, "side")
+    assert patients.affected_side.reindex(side.index).tolist() == side.tolist()
+    assert (patients.side_source == "given").all()
+    assert (patients.side_confidence == 1).all()
+
+
+def test_without_a_side_it_is_inferred_and_side_gives_one(cohort, tmp_path):
+    frame = cohort.frame.drop(columns="side")
+    frame["image"] = [str(Path(cohort.manifest).parent / image)
+                      for image in frame.image]
+    manifest = tmp_path / "manifest.csv"
+    frame.to_csv(manifest, index=False)
+    patients = assess_images(manifest, backend="dlib").patients.set_index(
+        "patient_id")
     side = _truth(cohort, "side")
     found = patients.affected_side.reindex(side.index)
     with_palsy = side != "none"
+    assert (patients.side_source == "inferred").all()
     assert (found[with_palsy] == side[with_palsy]).sum() >= 2
     # Never the wrong side.
     assert not (found[with_palsy] == side[with_palsy].map(
         {"left": "right", "right": "left"})).any()
     assert patients.side_confidence.between(0, 1).all()
+    given = assess_images(manifest, backend="dlib", side="left").patients
+    assert (given.affected_side == "left").all()
+    assert (given.side_source == "given").all()
+
+
+def test_a_bad_side_is_refused_naming_the_image(cohort, tmp_path):
+    frame = cohort.frame.copy()
+    frame["image"] = [str(Path(cohort.manifest).parent / image)
+                      for image in frame.image]
+    frame["side"] = frame["side"].astype(object)
+    frame.loc[frame.index[1], "side"] = "up"
+    manifest = tmp_path / "manifest.csv"
+    frame.to_csv(manifest, index=False)
+    with pytest.raises(ManifestError, match=rf"image {frame.image.iloc[1]}: "
+                       "side 'up' is not one of right, left, none"):
+        assess_images(manifest, backend="dlib")
+    with pytest.raises(ValueError, match="side must be one of right, left, none"):
+        assess_images(manifest, backend="dlib", side="both")
 
 
 def test_report_is_self_contained_with_one_card_per_patient(assessed):
@@ -530,7 +575,7 @@ def test_emotrics_photo_names_are_all_recognised(assessed, cohort, tmp_path):
     frame["expression"] = frame.expression.map(names)
     tight = _rows(cohort, "C01", expression="Tight Eye Closure")
     tight = tight[tight.image.str.endswith("close_eyes_0.png")].assign(
-        patient_id="P01", label=1)
+        patient_id="P01", label=1, side=frame.side.iloc[0])
     manifest = _write(pd.concat([frame, tight]), tmp_path / "emotrics.csv")
     assessment = assess_images(manifest, backend="dlib")
     row = assessment.patients.iloc[0]
@@ -538,7 +583,7 @@ def test_emotrics_photo_names_are_all_recognised(assessed, cohort, tmp_path):
     assert row.notes == ("expression(s) tight_eye_closure recognised but not "
                          "scored: no counterpart among the package's expressions")
     alone = assessed[0].patients.set_index("patient_id").loc["P01"]
-    for column in ("static_score", "dynamic_score", "eye_closure",
+    for column in ("static_score", "dynamic_score", "gentle_eye_closure",
                    "brow_elevation", "oral_commissure_with_smile"):
         np.testing.assert_allclose(row[column], alone[column])
 
@@ -560,7 +605,9 @@ def test_missing_expression_label_is_unknown_never_rest(assessed, cohort, tmp_pa
     assert images.loc["C01_smile_0.png", "expression"] == "unknown"
     assert images.loc["C01_smile_0.png", "role"] == "not scored"
     alone = assessed[0].patients.set_index("patient_id").loc["C01"]
-    np.testing.assert_allclose(row.static_score, alone.static_score)
+    # The same rest photo, scored against the side its evidence leans to
+    # (a control's side is "none"), which the smile photo moves a little.
+    np.testing.assert_allclose(row.static_score, alone.static_score, rtol=0.01)
 
 
 def test_expression_map_through_the_command(assessed, cohort, tmp_path, capsys):
@@ -617,3 +664,14 @@ def test_head_pose_is_screened_by_default(tmp_path, capsys):
                  "--backend", "dlib", "--quiet", "--no-model",
                  "--no-pose-limit"]) == 0
     assert len(pd.read_csv(tmp_path / "free" / "assessment.csv")) == 1
+
+
+def test_cli_side_is_given_where_the_manifest_has_none(cohort, tmp_path):
+    manifest = _write(pd.concat([_rows(cohort, "P01"), _rows(cohort, "C01")]).drop(
+        columns="side"), tmp_path / "manifest.csv")
+    out = tmp_path / "cli"
+    assert main(["assess", str(manifest), "--out", str(out), "--backend", "dlib",
+                 "--no-model", "--quiet", "--side", "right"]) == 0
+    table = pd.read_csv(out / "assessment.csv", dtype={"patient_id": str})
+    assert table.affected_side.tolist() == ["right", "right"]
+    assert table.side_source.tolist() == ["given", "given"]

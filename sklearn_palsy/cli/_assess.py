@@ -163,6 +163,53 @@ def read_expression_map(source):
     return {_normalised(name): _normalised(value) for _, name, value in entries}
 
 
+#: The affected sides a clinician can give (the subject's own).
+SIDES = ("right", "left", "none")
+
+
+def _side_name(value):
+    """A given side as one of :data:`SIDES`, None where empty, else the text."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = _normalised(value)
+    return None if text in ("", "unknown", "nan") else text
+
+
+def _manifest_sides(values, images, source):
+    """The manifest's ``side`` column, checked: one of :data:`SIDES` or None."""
+    sides = [_side_name(value) for value in values]
+    problems = [(f"image {image}", f"side {value!r} is not one of {', '.join(SIDES)}")
+                for image, value, side in zip(images, values, sides, strict=True)
+                if side is not None and side not in SIDES]
+    if problems:
+        where = str(source) if isinstance(source, (str, os.PathLike)) else None
+        shown = "; ".join(f"{at}: {reason}" for at, reason in problems[:20])
+        raise ManifestError(f"manifest {where or '(list)'}: {shown} (leave it "
+                            "empty where the side is not known)",
+                            source=where, problems=problems)
+    return pd.Series(sides, dtype=object)
+
+
+def _case_sides(photos, cases, names, side):
+    """Each case's given side: the manifest's, else ``side``, else None.
+
+    A case whose photos give two different sides is an error naming it.
+    """
+    given = [side] * len(cases)
+    if "side" in photos:
+        conflicts = []
+        for at, case in enumerate(cases):
+            values = set(photos.loc[photos["case"] == case, "side"].dropna())
+            if len(values) > 1:
+                conflicts.append(f"{names[case]}: {', '.join(sorted(values))}")
+            elif values:
+                given[at] = values.pop()
+        if conflicts:
+            raise ManifestError("the manifest gives two sides for one patient: "
+                                + "; ".join(conflicts[:20]))
+    return given
+
+
 def _patient_ids(paths):
     """One patient per photo: its file stem, or where stems repeat, its path.
 
@@ -232,6 +279,8 @@ def _photos(source, on_error, sampling=None, expression_map=None):
         if "visit" in frame:
             photos["visit"] = [("" if pd.isna(value) else str(value).strip())
                                for value in frame["visit"]]
+        if "side" in frame:
+            photos["side"] = _manifest_sides(frame["side"], photos["image"], source)
     photos["expression"] = photos["expression"].astype(object)
     photos.loc[is_frame & photos["expression"].isin([REST, _UNKNOWN]),
                "expression"] = None
@@ -422,7 +471,7 @@ def _roles(photos, landmarks, scheme):
     return role, notes
 
 
-def _regional(photos, landmarks, role, cases, scheme):
+def _regional(photos, landmarks, role, cases, scheme, sides):
     """:func:`regional_scores` of each case; NaN rest for cases without one."""
     shape = (len(cases), *landmarks.shape[1:])
     where = pd.Index(cases)
@@ -436,7 +485,7 @@ def _regional(photos, landmarks, role, cases, scheme):
             values = np.full(shape, np.nan)
             values[where.get_indexer(photos.loc[rows, "case"])] = landmarks[rows]
             expressions[name] = values
-    return regional_scores(rest, expressions=expressions, scheme=scheme)
+    return regional_scores(rest, expressions=expressions, scheme=scheme, side=sides)
 
 
 def _movement(photos, landmarks, role, cases, scheme):
@@ -465,7 +514,8 @@ POSE_LIMITS = (20.0, 20.0)
 
 def assess_images(source, *, model=None, backend="auto", on_error="raise", verbose=0,
                   landmarks=None, max_yaw=POSE_LIMITS[0], max_pitch=POSE_LIMITS[1],
-                  expression_map=None, n_frames=None, every=None, method="uniform"):
+                  expression_map=None, n_frames=None, every=None, method="uniform",
+                  side=None):
     """Assess each patient from their photos: regional scores, movement, side.
 
     Landmarks are detected once per photo. Per patient, the rest photo
@@ -538,6 +588,13 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     n_frames, every, method
         How video frames are sampled, as in
         :func:`~sklearn_palsy.datasets.sample_video_frames`.
+    side : {"right", "left", "none"}, default=None
+        The clinician's affected side (the subject's own) for every patient
+        that the manifest's ``side`` column gives none; a manifest's
+        ``side`` (right, left, none; empty where not known) comes first.
+        Given sides are used for the scores and reported with
+        ``side_source`` "given"; the others are inferred (see
+        :func:`~sklearn_palsy.clinical.regional_scores`).
 
     Returns
     -------
@@ -555,8 +612,10 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
           columns of
           :func:`~sklearn_palsy.clinical.regional_score_names` (items,
           ``brow``, ``eye``, ``midface``, ``mouth``, ``static_score``,
-          ``dynamic_score``, ``side_evidence``, ``affected_side``,
-          ``side_confidence``), ``movement__<movement>_ratio`` for each
+          ``dynamic_score``, ``synkinesis_score``, ``total_score``,
+          ``side_evidence``, ``affected_side``, ``side_source``,
+          ``side_uncertain``, ``side_confidence``),
+          ``movement__<movement>_ratio`` for each
           movement of :data:`~sklearn_palsy.clinical.MOVEMENTS`, with a
           model ``probability`` (binary: of ``classes_[-1]``) or
           ``probability_<class>`` for each class, and ``predicted_label``,
@@ -630,6 +689,9 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     backend = resolve_backend(backend)
     if model is not None:
         model = _load_model(model)
+    if side is not None and side not in SIDES:
+        raise ValueError(f"side must be one of {', '.join(SIDES)} or None; "
+                         f"got {side!r}")
     expression_map = read_expression_map(expression_map)
     photos, unusable = _photos(source, on_error,
                                {"n_frames": n_frames, "every": every,
@@ -691,7 +753,8 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
             cases).to_numpy()
     table["landmark_backend"] = backend
     if cases:
-        regional = _regional(photos, landmarks, role, cases, scheme)
+        sides = _case_sides(photos, cases, names, side)
+        regional = _regional(photos, landmarks, role, cases, scheme, sides)
         movement = _movement(photos, landmarks, role, cases, scheme)
         table = pd.concat([table, regional, movement.reset_index(drop=True)], axis=1)
     else:

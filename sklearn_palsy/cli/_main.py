@@ -328,7 +328,7 @@ def _assess(args):
         assessment = assess_images(
             source, model=model, backend=args.backend, on_error=args.on_error,
             verbose=not args.quiet, landmarks=args.landmarks,
-            expression_map=args.expression_map,
+            expression_map=args.expression_map, side=args.side,
             **_pose_options(args), **_video_options(args))
     # One line each (patients without a rest photo, say), not a source line;
     # given landmarks get the line of the whole run, below.
@@ -625,6 +625,11 @@ def build_parser():
     assess.add_argument("--failures", default=None,
                         help="CSV listing skipped photos and why")
     assess.add_argument("--quiet", action="store_true", help="no progress bars")
+    assess.add_argument(
+        "--side", choices=("right", "left", "none"), default=None,
+        help="the clinician's affected side (the subject's own) for every patient "
+             "whose manifest row gives none (a manifest's side column comes "
+             "first); reported as given. Default: inferred from the photos")
     assess.add_argument(
         "--expression-map", default=None, metavar="FILE",
         help="the study's expression names as the package's: a CSV with the "
