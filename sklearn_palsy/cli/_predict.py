@@ -8,10 +8,10 @@ model and reads the affected side from the clinical asymmetries;
 import numpy as np
 import pandas as pd
 
+from ..clinical import regional_scores
 from ..exceptions import ImageBatchError
 from ..faces import resolve_backend
 from ..faces._landmark_files import _as_landmark_set
-from ..preprocessing._features import ExpressionFeatures
 from ._detect import (
     _check_on_error,
     _chunks,
@@ -24,22 +24,15 @@ from ._detect import (
 
 __all__ = ["predict_images", "summarize_videos"]
 
-# Clinical measures whose signed left-minus-right asymmetry decides the side.
-_SIDE_MEASURES = ("commissure_excursion", "brow_height")
-
-
 def _affected_sides(landmarks, scheme):
-    """Subject's side that moves less, from signed clinical asymmetry."""
-    transformer = ExpressionFeatures(kinds=("clinical",), scheme=scheme)
-    values = transformer.fit_transform(landmarks)
-    names = list(transformer.get_feature_names_out())
-    columns = [
-        position
-        for position, name in enumerate(names)
-        if "_asym" in name and any(measure in name for measure in _SIDE_MEASURES)
-    ]
-    score = np.nansum(values[:, columns], axis=1)
-    return np.where(score < 0, "left", np.where(score > 0, "right", "none"))
+    """Each photo's affected side by the package's one rule.
+
+    That of :func:`~sklearn_palsy.clinical.regional_scores`, on the photo
+    alone: its static items vote, and no side is called within the
+    threshold set against healthy faces' asymmetry.
+    """
+    sides = regional_scores(landmarks, scheme=scheme)["affected_side"]
+    return sides.fillna("none").to_numpy(dtype=object)
 
 
 def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0,
@@ -87,11 +80,14 @@ def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0
     Notes
     -----
     ``affected_side`` is "none" when the label is not the positive class.
-    Otherwise it is read from the signed clinical asymmetries
-    (``left - right``, subject's sides) of the commissure excursion and of
-    the brow height: the side that moves less is the affected one, so a
-    negative sum gives "left", a positive sum "right", and an exact zero
-    "none". This is a heuristic read of one photograph, not a diagnosis.
+    Otherwise it is the package's one rule, that of
+    :func:`~sklearn_palsy.clinical.regional_scores`, on the photo alone:
+    the eFACE static items (brow, palpebral fissure, nasolabial fold, oral
+    commissure) vote for the side they find weaker, weighted by their
+    asymmetry, and "none" is called within the threshold set against the
+    asymmetry of healthy faces. One photo shows no movement, which weighs
+    most where there are several (``assess``); this is a heuristic read of
+    one photograph, not a diagnosis.
 
     Examples
     --------
