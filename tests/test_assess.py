@@ -1,6 +1,7 @@
 """Tests of the assessment of patients: assess_images, its report and command."""
 
 import base64
+import html
 import io
 import json
 import shutil
@@ -675,3 +676,21 @@ def test_cli_side_is_given_where_the_manifest_has_none(cohort, tmp_path):
     table = pd.read_csv(out / "assessment.csv", dtype={"patient_id": str})
     assert table.affected_side.tolist() == ["right", "right"]
     assert table.side_source.tolist() == ["given", "given"]
+
+
+def test_report_shows_static_items_with_their_direction_and_the_subscores(assessed):
+    from sklearn_palsy.reporting._assessment import _static_entry
+
+    assert _static_entry("palpebral_fissure_at_rest", 80.0) == "80.0 (wide)"
+    assert _static_entry("palpebral_fissure_at_rest", 125.0) == "125.0 (narrow)"
+    assert _static_entry("brow_at_rest", 70.0) == "70.0 (low)"
+    assert _static_entry("oral_commissure_at_rest", 130.0) == "130.0 (high)"
+    assert _static_entry("nasolabial_fold_at_rest", 100.0) == "100.0 (balanced)"
+    assert _static_entry("brow_at_rest", np.nan) == "n/a"
+    assessment, paths = assessed
+    text = Path(paths.report).read_text(encoding="utf-8")
+    row = assessment.patients.iloc[0]
+    assert html.escape(_static_entry("brow_at_rest", row.brow_at_rest)) in text
+    for name in ("brow_at_rest (0-200)", "synkinesis_score", "total_score",
+                 "side_source"):
+        assert name in text

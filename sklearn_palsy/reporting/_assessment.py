@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ..clinical import DYNAMIC_ITEMS, MOVEMENTS, REGIONS, STATIC_ITEMS
+from ..clinical import (
+    DYNAMIC_ITEMS,
+    MOVEMENTS,
+    REGIONS,
+    STATIC_ITEMS,
+    SYNKINESIS_ITEMS,
+)
 from ..faces import read_image
 from ..utils._atomic import atomic_write
 from ..utils._csv import write_csv_atomic
@@ -96,11 +102,32 @@ def _photo_figure(image, landmarks, scheme):
     return figure
 
 
+# The eFACE subscores and total, as the card shows them.
+_SUBSCORES = ("static_score", "dynamic_score", "synkinesis_score", "total_score")
+# Each static item's words below and above 100 (the eFACE's 0-200 scale).
+_DIRECTIONS = {
+    "brow_at_rest": ("low", "high"),
+    "palpebral_fissure_at_rest": ("wide", "narrow"),
+    "nasolabial_fold_at_rest": ("flat", "deep"),
+    "oral_commissure_at_rest": ("low", "high"),
+}
+
+
+def _static_entry(item, value):
+    """A static item's value with its direction: "80.0 (wide)"."""
+    text = _format(value)
+    if text == "n/a":
+        return text
+    below, above = _DIRECTIONS[item]
+    word = "balanced" if text == "100.0" else below if value < 100 else above
+    return f"{text} ({word})"
+
+
 def _bars_figure(row):
     """The regions' and subscores' scores, 0-100, as horizontal bars."""
     from matplotlib.figure import Figure
 
-    names = [*REGIONS, "static_score", "dynamic_score"]
+    names = [*REGIONS, *_SUBSCORES]
     values = np.array([row[name] for name in names], dtype=float)
     figure = Figure(figsize=_BARS_INCHES, layout="constrained")
     ax = figure.add_subplot()
@@ -142,12 +169,16 @@ def _case_title(row):
 
 def _numbers_table(row, classes):
     """The card's table: every score, movement ratio and model output."""
-    entries = [(name, _format(row[name])) for name in (*STATIC_ITEMS, *DYNAMIC_ITEMS)]
+    entries = [(f"{name} (0-200)", _static_entry(name, row[name]))
+               for name in STATIC_ITEMS]
+    entries += [(name, _format(row[name]))
+                for name in (*DYNAMIC_ITEMS, *SYNKINESIS_ITEMS)]
     entries += [(f"{name} (region)", _format(row[name])) for name in REGIONS]
-    entries += [(name, _format(row[name])) for name in ("static_score",
-                                                        "dynamic_score")]
+    entries += [(name, _format(row[name])) for name in _SUBSCORES]
     entries += [("side_evidence", _format(row["side_evidence"], 3)),
                 ("affected_side", _format(row["affected_side"])),
+                ("side_source", _format(row["side_source"])),
+                ("side_uncertain", _format(row["side_uncertain"])),
                 ("side_confidence", _format(row["side_confidence"], 2))]
     entries += [(f"{name} ratio (%)", _format(100 * row[column]))
                 for (name, _, _), column in zip(MOVEMENTS, movement_columns(),
