@@ -201,9 +201,9 @@ def test_millimetres_from_the_rest_photos_irises():
     frame = handmade_frame()
     frame = frame[frame.expression.isin(["rest", "raise_eyebrows"])]
     scale = {0: 90, 1: 110, 6: 70}  # pixels per inter-ocular distance
-    # The same iris in millimetres: 11.77 mm / mm-per-pixel at each scale.
+    # The same iris in millimetres: 11.7 mm / mm-per-pixel at each scale.
     mm_per_iod = 62.0
-    iris = {row: scale[row] * 11.77 / mm_per_iod for row in scale}
+    iris = {row: scale[row] * 11.7 / mm_per_iod for row in scale}
     iris[1] *= 0.5  # an iris hidden by a raised lid: the rest photos' count
     frame = frame.assign(landmarks=[to_mediapipe(points, iris[row]) for row, points
                                     in frame.landmarks.items()])
@@ -218,7 +218,7 @@ def test_millimetres_from_the_rest_photos_irises():
     blind[2] = blind[2].copy()
     blind[2][469:473] = blind[2][468]  # irises of no size in a rest photo
     blind[2][474:478] = blind[2][473]
-    with pytest.raises(InvalidLandmarksError, match=r"rows \[2\] .* iris diameter"):
+    with pytest.raises(InvalidLandmarksError, match=r"rows \[2\] .* iris of zero"):
         features(frame.assign(landmarks=blind))
 
 

@@ -32,12 +32,11 @@ from ..faces._geometry import align_landmarks
 from ..faces._schemes import SCHEME_NAMES, LandmarkScheme, get_scheme, resolve_scheme
 from ..preprocessing._face import LandmarkDetector
 from ..preprocessing._features import (
-    IRIS_DIAMETER_MM,
     _check_kinds,
     _sym,
     expression_feature_names,
     expression_features,
-    iris_diameter,
+    visit_scale,
 )
 from ..utils._backends import BACKENDS
 from ..utils._compat import StrOptions, _fit_context
@@ -50,6 +49,7 @@ from ._movement_measures import (
     _measures,
     _movement,
     _primary_movements,
+    _to_unit,
 )
 
 __all__ = [
@@ -121,6 +121,24 @@ def _peaks(strength, keys):
         rows = np.flatnonzero(keys == key)
         peak[rows[np.argmax(strength[rows])]] = True
     return peak
+
+
+def _carried(landmarks, scheme, rest_rows, counts, rows, which):
+    """The scale of each expression photo, carried from its group's rest photos.
+
+    ``rest_rows`` lists the rest photos' rows group by group, ``counts`` how
+    many each group has; ``rows`` are the expression photos and ``which``
+    their groups. The scale is :func:`visit_scale`'s, averaged over the
+    group's rest photos.
+    """
+    n_pairs = counts[which]
+    moved = np.repeat(np.arange(len(rows)), n_pairs)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    within = np.arange(len(moved)) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+    rest = rest_rows[np.repeat(starts[which], n_pairs) + within]
+    _, scale = visit_scale(landmarks[rest], scheme, landmarks[rows[moved]],
+                           rows=rest, moved_rows=rows[moved])
+    return np.bincount(moved, scale, len(rows)) / n_pairs
 
 
 def _parts(per_side):
@@ -563,23 +581,21 @@ LandmarkScheme, default="auto"
         rest_shape = np.zeros((len(rest_of), 68, 2))
         np.add.at(rest_shape, rest_index, aligned[is_rest])
         rest_shape /= counts[:, None, None]
-        rest = _measures(rest_shape)
-        unit = np.ones(len(rest_of))
-        if scheme.has_irises:
-            # Millimetres per inter-ocular distance, from the rest photos:
-            # an iris is hidden on closing the eyes, the rest photo shows it.
-            diameter = iris_diameter(landmarks[is_rest], scheme)
-            if not (diameter > 0).all():
-                bad = np.flatnonzero(is_rest)[~(diameter > 0)]
-                raise InvalidLandmarksError(
-                    f"landmarks of rows {bad[:20].tolist()} are degenerate: an "
-                    "iris diameter of zero cannot set the millimetre scale"
-                )
-            per_photo = inter_ocular[is_rest] * IRIS_DIAMETER_MM / diameter
-            unit = np.bincount(rest_index, per_photo, len(rest_of)) / counts
+        # One measurement frame per visit (visit_scale): millimetres (or,
+        # without irises, rest inter-ocular distances) per aligned unit of
+        # each rest photo, by its horizontal iris chord (an iris is hidden on
+        # closing the eyes, the rest photo shows it), carried to each
+        # expression photo by the inter-ocular distance.
+        rest_rows = np.flatnonzero(is_rest)
+        per_photo = inter_ocular[rest_rows] * visit_scale(
+            landmarks[rest_rows], scheme, rows=rest_rows)
+        unit = np.bincount(rest_index, per_photo, len(rest_of)) / counts
+        rest = _to_unit(_measures(rest_shape), unit)
         rows = np.flatnonzero(moving)
         which = np.array([rest_of[g] for g in groups[rows]])
-        moved = _measures(aligned[rows])
+        moved = _to_unit(_measures(aligned[rows]), inter_ocular[rows] * _carried(
+            landmarks, scheme, rest_rows[np.argsort(rest_index, kind="stable")],
+            counts, rows, which))
         if self.expression_frames == "peak":
             primary = _primary_movements(
                 moved, {key: value[which] for key, value in rest.items()})
@@ -591,7 +607,7 @@ LandmarkScheme, default="auto"
                                                strict=True)))
             rows, which = rows[peak], which[peak]
             moved = {key: value[peak] for key, value in moved.items()}
-        for k, (name, expression, is_length) in enumerate(MOVEMENTS):
+        for k, (name, expression, _) in enumerate(MOVEMENTS):
             on = expressions[rows] == expression
             if not on.any():
                 continue
@@ -600,8 +616,6 @@ LandmarkScheme, default="auto"
                 {key: value[on] for key, value in moved.items()},
                 {key: value[which[on]] for key, value in rest.items()},
             )
-            if is_length:
-                per_side = per_side * unit[which[on], None]
             out[rows[on], 4 * k : 4 * k + 4] = _parts(per_side)
 
     def get_feature_names_out(self, input_features=None):

@@ -15,6 +15,7 @@ iBUG-68 points P of shape (n, 68, 2), in inter-ocular distances, y down.
 
 import numpy as np
 
+from ..faces._geometry import to_frame
 from ..preprocessing._features import clinical_feature_names, clinical_features
 
 __all__ = ["EXPRESSIONS", "MOVEMENTS", "REST"]
@@ -57,6 +58,10 @@ _PRIMARY = {
     "pucker": "pucker_excursion",
 }
 
+# How far an expression went is measured, for the lower lip, with the jaw's
+# opening: the lip's fall from the eyes, not its depression against the jaw.
+_HOW_FAR = {"lower_lip_depression": "lower_lip_fall"}
+
 _CLINICAL_INDEX = {name: i for i, name in enumerate(clinical_feature_names("ibug68"))}
 
 
@@ -75,21 +80,46 @@ def _nasolabial_angle(P):
 
 
 def _measures(P):
-    """What each movement compares, per photo; each (n, 2) is (right, left)."""
+    """What each movement compares, per photo; each (n, 2) is (right, left).
+
+    Positions and angles are taken in the frame of the canthi: its axis
+    runs through the midpoints of each eye's canthi (36-39, 42-45), which the
+    lids do not move (the eye centres, means of the six lid points, do, and
+    a lid that lifts or sags on one side would tilt their line). The lower
+    lip's height is also taken from the chin (8), for its depression, so
+    that the jaw's opening is not counted as the lip's movement (Emotrics+
+    measures the lip against the jaw).
+    """
     clinical = clinical_features(P, "ibug68")
+    Q, _ = to_frame(P, P[:, [36, 39]].mean(axis=1), P[:, [42, 45]].mean(axis=1))
 
     def pair(measure):
         return clinical[:, [_CLINICAL_INDEX[f"{measure}_{side}"]
                             for side in ("right", "left")]]
 
     return {
-        "brow_y": P[:, [19, 24], 1],
+        "brow_y": Q[:, [19, 24], 1],
         "fissure": pair("palpebral_fissure_height"),
         "excursion": pair("commissure_excursion"),
         "smile_angle": pair("smile_angle"),
-        "corner": P[:, [48, 54]],
-        "nasolabial": _nasolabial_angle(P),
-        "lower_lip_y": P[:, [58, 56], 1],
+        "corner": Q[:, [48, 54]],
+        "nasolabial": _nasolabial_angle(Q),
+        "lower_lip_y": Q[:, [58, 56], 1],
+        "lower_lip_on_jaw": Q[:, [58, 56], 1] - Q[:, [8], 1],
+    }
+
+
+#: The measures of :func:`_measures` that are lengths or positions.
+_LENGTHS = ("brow_y", "fissure", "excursion", "corner", "lower_lip_y",
+            "lower_lip_on_jaw")
+
+
+def _to_unit(measures, length):
+    """The measures with lengths in a unit of ``length`` (n,) photo units."""
+    return {
+        key: value * length.reshape((-1,) + (1,) * (value.ndim - 1))
+        if key in _LENGTHS else value
+        for key, value in measures.items()
     }
 
 
@@ -112,7 +142,9 @@ def _movement(name, moved, rest):
         return moved["smile_angle"] - rest["smile_angle"]
     if name == "nasolabial_angle_change":
         return moved["nasolabial"] - rest["nasolabial"]
-    if name == "lower_lip_depression":
+    if name == "lower_lip_depression":  # against the jaw
+        return moved["lower_lip_on_jaw"] - rest["lower_lip_on_jaw"]
+    if name == "lower_lip_fall":  # with the jaw
         return moved["lower_lip_y"] - rest["lower_lip_y"]
     # pucker_excursion: how far each corner travels towards the midline.
     return np.abs(rest["corner"][..., 0]) - np.abs(moved["corner"][..., 0])
@@ -125,6 +157,6 @@ def _primary_movements(moved, rest):
     measures of each photo's rest face, row by row.
     """
     return {
-        expression: _movement(name, moved, rest).mean(axis=1)
+        expression: _movement(_HOW_FAR.get(name, name), moved, rest).mean(axis=1)
         for expression, name in _PRIMARY.items()
     }

@@ -200,19 +200,19 @@ def _side_measures(landmarks, scheme):
     -------
     measures : dict of str to (ndarray, ndarray)
         Each measure's ``(right, left)`` values, of shape (n,), NaN for the
-        missing faces: heights positive upwards, lengths in inner-canthal
-        distances d(39, 42) of each photo (see Notes).
+        missing faces: heights positive upwards, lengths in inter-ocular
+        distances of each photo (see Notes).
     length_of_iod : ndarray of shape (n,)
-        One inter-ocular distance in those units.
+        One inter-ocular distance in those units: 1.
 
     Notes
     -----
     One measurement frame per visit: a visit's photos are measured in one
-    unit, the inner-canthal distance, which neither the lids nor the mouth
-    move, so that an iris that looks smaller on the smile photo (half hidden
-    by the cheeks) rescales none of its movements. It is the frame of
+    unit, the inter-ocular distance, which the lids and the mouth leave
+    alone, so that an iris that looks smaller on the smile photo (half
+    hidden by the cheeks) rescales none of its movements. It is the frame of
     :func:`~sklearn_palsy.preprocessing._features.visit_scale`, less that
-    function's one factor per visit (millimetres per inner-canthal distance
+    function's one factor per visit (millimetres per inter-ocular distance
     of the rest photo), which no score, a ratio, sees. The lower lip's
     height is measured above the chin (8), so that the jaw's opening is not
     counted as the lip's movement (Emotrics+ measures the lip against the
@@ -233,15 +233,13 @@ def _side_measures(landmarks, scheme):
     unit = "_mm" if scheme.has_irises else ""
     aligned, inter_ocular = align_landmarks(landmarks, scheme)
     ibug = scheme.to_ibug68(aligned)
-    # The visit's unit: the inner canthi's distance, here in inter-ocular
-    # distances, and the clinical features' unit in pixels.
-    length_of_iod = 1.0 / _inner_canthal_distance(ibug)
-    pixels = inter_ocular
+    length_of_iod = np.ones(len(landmarks))
     if scheme.has_irises:
-        pixels = iris_diameter(landmarks, scheme) / IRIS_DIAMETER_MM
-    to_visit = pixels * length_of_iod / inter_ocular
-    clinical.update((name, value * to_visit) for name, value in clinical.items()
-                    if not name.startswith("smile_angle"))
+        # From each photo's millimetres (by its own iris) to its inter-ocular
+        # distances, the unit the visit's photos share.
+        to_visit = iris_diameter(landmarks, scheme) / IRIS_DIAMETER_MM / inter_ocular
+        clinical.update((name, value * to_visit) for name, value in clinical.items()
+                        if not name.startswith("smile_angle"))
     by_side = []
     for side, ala, corner, lower_lip in (("right", 31, 48, 58), ("left", 35, 54, 56)):
         excursion = clinical[f"commissure_excursion_{side}{unit}"]
@@ -265,18 +263,6 @@ def _side_measures(landmarks, scheme):
         for name in _MEASURES
     }
     return measures, np.where(missing, np.nan, length_of_iod)
-
-
-def _inner_canthal_distance(ibug):
-    """d(39, 42) of aligned iBUG-68 points, refused where it is zero."""
-    distance = np.linalg.norm(ibug[:, 42] - ibug[:, 39], axis=-1)
-    degenerate = ~(distance > 0)
-    if degenerate.any():
-        raise InvalidLandmarksError(
-            f"landmarks of rows {np.flatnonzero(degenerate).tolist()} are "
-            "degenerate: the inner canthi coincide (zero inner-canthal distance)"
-        )
-    return distance
 
 
 # --------------------------------------------------------------------------
