@@ -760,7 +760,7 @@ def test_a_lagging_smile_on_a_symmetric_rest_photo_calls_the_side():
     row = regional_scores(face, expressions={"smile": smile}).iloc[0]
     assert row["affected_side"] == "right"
     assert row["side_source"] == "inferred"
-    assert row["side_uncertain"] is False or row["side_uncertain"] == False  # noqa: E712
+    assert row["side_uncertain"] is False
     assert row["side_evidence"] > 2 * SIDE_THRESHOLD  # clear
 
 
