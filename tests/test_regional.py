@@ -816,12 +816,12 @@ def test_synkinesis_healthy_totals_and_severity_on_the_synthetic_cohort(
     assert rho <= -0.8
     without = controls | (truth["palsy_type"] == "central").to_numpy()
     assert scores.loc[without, "ocular_synkinesis"].mean() > 97
-    # Healthy faces with natural asymmetry: measured 94.3 +- 1.5 on 60
-    # (static 96, dynamic 92, synkinesis 98); the 95-100 is not
-    # reached, mostly from gentle eye closure (the renderer's closed eye
-    # keeps a gap). No control is called affected (measured: the largest
-    # healthy evidence 0.128, below the threshold of 0.13).
-    assert 92 < scores.loc[controls, "total_score"].mean() <= 100
+    # Healthy faces with natural asymmetry: measured 95.1 here, 95.1 +- 1.9
+    # on 60 and 95.0 +- 2.0 on 200 (static 96, dynamic 93, synkinesis 98),
+    # at the foot of the 95-100, so the bound leaves a margin. No
+    # control is called affected (measured: the largest healthy evidence
+    # 0.128, below the threshold of 0.13).
+    assert 93 < scores.loc[controls, "total_score"].mean() <= 100
     assert (scores.loc[controls, "affected_side"] == "none").all()
     assert (scores.loc[~controls, "affected_side"] == truth["side"][~controls]).all()
     # The total falls monotonically with palsy severity.
