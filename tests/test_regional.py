@@ -568,6 +568,22 @@ def _pixel_face():
     return IBUG68_MEAN_FACE * 100 + 250
 
 
+def _level_eyes(face):
+    """A copy of face whose eyes are level diamonds on the eye line.
+
+    Corners on the line, lids 6 px above and below it: the eye centre (the
+    mean of the lid points) and the canthal midpoint coincide in height, so
+    a brow height is the same from either.
+    """
+    face = face.copy()
+    for corners, upper, lower in (([36, 39], [37, 38], [40, 41]),
+                                  ([42, 45], [43, 44], [46, 47])):
+        face[corners, 1] = _EYE_Y
+        face[upper, 1] = _EYE_Y - 6.0
+        face[lower, 1] = _EYE_Y + 6.0
+    return face
+
+
 def _scale_about_eye_line(face, points, factor):
     """A copy of face with points' heights above (or below) the eye line scaled."""
     face = face.copy()
@@ -595,9 +611,9 @@ def test_palpebral_fissure_at_rest_is_0_wide_100_balanced_200_narrow(factor):
 
 @pytest.mark.parametrize("factor", [0.7, 1.2])
 def test_brow_at_rest_is_0_low_100_balanced_200_high(factor):
-    # The right brow's height above the eye centre, `factor` times the left:
+    # The right brow's height above the eye, `factor` times the left:
     # 100 x a / h (Emotrics+'s a_a / a_h).
-    face = _scale_about_eye_line(_pixel_face(), _RIGHT_BROW, factor)
+    face = _scale_about_eye_line(_level_eyes(_pixel_face()), _RIGHT_BROW, factor)
     row = regional_scores(face, side="right").iloc[0]
     assert row["brow_at_rest"] == pytest.approx(100 * factor)
     assert row["brow_at_rest_deviation"] == pytest.approx(100 - abs(100 - 100 * factor))
@@ -765,7 +781,7 @@ def test_a_lagging_smile_on_a_symmetric_rest_photo_calls_the_side():
 
 
 def test_a_given_side_is_used_and_reported_as_given():
-    face = _scale_about_eye_line(_pixel_face(), _RIGHT_BROW, 0.6)  # right brow low
+    face = _scale_about_eye_line(_level_eyes(_pixel_face()), _RIGHT_BROW, 0.6)
     face = _scale_about_eye_line(face, _RIGHT_EYE, 1.25)  # and right eye wide
     inferred = regional_scores(face).iloc[0]
     assert inferred["affected_side"] == "right"
