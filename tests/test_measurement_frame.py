@@ -62,7 +62,7 @@ def _shrink_irises(faces, factor):
     return faces
 
 
-def _palsy_visit(seed=3, severities=(0.3, 0.6), sag=0.0):
+def _palsy_visit(seed=3, severities=(0.3, 0.6), sag=0.0, scheme="mediapipe478"):
     """MediaPipe rest and expression photos of one identity, left palsy.
 
     ``sag`` lowers the subject's right lower lid (40, 41), in inter-ocular
@@ -77,8 +77,9 @@ def _palsy_visit(seed=3, severities=(0.3, 0.6), sag=0.0):
             faces[:, [40, 41], 1] += sag
         return faces
 
-    rest = _photo(_as_mediapipe(shapes("rest")))
-    return rest, {name: _photo(_as_mediapipe(shapes(name)), degrees=-5, scale=170)
+    convert = _as_mediapipe if scheme == "mediapipe478" else np.asarray
+    rest = _photo(convert(shapes("rest")))
+    return rest, {name: _photo(convert(shapes(name)), degrees=-5, scale=170)
                   for name in EXPRESSIONS}
 
 
@@ -166,14 +167,20 @@ def test_a_jaw_that_opens_with_a_still_lower_lip_is_not_lip_movement(scheme):
     assert abs(opened - still) < 5.0
 
 
-def test_a_sagging_lower_lid_leaves_the_brow_items_alone():
-    rest, expressions = _palsy_visit()
+@pytest.mark.parametrize("scheme", [
+    "mediapipe478",
+    # dlib has no pupils: regional_scores measures the brow from the eye
+    # centre, the mean of the lid points (a documented limitation).
+    pytest.param("ibug68", marks=pytest.mark.xfail(strict=True)),
+])
+def test_a_sagging_lower_lid_leaves_the_brow_items_alone(scheme):
+    rest, expressions = _palsy_visit(scheme=scheme)
     reference = regional_scores(rest, expressions=expressions)
-    rest, expressions = _palsy_visit(sag=0.04)
+    rest, expressions = _palsy_visit(sag=0.04, scheme=scheme)
     scores = regional_scores(rest, expressions=expressions)
-    # The irises stay where they are; the eye centre, a mean of the lid
-    # points, falls 0.013 IODs, which the inter-ocular distance feels only to
-    # second order (1e-4).
+    # The irises (or, with dlib, the canthi) stay where they are; the eye
+    # centre, a mean of the lid points, falls 0.013 IODs, which the
+    # inter-ocular distance feels only to second order (1e-4).
     for item in ("brow_at_rest", "brow_elevation"):
         np.testing.assert_allclose(scores[item], reference[item], atol=0.02)
 

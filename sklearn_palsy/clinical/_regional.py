@@ -17,9 +17,10 @@ measures of :func:`~sklearn_palsy.preprocessing._features.clinical_features`.
 
 Conventions: "right" and "left" are the subject's own sides (iBUG points
 17-21, 36-41 and 48, on the image's left, are the subject's right). Lengths
-are in millimetres where the scheme has irises (MediaPipe 478: 11.77 mm over
-the mean iris diameter), else in inter-ocular distances (IOD); every score
-is a ratio of the two sides, so it has no unit either way.
+are in inter-ocular distances (IOD) of each photo, one frame for a visit's
+photos (see ``_side_measures``; millimetres differ from it by one factor per
+visit, :func:`~sklearn_palsy.preprocessing._features.visit_scale`); every
+score is a ratio, so it has no unit either way.
 
 Missing faces
 -------------
