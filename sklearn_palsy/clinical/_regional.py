@@ -2,9 +2,11 @@
 
 Clinicians grade a facial palsy region by region: how the brow, the eye, the
 midface and the mouth of the affected side compare with the healthy side, at
-rest and in motion. The eFACE (Banks et al. 2015) scores each such item from
-0 to 100, where 100 is normal (symmetric). Emotrics+ (Guarin et al.,
-``MEA-Summer/Emotrics_Plus``, ``Compute_eFace.py``) computes the items that
+rest and in motion. The eFACE (Banks et al. 2015) scores its static items
+from 0 to 200 (100 balanced, the direction kept) and its dynamic and
+synkinesis items from 0 to 100 (100 normal), with subscores, a total and
+zone scores. Emotrics+ (Guarin et al., ``MEA-Summer/Emotrics_Plus``,
+``Compute_eFace.py`` and ``Metrics.py``) computes the items that
 photographs allow from landmarks; this module follows its formulas (each
 item's docstring entry below says where it differs), on top of the Emotrics
 measures of :func:`~sklearn_palsy.preprocessing._features.clinical_features`.
@@ -1021,11 +1023,13 @@ class RegionalScores(LandmarkTransformerMixin, BaseEstimator):
     """Score the brow, eye, midface and mouth of rest photos, eFACE-style.
 
     A stateless transformer over :func:`regional_scores` for single photos:
-    from the landmarks of a face at rest, the eFACE's four static items, the
-    four regions' scores (each 0-100, 100 = symmetric), the static score,
-    and the side evidence and its confidence, with no training. The dynamic
-    items need a second photo of the same face; :func:`regional_scores`
-    computes them from a rest photo and expression photos, row by row.
+    from the landmarks of a face at rest, the eFACE's four static items
+    (0-200, 100 balanced) and their folded deviations (0-100), the four
+    regions' scores (0-100, 100 = symmetric), the static score, and the
+    side evidence and its confidence, with no training. The dynamic and
+    synkinesis items need more photos of the same face;
+    :func:`regional_scores` computes them from a rest photo and expression
+    photos, row by row.
 
     Parameters
     ----------
