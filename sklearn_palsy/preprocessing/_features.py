@@ -523,8 +523,18 @@ def visit_scale(rest, scheme, moved=None, *, mm_per_pixel=None, rows=None,
     Raises
     ------
     InvalidLandmarksError
-        Naming the rows whose iris chord, inter-ocular distance or
-        inner-canthal distance is zero.
+        Naming the rows whose calibration is not positive, or whose iris
+        chord or inter-ocular distance is zero.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces import IBUG68, IBUG68_MEAN_FACE
+    >>> from sklearn_palsy.preprocessing._features import visit_scale
+    >>> rest = IBUG68_MEAN_FACE[None] * 80.0  # 80 pixels between the eyes
+    >>> smile = IBUG68_MEAN_FACE[None] * 100.0  # the camera a little closer
+    >>> rest_scale, smile_scale = visit_scale(rest, IBUG68, smile, mm_per_pixel=0.75)
+    >>> rest_scale.tolist(), smile_scale.round(6).tolist()
+    ([0.75], [0.6])
     """
     ibug = scheme.to_ibug68(rest)
     rows = np.arange(len(rest)) if rows is None else np.asarray(rows)
