@@ -694,3 +694,79 @@ def test_report_shows_static_items_with_their_direction_and_the_subscores(assess
     for name in ("brow_at_rest (0-200)", "synkinesis_score", "total_score",
                  "side_source"):
         assert name in text
+
+
+# --- assess's row is the public functions' results ------------------------------
+
+AGREEMENT = {"n_patients": 2, "n_controls": 1, "image_size": 160,
+             "expressions": ("rest", "smile", "raise_eyebrows", "close_eyes",
+                             "pucker")}
+
+
+@pytest.fixture(scope="module")
+def agreement(synthetic_cohort):
+    cohort = synthetic_cohort(on_disk=True, **AGREEMENT)
+    return assess_images(cohort.manifest, backend="dlib")
+
+
+def _used_landmarks(assessment, row):
+    """The rest landmarks and {expression: landmarks} of the photos assess used."""
+    images = assessment.images
+    at = {image: i for i, image in enumerate(images["image"])}
+    rest = assessment.landmarks[at[row["rest_image"]]]
+    expressions = {}
+    for column in PHOTO_COLUMNS:
+        if isinstance(row[column], str):
+            expressions[column.removeprefix("photo_")] = assessment.landmarks[
+                at[row[column]]]
+    return rest, expressions
+
+
+def test_assess_row_equals_the_public_functions(agreement):
+    """Each patient's regional and movement columns are regional_scores' and
+    PatientMovement's own results on the photos assess names."""
+    from sklearn_palsy.clinical import PatientMovement, regional_scores
+
+    patients = agreement.patients
+    roles = agreement.images.set_index("image")["role"]
+    regional_columns = regional_score_names()
+    assert len(patients) == 3
+    for _, row in patients.iterrows():
+        rest, expressions = _used_landmarks(agreement, row)
+        assert sorted(expressions) == ["close_eyes", "pucker", "raise_eyebrows",
+                                       "smile"]
+        assert roles[row["rest_image"]] == "rest"
+        assert all(roles[row[f"photo_{name}"]] == "expression" for name in expressions)
+        # The comparison is of numbers, not of NaN with NaN.
+        assert np.isfinite(row[["static_score", "dynamic_score", "synkinesis_score",
+                                "total_score", *MOVEMENT_COLUMNS[:6],
+                                MOVEMENT_COLUMNS[-1]]].astype(float)).all()
+        given = row["affected_side"] if row["side_source"] == "given" else None
+        direct = regional_scores(
+            rest[None], expressions={name: value[None]
+                                     for name, value in expressions.items()},
+            scheme=agreement.scheme, side=None if given is None else [given])
+        for column in regional_columns:
+            expected, got = direct[column].iloc[0], row[column]
+            if isinstance(expected, str) or isinstance(got, str):
+                assert got == expected, (row["patient_id"], column)
+            else:
+                np.testing.assert_allclose(
+                    float(got), float(expected), rtol=0, atol=1e-12,
+                    err_msg=f"{row['patient_id']} {column}")
+        frame = pd.DataFrame({
+            "patient_id": row["patient_id"],
+            "expression": ["rest", *expressions],
+            "landmarks": [rest, *expressions.values()],
+        })
+        movement = PatientMovement(scheme=agreement.scheme)
+        values = pd.DataFrame(movement.fit_transform(frame),
+                              columns=movement.get_feature_names_out())
+        for (_, expression, _), column in zip(MOVEMENTS, MOVEMENT_COLUMNS,
+                                                 strict=True):
+            on = list(frame["expression"]).index(expression) if (
+                expression in expressions) else None
+            expected = np.nan if on is None else values[column].iloc[on]
+            np.testing.assert_allclose(float(row[column]), expected, rtol=0,
+                                       atol=1e-12,
+                                       err_msg=f"{row['patient_id']} {column}")
