@@ -36,6 +36,7 @@ from ..preprocessing._features import (
     _sym,
     expression_feature_names,
     expression_features,
+    length_suffix,
     visit_scale,
 )
 from ..utils._backends import BACKENDS
@@ -98,7 +99,7 @@ def movement_feature_names(scheme="ibug68"):
     >>> movement_feature_names("mediapipe")[0]
     'movement__brow_elevation_right_mm'
     """
-    unit = "_mm" if get_scheme(scheme).has_irises else ""
+    unit = length_suffix(scheme)
     names = []
     for movement, _, is_length in MOVEMENTS:
         for part in _PARTS:

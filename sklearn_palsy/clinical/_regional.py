@@ -59,10 +59,10 @@ from ..faces._schemes import (
     resolve_scheme,
 )
 from ..preprocessing._features import (
-    IRIS_DIAMETER_MM,
     clinical_feature_names,
     clinical_features,
-    iris_diameter,
+    clinical_length_unit,
+    length_suffix,
 )
 from ..preprocessing._landmarks import LandmarkTransformerMixin
 from ..utils._compat import (
@@ -233,14 +233,15 @@ def _side_measures(landmarks, scheme):
         landmarks[missing] = landmarks[np.flatnonzero(~missing)[0]]
     clinical = dict(zip(clinical_feature_names(scheme),
                         clinical_features(landmarks, scheme).T, strict=True))
-    unit = "_mm" if scheme.has_irises else ""
+    unit = length_suffix(scheme)
     aligned, inter_ocular = align_landmarks(landmarks, scheme)
     ibug = scheme.to_ibug68(aligned)
     length_of_iod = np.ones(len(landmarks))
-    if scheme.has_irises:
+    mm_per_pixel = clinical_length_unit(landmarks, scheme)
+    if mm_per_pixel is not None:
         # From each photo's millimetres (by its own iris) to its inter-ocular
         # distances, the unit the visit's photos share.
-        to_visit = iris_diameter(landmarks, scheme) / IRIS_DIAMETER_MM / inter_ocular
+        to_visit = 1.0 / mm_per_pixel / inter_ocular
         clinical.update((name, value * to_visit) for name, value in clinical.items()
                         if not name.startswith("smile_angle"))
     by_side = []

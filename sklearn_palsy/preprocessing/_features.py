@@ -571,6 +571,68 @@ def visit_scale(rest, scheme, moved=None, *, mm_per_pixel=None, rows=None,
     return scale, scale * distances[0] / distances[1]
 
 
+def length_suffix(scheme):
+    """``"_mm"`` where ``scheme`` has irises, else ``""``: the one rule for
+    which lengths are named in millimetres.
+
+    The lengths of :func:`clinical_features`,
+    :class:`~sklearn_palsy.clinical.PatientMovement` and
+    :func:`~sklearn_palsy.clinical.regional_scores` are in millimetres where
+    the scheme has irises (MediaPipe), whose diameter sets the scale, and in
+    inter-ocular distances otherwise; their names say which.
+
+    Parameters
+    ----------
+    scheme : str or LandmarkScheme
+
+    Returns
+    -------
+    suffix : str
+
+    Examples
+    --------
+    >>> from sklearn_palsy.preprocessing._features import length_suffix
+    >>> length_suffix("mediapipe"), length_suffix("ibug68")
+    ('_mm', '')
+    """
+    return "_mm" if get_scheme(scheme).has_irises else ""
+
+
+def clinical_length_unit(landmarks, scheme):
+    """Millimetres per pixel of each photo by its own iris, or None without irises.
+
+    The scale of :func:`clinical_features`' lengths where the scheme has
+    irises: :data:`IRIS_DIAMETER_MM` over the photo's mean iris diameter
+    (:func:`iris_diameter`). Without irises (None) they are in the photo's
+    inter-ocular distances.
+
+    Parameters
+    ----------
+    landmarks : ndarray of shape (n, n_landmarks, 2)
+        Checked landmarks of ``scheme``, in pixels.
+    scheme : LandmarkScheme
+
+    Returns
+    -------
+    unit : ndarray of shape (n,) or None
+
+    Raises
+    ------
+    InvalidLandmarksError
+        Naming the rows whose iris diameter is zero or not finite.
+    """
+    if not scheme.has_irises:
+        return None
+    diameter = iris_diameter(landmarks, scheme)
+    bad = ~(np.isfinite(diameter) & (diameter > 0))
+    if bad.any():
+        raise InvalidLandmarksError(
+            f"landmarks of rows {_rows(bad)} are degenerate: an iris "
+            "diameter of zero cannot set the millimetre scale"
+        )
+    return IRIS_DIAMETER_MM / diameter
+
+
 def clinical_feature_names(scheme="ibug68"):
     """Return the names of the clinical measures, in order.
 
@@ -593,7 +655,7 @@ def clinical_feature_names(scheme="ibug68"):
     >>> clinical_feature_names("mediapipe")[0]
     'brow_height_right_mm'
     """
-    unit = "_mm" if get_scheme(scheme).has_irises else ""
+    unit = length_suffix(scheme)
     names = []
     for measure, is_length in _PER_SIDE:
         suffix = unit if is_length else ""
@@ -675,17 +737,9 @@ def _clinical(landmarks, scheme):
     if scheme.has_irises:
         right = landmarks[:, scheme.regions["right_iris"][0]]
         left = landmarks[:, scheme.regions["left_iris"][0]]
-        diameter = iris_diameter(landmarks, scheme)
-        bad = ~(np.isfinite(diameter) & (diameter > 0))
-        if bad.any():
-            raise InvalidLandmarksError(
-                f"landmarks of rows {_rows(bad)} are degenerate: an iris "
-                "diameter of zero cannot set the millimetre scale"
-            )
-        unit = IRIS_DIAMETER_MM / diameter
     else:
         right, left = ibug[:, 36:42].mean(axis=1), ibug[:, 42:48].mean(axis=1)
-        unit = None
+    unit = clinical_length_unit(landmarks, scheme)
     points = np.concatenate([ibug, right[:, None], left[:, None]], axis=1)
     framed, distance = to_frame(points, right, left)
     bad = ~(np.isfinite(distance) & (distance > 0))
