@@ -847,3 +847,33 @@ def test_synkinesis_healthy_totals_and_severity_on_the_synthetic_cohort(
     patients = ~controls
     assert spearmanr(truth.loc[patients, "severity"],
                      scores.loc[patients, "total_score"]).statistic < -0.7
+
+
+def test_a_commissure_crossing_its_alas_vertical_moves_through_zero():
+    """The nasolabial line's angle is signed (one definition with
+    PatientMovement's): a right corner that starts just medial of its ala
+    and ends lateral of it has moved by both angles, not by their difference."""
+    from sklearn_palsy.clinical import PatientMovement
+
+    rest = IBUG68_MEAN_FACE.copy()
+    rest[48, 0] = rest[31, 0] + 0.02  # medial of the right ala
+    rest[54, 0] = rest[35, 0] + 0.02  # lateral of the left ala
+    smile = rest.copy()
+    smile[48, 0] -= 0.06
+    smile[54, 0] += 0.06
+    drop = rest[48, 1] - rest[31, 1]
+    right = np.degrees(np.arctan(0.04 / drop) + np.arctan(0.02 / drop))
+    left = np.degrees(np.arctan(0.08 / drop) - np.arctan(0.02 / drop))
+    scores = regional_scores(rest[None], expressions={"smile": smile[None]},
+                             scheme="ibug68", side=["left"])
+    assert scores["nasolabial_fold_with_smile"].iloc[0] == pytest.approx(
+        100 * left / right, abs=1e-9)
+    frame = pd.DataFrame({"patient_id": "P", "expression": ["rest", "smile"],
+                          "landmarks": [rest, smile]})
+    movement = PatientMovement(scheme="ibug68")
+    values = dict(zip(movement.fit(frame).get_feature_names_out(),
+                      movement.transform(frame)[1], strict=True))
+    assert values["movement__nasolabial_angle_change_right"] == pytest.approx(
+        right, abs=1e-9)
+    assert values["movement__nasolabial_angle_change_left"] == pytest.approx(
+        left, abs=1e-9)

@@ -16,7 +16,11 @@ iBUG-68 points P of shape (n, 68, 2), in inter-ocular distances, y down.
 import numpy as np
 
 from ..faces._geometry import to_frame
-from ..preprocessing._features import clinical_feature_names, clinical_features
+from ..preprocessing._features import (
+    clinical_feature_names,
+    clinical_features,
+    nasolabial_angles,
+)
 
 __all__ = ["EXPRESSIONS", "MOVEMENTS", "REST"]
 
@@ -65,20 +69,6 @@ _HOW_FAR = {"lower_lip_depression": "lower_lip_fall"}
 _CLINICAL_INDEX = {name: i for i, name in enumerate(clinical_feature_names("ibug68"))}
 
 
-def _nasolabial_angle(P):
-    """Angle of ala -> commissure (31 -> 48, 35 -> 54) from the downward vertical.
-
-    Positive when the commissure lies outward (laterally) of the ala: the
-    landmarks do not trace the nasolabial fold itself, but its ends.
-    """
-    right = P[:, 48] - P[:, 31]
-    left = P[:, 54] - P[:, 35]
-    return np.column_stack([
-        np.degrees(np.arctan2(-right[:, 0], right[:, 1])),
-        np.degrees(np.arctan2(left[:, 0], left[:, 1])),
-    ])
-
-
 def _measures(P):
     """What each movement compares, per photo; each (n, 2) is (right, left).
 
@@ -103,7 +93,7 @@ def _measures(P):
         "excursion": pair("commissure_excursion"),
         "smile_angle": pair("smile_angle"),
         "corner": Q[:, [48, 54]],
-        "nasolabial": _nasolabial_angle(Q),
+        "nasolabial": nasolabial_angles(Q),
         "lower_lip_y": Q[:, [58, 56], 1],
         "lower_lip_on_jaw": Q[:, [58, 56], 1] - Q[:, [8], 1],
     }

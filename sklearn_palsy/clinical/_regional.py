@@ -63,6 +63,7 @@ from ..preprocessing._features import (
     clinical_features,
     clinical_length_unit,
     length_suffix,
+    nasolabial_angles,
 )
 from ..preprocessing._landmarks import LandmarkTransformerMixin
 from ..utils._compat import (
@@ -244,11 +245,11 @@ def _side_measures(landmarks, scheme):
         to_visit = 1.0 / mm_per_pixel / inter_ocular
         clinical.update((name, value * to_visit) for name, value in clinical.items()
                         if not name.startswith("smile_angle"))
+    nasolabial = nasolabial_angles(ibug)
     by_side = []
-    for side, ala, corner, lower_lip in (("right", 31, 48, 58), ("left", 35, 54, 56)):
+    for at, (side, lower_lip) in enumerate((("right", 58), ("left", 56))):
         excursion = clinical[f"commissure_excursion_{side}{unit}"]
         smile_angle = np.radians(clinical[f"smile_angle_{side}"])
-        fold = ibug[:, corner] - ibug[:, ala]
         by_side.append({
             "brow_height": clinical[f"brow_height_{side}{unit}"],
             "fissure_height": clinical[f"palpebral_fissure_height_{side}{unit}"],
@@ -258,7 +259,7 @@ def _side_measures(landmarks, scheme):
             "commissure_lift": -excursion * np.cos(smile_angle),
             "commissure_reach": excursion * np.sin(smile_angle),
             # The ala -> commissure line, in degrees from the downward vertical.
-            "nasolabial_angle": np.degrees(np.arctan2(np.abs(fold[:, 0]), fold[:, 1])),
+            "nasolabial_angle": nasolabial[:, at],
             "lower_lip_height": (ibug[:, 8, 1] - ibug[:, lower_lip, 1])
             * length_of_iod,
         })
@@ -819,7 +820,9 @@ def regional_scores(landmarks, *, expressions=None, scheme="auto", side=None,
       height at the mid-eye (Emotrics+): 0 wide (a palsied eye, lagophthalmos),
       200 narrow (a synkinetic eye).
     * ``nasolabial_fold_at_rest``: the angle from the vertical of the line
-      from the ala (31 / 35) to the commissure (48 / 54), which stands in for
+      from the ala (31 / 35) to the commissure (48 / 54), positive where the
+      commissure lies lateral of its ala (one definition with
+      :class:`PatientMovement`'s), which stands in for
       the fold (iBUG 68 and our use of MediaPipe have no landmarks along it;
       it sees the fold's orientation as the commissure sets it, not its
       depth): r = a / h where a <= h (a flatter fold, 0 flat), and

@@ -633,6 +633,42 @@ def clinical_length_unit(landmarks, scheme):
     return IRIS_DIAMETER_MM / diameter
 
 
+def nasolabial_angles(P):
+    """The ala -> commissure lines' angles from the downward vertical, in degrees.
+
+    The landmarks do not trace the nasolabial fold itself, only its ends:
+    the alae (31, 35) and the mouth corners (48, 54). Signed, positive where
+    the commissure lies lateral of its ala, so that a corner that crosses
+    the vertical moves through 0 rather than back; flatter folds are closer
+    to the vertical (Emotrics+ compares the lines' angles likewise).
+
+    Parameters
+    ----------
+    P : ndarray of shape (n, 68, 2)
+        iBUG-68 points in a frame whose y axis points down, the subject's
+        right on the left.
+
+    Returns
+    -------
+    angles : ndarray of shape (n, 2)
+        The subject's right and left lines.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> from sklearn_palsy.preprocessing._features import nasolabial_angles
+    >>> nasolabial_angles(IBUG68_MEAN_FACE[None]).shape
+    (1, 2)
+    """
+    right = P[:, 48] - P[:, 31]
+    left = P[:, 54] - P[:, 35]
+    return np.column_stack([
+        np.degrees(np.arctan2(-right[:, 0], right[:, 1])),
+        np.degrees(np.arctan2(left[:, 0], left[:, 1])),
+    ])
+
+
 def clinical_feature_names(scheme="ibug68"):
     """Return the names of the clinical measures, in order.
 
