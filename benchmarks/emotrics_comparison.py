@@ -636,45 +636,36 @@ def constructed_face(severity, synkinesis=False, corner_lift=0.0):
 
 
 def faces():
-    """(name, rest, expressions, affected side) of every face compared."""
-    for name, severity, synkinesis, lift in (
-        ("healthy (constructed)", 0.0, False, 0.0),
-        ("mild right palsy, k = 0.3 (constructed)", 0.3, False, 0.0),
-        (
-            "severe right palsy, k = 0.8, ocular synkinesis (constructed)",
-            0.8,
-            True,
-            0.0,
-        ),
-        (
-            "right corner raised 4 px at rest, movement normal (constructed)",
-            0.0,
-            False,
-            4.0,
-        ),
+    """(group, short name, name, rest, expressions, affected side) of each face."""
+    for short, name, severity, synkinesis, lift in (
+        ("healthy", "healthy (constructed)", 0.0, False, 0.0),
+        ("mild", "mild right palsy, k = 0.3 (constructed)", 0.3, False, 0.0),
+        ("severe", "severe right palsy, k = 0.8, ocular synkinesis (constructed)",
+         0.8, True, 0.0),
+        ("corner raised", "right corner raised 4 px at rest, movement normal "
+         "(constructed)", 0.0, False, 4.0),
     ):
         rest, expressions = constructed_face(severity, synkinesis, lift)
-        yield name, rest, expressions, "right"
+        yield "constructed", short, name, rest, expressions, "right"
     cohort = make_synthetic_cohort(
-        n_patients=3,
-        n_controls=2,
+        n_patients=3, n_controls=2,
         expressions=("rest", "smile", "raise_eyebrows", "close_eyes", "pucker"),
-        random_state=0,
-    )
+        random_state=0)
     frame = cohort.frame.reset_index(drop=True)
     for patient, rows in frame.groupby("patient_id", sort=False):
-        by_expression = {
-            row.expression: cohort.landmarks[index] for index, row in rows.iterrows()
-        }
+        by_expression = {row.expression: cohort.landmarks[index]
+                         for index, row in rows.iterrows()}
         first = rows.iloc[0]
         if first["label"] == 1:
             side = first["side"]
+            short = f"{patient} ({side}, {first['severity']:.2f})"
             name = f"cohort {patient}: {side} palsy, severity {first['severity']:.2f}"
         else:
             side = "right"
+            short = f"{patient} (control)"
             name = f"cohort {patient}: control (right taken as affected)"
         rest = by_expression.pop("rest")
-        yield name, rest, by_expression, side
+        yield "cohort", short, name, rest, by_expression, side
 
 
 # -- output -------------------------------------------------------------------
@@ -706,31 +697,49 @@ def print_markdown(title, rows):
         print("| " + " | ".join(cell.replace("``", "`") for cell in row) + " |")
 
 
-def print_rst(title, rows):
-    print(
-        f"\n.. list-table:: {title}\n   :header-rows: 1\n   :widths: 27 10 10 10 43\n"
-    )
-    print(
-        "   * - item\n     - package\n     - Emotrics+\n"
-        "     - difference\n     - reason"
-    )
-    for row in rows:
-        print("   * - " + row[0])
-        for cell in row[1:]:
-            print("     - " + (cell or "\\-"))
+def print_rst(title, faces_rows):
+    """One list-table, a column per face (package / Emotrics+), then the
+    differences beyond rounding, grouped by reason."""
+    names = list(faces_rows)
+    print(f"\n.. list-table:: {title} (package / Emotrics+)\n   :header-rows: 1\n")
+    print("   * - item")
+    for name in names:
+        print(f"     - {name}")
+    items = [row[0] for row in next(iter(faces_rows.values()))]
+    for index, item in enumerate(items):
+        print(f"   * - {item}")
+        for name in names:
+            _, package, emotrics, _, _ = faces_rows[name][index]
+            print(f"     - {package} / {emotrics}")
+    by_reason = {}
+    for name in names:
+        for item, _, _, difference, reason in faces_rows[name]:
+            if difference and reason != "—":
+                key = reason.split(" (the package's ten")[0]
+                by_reason.setdefault(key, []).append(f"{item} {name} {difference}")
+    print("\nDifferences beyond Emotrics+'s rounding, by reason:\n")
+    for reason, where in by_reason.items():
+        print(f"- {reason}: {'; '.join(where)}")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--format", choices=("markdown", "rst"), default="markdown")
+    parser.add_argument("--format", choices=("markdown", "rst"), default="markdown",
+                        help="markdown: a table per face; rst: a table per group "
+                             "of faces, as in docs/clinical.rst")
     args = parser.parse_args(argv)
-    print(
-        f"Emotrics+ (Compute_eFace.py, Metrics.py) re-implemented against "
-        f"sklearn_palsy.clinical.regional_scores, {datetime.date.today()}"
-    )
-    show = print_rst if args.format == "rst" else print_markdown
-    for name, rest, expressions, side in faces():
-        show(name, table_rows(compare(rest, expressions, side)))
+    print(f"Emotrics+ (Compute_eFace.py, Metrics.py) re-implemented against "
+          f"sklearn_palsy.clinical.regional_scores, {datetime.date.today()}")
+    groups = {}
+    for group, short, name, rest, expressions, side in faces():
+        rows = table_rows(compare(rest, expressions, side))
+        if args.format == "markdown":
+            print_markdown(name, rows)
+        groups.setdefault(group, {})[short] = rows
+    if args.format == "rst":
+        print_rst("Constructed faces, the subject's right palsied",
+                  groups["constructed"])
+        print_rst("The synthetic cohort's true landmarks", groups["cohort"])
 
 
 if __name__ == "__main__":
