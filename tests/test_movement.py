@@ -531,3 +531,20 @@ def test_patient_classifier_metadata_routing(tabular_data):
     first = groups == groups[0]
     np.testing.assert_allclose(proba[first][0],
                                direct.predict_proba(scaled[first]).mean(axis=0))
+
+
+def test_eye_closure_is_nan_without_an_opening_and_at_most_complete():
+    """One eye closure (preprocessing._features.eye_closure, as regional_scores
+    measures it): an eye with no opening at rest has no closure to measure
+    (NaN, not 0), and lids that cross on closing have closed fully (1, not
+    more)."""
+    rest = IBUG68_MEAN_FACE.copy()
+    rest[[37, 38]] = rest[[41, 40]]  # the right eye shut at rest
+    close = rest.copy()
+    close[[43, 44]] = rest[[47, 46]] + [0.0, 0.01]  # the left lids cross
+    frame = pd.DataFrame({"patient_id": "P1", "expression": ["rest", "close_eyes"],
+                          "landmarks": [rest, close]})
+    F = features(frame)
+    assert np.isnan(F["movement__eye_closure_right"].iloc[1])
+    assert F["movement__eye_closure_left"].iloc[1] == 1.0
+    assert np.isnan(F["movement__eye_closure_ratio"].iloc[1])

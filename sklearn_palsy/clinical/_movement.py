@@ -147,10 +147,11 @@ def _parts(per_side):
 
     The ratio compares what each side moved, so a side that moved the wrong
     way (a negative movement) counts as not moving; two sides that did not
-    move at all are symmetric (1).
+    move at all are symmetric (1); a side not measured (NaN) leaves it NaN.
     """
     right, left = per_side[:, 0], per_side[:, 1]
     ratio = _sym(np.maximum(right, 0.0), np.maximum(left, 0.0))
+    ratio[np.isnan(right) | np.isnan(left)] = np.nan
     return np.column_stack([right, left, ratio, left - right])
 
 
@@ -172,6 +173,8 @@ class PatientMovement(TransformerMixin, BaseEstimator):
     brow_elevation              raise_eyebrows    rise of the mid-brow point 19 / 24
     eye_closure                 close_eyes        1 - closed / open palpebral
                                                   fissure height at mid-eye
+                                                  (crossed lids closed; NaN
+                                                  with no opening at rest)
     commissure_excursion        smile             change of d(48 / 54, Lmid), Lmid
                                                   the lower-lip midline point
                                                   (Emotrics, Guarin et al. 2018)

@@ -19,6 +19,7 @@ from ..faces._geometry import to_frame
 from ..preprocessing._features import (
     clinical_feature_names,
     clinical_features,
+    eye_closure,
     nasolabial_angles,
 )
 
@@ -118,12 +119,9 @@ def _movement(name, moved, rest):
     if name == "brow_elevation":  # y points down: a rise lowers y
         return rest["brow_y"] - moved["brow_y"]
     if name == "eye_closure":
-        # The share of the fissure that closed; 0 where there is no opening
+        # The share of the fissure that closed; NaN where there is no opening
         # at rest to close.
-        left_open = np.divide(moved["fissure"], rest["fissure"],
-                              out=np.ones_like(rest["fissure"]),
-                              where=rest["fissure"] > 0)
-        return 1.0 - left_open
+        return eye_closure(moved["fissure"], rest["fissure"])
     if name == "commissure_excursion":
         return moved["excursion"] - rest["excursion"]
     if name == "commissure_displacement":
@@ -146,7 +144,10 @@ def _primary_movements(moved, rest):
     Returns a dict from expression to an (n,) array; ``rest`` holds the
     measures of each photo's rest face, row by row.
     """
+    # A movement that cannot be measured (an eye with no opening at rest to
+    # close) counts as none.
     return {
-        expression: _movement(_HOW_FAR.get(name, name), moved, rest).mean(axis=1)
+        expression: np.nan_to_num(
+            _movement(_HOW_FAR.get(name, name), moved, rest).mean(axis=1), nan=0.0)
         for expression, name in _PRIMARY.items()
     }

@@ -62,6 +62,7 @@ from ..preprocessing._features import (
     clinical_feature_names,
     clinical_features,
     clinical_length_unit,
+    eye_closure,
     length_suffix,
     nasolabial_angles,
 )
@@ -396,8 +397,7 @@ def _movements(rest, expressions, length_of_iod):
             movements["brow_elevation"] = change(measures, "brow_height"), floor
         elif expression == "close_eyes":
             closure = tuple(
-                1.0 - _ratio(np.maximum(measures["fissure_height"][i], 0.0),
-                             rest["fissure_height"][i])
+                eye_closure(measures["fissure_height"][i], rest["fissure_height"][i])
                 for i in range(2)
             )
             movements["eye_closure"] = closure, _MIN_EYE_CLOSURE
@@ -456,9 +456,10 @@ def _ocular_synkinesis(rest, expressions, right_affected):
     per_photo = []
     for expression in ("smile", "pucker"):
         if expression in expressions:
+            # Each eye's fissure still open, as a share of its opening at rest.
             shares = tuple(
-                _ratio(np.maximum(expressions[expression]["fissure_height"][i], 0.0),
-                       rest["fissure_height"][i])
+                1.0 - eye_closure(expressions[expression]["fissure_height"][i],
+                                  rest["fissure_height"][i])
                 for i in range(2)
             )
             affected, healthy = _pick(shares, right_affected)

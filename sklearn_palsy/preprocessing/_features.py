@@ -669,6 +669,39 @@ def nasolabial_angles(P):
     ])
 
 
+def eye_closure(closed, open_):
+    """The share of an eye's open palpebral fissure that closed.
+
+    ``1 - max(g, 0) / c``, with c the fissure height at rest and g on the
+    closing photo, both at mid-eye (:func:`clinical_features`'
+    ``palpebral_fissure_height``): 0 not closed, 1 fully closed; lids that
+    cross (g < 0, a detector's artefact) count as closed, not as more than
+    closed. NaN where the eye has no opening at rest to close (c <= 0).
+
+    Parameters
+    ----------
+    closed, open_ : array-like of the same shape
+        Fissure heights on the closing photo and at rest, in one unit.
+
+    Returns
+    -------
+    closure : ndarray
+
+    Examples
+    --------
+    >>> from sklearn_palsy.preprocessing._features import eye_closure
+    >>> eye_closure([0.05, -0.01, 0.1], [0.1, 0.1, 0.0])
+    array([0.5, 1. , nan])
+    """
+    closed, open_ = np.broadcast_arrays(np.asarray(closed, dtype=float),
+                                        np.asarray(open_, dtype=float))
+    with np.errstate(invalid="ignore"):
+        has_opening = open_ > 0
+    still_open = np.divide(np.maximum(closed, 0.0), open_,
+                           out=np.full(open_.shape, np.nan), where=has_opening)
+    return 1.0 - still_open
+
+
 def clinical_feature_names(scheme="ibug68"):
     """Return the names of the clinical measures, in order.
 
