@@ -24,7 +24,9 @@ from sklearn_palsy.clinical import (
     MOVEMENTS,
     REGIONS,
     STATIC_ITEMS,
+    PatientMovement,
     regional_score_names,
+    regional_scores,
 )
 from sklearn_palsy.exceptions import (
     ImageBatchError,
@@ -37,7 +39,8 @@ EXPRESSIONS = ("rest", "smile", "raise_eyebrows", "close_eyes")
 COHORT = {"n_patients": 3, "n_controls": 3, "expressions": EXPRESSIONS,
           "image_size": 160}
 MOVEMENT_COLUMNS = [f"movement__{name}_ratio" for name, _, _ in MOVEMENTS]
-PHOTO_COLUMNS = [f"photo_{name}" for name in ("raise_eyebrows", "close_eyes", "smile",
+PHOTO_COLUMNS = [f"photo_{name}" for name in ("raise_eyebrows", "close_eyes",
+                                              "close_eyes_tightly", "smile",
                                               "show_lower_teeth", "pucker")]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -564,7 +567,7 @@ def test_emotrics_photo_names_are_all_recognised(assessed, cohort, tmp_path):
     # there, and spellings of its sounds.
     expected = {"Resting": "rest", " Brow Raise": "raise_eyebrows",
                 "Gentle Eye Closure": "close_eyes",
-                "Tight Eye Closure": "tight_eye_closure", "Big Smile": "smile",
+                "Tight Eye Closure": "close_eyes_tightly", "Big Smile": "smile",
                 '"eeeek"': "show_lower_teeth", '"ooooo"': "pucker",
                 "eeeee": "show_lower_teeth", "oooo": "pucker",
                 "Show Teeth": "show_lower_teeth", "Pucker Lips": "pucker",
@@ -580,11 +583,31 @@ def test_emotrics_photo_names_are_all_recognised(assessed, cohort, tmp_path):
     manifest = _write(pd.concat([frame, tight]), tmp_path / "emotrics.csv")
     assessment = assess_images(manifest, backend="dlib")
     row = assessment.patients.iloc[0]
-    assert row.expressions == "rest;smile;raise_eyebrows;close_eyes;tight_eye_closure"
-    assert row.notes == ("expression(s) tight_eye_closure recognised but not "
-                         "scored: no counterpart among the package's expressions")
+    assert row.expressions == "rest;smile;raise_eyebrows;close_eyes;close_eyes_tightly"
+    assert row.notes == ""
+    # The tight closure photo is scored as the eFACE's full eye closure.
+    assert Path(row.photo_close_eyes_tightly).name == "C01_close_eyes_0.png"
+    at = {image: i for i, image in enumerate(assessment.images.image)}
+    assert (assessment.images.set_index("image").role[row.photo_close_eyes_tightly]
+            == "expression")
+    rest = assessment.landmarks[at[row.rest_image]]
+    tight = assessment.landmarks[at[row.photo_close_eyes_tightly]]
+    direct = regional_scores(rest[None],
+                             expressions={"close_eyes_tightly": tight[None]},
+                             scheme=assessment.scheme, side=[row.affected_side])
+    assert np.isfinite(row.full_eye_closure)
+    assert row.full_eye_closure == direct.full_eye_closure.iloc[0]
+    frame = pd.DataFrame({"patient_id": "P01",
+                          "expression": ["rest", "close_eyes_tightly"],
+                          "landmarks": [rest, tight]})
+    movement = PatientMovement(scheme=assessment.scheme)
+    values = dict(zip(movement.fit(frame).get_feature_names_out(),
+                      movement.transform(frame)[1], strict=True))
+    assert np.isfinite(row.movement__full_eye_closure_ratio)
+    assert (row.movement__full_eye_closure_ratio
+            == values["movement__full_eye_closure_ratio"])
     alone = assessed[0].patients.set_index("patient_id").loc["P01"]
-    for column in ("static_score", "dynamic_score", "gentle_eye_closure",
+    for column in ("static_score", "gentle_eye_closure",
                    "brow_elevation", "oral_commissure_with_smile"):
         np.testing.assert_allclose(row[column], alone[column])
 
@@ -725,8 +748,6 @@ def _used_landmarks(assessment, row):
 def test_assess_row_equals_the_public_functions(agreement):
     """Each patient's regional and movement columns are regional_scores' and
     PatientMovement's own results on the photos assess names."""
-    from sklearn_palsy.clinical import PatientMovement, regional_scores
-
     patients = agreement.patients
     roles = agreement.images.set_index("image")["role"]
     regional_columns = regional_score_names()
@@ -738,9 +759,11 @@ def test_assess_row_equals_the_public_functions(agreement):
         assert roles[row["rest_image"]] == "rest"
         assert all(roles[row[f"photo_{name}"]] == "expression" for name in expressions)
         # The comparison is of numbers, not of NaN with NaN.
+        measured = [f"movement__{name}_ratio" for name, on, _ in MOVEMENTS
+                    if on in expressions]
+        assert len(measured) == 7
         assert np.isfinite(row[["static_score", "dynamic_score", "synkinesis_score",
-                                "total_score", *MOVEMENT_COLUMNS[:6],
-                                MOVEMENT_COLUMNS[-1]]].astype(float)).all()
+                                "total_score", *measured]].astype(float)).all()
         given = row["affected_side"] if row["side_source"] == "given" else None
         direct = regional_scores(
             rest[None], expressions={name: value[None]

@@ -751,7 +751,8 @@ def test_labelled_rest_is_unchanged_by_the_video_column(patient_videos):
     without = PatientMovement().fit_transform(frame.drop(columns="video"))
     np.testing.assert_array_equal(values, without)
     # The labelled rest frames are the mean rest: every smile frame moves.
-    smile = values[truth.expression == "smile", 8:12]  # commissure excursion
+    start = movement_feature_names().index("movement__commissure_excursion_right")
+    smile = values[truth.expression == "smile", start:start + 4]
     assert np.isfinite(smile).all() and smile[:, 2].min() > 0.9
 
 

@@ -60,7 +60,7 @@ EMOTRICS_EXPRESSIONS = {
     "brow_raise": "raise_eyebrows",
     "brow_elevation": "raise_eyebrows",
     "gentle_eye_closure": "close_eyes",
-    "tight_eye_closure": None,
+    "tight_eye_closure": "close_eyes_tightly",
     "big_smile": "smile",
     "eeeek": "show_lower_teeth",
     "show_teeth": "show_lower_teeth",
@@ -655,16 +655,18 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     mobile side (in a one-sided palsy, the healthy side) moves most from
     rest in the expression's first movement of
     :data:`~sklearn_palsy.clinical.MOVEMENTS` (brow elevation, eye closure,
-    commissure excursion, lower-lip depression, pucker excursion), as
+    commissure excursion, lower-lip depression, pucker excursion; full eye
+    closure for the tight one), as
     :class:`~sklearn_palsy.clinical.PatientMovement` measures it; without a
     rest photo, the first in input order, said in ``notes``. Every photo
     gets the model's probabilities. Expressions are matched after
     lower-casing, dropping quotes and turning spaces and hyphens into
     underscores (``"Raise eyebrows"`` is ``"raise_eyebrows"``), then looked
     up in ``expression_map`` and in Emotrics+'s photo names (``Resting``,
-    ``Brow Raise``, ``Gentle Eye Closure``, ``Big Smile``, ``"eeeek"`` /
-    ``Show Teeth``, ``"ooooo"`` / ``Pucker Lips``; ``Tight Eye Closure``
-    and ``Other`` have no counterpart: recognised, kept and not scored).
+    ``Brow Raise``, ``Gentle Eye Closure``, ``Tight Eye Closure`` (as
+    ``close_eyes_tightly``: the eFACE's full eye closure), ``Big Smile``,
+    ``"eeeek"`` / ``Show Teeth``, ``"ooooo"`` / ``Pucker Lips``; ``Other``
+    has no counterpart: recognised, kept and not scored).
     An empty expression cell is ``"unknown"``, never rest: kept, not
     scored, noted. One not in :data:`~sklearn_palsy.clinical.EXPRESSIONS`
     is not scored. The side and scores read landmarks of a few

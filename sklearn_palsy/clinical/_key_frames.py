@@ -31,6 +31,7 @@ __all__ = ["video_key_frames"]
 _PRIMARY_FLOOR = {
     "brow_elevation": 0.03,
     "eye_closure": 0.2,
+    "full_eye_closure": 0.2,
     "commissure_excursion": 0.03,
     "lower_lip_depression": 0.08,
     "pucker_excursion": 0.05,

@@ -167,29 +167,31 @@ class PatientMovement(TransformerMixin, BaseEstimator):
     movement of each side is then measured, for the dynamic items of eFACE
     (Banks et al. 2015):
 
-    ==========================  ================  ==================================
-    movement                    on                per side (right: iBUG / left)
-    ==========================  ================  ==================================
-    brow_elevation              raise_eyebrows    rise of the mid-brow point 19 / 24
-    eye_closure                 close_eyes        1 - closed / open palpebral
-                                                  fissure height at mid-eye
-                                                  (crossed lids closed; NaN
-                                                  with no opening at rest)
-    commissure_excursion        smile             change of d(48 / 54, Lmid), Lmid
-                                                  the lower-lip midline point
-                                                  (Emotrics, Guarin et al. 2018)
-    commissure_displacement     smile             distance 48 / 54 travels
-    smile_angle_change          smile             change of the angle between the
-                                                  downward midline and
-                                                  Lmid -> 48 / 54 (degrees)
-    nasolabial_angle_change     smile             change of the angle of
-                                                  31 -> 48 / 35 -> 54 from the
-                                                  vertical (degrees), the ends of
-                                                  the nasolabial fold
-    lower_lip_depression        show_lower_teeth  fall of 58 / 56
-    pucker_excursion            pucker            travel of 48 / 54 towards the
-                                                  midline
-    ==========================  ================  ==================================
+    ============================  ==================  ==================================
+    movement                      on                  per side (right: iBUG / left)
+    ============================  ==================  ==================================
+    brow_elevation                raise_eyebrows      rise of the mid-brow point 19 / 24
+    eye_closure                   close_eyes          1 - closed / open palpebral
+                                                      fissure height at mid-eye
+                                                      (crossed lids closed; NaN
+                                                      with no opening at rest)
+    full_eye_closure              close_eyes_tightly  the same, on tight closure (the
+                                                      eFACE's full eye closure)
+    commissure_excursion          smile               change of d(48 / 54, Lmid), Lmid
+                                                      the lower-lip midline point
+                                                      (Emotrics, Guarin et al. 2018)
+    commissure_displacement       smile               distance 48 / 54 travels
+    smile_angle_change            smile               change of the angle between the
+                                                      downward midline and
+                                                      Lmid -> 48 / 54 (degrees)
+    nasolabial_angle_change       smile               change of the angle of
+                                                      31 -> 48 / 35 -> 54 from the
+                                                      vertical (degrees), the ends of
+                                                      the nasolabial fold
+    lower_lip_depression          show_lower_teeth    fall of 58 / 56
+    pucker_excursion              pucker              travel of 48 / 54 towards the
+                                                      midline
+    ============================  ==================  ==================================
 
     Each movement gives four columns: ``_right`` and ``_left`` (the
     subject's sides), ``_ratio`` = min / max of the two (1, that is 100 %,
@@ -318,7 +320,7 @@ LandmarkScheme, default="auto"
     >>> movement = PatientMovement().fit(frame)
     >>> features = movement.transform(frame)
     >>> features.shape
-    (4, 32)
+    (4, 36)
     >>> brow = list(movement.get_feature_names_out()).index(
     ...     "movement__brow_elevation_ratio")
     >>> features[:, brow].round(2).tolist()  # rest, raise; patient then control

@@ -30,11 +30,13 @@ REST = "rest"
 
 #: The expressions :class:`~sklearn_palsy.clinical.PatientMovement` knows:
 #: ``"rest"``, then one per voluntary movement (the synthetic cohort's
-#: names, plus ``"show_lower_teeth"`` for the lower lip).
+#: names, plus ``"close_eyes_tightly"`` for the eFACE's full eye closure
+#: and ``"show_lower_teeth"`` for the lower lip).
 EXPRESSIONS = (
     REST,
     "raise_eyebrows",
     "close_eyes",
+    "close_eyes_tightly",
     "smile",
     "show_lower_teeth",
     "pucker",
@@ -45,6 +47,7 @@ EXPRESSIONS = (
 MOVEMENTS = (
     ("brow_elevation", "raise_eyebrows", True),
     ("eye_closure", "close_eyes", False),
+    ("full_eye_closure", "close_eyes_tightly", False),
     ("commissure_excursion", "smile", True),
     ("commissure_displacement", "smile", True),
     ("smile_angle_change", "smile", False),
@@ -58,6 +61,7 @@ MOVEMENTS = (
 _PRIMARY = {
     "raise_eyebrows": "brow_elevation",
     "close_eyes": "eye_closure",
+    "close_eyes_tightly": "full_eye_closure",
     "smile": "commissure_excursion",
     "show_lower_teeth": "lower_lip_depression",
     "pucker": "pucker_excursion",
@@ -118,7 +122,7 @@ def _movement(name, moved, rest):
     """One movement per side, (n, 2), from the measures of two sets of photos."""
     if name == "brow_elevation":  # y points down: a rise lowers y
         return rest["brow_y"] - moved["brow_y"]
-    if name == "eye_closure":
+    if name in ("eye_closure", "full_eye_closure"):
         # The share of the fissure that closed; NaN where there is no opening
         # at rest to close.
         return eye_closure(moved["fissure"], rest["fissure"])
