@@ -20,6 +20,7 @@ from ..preprocessing._features import (
     clinical_feature_names,
     clinical_features,
     eye_closure,
+    lower_lip_above_chin,
     nasolabial_angles,
 )
 
@@ -100,7 +101,7 @@ def _measures(P):
         "corner": Q[:, [48, 54]],
         "nasolabial": nasolabial_angles(Q),
         "lower_lip_y": Q[:, [58, 56], 1],
-        "lower_lip_on_jaw": Q[:, [58, 56], 1] - Q[:, [8], 1],
+        "lower_lip_on_jaw": -lower_lip_above_chin(Q),
     }
 
 

@@ -64,6 +64,7 @@ from ..preprocessing._features import (
     clinical_length_unit,
     eye_closure,
     length_suffix,
+    lower_lip_above_chin,
     nasolabial_angles,
 )
 from ..preprocessing._landmarks import LandmarkTransformerMixin
@@ -247,8 +248,9 @@ def _side_measures(landmarks, scheme):
         clinical.update((name, value * to_visit) for name, value in clinical.items()
                         if not name.startswith("smile_angle"))
     nasolabial = nasolabial_angles(ibug)
+    lower_lip = lower_lip_above_chin(ibug)
     by_side = []
-    for at, (side, lower_lip) in enumerate((("right", 58), ("left", 56))):
+    for at, side in enumerate(("right", "left")):
         excursion = clinical[f"commissure_excursion_{side}{unit}"]
         smile_angle = np.radians(clinical[f"smile_angle_{side}"])
         by_side.append({
@@ -261,8 +263,7 @@ def _side_measures(landmarks, scheme):
             "commissure_reach": excursion * np.sin(smile_angle),
             # The ala -> commissure line, in degrees from the downward vertical.
             "nasolabial_angle": nasolabial[:, at],
-            "lower_lip_height": (ibug[:, 8, 1] - ibug[:, lower_lip, 1])
-            * length_of_iod,
+            "lower_lip_height": lower_lip[:, at] * length_of_iod,
         })
     measures = {
         name: tuple(np.where(missing, np.nan, side[name]) for side in by_side)

@@ -669,6 +669,34 @@ def nasolabial_angles(P):
     ])
 
 
+def lower_lip_above_chin(P):
+    """The lower lip's height above the chin, per side: the lip against the jaw.
+
+    The vertical distance from the lower lip's points 58 (the subject's
+    right) and 56 (left) up to the chin (8), so that a jaw that opens with a
+    still lip changes it not at all (Emotrics+ measures the lower lip
+    against the jaw likewise).
+
+    Parameters
+    ----------
+    P : ndarray of shape (n, 68, 2)
+        iBUG-68 points in a frame whose y axis points down.
+
+    Returns
+    -------
+    heights : ndarray of shape (n, 2)
+        The subject's right and left, in the unit of ``P``.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> from sklearn_palsy.preprocessing._features import lower_lip_above_chin
+    >>> bool((lower_lip_above_chin(IBUG68_MEAN_FACE[None]) > 0).all())
+    True
+    """
+    return P[:, [8], 1] - P[:, [58, 56], 1]
+
+
 def eye_closure(closed, open_):
     """The share of an eye's open palpebral fissure that closed.
 
