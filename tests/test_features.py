@@ -558,6 +558,7 @@ def _with_detector_noise(cohort, seed, sigma=0.01):
     return landmarks + sigma * noise * iod[:, None, None]
 
 
+@pytest.mark.slow  # a learning outcome on a whole cohort (about 7 s)
 def test_lateral_features_hold_where_controls_smile_more_broadly(synthetic_cohort):
     """Trained on a cohort whose controls smile twice as broadly as patients,
     tested on new people who do not: features of size learn the habit, the

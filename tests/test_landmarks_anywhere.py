@@ -342,6 +342,7 @@ _MEMORY_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # fresh processes, as every such test (about 7 s)
 def test_landmarks_far_outside_cost_no_more_memory_than_inside():
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1"}
