@@ -9,8 +9,7 @@ the library imports this package. The back-ends load torch, dlib and
 MediaPipe, so they are imported on first use: ``--help`` stays instant.
 """
 
-import importlib
-
+from ..utils._lazy import lazy_attributes
 from ._main import build_parser, main
 
 __all__ = [
@@ -32,13 +31,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

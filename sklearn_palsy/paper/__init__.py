@@ -21,7 +21,7 @@ The names are imported on first use, so that reading the defaults imports
 neither torch nor dlib.
 """
 
-import importlib
+from ..utils._lazy import lazy_attributes
 
 # Public name -> the module of this package that defines it.
 _LAZY = {
@@ -52,13 +52,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name):
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

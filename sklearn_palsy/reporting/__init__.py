@@ -10,8 +10,7 @@ Grad-CAM needs torch; it is imported on first use of :func:`grad_cam` or
 not load it.
 """
 
-import importlib
-
+from ..utils._lazy import lazy_attributes
 from ._assessment import write_assessment
 from ._html import DISCLAIMER, software_versions
 from ._plots import (
@@ -42,13 +41,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    if name in ("grad_cam", "plot_grad_cam"):
-        value = getattr(importlib.import_module("._gradcam", __name__), name)
-        globals()[name] = value  # later look-ups skip this function
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(
+    __name__, {"grad_cam": "._gradcam", "plot_grad_cam": "._gradcam"})
