@@ -1019,6 +1019,15 @@ def _(ctx):
 # end of the substitutions cases
 
 
+# end of the STATISTICS cases
+
+
+# end of the REPORTING cases
+
+
+# end of the REVIEW cases
+
+
 # ----------------------------------------------------------------------------
 # The tests: one per case of the table, in its order.
 
