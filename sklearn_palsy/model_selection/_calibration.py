@@ -1,24 +1,40 @@
-"""Calibration: the reliability curve of a binary evaluation's probabilities.
+"""Calibration: the reliability curve, slope and intercept of binary probabilities.
 
 :func:`calibration_table` bins the out-of-fold probabilities that
 :func:`~sklearn_palsy.model_selection.evaluate_pipelines` returns, per image
 or per patient, and sets each bin's mean probability against the fraction
 of positives in it, as :func:`sklearn.calibration.calibration_curve` does,
 with the share of probabilities that are exactly 0 or 1.
+
+:func:`calibration_slope_intercept` fits the logistic recalibration model
+of Cox (1958), as Van Calster et al. (2019) and Steyerberg's *Clinical
+Prediction Models* define the calibration slope and the calibration in the
+large; :func:`calibration_summary` gives both for every estimator of an
+evaluation, with confidence intervals from a bootstrap over patients.
 """
 
 import numbers
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
+from scipy.special import expit, logit
 
 from ..utils._patients import pool_by_patient
 from ._scoring import _extreme_fraction
 
 # A patient within a fold: the unit pooled at the patient level.
 _FOLD_PATIENT = ["estimator", "fold", "patient_id"]
+_LEVELS = ("image", "patient")
+# Probabilities of exactly 0 or 1 have no logit; they are moved this far
+# inside (a logit of about +-13.8) before the recalibration model is fitted.
+_CLIP = 1e-6
 
-__all__ = ["calibration_table"]
+__all__ = [
+    "calibration_slope_intercept",
+    "calibration_summary",
+    "calibration_table",
+]
 
 
 def calibration_table(result, *, n_bins=10, strategy="uniform", level="image"):
@@ -123,3 +139,322 @@ def calibration_table(result, *, n_bins=10, strategy="uniform", level="image"):
             "extreme_fraction": _extreme_fraction(proba),
         }))
     return pd.concat(tables, ignore_index=True)
+
+
+def _check_binary(result, caller):
+    if getattr(result, "target", "binary") != "binary":
+        raise ValueError(
+            f"{caller} needs a binary evaluation; this one's target is "
+            f"{result.target!r}"
+        )
+
+
+def _check_levels(levels, caller):
+    levels = (levels,) if isinstance(levels, str) else tuple(levels)
+    bad = [level for level in levels if level not in _LEVELS]
+    if bad or not levels:
+        raise ValueError(
+            f"{caller}: levels must be among {_LEVELS}; got {list(levels)!r}"
+        )
+    return levels
+
+
+def pooled_out_of_fold(result, level):
+    """The out-of-fold probabilities of a binary evaluation, per image or patient.
+
+    Columns ``estimator``, ``fold``, ``patient_id``, ``y_true`` (True for
+    the positive class) and ``proba``; a patient's probability is the mean
+    over their images within the fold, as the patient-level scores take it.
+    """
+    predictions = result.predictions
+    columns = ["estimator", "fold", "patient_id", "y_true", "proba"]
+    if level == "patient":
+        predictions = pool_by_patient(
+            predictions, ["proba"], by=_FOLD_PATIENT, first=["y_true"])
+    frame = predictions[columns].copy()
+    frame["y_true"] = (frame["y_true"] == result.get("pos_label", 1)).to_numpy()
+    return frame.reset_index(drop=True)
+
+
+def check_binary_predictions(y_true, proba, pos_label, caller):
+    """Whether each outcome is positive, and the probabilities, both checked."""
+    positive = np.asarray(y_true) == pos_label
+    proba = np.asarray(proba, dtype=float)
+    if positive.shape != proba.shape or proba.ndim != 1:
+        raise ValueError(
+            f"{caller}: y_true and proba must be 1-D and of one length; got "
+            f"shapes {positive.shape} and {proba.shape}"
+        )
+    bad = np.flatnonzero(~np.isfinite(proba) | (proba < 0) | (proba > 1))
+    if bad.size:
+        raise ValueError(
+            f"{caller}: proba must hold probabilities in [0, 1]; got "
+            f"{proba[bad[0]]!r} at row {bad[0]}"
+            + (f" and {bad.size - 1} more" if bad.size > 1 else "")
+        )
+    return positive, proba
+
+
+def calibration_slope_intercept(y_true, proba, *, pos_label=1):
+    """Fit the calibration slope and the calibration intercept of probabilities.
+
+    The calibration slope is the coefficient ``b`` of the logistic
+    regression ``logit P(y = 1) = a + b logit(p)`` of the outcomes on the
+    logits of the predicted probabilities ``p``; the calibration intercept
+    (calibration in the large) is ``a`` in ``logit P(y = 1) = a + logit(p)``,
+    the slope fixed at 1 as an offset (Van Calster et al. 2019; Steyerberg,
+    *Clinical Prediction Models*, 2019). A calibrated model has slope 1 and
+    intercept 0; a slope below 1 means probabilities too extreme
+    (over-fitting), above 1 too modest; an intercept below 0 means
+    probabilities too high on average.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Outcomes.
+    proba : array-like of shape (n_samples,)
+        Predicted probabilities of ``pos_label``. Probabilities of exactly 0
+        or 1 are moved 1e-6 inside, since they have no logit.
+    pos_label : int or str, default=1
+        The label of the positive class.
+
+    Returns
+    -------
+    slope : float
+        The calibration slope: ``inf`` where the probabilities separate the
+        classes completely (every positive's probability at or above every
+        negative's, the maximum likelihood slope then has no finite value),
+        NaN where both classes are not present or every probability is the
+        same.
+    intercept : float
+        The calibration intercept; NaN where both classes are not present.
+
+    See Also
+    --------
+    calibration_summary : Both, with intervals, for every estimator of an
+        evaluation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import expit
+    >>> from sklearn_palsy.model_selection import calibration_slope_intercept
+    >>> rng = np.random.default_rng(0)
+    >>> proba = expit(rng.normal(size=20000))
+    >>> y = rng.random(20000) < proba
+    >>> slope, intercept = calibration_slope_intercept(y, proba, pos_label=True)
+    >>> round(slope, 2), abs(intercept) < 0.05
+    (1.0, True)
+    >>> slope, _ = calibration_slope_intercept(y, expit(2 * logit(proba)),
+    ...                                        pos_label=True)
+    >>> round(slope, 1)
+    0.5
+    """
+    positive, proba = check_binary_predictions(
+        y_true, proba, pos_label, "calibration_slope_intercept")
+    if positive.all() or not positive.any():
+        return np.nan, np.nan
+    linear = logit(np.clip(proba, _CLIP, 1 - _CLIP))
+    return _slope(linear, positive), _intercept(linear, positive)
+
+
+def _slope(linear, positive):
+    if np.ptp(linear) == 0:
+        return np.nan
+    if linear[~positive].max() <= linear[positive].min():
+        return np.inf
+    return _logistic_fit(linear, positive)
+
+
+def _logistic_fit(linear, positive):
+    """The slope of the logistic regression of ``positive`` on ``linear``.
+
+    Newton's method with step halving on the log-likelihood (two
+    parameters, no penalty), in plain numpy: the bootstrap fits it
+    thousands of times. ``tests/test_decision_curve.py`` checks it against
+    scikit-learn's unpenalised :class:`~sklearn.linear_model.LogisticRegression`.
+    """
+    design = np.column_stack([np.ones_like(linear), linear])
+    target = positive.astype(float)
+    coef = np.zeros(2)
+
+    def log_likelihood(coef):
+        eta = design @ coef
+        return float(np.sum(target * eta - np.logaddexp(0, eta)))
+
+    current = log_likelihood(coef)
+    for _ in range(200):
+        fitted = expit(design @ coef)
+        weight = fitted * (1 - fitted)
+        gradient = design.T @ (target - fitted)
+        hessian = (design * weight[:, None]).T @ design
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            return np.nan
+        scale = 1.0
+        while scale > 1e-8:
+            candidate = coef + scale * step
+            value = log_likelihood(candidate)
+            if value >= current - 1e-12:
+                break
+            scale /= 2
+        coef, previous, current = candidate, current, value
+        if np.max(np.abs(scale * step)) < 1e-10 or abs(current - previous) < 1e-14:
+            break
+    return float(coef[1])
+
+
+def _intercept(linear, positive):
+    # The score equation of the intercept with the logits as an offset:
+    # sum(y - expit(a + linear)) = 0, decreasing in a, one root.
+    def score(intercept):
+        return positive.sum() - expit(intercept + linear).sum()
+
+    return float(brentq(score, -100.0, 100.0, xtol=1e-12))
+
+
+def patient_bootstrap(patient_ids, statistic, *, n_resamples, random_state):
+    """Recompute ``statistic`` on resamples of the patients.
+
+    Each resample draws as many patients as there are, with replacement,
+    and passes ``statistic`` the row numbers of every row of each patient
+    drawn (a patient drawn twice counts twice). Returns an array of shape
+    (n_resamples, n_values).
+    """
+    codes, _ = pd.factorize(np.asarray(patient_ids))
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(codes.max() + 2))
+    rows = [order[starts[i]:starts[i + 1]] for i in range(len(starts) - 1)]
+    rng = np.random.default_rng(random_state)
+    values = []
+    for _ in range(n_resamples):
+        drawn = rng.integers(len(rows), size=len(rows))
+        values.append(statistic(np.concatenate([rows[i] for i in drawn])))
+    return np.asarray(values, dtype=float)
+
+
+def percentile_interval(values, confidence_level):
+    """The percentile interval of bootstrap values (NaN resamples dropped).
+
+    Taken without interpolation, so that an infinite value (a calibration
+    slope where a resample is separated) gives an infinite bound rather than
+    NaN.
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if not values.size:
+        return np.nan, np.nan
+    alpha = (1 - confidence_level) / 2
+    low, high = np.quantile(values, [alpha, 1 - alpha], method="inverted_cdf")
+    return float(low), float(high)
+
+
+def check_bootstrap(n_resamples, confidence_level, caller):
+    if not (isinstance(n_resamples, numbers.Integral) and n_resamples >= 1):
+        raise ValueError(f"{caller}: n_resamples must be an int >= 1; got "
+                         f"{n_resamples!r}")
+    if not (isinstance(confidence_level, numbers.Real)
+            and 0 < confidence_level < 1):
+        raise ValueError(f"{caller}: confidence_level must lie strictly between "
+                         f"0 and 1; got {confidence_level!r}")
+
+
+def calibration_summary(result, *, levels=("image", "patient"), n_resamples=1000,
+                        confidence_level=0.95, random_state=0):
+    """Tabulate the calibration slope and intercept of an evaluation, with intervals.
+
+    For every estimator of a binary :func:`evaluate_pipelines` result, the
+    out-of-fold probabilities of all folds together give the calibration
+    slope and intercept (:func:`calibration_slope_intercept`), per image and
+    per patient (a patient's mean probability within their fold). Their
+    intervals come from a bootstrap over patients: patients are drawn with
+    replacement, each with all their images, and the percentile interval of
+    the resampled values is taken (resamples holding one class only are
+    left out).
+
+    Parameters
+    ----------
+    result : Bunch
+        The output of :func:`evaluate_pipelines` for a binary target.
+    levels : str or tuple of str, default=("image", "patient")
+        The levels to tabulate.
+    n_resamples : int, default=1000
+        Bootstrap resamples.
+    confidence_level : float, default=0.95
+        Coverage of the intervals.
+    random_state : int, default=0
+        Seed of the resampling.
+
+    Returns
+    -------
+    table : DataFrame
+        One row per estimator, level and metric (``calibration_slope``,
+        ``calibration_intercept``), with the columns of an evaluation's
+        intervals: ``estimator``, ``level``, ``metric``, ``estimate``,
+        ``low``, ``high``; and ``note``, which says where the slope is
+        infinite (the probabilities separate the classes, in the data or in
+        more than the interval's tail of the resamples).
+
+    Raises
+    ------
+    ValueError
+        If ``result`` is not from a binary target, or a parameter is out of
+        range.
+
+    See Also
+    --------
+    calibration_table : The reliability curve.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from scipy.special import expit
+    >>> from sklearn.utils import Bunch
+    >>> from sklearn_palsy.model_selection import calibration_summary
+    >>> rng = np.random.default_rng(0)
+    >>> proba = expit(rng.normal(size=400))
+    >>> predictions = pd.DataFrame({
+    ...     "estimator": "m", "fold": 0, "patient_id": np.arange(400) // 2,
+    ...     "y_true": (rng.random(400) < proba).astype(int), "proba": proba})
+    >>> result = Bunch(predictions=predictions, target="binary", pos_label=1)
+    >>> table = calibration_summary(result, levels="image", n_resamples=200)
+    >>> table[["metric", "estimate"]].round(1)
+                      metric  estimate
+    0      calibration_slope       1.0
+    1  calibration_intercept      -0.1
+    """
+    _check_binary(result, "calibration_summary")
+    levels = _check_levels(levels, "calibration_summary")
+    check_bootstrap(n_resamples, confidence_level, "calibration_summary")
+    rows = []
+    for level in levels:
+        pooled = pooled_out_of_fold(result, level)
+        for name, frame in pooled.groupby("estimator", sort=False):
+            positive = frame["y_true"].to_numpy()
+            proba = frame["proba"].to_numpy()
+
+            def statistic(rows, positive=positive, proba=proba):
+                return calibration_slope_intercept(positive[rows], proba[rows],
+                                                   pos_label=True)
+
+            estimates = statistic(np.arange(len(frame)))
+            resampled = patient_bootstrap(frame["patient_id"], statistic,
+                                          n_resamples=n_resamples,
+                                          random_state=random_state)
+            for position, metric in enumerate(("calibration_slope",
+                                               "calibration_intercept")):
+                low, high = percentile_interval(resampled[:, position],
+                                                confidence_level)
+                note = ""
+                if np.isinf(estimates[position]):
+                    note = ("not finite: the probabilities separate the classes "
+                            "completely")
+                elif np.isinf(high):
+                    note = ("upper bound not finite: the probabilities separate "
+                            "the classes in many resamples")
+                rows.append({"estimator": name, "level": level, "metric": metric,
+                             "estimate": estimates[position], "low": low,
+                             "high": high, "note": note})
+    return pd.DataFrame(rows, columns=["estimator", "level", "metric", "estimate",
+                                       "low", "high", "note"])
