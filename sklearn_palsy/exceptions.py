@@ -25,6 +25,7 @@ __all__ = [
     "NoFaceDetectedError",
     "InvalidLandmarksError",
     "PatientLeakageError",
+    "PatientLeakageWarning",
     "ImageBatchError",
     "ModelFileError",
     "NotRegularFileError",
@@ -278,7 +279,24 @@ class ModelFileError(PalsyError, ValueError):
 
 
 class PatientLeakageError(PalsyError, ValueError):
-    """A cross-validation split puts one patient on both sides."""
+    """A patient (or an image) is on both sides: of a split, or of an external test.
+
+    Raised by :func:`~sklearn_palsy.check_patient_split` for a split that
+    puts a patient in both its parts, and by
+    :func:`~sklearn_palsy.evaluate_pipelines` (``test=``, ``sklearn-palsy
+    evaluate --test``) when the test set shares a patient id or an image's
+    content with the training set.
+    """
+
+
+class PatientLeakageWarning(UserWarning):
+    """An external test set shares patients or images with the training set.
+
+    Emitted instead of :class:`PatientLeakageError` by
+    :func:`~sklearn_palsy.evaluate_pipelines` with ``on_overlap="warn"``
+    (``sklearn-palsy evaluate --allow-overlap``): the scores are then not an
+    external validation for those patients.
+    """
 
 
 class PickleModelWarning(UserWarning):

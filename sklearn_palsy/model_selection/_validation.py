@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from ..exceptions import format_listing
 from ..utils._compat import _safe_indexing, routing_enabled
 from ..utils._validation import check_label_values, warn_if_text_order
+from ._intervals import check_bootstrap_parameters, interval_table, subgroup_table
 from ._scoring import (
     CALIBRATION_METRICS,
     METRICS,
@@ -38,10 +39,13 @@ from ._scoring import (
     _score_class_fold,
 )
 from ._split import (
+    ON_OVERLAP,
     _check_groups,
     _check_one_label_per_patient,
     _n_samples,
+    check_no_overlap,
     check_patient_split,
+    split_repeats,
 )
 
 __all__ = ["evaluate_pipelines"]
@@ -269,6 +273,71 @@ def _check_target(y, target, classes, pos_label):
     return target, classes, described
 
 
+def _check_test(test, cv):
+    """The external test set's X, y and patient ids, checked."""
+    if cv is not None:
+        raise ValueError(
+            "evaluate_pipelines takes cv (cross-validation) or test (external "
+            "validation), not both"
+        )
+    if not isinstance(test, (tuple, list)) or len(test) != 3:
+        raise ValueError(
+            "test must be a tuple (X_test, y_test, groups_test); got "
+            f"{type(test).__name__}"
+            + (f" of length {len(test)}" if isinstance(test, (tuple, list)) else "")
+        )
+    X_test, y_test, groups_test = test
+    y_test = np.asarray(y_test)
+    groups_test = _check_groups(groups_test, _n_samples(X_test))
+    if len(y_test) != len(groups_test):
+        raise ValueError(
+            f"y_test has {len(y_test)} labels but X_test has {len(groups_test)} "
+            "samples"
+        )
+    return X_test, y_test, groups_test
+
+
+def _check_by(by, X, n_samples):
+    """The subgroup columns as a DataFrame of n_samples rows, or None."""
+    if by is None:
+        return None
+    if isinstance(by, str) or (isinstance(by, (list, tuple)) and by and all(
+            isinstance(name, str) for name in by)):
+        names = [by] if isinstance(by, str) else list(by)
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError(
+                f"by names columns {names}, but the samples are not a DataFrame: "
+                "pass the columns themselves (a DataFrame or a dict of arrays)"
+            )
+        missing = [name for name in names if name not in X.columns]
+        if missing:
+            raise ValueError(
+                f"by names columns {missing} that the samples lack; their columns "
+                f"are {list(X.columns)}"
+            )
+        by = X[names]
+    frame = pd.DataFrame(by).reset_index(drop=True)
+    if len(frame) != n_samples or frame.shape[1] == 0:
+        raise ValueError(
+            f"by must hold one value per evaluated sample in each of its columns: "
+            f"it has {len(frame)} rows and {frame.shape[1]} columns, for "
+            f"{n_samples} samples"
+        )
+    return frame
+
+
+def _concatenate_samples(X, X_test):
+    """Training then test samples, in one container of X's kind."""
+    if isinstance(X, pd.DataFrame):
+        return pd.concat([X, pd.DataFrame(X_test)], ignore_index=True)
+    if isinstance(X, list):
+        return X + list(X_test)
+    X, X_test = np.asarray(X), np.asarray(X_test)
+    if X.dtype.kind in "OUS" or X_test.dtype.kind in "OUS":
+        return np.concatenate([X.astype(object), X_test.astype(object)])
+    return np.concatenate([X, X_test])
+
+
 def evaluate_pipelines(
     estimators,
     X,
@@ -282,6 +351,13 @@ def evaluate_pipelines(
     return_estimator=False,
     n_jobs=None,
     verbose=1,
+    n_bootstraps=1000,
+    confidence_level=0.95,
+    interval_method="percentile",
+    random_state=None,
+    test=None,
+    on_overlap="raise",
+    by=None,
 ):
     """Cross-validate several estimators by patient and tabulate their scores.
 
@@ -352,6 +428,33 @@ def evaluate_pipelines(
         Folds fitted in parallel (joblib; also under a Dask backend).
     verbose : int, default=1
         Show a progress bar over estimators and folds.
+    n_bootstraps : int, default=1000
+        Resamples of the patients for the confidence intervals
+        (``intervals``, ``subgroups``), at least 1.
+    confidence_level : float, default=0.95
+        Of every interval.
+    interval_method : {"percentile", "BCa"}, default="percentile"
+        The bootstrap interval: percentile, or bias-corrected and
+        accelerated (:func:`scipy.stats.bootstrap`).
+    random_state : int, Generator or None, default=None
+        Seed of the bootstrap's resamples (the estimators keep their own).
+    test : tuple (X_test, y_test, groups_test), default=None
+        External validation: fit each estimator once on all of X, y and
+        score it on this test set (another site's patients, say), with the
+        same metrics and intervals; ``cv`` must then be None. The test set
+        is checked to share no patient id and no image (by content) with
+        the training set, see ``on_overlap``.
+    on_overlap : {"raise", "warn"}, default="raise"
+        With ``test``: refuse a test set that shares patients or images
+        with the training set (:class:`~sklearn_palsy.exceptions.PatientLeakageError`),
+        or only warn (:class:`~sklearn_palsy.exceptions.PatientLeakageWarning`),
+        for sites whose ids collide but name different people.
+    by : DataFrame, dict, str or list of str, default=None
+        Subgroups: columns with one value per evaluated sample (of X, or of
+        the test set with ``test``), such as sex, age group, camera or site;
+        a name or list of names picks those columns of X (or of X_test)
+        when it is a DataFrame. Every metric is given with its interval in
+        each subgroup of each column (``subgroups``).
 
     Returns
     -------
@@ -360,15 +463,31 @@ def evaluate_pipelines(
 
         - ``scores``: tidy DataFrame, one row per estimator, fold and level
           ("image" or "patient"), with a column per metric (those of
-          ``metrics``) and ``fit_time``;
+          ``metrics``), ``fit_time`` and ``repeat`` (the repetition of the
+          fold, 0 but for repeated cross-validation such as
+          :class:`RepeatedStratifiedGroupKFold`, whose folds are numbered
+          on across repetitions);
         - ``summary``: DataFrame indexed by estimator and level with the mean
           and standard deviation of each metric over the folds;
         - ``predictions``: DataFrame of the out-of-fold predictions of every
           image for every estimator (columns ``estimator``, ``fold``,
-          ``index``, ``patient_id``, ``y_true``, and ``proba``, the
+          ``repeat``, ``index``, ``patient_id``, ``y_true``, and ``proba``, the
           probability of ``pos_label``, for a binary target; for others
           ``y_pred`` and a column ``proba_<class>`` per class);
-        - ``splits``: the checked (train, test) splits;
+        - ``intervals``: tidy DataFrame, one row per estimator, level and
+          metric, with ``estimate`` (the metric of the pooled out-of-fold
+          predictions), ``low`` and ``high`` (its interval, by a bootstrap
+          over patients) and ``note`` (why an interval is missing or how it
+          was made, else empty); see Notes;
+        - ``subgroups`` (with ``by``): the same columns for each subgroup,
+          after ``subgroup_column`` and ``subgroup``, with ``n_patients`` and
+          ``n_images``; the ``note`` says when a subgroup is too small to say
+          anything (fewer than 10 patients, or one class only) and names
+          the subgroup of missing values, ``"(missing)"``;
+        - ``splits``: the checked (train, test) splits; with ``test``, one
+          split holding every training index and every test index (each an
+          index into its own set);
+        - ``validation``: ``"cross-validation"`` or ``"external"``;
         - ``target``: "binary", "multiclass" or "ordinal";
         - ``classes``: the classes in order (for a binary target, the two
           labels sorted);
@@ -393,8 +512,15 @@ def evaluate_pipelines(
         ``allow_mixed_patient_labels`` switch: it scores each patient against
         their one label, which such a patient does not have. It is also a
         :class:`ValueError`.
+    PatientLeakageError
+        With ``test`` and ``on_overlap="raise"``, if the test set shares a
+        patient id or an image's content with the training set, naming them
+        with their rows.
     ValueError
-        If ``groups`` is missing, of another length than X, or holds missing
+        If the bootstrap parameters are out of range, ``test`` is not a
+        triple or comes with ``cv``, ``by`` names a column that X lacks or
+        has another length than the samples evaluated;
+        if ``groups`` is missing, of another length than X, or holds missing
         ids (None, NaN) or both numbers and text; if y holds missing labels
         (None, NaN) or both numbers and text, whatever the target (naming
         the rows); if a binary target does not
@@ -416,6 +542,19 @@ def evaluate_pipelines(
     -----
     Each check runs before the first fit, so a bad input fails at once
     rather than after the first fold has trained.
+
+    The intervals resample patients, the independent units, with
+    :func:`scipy.stats.bootstrap` (all of a patient's images come along),
+    and score each resample's pooled out-of-fold predictions at both
+    levels. With repeated cross-validation each image has one out-of-fold
+    prediction per repetition: the estimate is the mean over repetitions of
+    each repetition's pooled metric (not the metric of averaged
+    probabilities, which would score an ensemble the folds never built),
+    and each resample of the patients is applied to every repetition
+    alike, so that the interval reflects the patients sampled rather than
+    the shuffles. A metric that a resample leaves undefined (a ROC AUC
+    without both classes) is left out of that resample, and the note says
+    in how many it was defined.
 
     A :class:`~sklearn.ensemble.VotingClassifier` whose members are all
     estimators of the same evaluation, parameter for parameter (the paper's
@@ -463,16 +602,38 @@ def evaluate_pipelines(
             raise TypeError(
                 f"estimator {name!r} is not a classifier with predict_proba"
             )
+    check_bootstrap_parameters(n_bootstraps, confidence_level, interval_method,
+                               "evaluate_pipelines")
+    if on_overlap not in ON_OVERLAP:
+        raise ValueError(f"on_overlap must be one of {ON_OVERLAP}; got {on_overlap!r}")
     y = np.asarray(y)
     groups = _check_groups(groups, _n_samples(X))
-    target, classes, described = _check_target(y, target, classes, pos_label)
-    _check_one_label_per_patient(
-        y, groups, len(groups),
-        hint="evaluate_pipelines scores each patient against their one label, so "
-        f"it cannot score such a cohort ({described})",
-    )
-    splits = check_patient_split(GroupKFold(5) if cv is None else cv, X, y, groups,
-                                 allow_mixed_patient_labels=True)
+    n_train = len(groups)
+    if test is not None:
+        X_test, y_test, groups_test = _check_test(test, cv)
+        by = _check_by(by, X_test, len(groups_test))
+        target, classes, described = _check_target(
+            np.concatenate([y, y_test]), target, classes, pos_label)
+    else:
+        by = _check_by(by, X, n_train)
+        target, classes, described = _check_target(y, target, classes, pos_label)
+    hint = ("evaluate_pipelines scores each patient against their one label, so "
+            f"it cannot score such a cohort ({described})")
+    _check_one_label_per_patient(y, groups, n_train, hint=hint)
+    if test is not None:
+        _check_one_label_per_patient(y_test, groups_test, len(groups_test), hint=hint)
+        check_no_overlap(X, groups, X_test, groups_test, on_overlap=on_overlap)
+        X = _concatenate_samples(X, X_test)
+        y = np.concatenate([y, y_test])
+        groups = np.concatenate([groups.astype(object), groups_test.astype(object)])
+        splits = [(np.arange(n_train), np.arange(n_train, len(groups)))]
+    else:
+        splits = check_patient_split(GroupKFold(5) if cv is None else cv, X, y,
+                                     groups, allow_mixed_patient_labels=True)
+    repeats = split_repeats(splits)
+    # With an external test set, predictions are numbered by test row.
+    external = test is not None
+    offset = n_train if external else 0
     kept = _kept_folds(return_estimator, list(estimators), len(splits))
     shared = _shared_members(estimators)
     results = _fit_and_score_all(estimators, shared, kept, X, y, groups, splits,
@@ -499,11 +660,13 @@ def evaluate_pipelines(
             y[test], proba, groups[test], **context)
         for level, level_scores in by_level.items():
             rows.append({"estimator": name, "fold": fold, "level": level,
-                         **level_scores, "fit_time": fit_time})
+                         **level_scores, "fit_time": fit_time,
+                         "repeat": repeats[fold]})
             matrices[name][level][fold] = fold_matrices.get(level)
         predictions.append(pd.DataFrame({
-            "estimator": name, "fold": fold, "index": test,
-            "patient_id": groups[test], "y_true": y[test], **image_predictions,
+            "estimator": name, "fold": fold, "repeat": repeats[fold],
+            "index": test - offset, "patient_id": groups[test], "y_true": y[test],
+            **image_predictions,
         }))
     metrics = {"binary": METRICS + CALIBRATION_METRICS, "multiclass":
                MULTICLASS_METRICS, "ordinal": ORDINAL_METRICS}[target]
@@ -516,18 +679,31 @@ def evaluate_pipelines(
     summary = scores.groupby(["estimator", "level"], sort=False)[list(metrics)].agg(
         ["mean", "std"]
     )
+    predictions = pd.concat(
+        sorted(predictions, key=lambda frame: (order[frame.estimator.iloc[0]],
+                                                frame.fold.iloc[0])),
+        ignore_index=True)
+    bootstrap = {"target": target, "classes": classes,
+                 "pos_label": pos_label if target == "binary" else None,
+                 "metrics": metrics, "n_bootstraps": n_bootstraps,
+                 "confidence_level": confidence_level, "method": interval_method,
+                 "random_state": random_state}
+    intervals, _ = interval_table(predictions, **bootstrap)
+    if external:
+        splits = [(splits[0][0], splits[0][1] - offset)]
     result = Bunch(
         scores=scores,
         summary=summary,
-        predictions=pd.concat(
-            sorted(predictions, key=lambda frame: (order[frame.estimator.iloc[0]],
-                                                    frame.fold.iloc[0])),
-            ignore_index=True),
+        predictions=predictions,
+        intervals=intervals,
         splits=splits,
+        validation="external" if external else "cross-validation",
         target=target,
         classes=classes,
         metrics=metrics,
     )
+    if by is not None:
+        result.subgroups = subgroup_table(predictions, by, **bootstrap)
     if target == "binary":
         result.pos_label = pos_label
     else:
