@@ -65,6 +65,8 @@ _LAZY = {
     "LineSegmentRenderer": ".preprocessing",
     "OpenFaceActionUnits": ".preprocessing",
     "read_openface_csv": ".preprocessing",
+    "landmark_quality_flags": ".reporting",
+    "write_review_page": ".reporting",
 }
 
 __all__ = [
@@ -107,6 +109,7 @@ __all__ = [
     "expand_videos",
     "format_interval",
     "head_pose_table",
+    "landmark_quality_flags",
     "load_image_folder",
     "load_landmarks",
     "load_manifest",
@@ -122,6 +125,7 @@ __all__ = [
     "save_model",
     "screen_head_pose",
     "write_landmarks",
+    "write_review_page",
 ]
 
 

@@ -1025,6 +1025,110 @@ def _(ctx):
 # end of the REPORTING cases
 
 
+# ----------------------------------------------------------------------------
+# Issue 27, the landmark review page: sklearn-palsy review and its files.
+
+def _review_cli(*arguments):
+    """Run ``sklearn-palsy review``; return (exit code, stderr)."""
+    import contextlib
+    import io
+
+    from sklearn_palsy.cli import main
+
+    stderr, stdout = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
+        code = main(["review", *map(str, arguments), "--backend", "dlib",
+                     "--no-compare"])
+    return code, stderr.getvalue()
+
+
+def _review_photo(ctx, name="face.png"):
+    return _save(Image.fromarray(ctx.face), ctx.tmp_path / name)
+
+
+def _review_data(page):
+    import json
+
+    text = page.read_text(encoding="utf-8")
+    start = text.index('id="review-data">') + len('id="review-data">')
+    return json.loads(text[start:text.index("</script>", start)])
+
+
+@case("review-landmarks-not-in-sources")
+def _(ctx):
+    photo = _review_photo(ctx)
+    marks = ctx.tmp_path / "marks.csv"
+    elsewhere = str(ctx.tmp_path / "elsewhere.png")
+    marks.write_text("image,point,x,y\n" + "\n".join(
+        f"{elsewhere},{k},{x!r},{y!r}" for k, (x, y) in enumerate(ctx.truth)) + "\n")
+    page = ctx.tmp_path / "review.html"
+    code, stderr = _review_cli(photo, "--out", page, "--landmarks", marks)
+    assert code == 0
+    assert (f"sklearn-palsy: warning: landmarks from {marks}: 0 of the 1 images "
+            "took the given landmarks") in stderr
+    assert elsewhere in stderr
+    [image] = _review_data(page)["images"]
+    assert image["source"] == "detected"  # the photo's own face, detected
+    _assert_same_face(np.asarray(image["points"]), ctx.truth)
+
+
+@case("review-malformed-decisions")
+def _(ctx):
+    from sklearn_palsy.reporting import load_review_decisions
+
+    photo = _review_photo(ctx)
+    decisions = ctx.tmp_path / "decisions.csv"
+    decisions.write_text(f"image,checked,excluded,note\n{photo},maybe,0,\n")
+    said = (rf"decisions file {re.escape(repr(str(decisions)))}: line 2: checked "
+            r"is 'maybe', not 0 or 1")
+    with pytest.raises(ManifestError, match=said):
+        load_review_decisions(decisions)
+    page = ctx.tmp_path / "review.html"
+    code, stderr = _review_cli(photo, "--out", page, "--decisions", decisions)
+    assert code == 1 and re.search("sklearn-palsy: error: " + said, stderr)
+    assert not page.exists()
+
+
+@case("review-malformed-landmark-file")
+def _(ctx):
+    from sklearn_palsy.exceptions import LandmarkFileError
+    from sklearn_palsy.faces import load_landmarks
+
+    photo = _review_photo(ctx)
+    marks = ctx.tmp_path / "exported.csv"
+    rows = [f"{photo},{k},{x!r},{y!r},ibug68" for k, (x, y) in enumerate(ctx.truth)]
+    rows[54] = f"{photo},54,n/a,12.5,ibug68"  # a hand edit gone wrong
+    marks.write_text("image,point,x,y,scheme\n" + "\n".join(rows) + "\n")
+    page = ctx.tmp_path / "review.html"
+    code, stderr = _review_cli(photo, "--out", page, "--landmarks", marks)
+    assert code == 1
+    assert re.search(rf"sklearn-palsy: error: .*{re.escape(str(marks))}.*line 56: "
+                     r"x is 'n/a'", stderr, re.DOTALL)
+    assert not page.exists()
+    with pytest.raises(LandmarkFileError, match="line 56"):
+        load_landmarks(marks)
+
+
+@case("review-unreadable-image")
+def _(ctx):
+    import pandas as pd
+
+    good = _review_photo(ctx)
+    bad = ctx.tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    page = ctx.tmp_path / "review.html"
+    code, stderr = _review_cli(good, bad, "--out", page)
+    assert code == 0
+    assert f"sklearn-palsy: warning: {bad}: unreadable: " in stderr
+    images = {image["name"]: image for image in _review_data(page)["images"]}
+    assert images[str(bad)]["flags"] == ["unreadable"]
+    assert images[str(bad)]["src"] is None
+    assert str(bad) in images[str(bad)]["reasons"][0]
+    assert images[str(good)]["points"] is not None
+    flags = pd.read_csv(ctx.tmp_path / "review-flags.csv")
+    assert flags.loc[0, "image"] == str(bad) and flags.loc[0, "flag_unreadable"]
+
+
 # end of the REVIEW cases
 
 

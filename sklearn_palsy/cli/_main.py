@@ -354,6 +354,42 @@ def _assess(args):
     return 0
 
 
+def _review(args):
+    import warnings
+
+    from ..exceptions import UnmatchedLandmarksWarning
+    from ._review import review_images
+
+    source = args.source[0] if len(args.source) == 1 else args.source
+    with warnings.catch_warnings():
+        # Said once for the whole run, below.
+        warnings.simplefilter("ignore", UnmatchedLandmarksWarning)
+        review = review_images(
+            source, args.out, backend=args.backend, landmarks=args.landmarks,
+            decisions=args.decisions, expression_map=args.expression_map,
+            max_yaw=args.max_yaw, max_pitch=args.max_pitch,
+            page_size=args.page_size, compare=not args.no_compare,
+            sampling=_video_options(args))
+    if args.landmarks is not None:
+        _report_landmarks(args.landmarks, review.images)
+    flags = review.flags
+    flagged = flags[flags["n_flags"] > 0]
+    unreadable = flags[flags["flag_unreadable"]]
+    for _, row in unreadable.iterrows():
+        print(f"sklearn-palsy: warning: {row['image']}: {row['reasons']}",
+              file=sys.stderr)
+    print(f"{len(flags)} photo(s), {len(flagged)} flagged, landmarks by "
+          f"{review.backend}" + (f", compared with {review.compared}"
+                                 if review.compared else ""))
+    if len(review.pages) > 1:
+        print(f"pages  : {len(review.pages)}, listed in {review.page}")
+    else:
+        print(f"page   : {review.page}")
+    print(f"flags  : {review.flags_path}")
+    print(DISCLAIMER)
+    return 0
+
+
 def _epochs_text(epochs):
     return ", ".join(f"{value} {name.removesuffix('_epochs')}"
                      for name, value in epochs.items())
@@ -407,12 +443,8 @@ def _joined_failures(unusable, failures):
     return pd.concat([unusable, failures], ignore_index=True)
 
 
-def _add_input_options(command, *, landmarks_out=False, pose_default=None):
-    """Options shared by extract, predict and assess: videos, pose, landmarks.
-
-    ``pose_default`` describes the command's own head-pose limits when it
-    has some (assess); ``--no-pose-limit`` then turns them off.
-    """
+def _add_video_options(command):
+    """The video sampling options (extract, predict, assess, review)."""
     videos = command.add_argument_group(
         "videos (.mp4 .avi .mov .mkv), read lazily; each sampled frame is a row")
     videos.add_argument("--frames-per-video", type=int, default=None, metavar="N",
@@ -423,6 +455,15 @@ def _add_input_options(command, *, landmarks_out=False, pose_default=None):
                         default="uniform",
                         help="evenly spread frames, or the most neutral frame and "
                         "the frames that move most from it (default: uniform)")
+
+
+def _add_input_options(command, *, landmarks_out=False, pose_default=None):
+    """Options shared by extract, predict and assess: videos, pose, landmarks.
+
+    ``pose_default`` describes the command's own head-pose limits when it
+    has some (assess); ``--no-pose-limit`` then turns them off.
+    """
+    _add_video_options(command)
     quality = command.add_argument_group("head pose and landmarks")
     quality.add_argument("--max-yaw", type=_angle, default=None, metavar="DEGREES",
                          help="skip faces turned sideways more than this "
@@ -639,6 +680,44 @@ def build_parser():
     _add_input_options(assess, pose_default="20 degrees, see the head-pose "
                        "page of the user guide")
     assess.set_defaults(handler=_assess)
+
+    review = commands.add_parser(
+        "review",
+        help="write a page (one self-contained HTML file, opened from disk) "
+        "that shows every photo's landmarks, flags the faces to check first, "
+        "and lets a person correct the points and export them for --landmarks; "
+        "and the flags as a CSV beside it",
+    )
+    review.add_argument(
+        "source", metavar="SOURCE", nargs="+",
+        help="a manifest CSV (patient_id, expression and side columns are used), "
+        "a folder of images or image files")
+    review.add_argument("--out", default="review.html",
+                        help="the page (default: review.html); the flags go to "
+                        "<name>-flags.csv beside it")
+    review.add_argument("--backend", **_BACKEND_OPTION)
+    review.add_argument("--landmarks", default=None, metavar="FILE",
+                        help="corrected landmarks (CSV or .pts, as the page "
+                        "exports them), shown instead of detection")
+    review.add_argument("--decisions", default=None, metavar="FILE",
+                        help="a decisions CSV the page exported (checked, "
+                        "excluded, note), shown again")
+    review.add_argument("--expression-map", default=None, metavar="FILE",
+                        help="the study's expression names, as for assess")
+    review.add_argument("--max-yaw", type=_angle, default=20.0, metavar="DEGREES",
+                        help="flag faces turned sideways more than this "
+                        "(default: 20)")
+    review.add_argument("--max-pitch", type=_angle, default=20.0, metavar="DEGREES",
+                        help="flag faces tilted up or down more than this "
+                        "(default: 20)")
+    review.add_argument("--page-size", type=int, default=200, metavar="N",
+                        help="most photos on one page; a larger study gets "
+                        "several pages and an index at --out (default: 200)")
+    review.add_argument("--no-compare", action="store_true",
+                        help="do not run the other landmark model (no "
+                        "disagreement flag)")
+    _add_video_options(review)
+    review.set_defaults(handler=_review)
     return parser
 
 

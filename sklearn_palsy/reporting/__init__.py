@@ -21,11 +21,15 @@ from ._plots import (
     plot_roc_curves,
     pooled_predictions,
 )
+from ._quality import landmark_quality_flags
 from ._report import patient_table, summary_table, write_report
+from ._review import load_review_decisions, write_review_page
 
 __all__ = [
     "DISCLAIMER",
     "grad_cam",
+    "landmark_quality_flags",
+    "load_review_decisions",
     "patient_table",
     "plot_confusion_matrices",
     "plot_grad_cam",
@@ -38,6 +42,7 @@ __all__ = [
     "summary_table",
     "write_assessment",
     "write_report",
+    "write_review_page",
 ]
 
 
