@@ -1019,6 +1019,100 @@ def _(ctx):
 # end of the substitutions cases
 
 
+@case("test-set-overlaps-training")
+def _(ctx):
+    import pandas as pd
+
+    from sklearn_palsy.exceptions import PatientLeakageError, PatientLeakageWarning
+
+    X, y, groups = _tabular()
+    X_test, y_test, _ = _tabular(seed=1)
+    groups_test = groups + 100
+    shared = groups_test.copy()
+    shared[:4] = groups[4]
+    model = {"lr": LogisticRegression()}
+    with pytest.raises(PatientLeakageError, match=(
+            r"not an external validation: 1 patient id in both: 1 \(training rows "
+            r"4, 5, 6, 7, test rows 0, 1, 2, 3\)")):
+        evaluate_pipelines(model, X, y, groups, test=(X_test, y_test, shared),
+                           verbose=0, n_bootstraps=10)
+    # The same image (by content) under another patient id, in a DataFrame.
+    copied = X_test.copy()
+    copied[7] = X[9]
+    with pytest.raises(PatientLeakageError, match=(
+            "1 test image has the content of a training image: training row 9 and "
+            "test row 7")):
+        evaluate_pipelines(model, pd.DataFrame(X), y, groups,
+                           test=(pd.DataFrame(copied), y_test, groups_test),
+                           verbose=0, n_bootstraps=10)
+    with pytest.warns(PatientLeakageWarning, match="^OVERLAP: the test set shares"):
+        result = evaluate_pipelines(model, X, y, groups,
+                                    test=(X_test, y_test, shared), verbose=0,
+                                    n_bootstraps=10, on_overlap="warn")
+    assert len(result.predictions) == len(y_test)
+
+
+@case("by-column-missing")
+def _(ctx):
+    import pandas as pd
+
+    X, y, groups = _tabular()
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(site="s1")
+    model = make_pipeline(FunctionTransformer(lambda f: f[["a", "b"]].to_numpy()),
+                          LogisticRegression())
+    with pytest.raises(ValueError, match=(
+            r"by names columns \['camera'\] that the samples lack; their columns "
+            r"are \['a', 'b', 'c', 'd', 'site'\]")):
+        evaluate_pipelines({"lr": model}, frame, y, groups, cv=2, by=["camera"],
+                           verbose=0)
+    with pytest.raises(ValueError, match=(
+            "by must hold one value per evaluated sample in each of its columns: "
+            "it has 3 rows and 1 columns, for 40 samples")):
+        evaluate_pipelines({"lr": model}, frame, y, groups, cv=2,
+                           by={"site": ["a", "b", "c"]}, verbose=0)
+    result = evaluate_pipelines({"lr": model}, frame, y, groups, cv=2, by="site",
+                                verbose=0, n_bootstraps=10)
+    assert set(result.subgroups.subgroup) == {"s1"}
+
+
+@case("n-bootstraps-below-one")
+def _(ctx):
+    from sklearn_palsy import compare_pipelines
+
+    X, y, groups = _tabular()
+    model = {"lr": LogisticRegression()}
+    for value in (0, -5, 2.5, True):
+        with pytest.raises(ValueError, match=(
+                "^evaluate_pipelines: n_bootstraps must be an integer of at least "
+                rf"1 \(resamples of the patients\); got {value!r}")):
+            evaluate_pipelines(model, X, y, groups, cv=2, n_bootstraps=value,
+                               verbose=0)
+    for name, value in (("confidence_level", 1.0), ("interval_method", "bca")):
+        with pytest.raises(ValueError, match=f"^evaluate_pipelines: {name} must"):
+            evaluate_pipelines(model, X, y, groups, cv=2, verbose=0,
+                               **{name: value})
+    result = evaluate_pipelines({**model, "weak": LogisticRegression(C=1e-3)}, X, y,
+                                groups, cv=2, verbose=0, n_bootstraps=10)
+    with pytest.raises(ValueError, match="^compare_pipelines: n_bootstraps must"):
+        compare_pipelines(result, n_bootstraps=0)
+
+
+@case("subgroup-missing-values")
+def _(ctx):
+    X, y, groups = _tabular()
+    sex = np.where(groups % 2 == 0, "f", None).astype(object)
+    sex[groups == 1] = np.nan
+    result = evaluate_pipelines({"lr": LogisticRegression()}, X, y, groups, cv=2,
+                                by={"sex": sex}, verbose=0, n_bootstraps=10)
+    counts = result.subgroups.drop_duplicates("subgroup").set_index("subgroup")
+    # None and NaN are one subgroup, "(missing)", said so; no patient is lost.
+    assert counts.n_images.to_dict() == {"f": 20, "(missing)": 20}
+    assert counts.n_patients.sum() == len(set(groups))
+    assert counts.note["(missing)"].startswith(
+        "patients whose value is missing in this column; too small to say "
+        "anything: 5 patients (fewer than 10)")
+
+
 # end of the STATISTICS cases
 
 

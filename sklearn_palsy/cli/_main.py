@@ -43,10 +43,60 @@ def _print_experiment(experiment):
     print("The paper's table (mean ± sd over folds, per image and per patient):")
     print(experiment.table.to_string())
     print()
+    print("Per patient, with 95 % confidence intervals (bootstrap over patients "
+          "of the pooled out-of-fold predictions):")
+    print(experiment.intervals.to_string())
+    print()
     print(f"best configuration (highest per-patient F1): {experiment.best}")
+    _print_comparison(experiment)
+    _print_subgroups(experiment)
     print(f"report : {experiment.paths.report}")
     print(f"table  : {experiment.paths.table_csv} and {experiment.paths.table_md}")
     print(f"model  : {experiment.paths.model} (best configuration, all images)")
+
+
+def _print_comparison(experiment):
+    """The paired comparison with the best configuration, one line per pair."""
+    comparison = experiment.get("comparison")
+    if comparison is None:
+        return
+    print()
+    print(f"Paired comparison with {experiment.best}: difference in per-patient "
+          f"F1 (95 % interval), p-values Holm-corrected over {len(comparison)} "
+          "pair(s):")
+    from ..model_selection import format_interval
+
+    for row in comparison.itertuples():
+        p_t = "n/a" if row.p_corrected_t_holm != row.p_corrected_t_holm else (
+            f"{row.p_corrected_t_holm:.3f}")
+        print(f"  {row.estimator} - {row.other}: "
+              f"{format_interval(row.difference, row.low, row.high)}; "
+              f"corrected t-test p = {p_t}, bootstrap p = "
+              f"{row.p_bootstrap_holm:.3f}")
+
+
+def _print_subgroups(experiment):
+    """Per-patient F1 and ROC AUC of each configuration in each subgroup."""
+    subgroups = experiment.result.get("subgroups")
+    if subgroups is None:
+        return
+    from ..model_selection import format_interval
+
+    chosen = subgroups[(subgroups.level == "patient")
+                       & subgroups.metric.isin(["f1", "roc_auc"])]
+    for column, rows in chosen.groupby("subgroup_column", sort=False):
+        print()
+        print(f"By {column} (per patient, 95 % intervals):")
+        table = rows.assign(value=[format_interval(*values) for values in rows[
+            ["estimate", "low", "high"]].itertuples(index=False)])
+        wide = table.pivot_table(index=["subgroup", "n_patients", "estimator"],
+                                 columns="metric", values="value",
+                                 aggfunc="first", sort=False)
+        notes = table.drop_duplicates("subgroup").set_index("subgroup").note
+        print(wide.to_string())
+        for subgroup, note in notes.items():
+            if note:
+                print(f"  {subgroup}: {note}")
 
 
 def _demo(args):
@@ -89,20 +139,70 @@ def _demo(args):
 
 
 def _evaluate(args):
+    import warnings
+
     from ..datasets import load_manifest
+    from ..exceptions import PatientLeakageError, PatientLeakageWarning
     from ..paper import run_experiment
 
     data = load_manifest(args.manifest)
-    experiment = run_experiment(
-        data.X, data.y, data.groups, args.out, pipelines=args.pipelines,
-        cv=args.cv, n_splits=args.folds, image_size=args.image_size,
-        resnet_arch=args.resnet_arch, backend=args.backend,
-        random_state=args.random_state,
-        verbose=not args.quiet,
-    )
+    test = None if args.test is None else load_manifest(args.test)
+    evaluated = data if test is None else test
+    by = None
+    if args.by is not None:
+        missing = [name for name in args.by if name not in evaluated.frame.columns]
+        if missing:
+            raise ValueError(
+                f"--by names {', '.join(map(repr, missing))}, which "
+                f"{evaluated.source!r} lacks; its columns are "
+                + ", ".join(name for name in evaluated.frame.columns
+                            if name != "path")
+            )
+        by = evaluated.frame[args.by].reset_index(drop=True)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PatientLeakageWarning)
+            experiment = run_experiment(
+                data.X, data.y, data.groups, args.out, pipelines=args.pipelines,
+                cv=args.cv, n_splits=args.folds, image_size=args.image_size,
+                resnet_arch=args.resnet_arch, backend=args.backend,
+                random_state=args.random_state,
+                verbose=not args.quiet, repeats=args.repeats,
+                test=None if test is None else (test.X, test.y, test.groups),
+                on_overlap="warn" if args.allow_overlap else "raise", by=by,
+                n_bootstraps=args.bootstraps,
+            )
+    except PatientLeakageError as error:
+        raise PatientLeakageError(f"{args.test} against {args.manifest}: {error}"
+                                  ) from error
+    for warning in caught:
+        if issubclass(warning.category, PatientLeakageWarning):
+            print(f"sklearn-palsy: warning: {args.test} against {args.manifest}: "
+                  f"{warning.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(warning.message, warning.category,
+                                   warning.filename, warning.lineno)
+    if test is not None:
+        print(f"Trained on {args.manifest}; tested on {args.test} "
+              f"({len(test.y)} images of {len(set(test.groups))} patients).")
     _print_experiment(experiment)
     print(DISCLAIMER)
     return 0
+
+
+def _column_list(text):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give one or more column names, "
+                                         "separated by commas")
+    return names
+
+
+def _at_least_one(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {text}")
+    return value
 
 
 def _about_matching(warning):
@@ -546,6 +646,26 @@ def build_parser():
                           default="group-kfold",
                           help="GroupKFold by patient, or leave-one-patient-out")
     evaluate.add_argument("--folds", type=int, default=5, help="GroupKFold folds")
+    evaluate.add_argument("--repeats", type=_at_least_one, default=1, metavar="N",
+                          help="repeat the folds N times, each a new shuffle "
+                          "(RepeatedStratifiedGroupKFold; default: 1, GroupKFold)")
+    evaluate.add_argument("--test", default=None, metavar="TEST_MANIFEST",
+                          help="external validation: train on MANIFEST, score on "
+                          "this manifest (refused if they share a patient id or "
+                          "an image)")
+    evaluate.add_argument("--allow-overlap", action="store_true",
+                          help="with --test, warn instead of refusing shared "
+                          "patient ids or images (ids that name different "
+                          "people at two sites)")
+    evaluate.add_argument("--by", type=_column_list, default=None,
+                          metavar="COL[,COL]",
+                          help="subgroup tables: every metric with its interval "
+                          "per value of these manifest columns (of the test "
+                          "manifest with --test)")
+    evaluate.add_argument("--bootstraps", type=_at_least_one, default=1000,
+                          metavar="N",
+                          help="patient resamples of the confidence intervals "
+                          "and the paired comparison (default: 1000)")
     evaluate.add_argument("--pipelines", type=pipeline_list, default=None,
                           help="comma-separated configurations (default: all)")
     evaluate.add_argument("--image-size", type=int, default=DEMO_IMAGE_SIZE,

@@ -362,8 +362,8 @@ def check_no_overlap(X, groups, X_test, groups_test, *, on_overlap="raise"):
             + format_listing(listed, separator="; "))
     same = _same_content(X, X_test)
     if same:
-        listed = [f"training row {train} {_shown(X, train)} and test row {test} "
-                  f"{_shown(X_test, test)}" for train, test in same]
+        listed = [f"training row {train}{_shown(X, train)} and test row "
+                  f"{test}{_shown(X_test, test)}" for train, test in same]
         problems.append(
             f"{len(same)} test image{'s have' if len(same) > 1 else ' has'} the "
             "content of a training image: " + format_listing(listed, separator="; "))
@@ -390,7 +390,7 @@ def _shown(X, row):
     if isinstance(X, pd.DataFrame):
         return ""
     item = X[row]
-    return repr(str(item)) if isinstance(item, (str, os.PathLike)) else ""
+    return f" {str(item)!r}" if isinstance(item, (str, os.PathLike)) else ""
 
 
 def _same_content(X, X_test):

@@ -10,16 +10,26 @@ from sklearn.utils import Bunch
 
 from ..faces import resolve_backend
 from ..io import save_model
-from ..model_selection import evaluate_pipelines
+from ..model_selection import (
+    RepeatedStratifiedGroupKFold,
+    compare_pipelines,
+    evaluate_pipelines,
+    format_interval,
+)
 from ..preprocessing import LandmarkDetector
 from ..utils._atomic import atomic_write
 from ..utils._csv import write_csv_atomic
 from ._defaults import DEMO_EPOCHS, DEMO_IMAGE_SIZE, DEMO_RESNET_ARCH, PAPER_PIPELINES
 from ._pipelines import make_paper_pipelines
 
-__all__ = ["paper_table", "run_experiment"]
+__all__ = ["interval_table", "paper_table", "run_experiment"]
 
 _TABLE_METRICS = ("precision", "recall", "f1")
+# The metrics of the interval table that the command line prints and the
+# report shows (intervals.csv holds every metric).
+_INTERVAL_METRICS = ("recall", "specificity", "f1", "roc_auc")
+# The metric by which the best configuration is chosen and compared.
+_COMPARISON_METRIC = "f1"
 _CV_CHOICES = ("group-kfold", "lopo")
 
 
@@ -80,6 +90,80 @@ def paper_table(result, metrics=_TABLE_METRICS, *, numeric=False):
                     for mean, sd in zip(means, stds, strict=True)
                 ]
     return table
+
+
+def interval_table(result, metrics=_INTERVAL_METRICS, *, levels=("patient",),
+                   digits=2):
+    """Lay the intervals out as a table: one row per configuration.
+
+    Parameters
+    ----------
+    result : Bunch
+        The output of :func:`~sklearn_palsy.evaluate_pipelines`.
+    metrics : tuple of str, default=("recall", "specificity", "f1", "roc_auc")
+        Metrics to show, each of ``result.metrics``.
+    levels : tuple of str, default=("patient",)
+        Levels to show, "image" and/or "patient".
+    digits : int, default=2
+        Decimal places.
+
+    Returns
+    -------
+    table : DataFrame
+        Indexed by configuration, with a column such as ``patient f1`` per
+        level and metric, holding :func:`~sklearn_palsy.format_interval`'s
+        ``"0.93 (0.89–0.96)"``: the metric of the pooled out-of-fold
+        predictions and its interval by patient.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_palsy import ExpressionFeatures, evaluate_pipelines
+    >>> from sklearn_palsy.paper import interval_table
+    >>> from sklearn_palsy.datasets import make_synthetic_cohort
+    >>> cohort = make_synthetic_cohort(n_patients=6, n_controls=6,
+    ...                                expressions=("rest",), random_state=0)
+    >>> model = make_pipeline(ExpressionFeatures(kinds=("symmetry",)),
+    ...                       LogisticRegression())
+    >>> result = evaluate_pipelines({"features": model}, cohort.landmarks,
+    ...                             cohort.y, cohort.groups, cv=3, verbose=0,
+    ...                             n_bootstraps=200, random_state=0)
+    >>> list(interval_table(result, ("f1",), levels=("image", "patient")).columns)
+    ['image f1', 'patient f1']
+    """
+    intervals = result.intervals.set_index(["estimator", "level", "metric"])
+    names = list(dict.fromkeys(result.intervals["estimator"]))
+    table = pd.DataFrame(index=pd.Index(names, name="configuration"))
+    for level in levels:
+        for metric in metrics:
+            table[f"{level} {metric}"] = [
+                format_interval(*intervals.loc[(name, level, metric),
+                                               ["estimate", "low", "high"]],
+                                digits=digits)
+                for name in names
+            ]
+    return table
+
+
+def _comparison_table(comparison, digits=2):
+    """The comparison with the best configuration, as text, one row per pair."""
+    return pd.DataFrame({
+        "configuration": comparison["estimator"],
+        "against": comparison["other"],
+        f"difference in {comparison['level'].iloc[0]} "
+        f"{comparison['metric'].iloc[0]}": [
+            format_interval(row.difference, row.low, row.high, digits=digits)
+            for row in comparison.itertuples()],
+        "p (corrected t, Holm)": comparison["p_corrected_t_holm"].map(_p_text),
+        "p (bootstrap, Holm)": comparison["p_bootstrap_holm"].map(_p_text),
+    }).set_index("configuration")
+
+
+def _p_text(p):
+    if not np.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 # The configurations whose first-fold models the report explains.
@@ -196,6 +280,11 @@ def run_experiment(
     backend="auto",
     random_state=0,
     verbose=1,
+    repeats=1,
+    test=None,
+    on_overlap="raise",
+    by=None,
+    n_bootstraps=1000,
 ):
     """Run the paper's comparison by patient, then write the table, report and model.
 
@@ -208,9 +297,12 @@ def run_experiment(
     groups : array-like
         Patient ids.
     out_dir : str or path-like
-        Receives ``table.csv``, ``table.md``, ``scores.csv``, ``report.html``
-        and ``model.safetensors`` (the best configuration refitted on all
-        images, in the safe format of :func:`~sklearn_palsy.save_model`).
+        Receives ``table.csv``, ``table.md``, ``scores.csv``, ``report.html``,
+        ``intervals.csv`` (every metric's estimate and interval by patient),
+        ``comparison.csv`` (the paired comparison, with more than one
+        configuration), ``subgroups.csv`` (with ``by``) and
+        ``model.safetensors`` (the best configuration refitted on all
+        training images, in the safe format of :func:`~sklearn_palsy.save_model`).
     pipelines : list of str, default=None
         Configurations from :data:`~sklearn_palsy.paper.PAPER_PIPELINES`;
         None runs them all.
@@ -233,13 +325,33 @@ def run_experiment(
         Seed of every network.
     verbose : int, default=1
         Progress bars.
+    repeats : int, default=1
+        With more than one, GroupKFold becomes
+        :class:`~sklearn_palsy.RepeatedStratifiedGroupKFold` with
+        ``n_splits`` folds repeated this many times (seeded by
+        ``random_state``); not with ``cv="lopo"``.
+    test : tuple (X_test, y_test, groups_test), default=None
+        External validation: train on X, y and score on this set instead of
+        cross-validating (see :func:`~sklearn_palsy.evaluate_pipelines`).
+    on_overlap : {"raise", "warn"}, default="raise"
+        With ``test``: refuse a test set sharing patients or images with the
+        training set, or warn.
+    by : DataFrame, default=None
+        Subgroup columns, one row per evaluated image (of X, or of the test
+        set): every metric with its interval per subgroup.
+    n_bootstraps : int, default=1000
+        Patient resamples of the intervals and of the paired comparison.
 
     Returns
     -------
     experiment : Bunch
-        ``result`` (from :func:`~sklearn_palsy.evaluate_pipelines`), ``table``
-        (:func:`paper_table`), ``best`` (the configuration with the highest
-        mean per-patient F1), and the paths written.
+        ``result`` (from :func:`~sklearn_palsy.evaluate_pipelines`, with its
+        ``intervals`` and, with ``by``, ``subgroups``), ``table``
+        (:func:`paper_table`), ``intervals`` (:func:`interval_table`),
+        ``best`` (the configuration with the highest mean per-patient F1),
+        ``comparison`` (:func:`~sklearn_palsy.compare_pipelines` of every
+        other configuration against the best, on the per-patient F1; None
+        with one configuration), and the paths written.
 
     Notes
     -----
@@ -251,6 +363,11 @@ def run_experiment(
     if cv not in _CV_CHOICES:
         raise ValueError(
             f"cv must be one of {', '.join(map(repr, _CV_CHOICES))}; got {cv!r}"
+        )
+    if repeats != 1 and (cv == "lopo" or test is not None):
+        raise ValueError(
+            "repeats applies to GroupKFold; leave-one-patient-out and an external "
+            "test set are not repeated"
         )
     start = time.perf_counter()
     out_dir = Path(out_dir)
@@ -268,22 +385,53 @@ def run_experiment(
         raise ValueError(
             f"unknown pipelines {unknown}; choose from {', '.join(PAPER_PIPELINES)}"
         )
-    splitter = LeaveOneGroupOut() if cv == "lopo" else GroupKFold(n_splits=n_splits)
+    if test is not None:
+        X_test, y_test, groups_test = test
+        test = (np.asarray(X_test, dtype=object), np.asarray(y_test),
+                np.asarray(groups_test))
+        splitter = None
+        validation = (f"none: trained on all, tested on an external set of "
+                      f"{len(test[1])} images of {len(np.unique(test[2]))} patients")
+    elif cv == "lopo":
+        splitter, validation = LeaveOneGroupOut(), "leave-one-patient-out"
+    elif repeats > 1:
+        splitter = RepeatedStratifiedGroupKFold(n_splits=n_splits, n_repeats=repeats,
+                                                random_state=random_state)
+        validation = f"StratifiedGroupKFold({n_splits}) repeated {repeats} times"
+    else:
+        splitter, validation = GroupKFold(n_splits=n_splits), f"GroupKFold({n_splits})"
     X, y, groups = np.asarray(X, dtype=object), np.asarray(y), np.asarray(groups)
     # The first fold's models of the explained configurations are kept for
     # the report's figures.
     result = evaluate_pipelines(
         {name: models[name] for name in names}, X, y, groups, cv=splitter,
         return_estimator={name: [0] for name in _EXPLAINED if name in names},
-        verbose=verbose,
+        verbose=verbose, n_bootstraps=n_bootstraps, random_state=random_state,
+        test=test, on_overlap=on_overlap, by=by,
     )
     table = paper_table(result)
+    intervals = interval_table(result)
     patient_f1 = result.summary.xs("patient", level="level")[("f1", "mean")]
     best = str(patient_f1.idxmax())
+    comparison = None
+    if len(names) > 1:
+        # The same resamples' seed as the intervals'.
+        comparison = compare_pipelines(result, best, metric=_COMPARISON_METRIC,
+                                       n_bootstraps=n_bootstraps,
+                                       random_state=random_state)
 
     paths = Bunch(table_csv=out_dir / "table.csv", table_md=out_dir / "table.md",
                   scores=out_dir / "scores.csv", report=out_dir / "report.html",
+                  intervals=out_dir / "intervals.csv",
                   model=out_dir / "model.safetensors")
+    write_csv_atomic(result.intervals.assign(landmark_backend=backend),
+                     paths.intervals)
+    if comparison is not None:
+        paths.comparison = out_dir / "comparison.csv"
+        write_csv_atomic(comparison, paths.comparison)
+    if by is not None:
+        paths.subgroups = out_dir / "subgroups.csv"
+        write_csv_atomic(result.subgroups, paths.subgroups)
     # Numbers in the CSV (mean and sd apart), "mean ± sd" in the Markdown.
     numeric = paper_table(result, numeric=True)
     write_csv_atomic(numeric.reset_index().assign(landmark_backend=backend),
@@ -299,7 +447,9 @@ def run_experiment(
 
     from ..reporting import write_report
 
-    data = Bunch(X=X, y=y)
+    # The figures explain fold 0's models on its test images: the external
+    # test set's, when there is one.
+    data = Bunch(X=X, y=y) if test is None else Bunch(X=test[0], y=test[1])
     figures = _figures(result, data, backend, verbose=verbose)
     scheme = LandmarkDetector(backend=backend).scheme
     settings = pd.DataFrame(
@@ -317,7 +467,7 @@ def run_experiment(
             "value": [
                 len(y),
                 len(np.unique(groups)),
-                "leave-one-patient-out" if cv == "lopo" else f"GroupKFold({n_splits})",
+                validation,
                 f"{image_size} px",
                 f"{ffnn_epochs} / {resnet_epochs} / {fusion_epochs}",
                 f"{resnet_arch}, from scratch",
@@ -326,8 +476,13 @@ def run_experiment(
             ],
         }
     )
+    extra_tables = {"Settings": settings, "The paper's table": table,
+                    "Confidence intervals (95 %, bootstrap over patients)": intervals}
+    if comparison is not None:
+        extra_tables[f"Paired comparison with {best} (per-patient F1)"] = (
+            _comparison_table(comparison))
     write_report(paths.report, result, title="sklearn-palsy: the paper's comparison",
-                 figures=figures,
-                 extra_tables={"Settings": settings, "The paper's table": table})
-    return Bunch(result=result, table=table, best=best, paths=paths,
+                 figures=figures, extra_tables=extra_tables)
+    return Bunch(result=result, table=table, intervals=intervals, best=best,
+                 comparison=comparison, paths=paths,
                  seconds=round(time.perf_counter() - start, 1))
