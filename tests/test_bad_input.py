@@ -1116,6 +1116,76 @@ def _(ctx):
 # end of the STATISTICS cases
 
 
+# Issue 28, clinical usefulness and model cards.
+
+@case("decision-curve-thresholds-outside-0-1")
+def _(ctx):
+    import pandas as pd
+    from sklearn.utils import Bunch
+
+    from sklearn_palsy.model_selection import decision_curve, net_benefit
+
+    said = re.escape("thresholds must lie strictly between 0 and 1 (the net "
+                     "benefit weighs a false positive by pt / (1 - pt)); got 0 at "
+                     "position 0, 1 at position 2")
+    with pytest.raises(ValueError, match="^net_benefit: " + said + "$"):
+        net_benefit([1, 0], [0.8, 0.3], [0.0, 0.5, 1.0])
+    result = Bunch(target="binary", pos_label=1, predictions=pd.DataFrame({
+        "estimator": "m", "fold": 0, "patient_id": ["a", "b"], "y_true": [1, 0],
+        "proba": [0.8, 0.3]}))
+    with pytest.raises(ValueError, match="^decision_curve: " + said + "$"):
+        decision_curve(result, thresholds=[0.0, 0.5, 1.0])
+
+
+@case("malformed-model-card")
+def _(ctx):
+    import contextlib
+    import io
+    import shutil
+    from pathlib import Path
+
+    import pandas as pd
+
+    from sklearn_palsy.cli import main
+    from sklearn_palsy.exceptions import ModelFileError
+    from sklearn_palsy.io import read_model_card
+    from sklearn_palsy.paper import _reference
+
+    model = ctx.tmp_path / "model.safetensors"
+    shutil.copyfile(Path(_reference.__file__).parent / "models"
+                    / "reference_dlib.safetensors", model)
+    card = ctx.tmp_path / "model.card.json"
+    card.write_text('{"format": "sklearn-palsy model card 1",\n "summary": }',
+                    encoding="utf-8")
+    said = f"model card {card}: malformed JSON at line 2, column 13"
+    with pytest.raises(ModelFileError, match="^" + re.escape(said)):
+        read_model_card(model)
+    photo = _save(Image.fromarray(ctx.face), ctx.tmp_path / "face.png")
+    out = ctx.tmp_path / "predictions.csv"
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(
+            io.StringIO()):
+        code = main(["predict", str(model), str(photo), "--backend", "dlib",
+                     "--out", str(out)])
+    assert code == 0
+    assert f"sklearn-palsy: warning: {said}" in stderr.getvalue()
+    assert "predicting without the model card" in stderr.getvalue()
+    assert pd.read_csv(out).image.tolist() == [str(photo)]
+
+
+@case("learning-curve-more-patients-than-the-fold")
+def _(ctx):
+    from sklearn_palsy.model_selection import learning_curve_by_patients
+
+    X, y, groups = _tabular()
+    said = ("learning_curve_by_patients: train_sizes asks for 40 training "
+            "patients, but fold 0's training set has only 5 (the training folds "
+            "have [5, 5] patients)")
+    with pytest.raises(ValueError, match="^" + re.escape(said) + "$"):
+        learning_curve_by_patients(LogisticRegression(), X, y, groups,
+                                   train_sizes=[3, 40], cv=2)
+
+
 # end of the REPORTING cases
 
 

@@ -120,9 +120,9 @@ def experiment(synthetic_cohort, tmp_path_factory):
 def test_the_experiment_report_renders_in_a_browser(experiment, tmp_path):
     result = check_in_browser(experiment, tmp_path)
     assert_report_renders(result, "sklearn-palsy: the paper's comparison")
-    # Two confusion-matrix figures, four curve figures, landmarks,
-    # importances and two Grad-CAM figures.
-    assert result["images"] == 10
+    # Two confusion-matrix figures, four curve figures, reliability and
+    # decision curves, landmarks, importances and two Grad-CAM figures.
+    assert result["images"] == 12
 
 
 def test_the_assessment_report_renders_in_a_browser(synthetic_cohort, tmp_path):
@@ -151,3 +151,44 @@ def test_the_check_can_fail(tmp_path):
     result = check_in_browser(page, tmp_path)
     assert result["broken"] == ["missing"]
     assert result["scroll_width"] > result["width"]
+
+
+@pytest.mark.slow
+def test_the_study_report_renders_in_a_browser(tmp_path):
+    """Intervals, comparison, subgroups, calibration, decision and learning curves."""
+    import pandas as pd
+    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_palsy import evaluate_pipelines
+    from sklearn_palsy.model_selection import (
+        compare_pipelines,
+        learning_curve_by_patients,
+    )
+    from sklearn_palsy.reporting import add_to_report, write_report
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(24), 2)
+    y = (groups % 2).astype(int)
+    X = y[:, None] * 1.2 + rng.normal(size=(48, 2))
+    sex = pd.DataFrame({"sex": np.where(groups < 12, "F", "M")})
+    result = evaluate_pipelines(
+        {"lr": LogisticRegression(), "chance": DummyClassifier(strategy="prior")},
+        X, y, groups, cv=3, verbose=0, n_bootstraps=50, random_state=0, by=sex)
+    report = tmp_path / "study.html"
+    write_report(report, result, title="study", n_resamples=50,
+                 comparison=compare_pipelines(result, n_bootstraps=50,
+                                              random_state=0))
+    curve = learning_curve_by_patients(LogisticRegression(), X, y, groups,
+                                       train_sizes=[4, 16], cv=3, n_repeats=2,
+                                       n_resamples=30)
+    add_to_report(report, learning_curve=curve)
+    text = report.read_text(encoding="utf-8")
+    for heading in ("Results with 95 % intervals", "Paired comparison",
+                    "Subgroups", "Calibration", "Decision curve",
+                    "Learning curve by number of training patients"):
+        assert f"<h2>{heading}" in text
+    result = check_in_browser(report, tmp_path)
+    assert_report_renders(result, "study")
+    # Six curves and matrices, reliability, decision and learning curves.
+    assert result["images"] == 9

@@ -75,9 +75,15 @@ def test_demo_runs_the_experiment_and_writes_report_and_model(tmp_path, capsys):
     for figure in ("Confusion matrices (image level)", "ROC curves (patient level)",
                    "Precision-recall curves (image level)", "Landmarks",
                    "Permutation importance", "Grad-CAM of lines_resnet",
-                   "Grad-CAM of rgb_resnet"):
+                   "Grad-CAM of rgb_resnet", "Reliability diagrams",
+                   "Decision curves", "Learning curve by number of training "
+                   "patients"):
         assert figure in captions
-    assert len(report.images) == len(report.captions) == 10
+    assert len(report.images) == len(report.captions) == 13
+    # The best model's card, beside it.
+    assert "card   : " in out and "a research tool, not a medical device" in out
+    assert (tmp_path / "model.card.md").exists()
+    assert (tmp_path / "model.card.json").exists()
     assert "The paper's table" in report.headings
     # The saved best model predicts new photos through the CLI.
     best = table.set_index("configuration")

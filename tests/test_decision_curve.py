@@ -222,3 +222,67 @@ def test_calibration_and_decision_curves_refuse_other_targets():
         decision_curve(result)
     with pytest.raises(ValueError, match=r"levels must be among \('image', "):
         decision_curve(_result(Y, P), levels="fold")
+
+
+def test_weighted_resamples_equal_fits_on_the_rows_repeated(simulated):
+    from sklearn_palsy.model_selection._calibration import (
+        _logits,
+        weighted_calibration,
+    )
+
+    proba, y = simulated
+    proba, y = proba[:60], y[:60]
+    counts = np.random.default_rng(3).integers(0, 3, size=(4, 60))
+    slopes, intercepts = weighted_calibration(_logits(proba), y, counts)
+    for row, count in enumerate(counts):
+        repeated = np.repeat(np.arange(60), count)
+        expected = calibration_slope_intercept(y[repeated], proba[repeated],
+                                               pos_label=True)
+        assert (slopes[row], intercepts[row]) == pytest.approx(expected, abs=1e-8)
+
+
+@pytest.fixture(scope="module")
+def evaluation():
+    from sklearn.dummy import DummyClassifier
+
+    from sklearn_palsy import evaluate_pipelines
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(24), 2)
+    y = (groups % 2).astype(int)
+    X = y[:, None] * 1.2 + rng.normal(size=(48, 2))
+    return evaluate_pipelines(
+        {"lr": LogisticRegression(), "chance": DummyClassifier(strategy="prior")},
+        X, y, groups, cv=3, verbose=0, n_bootstraps=50, random_state=0)
+
+
+@pytest.mark.slow
+def test_the_report_shows_calibration_and_decision_curves(evaluation, tmp_path):
+    from sklearn_palsy.model_selection import compare_pipelines
+    from sklearn_palsy.reporting import write_report
+    from sklearn_palsy.reporting._report import interval_text
+
+    comparison = compare_pipelines(evaluation, n_bootstraps=50, random_state=0)
+    path = write_report(tmp_path / "report.html", evaluation, n_resamples=100,
+                        comparison=comparison)
+    text = open(path, encoding="utf-8").read()
+    assert "<h2>Calibration (logistic recalibration" in text
+    calibration = calibration_summary(evaluation, n_resamples=100, random_state=0)
+    row = calibration[(calibration.estimator == "lr") & (calibration.level ==
+                                                         "patient")].iloc[0]
+    assert row.metric == "calibration_slope"
+    assert interval_text(row.estimate, row.low, row.high) in text
+    assert 'alt="Reliability diagrams' in text
+    assert "<h2>Decision curve (net benefit" in text
+    assert 'alt="Decision curves: net benefit' in text
+    curve = decision_curve(evaluation, thresholds=[0.2], levels="patient")
+    value = curve[curve.estimator == "lr"].net_benefit.iloc[0]
+    assert f"<td>{value:.3f}</td>" in text
+    assert "net benefit at 0.2" in text and "treat all" in text
+    # The evaluation's intervals and the paired comparison.
+    assert "<h2>Results with 95 % intervals" in text
+    assert "<h2>Paired comparison" in text
+    pair = comparison.iloc[0]
+    assert interval_text(pair.difference, pair.low, pair.high, digits=3) in text
+    # Two more figures than before: 6 curves and matrices, 2 of usefulness.
+    assert text.count("data:image/png;base64,") == 8

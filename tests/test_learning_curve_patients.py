@@ -171,3 +171,30 @@ def test_the_fast_scores_equal_scikit_learns(seed):
         "roc_auc": roc_auc_score(positive, proba),
     }
     assert found == pytest.approx(expected, abs=1e-12)
+
+
+def test_the_learning_curve_goes_into_a_written_report(cohort, tmp_path):
+    from sklearn_palsy.reporting import add_to_report
+    from sklearn_palsy.reporting._report import _MORE_SECTIONS
+
+    X, y, groups = cohort
+    result = learning_curve_by_patients(LogisticRegression(), X[:, 1:], y, groups,
+                                        train_sizes=[4, 20], cv=3, n_repeats=2,
+                                        n_resamples=30)
+    report = tmp_path / "report.html"
+    report.write_text(f"<html><body><h1>r</h1>\n{_MORE_SECTIONS}\n<h2>Software</h2>"
+                      "</body></html>", encoding="utf-8")
+    add_to_report(report, learning_curve=result)
+    text = report.read_text(encoding="utf-8")
+    heading = text.index("<h2>Learning curve by number of training patients")
+    assert heading < text.index("<h2>Software</h2>")
+    assert text.count(_MORE_SECTIONS) == 1
+    assert 'alt="Learning curve"' in text
+    row = result.curve.iloc[-1]
+    assert f"{row.estimate:.2f} ({row.low:.2f}\u2013{row.high:.2f})" in text
+    # A file that write_report did not write is refused, naming it.
+    other = tmp_path / "other.html"
+    other.write_text("<html></html>", encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(f"{other} is not a report "
+                                                   "written by write_report")):
+        add_to_report(other, learning_curve=result)

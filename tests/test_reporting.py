@@ -266,9 +266,10 @@ def test_write_report_is_self_contained(result, tmp_path):
                         extra_tables={"notes": pd.DataFrame({"n": [42]})})
     assert path == os.fspath(tmp_path / "report.html")
     text = open(path, encoding="utf-8").read()
-    # 3 figure kinds x 2 levels, plus the extra one.
-    assert text.count('<img alt="') == 7
-    assert text.count('src="data:image/png;base64,') == 7
+    # 3 figure kinds x 2 levels, reliability and decision curves, plus the
+    # extra one.
+    assert text.count('<img alt="') == 9
+    assert text.count('src="data:image/png;base64,') == 9
     assert "My &lt;study&gt;" in text
     mean = result.summary.loc[("features", "image"), ("f1", "mean")]
     assert f"{mean:.3f} ± " in text
@@ -290,7 +291,7 @@ def test_write_report_embeds_valid_pngs(result, tmp_path):
 
     text = open(write_report(tmp_path / "r.html", result), encoding="utf-8").read()
     blobs = re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)"', text)
-    assert len(blobs) == 6
+    assert len(blobs) == 8
     assert all(base64.b64decode(blob)[:8] == b"\x89PNG\r\n\x1a\n" for blob in blobs)
 
 

@@ -130,6 +130,9 @@ def _demo(args):
         f"GroupKFold({settings['folds']}) by patient."
     )
     _print_experiment(summary["experiment"])
+    card_json, card_markdown = summary["model card paths"]
+    print(f"card   : {card_markdown} and {card_json}")
+    print(f"  {summary['model card'].summary_line()}")
     machine = summary["machine"]
     print(f"took {summary['seconds']} s on {machine['cpu']} "
           f"({machine['cpu capability']} kernels, {machine['torch threads']} "
@@ -284,24 +287,29 @@ def _extract(args):
 def _train(args):
     import os
 
+    from ..io import write_model_card
     from ..io._dispatch import _model_format, save_model_file
-    from ..paper import train_model
+    from ..paper import train_with_card
 
     if os.path.exists(args.manifest):
         # Refuse an unknown model extension before training, not after; a
-        # missing manifest is reported by train_model.
+        # missing manifest is reported by train_with_card.
         _model_format(args.out)
 
     overrides = {}
     if args.epochs_scale is not None:
         for name, default in TRAIN_EPOCHS.items():
             overrides[name] = max(1, round(default * args.epochs_scale))
-    model = train_model(
-        args.manifest, args.pipeline, image_size=args.image_size,
-        random_state=args.random_state, backend=args.backend, **overrides,
+    trained = train_with_card(
+        args.manifest, args.pipeline, folds=args.evaluate,
+        image_size=args.image_size, random_state=args.random_state,
+        backend=args.backend, **overrides,
     )
-    save_model_file(model, args.out)
+    save_model_file(trained.model, args.out)
+    card_json, card_markdown = write_model_card(args.out, trained.card)
     print(f"{args.pipeline} model written to {args.out}")
+    print(f"model card: {card_markdown} and {card_json}")
+    print(trained.card.summary_line())
     print(DISCLAIMER)
     return 0
 
@@ -374,7 +382,7 @@ _REFERENCE_NOTE = ("sklearn-palsy: no model given, so the shipped reference mode
 
 def _predict(args):
     from ..utils._csv import write_csv_atomic
-    from ._predict import predict_images, summarize_videos
+    from ._predict import model_card_line, predict_images, summarize_videos
 
     model_path, images = _model_and_images(args)
     source = images[0] if len(images) == 1 else images
@@ -383,6 +391,7 @@ def _predict(args):
         model = _reference_model(args.backend)
     else:
         model = _load_model(model_path)
+        card_line = model_card_line(model_path)
     with _landmarks_reported(args.landmarks, X):
         predictions, failures = predict_images(
             model, X, on_error=args.on_error, backend=args.backend,
@@ -406,6 +415,9 @@ def _predict(args):
     _write_failures(failures, args.failures)
     if model_path is None:
         print(_REFERENCE_NOTE, file=sys.stderr)
+    elif card_line is not None:
+        print(card_line, file=sys.stderr if args.out is None or card_line.startswith(
+            "sklearn-palsy: warning") else sys.stdout)
     print(DISCLAIMER, file=sys.stderr if args.out is None else sys.stdout)
     return 0
 
@@ -586,6 +598,17 @@ def _add_input_options(command, *, landmarks_out=False, pose_default=None):
                              "--landmarks")
 
 
+def _folds(text):
+    try:
+        folds = int(text)
+    except ValueError:
+        folds = 0
+    if folds < 2:
+        raise argparse.ArgumentTypeError(
+            f"needs a whole number of folds, at least 2; got {text!r}")
+    return folds
+
+
 def _angle(text):
     value = float(text)
     if not 0 < value <= 90:
@@ -718,6 +741,12 @@ def build_parser():
                        help="multiply the default numbers of epochs by this "
                        f"({_epochs_text(TRAIN_EPOCHS)})")
     train.add_argument("--backend", **_BACKEND_OPTION)
+    train.add_argument("--evaluate", type=_folds, default=None, metavar="FOLDS",
+                       help="first cross-validate the configuration by patient "
+                       "(GroupKFold with this many folds); the model card beside "
+                       "the model then holds every metric with its interval, the "
+                       "calibration and the decision curve (default: no "
+                       "evaluation)")
     train.add_argument("--random-state", type=int, default=0, help="network seed")
     train.set_defaults(handler=_train)
 

@@ -22,7 +22,30 @@ from ._detect import (
     _with_landmarks,
 )
 
-__all__ = ["predict_images", "summarize_videos"]
+__all__ = ["model_card_line", "predict_images", "summarize_videos"]
+
+
+def model_card_line(model_path):
+    """The line ``predict`` prints about the model card beside ``model_path``.
+
+    The card's one-line summary (``"model card: ..."``), None when the model
+    has no card, or a warning naming the card's file and what is wrong with
+    it when it cannot be read: a damaged card never stops a prediction.
+
+    Examples
+    --------
+    >>> model_card_line("no/such/model.safetensors") is None
+    True
+    """
+    from ..exceptions import ModelFileError
+    from ..io import read_model_card
+
+    try:
+        card = read_model_card(model_path)
+    except (ModelFileError, OSError) as error:
+        return (f"sklearn-palsy: warning: {error}; predicting without the model "
+                "card")
+    return None if card is None else f"model card: {card.summary_line()}"
 
 def _affected_sides(landmarks, scheme):
     """Each photo's affected side by the package's one rule.

@@ -13,6 +13,10 @@
 - :func:`save_model_file` and :func:`load_model_file` choose between the two
   by the file's extension: ``.safetensors``, or ``.joblib`` and ``.pkl``.
   The command line saves and loads models through them.
+- :func:`make_model_card`, :func:`write_model_card` and
+  :func:`read_model_card`: the model card beside a model file
+  (``<stem>.card.json`` and ``<stem>.card.md``), which says what the model
+  was trained on, how it scored and what it must not be used for.
 
 The safe format loads only estimator classes that registered modules export
 (``sklearn_palsy`` and scikit-learn's estimator modules from the start), and
@@ -31,6 +35,15 @@ trust, raise one first (``sklearn_palsy.io.MAX_TENSOR_BYTES = 2**33``).
 
 from ._dispatch import load_model_file, save_model_file
 from ._joblib import load_model_joblib, save_model_joblib
+from ._model_card import (
+    CARD_FORMAT,
+    TRIPOD_AI_ITEMS,
+    ModelCard,
+    make_model_card,
+    model_card_paths,
+    read_model_card,
+    write_model_card,
+)
 from ._registry import (
     register_estimator_module,
     register_folder_parameter,
@@ -40,6 +53,7 @@ from ._registry import (
 from ._safe import FORMAT, FORMAT_VERSION, load_model, save_model
 
 __all__ = [
+    "CARD_FORMAT",
     "FORMAT",
     "FORMAT_VERSION",
     "MAX_CONFIG_DEPTH",
@@ -48,9 +62,14 @@ __all__ = [
     "MAX_INLINE_BYTES",
     "MAX_INLINE_ELEMENTS",
     "MAX_TENSOR_BYTES",
+    "ModelCard",
+    "TRIPOD_AI_ITEMS",
     "load_model",
     "load_model_file",
     "load_model_joblib",
+    "make_model_card",
+    "model_card_paths",
+    "read_model_card",
     "register_estimator_module",
     "register_folder_parameter",
     "registered_estimator_modules",
@@ -58,6 +77,7 @@ __all__ = [
     "save_model",
     "save_model_file",
     "save_model_joblib",
+    "write_model_card",
 ]
 
 # The limits live here, not in the module that checks them, so that setting

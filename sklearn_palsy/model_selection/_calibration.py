@@ -17,7 +17,6 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 from scipy.special import expit, logit
 
 from ..utils._patients import pool_by_patient
@@ -252,66 +251,108 @@ def calibration_slope_intercept(y_true, proba, *, pos_label=1):
     """
     positive, proba = check_binary_predictions(
         y_true, proba, pos_label, "calibration_slope_intercept")
-    if positive.all() or not positive.any():
-        return np.nan, np.nan
-    linear = logit(np.clip(proba, _CLIP, 1 - _CLIP))
-    return _slope(linear, positive), _intercept(linear, positive)
+    slope, intercept = weighted_calibration(_logits(proba), positive,
+                                            np.ones((1, len(proba))))
+    return float(slope[0]), float(intercept[0])
 
 
-def _slope(linear, positive):
-    if np.ptp(linear) == 0:
-        return np.nan
-    if linear[~positive].max() <= linear[positive].min():
-        return np.inf
-    return _logistic_fit(linear, positive)
+def _logits(proba):
+    return logit(np.clip(proba, _CLIP, 1 - _CLIP))
 
 
-def _logistic_fit(linear, positive):
-    """The slope of the logistic regression of ``positive`` on ``linear``.
+def weighted_calibration(linear, positive, weights):
+    """Calibration slopes and intercepts under several weightings of the rows.
 
-    Newton's method with step halving on the log-likelihood (two
-    parameters, no penalty), in plain numpy: the bootstrap fits it
-    thousands of times. ``tests/test_decision_curve.py`` checks it against
-    scikit-learn's unpenalised :class:`~sklearn.linear_model.LogisticRegression`.
+    Row ``b`` of ``weights`` (shape (n_weightings, n_rows)) weighs each
+    observation, as a bootstrap resample counts it; all are fitted at once.
+    The slope is the unpenalised logistic regression of ``positive`` on
+    ``linear`` (Newton's method with step halving), the intercept the root
+    of the score equation with ``linear`` as an offset (bisection: it is
+    monotone). Returns two arrays of shape (n_weightings,): ``inf`` slopes
+    where the weighted rows are separated, NaN where they hold one class.
+    ``tests/test_decision_curve.py`` checks both against scikit-learn's
+    :class:`~sklearn.linear_model.LogisticRegression` and a Newton
+    iteration written there.
     """
-    design = np.column_stack([np.ones_like(linear), linear])
-    target = positive.astype(float)
-    coef = np.zeros(2)
+    weights = np.asarray(weights, dtype=float)
+    present = weights > 0
+    n_positive = weights @ positive
+    n_negative = weights @ ~positive
+    both = (n_positive > 0) & (n_negative > 0)
+    top_negative = np.where(present & ~positive, linear, -np.inf).max(axis=1)
+    bottom_positive = np.where(present & positive, linear, np.inf).min(axis=1)
+    separated = both & (top_negative <= bottom_positive)
+    constant = np.where(present, linear, -np.inf).max(axis=1) == np.where(
+        present, linear, np.inf).min(axis=1)
+    fit = both & ~separated & ~constant
+    slope = np.full(len(weights), np.nan)
+    slope[separated & ~constant] = np.inf
+    if fit.any():
+        slope[fit] = _newton_slopes(linear, positive.astype(float), weights[fit])
+    intercept = np.full(len(weights), np.nan)
+    if both.any():
+        intercept[both] = _bisect_intercepts(linear, n_positive[both],
+                                             weights[both])
+    return slope, intercept
 
-    def log_likelihood(coef):
-        eta = design @ coef
-        return float(np.sum(target * eta - np.logaddexp(0, eta)))
+
+def _newton_slopes(linear, target, weights):
+    # A full Newton step can overshoot far (near-separated resamples); the
+    # step halving below takes it back, so overflow on the way is expected.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _newton_slopes_unguarded(linear, target, weights)
+
+
+def _newton_slopes_unguarded(linear, target, weights):
+    coef = np.zeros((len(weights), 2))
+
+    def log_likelihood(coef, rows=slice(None)):
+        eta = coef[:, :1] + coef[:, 1:] * linear
+        return (weights[rows] * (target * eta - np.logaddexp(0, eta))).sum(axis=1)
 
     current = log_likelihood(coef)
-    for _ in range(200):
-        fitted = expit(design @ coef)
-        weight = fitted * (1 - fitted)
-        gradient = design.T @ (target - fitted)
-        hessian = (design * weight[:, None]).T @ design
-        try:
-            step = np.linalg.solve(hessian, gradient)
-        except np.linalg.LinAlgError:
-            return np.nan
-        scale = 1.0
-        while scale > 1e-8:
-            candidate = coef + scale * step
-            value = log_likelihood(candidate)
-            if value >= current - 1e-12:
+    for _ in range(100):
+        eta = coef[:, :1] + coef[:, 1:] * linear
+        fitted = expit(eta)
+        residual = weights * (target - fitted)
+        curvature = weights * fitted * (1 - fitted)
+        gradient = np.stack([residual.sum(1), (residual * linear).sum(1)], axis=1)
+        h00 = curvature.sum(1)
+        h01 = (curvature * linear).sum(1)
+        h11 = (curvature * linear**2).sum(1)
+        determinant = h00 * h11 - h01**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.stack([(h11 * gradient[:, 0] - h01 * gradient[:, 1]),
+                             (h00 * gradient[:, 1] - h01 * gradient[:, 0])],
+                            axis=1) / determinant[:, None]
+        step = np.nan_to_num(step)
+        scale = np.ones(len(weights))
+        candidate = coef + step
+        value = log_likelihood(candidate)
+        for _ in range(40):
+            worse = ~(value >= current - 1e-12)
+            if not worse.any():
                 break
-            scale /= 2
-        coef, previous, current = candidate, current, value
-        if np.max(np.abs(scale * step)) < 1e-10 or abs(current - previous) < 1e-14:
+            scale[worse] /= 2
+            candidate[worse] = coef[worse] + scale[worse, None] * step[worse]
+            value[worse] = log_likelihood(candidate[worse], worse)
+        moved = np.abs(scale[:, None] * step).max(axis=1)
+        coef, current = candidate, value
+        if moved.max() < 1e-10:
             break
-    return float(coef[1])
+    return coef[:, 1]
 
 
-def _intercept(linear, positive):
-    # The score equation of the intercept with the logits as an offset:
-    # sum(y - expit(a + linear)) = 0, decreasing in a, one root.
-    def score(intercept):
-        return positive.sum() - expit(intercept + linear).sum()
-
-    return float(brentq(score, -100.0, 100.0, xtol=1e-12))
+def _bisect_intercepts(linear, n_positive, weights):
+    # sum(w * (y - expit(a + linear))) = 0 is decreasing in a: bisect it.
+    low = np.full(len(weights), -100.0)
+    high = np.full(len(weights), 100.0)
+    for _ in range(64):
+        middle = (low + high) / 2
+        above = (weights * expit(middle[:, None] + linear)).sum(axis=1) > n_positive
+        high = np.where(above, middle, high)
+        low = np.where(above, low, middle)
+    return (low + high) / 2
 
 
 def patient_bootstrap(patient_ids, statistic, *, n_resamples, random_state):
@@ -332,6 +373,21 @@ def patient_bootstrap(patient_ids, statistic, *, n_resamples, random_state):
         drawn = rng.integers(len(rows), size=len(rows))
         values.append(statistic(np.concatenate([rows[i] for i in drawn])))
     return np.asarray(values, dtype=float)
+
+
+def patient_resample_weights(patient_ids, n_resamples, random_state):
+    """How often each row is drawn in each bootstrap resample of the patients.
+
+    Each resample draws as many patients as there are, with replacement;
+    a row counts as often as its patient was drawn. Returns an array of
+    shape (n_resamples, n_rows).
+    """
+    codes, uniques = pd.factorize(np.asarray(patient_ids))
+    rng = np.random.default_rng(random_state)
+    drawn = rng.integers(len(uniques), size=(n_resamples, len(uniques)))
+    counts = np.zeros((n_resamples, len(uniques)))
+    np.add.at(counts, (np.arange(n_resamples)[:, None], drawn), 1)
+    return counts[:, codes]
 
 
 def percentile_interval(values, confidence_level):
@@ -432,16 +488,12 @@ def calibration_summary(result, *, levels=("image", "patient"), n_resamples=1000
         pooled = pooled_out_of_fold(result, level)
         for name, frame in pooled.groupby("estimator", sort=False):
             positive = frame["y_true"].to_numpy()
-            proba = frame["proba"].to_numpy()
-
-            def statistic(rows, positive=positive, proba=proba):
-                return calibration_slope_intercept(positive[rows], proba[rows],
-                                                   pos_label=True)
-
-            estimates = statistic(np.arange(len(frame)))
-            resampled = patient_bootstrap(frame["patient_id"], statistic,
-                                          n_resamples=n_resamples,
-                                          random_state=random_state)
+            linear = _logits(frame["proba"].to_numpy())
+            estimates = [value[0] for value in weighted_calibration(
+                linear, positive, np.ones((1, len(frame))))]
+            resampled = np.column_stack(weighted_calibration(
+                linear, positive, patient_resample_weights(
+                    frame["patient_id"], n_resamples, random_state)))
             for position, metric in enumerate(("calibration_slope",
                                                "calibration_intercept")):
                 low, high = percentile_interval(resampled[:, position],

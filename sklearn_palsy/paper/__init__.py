@@ -12,7 +12,9 @@ general-purpose estimators it combines:
   patient, its table, report and best model;
 - :func:`run_demo`: the same on the synthetic cohort, and
   :func:`machine_summary`: the CPU, kernels and threads its time depends on;
-- :func:`train_model`: one configuration fitted on a user's cohort;
+- :func:`train_model`: one configuration fitted on a user's cohort, and
+  :func:`train_with_card`: the same with its model card (and, asked, its
+  cross-validated evaluation);
 - :func:`load_reference_model`: the small model shipped in the package,
   which :func:`train_reference_model` and :func:`build_reference_models`
   trained on synthetic faces (:func:`reference_model_info` says how).
@@ -46,6 +48,7 @@ _LAZY = {
     "run_demo": "._demo",
     "run_experiment": "._experiment",
     "train_model": "._train",
+    "train_with_card": "._train",
     "train_reference_model": "._reference_training",
 }
 

@@ -70,6 +70,7 @@ def run_demo(
     backend="auto",
     random_state=0,
     verbose=1,
+    learning_curve=True,
 ):
     """Generate the synthetic cohort, run the paper's comparison and report it.
 
@@ -80,7 +81,11 @@ def run_demo(
     :func:`~sklearn_palsy.make_paper_pipelines` is cross-validated by patient
     (by default GroupKFold(4) and ResNet-10s at 48 px, the settings that keep
     the demo within three minutes on two AVX2 cores), and the table, an HTML
-    report and the best model are written to ``out_dir``.
+    report and the best model are written to ``out_dir``, with the model's
+    card (``model.card.md`` and ``model.card.json``: the training data, the
+    evaluation with intervals, calibration and decision curve). The report
+    also shows the learning curve of ``features_ffnn`` by number of
+    training patients.
 
     Parameters
     ----------
@@ -108,13 +113,22 @@ def run_demo(
         Seed of the cohort and of the networks.
     verbose : int, default=1
         Progress bars.
+    learning_curve : bool, default=True
+        Add the learning curve of ``features_ffnn`` (when it is among the
+        configurations) to the report: the features are extracted once, and
+        the scaler and network fitted on a stratified subset of a quarter and
+        a half of each training fold's patients, and on all of them (one
+        subset per size, to keep the demo within its time).
 
     Returns
     -------
     summary : dict
         The cohort's counts and detection rate, the experiment (``experiment``,
-        see :func:`~sklearn_palsy.paper.run_experiment`), the machine
-        (``machine``, see :func:`machine_summary`) and the time.
+        see :func:`~sklearn_palsy.paper.run_experiment`), the model card
+        (``model card``, :class:`~sklearn_palsy.io.ModelCard`, and
+        ``model card paths``), the learning curve (``learning curve``, or
+        None), the machine (``machine``, see :func:`machine_summary`) and
+        the time.
 
     Examples
     --------
@@ -147,6 +161,24 @@ def run_demo(
         backend=backend, random_state=random_state,
         resnet_arch=resnet_arch, verbose=verbose, **epochs,
     )
+    from ..io import make_model_card, write_model_card
+
+    card = make_model_card(
+        experiment.best, data.X[detected], labels[detected],
+        data.groups[detected], frame=frame[detected],
+        source=str(cohort_dir / "manifest.csv"), backend=backend,
+        image_size=image_size, evaluation=experiment.result,
+        validation=f"GroupKFold({n_splits}) by patient", random_state=random_state)
+    card_paths = write_model_card(experiment.paths.model, card)
+    curve = None
+    if learning_curve and "features_ffnn" in experiment.table.index:
+        from ..reporting import add_to_report
+
+        curve = _features_learning_curve(
+            data.X[detected], labels[detected], data.groups[detected], n_splits,
+            image_size=image_size, backend=backend, random_state=random_state,
+            ffnn_epochs=epochs["ffnn_epochs"])
+        add_to_report(experiment.paths.report, learning_curve=curve)
     return {
         "manifest": str(cohort_dir / "manifest.csv"),
         "patients with palsy": int(frame.loc[labels == 1, "patient_id"].nunique()),
@@ -164,6 +196,37 @@ def run_demo(
                      "resnet": resnet_arch,
                      "landmarks": backend, **epochs},
         "experiment": experiment,
+        "model card": card,
+        "model card paths": card_paths,
+        "learning curve": curve,
         "machine": machine_summary(),
         "seconds": round(time.perf_counter() - start, 1),
     }
+
+
+def _features_learning_curve(X, y, groups, n_splits, *, image_size, backend,
+                             random_state, ffnn_epochs):
+    """The learning curve of ``features_ffnn`` by number of training patients.
+
+    Its landmarks and expression features are per image and fitted on
+    nothing, so they are computed once; the scaler and the network, which
+    learn, are fitted on each subset of patients.
+    """
+    from sklearn.model_selection import GroupKFold
+    from sklearn.pipeline import Pipeline
+
+    from ..model_selection import learning_curve_by_patients
+    from ._pipelines import make_paper_pipelines
+
+    pipeline = make_paper_pipelines(
+        image_size=image_size, ffnn_epochs=ffnn_epochs, backend=backend,
+        random_state=random_state)["features_ffnn"]
+    features = Pipeline(pipeline.steps[:2]).fit_transform(X)
+    splits = list(GroupKFold(n_splits).split(features, y, groups))
+    smallest = min(len(np.unique(groups[train])) for train, _ in splits)
+    # Two patients (one per class) at the least, for small cohorts.
+    sizes = sorted({max(2, int(fraction * smallest))
+                    for fraction in (0.25, 0.5, 1.0)})
+    return learning_curve_by_patients(
+        Pipeline(pipeline.steps[2:]), features, y, groups, train_sizes=sizes,
+        cv=splits, n_repeats=1, n_resamples=500, random_state=random_state)

@@ -15,27 +15,41 @@ from ._assessment import write_assessment
 from ._html import DISCLAIMER, software_versions
 from ._plots import (
     plot_confusion_matrices,
+    plot_decision_curves,
     plot_landmarks,
+    plot_learning_curve,
     plot_permutation_importance,
     plot_precision_recall_curves,
+    plot_reliability_diagrams,
     plot_roc_curves,
     pooled_predictions,
 )
 from ._quality import landmark_quality_flags
-from ._report import patient_table, summary_table, write_report
+from ._report import (
+    add_to_report,
+    intervals_table,
+    patient_table,
+    summary_table,
+    write_report,
+)
 from ._review import load_review_decisions, write_review_page
 
 __all__ = [
     "DISCLAIMER",
+    "add_to_report",
     "grad_cam",
+    "intervals_table",
     "landmark_quality_flags",
     "load_review_decisions",
     "patient_table",
     "plot_confusion_matrices",
+    "plot_decision_curves",
     "plot_grad_cam",
     "plot_landmarks",
+    "plot_learning_curve",
     "plot_permutation_importance",
     "plot_precision_recall_curves",
+    "plot_reliability_diagrams",
     "plot_roc_curves",
     "pooled_predictions",
     "software_versions",

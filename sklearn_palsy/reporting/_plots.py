@@ -10,6 +10,7 @@ opens and nothing accumulates in pyplot's registry.
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from sklearn.calibration import CalibrationDisplay
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
@@ -18,13 +19,18 @@ from sklearn.metrics import (
 )
 
 from ..faces._schemes import IBUG68
+from ..model_selection._calibration import pooled_out_of_fold
+from ..model_selection._decision_curve import DEFAULT_THRESHOLDS, decision_curve
 from ..utils._patients import pool_by_patient
 
 __all__ = [
     "plot_confusion_matrices",
+    "plot_decision_curves",
     "plot_landmarks",
+    "plot_learning_curve",
     "plot_permutation_importance",
     "plot_precision_recall_curves",
+    "plot_reliability_diagrams",
     "plot_roc_curves",
     "pooled_predictions",
 ]
@@ -325,4 +331,176 @@ def plot_permutation_importance(estimator, X, y, feature_names, n_repeats=5,
     ax.set_yticks(np.arange(len(order)), [feature_names[i] for i in order])
     ax.set_xlabel("mean decrease in score")
     ax.set_title("Permutation importance")
+    return figure
+
+
+def _level_panels(n_levels, height=4.2, extra=0.0):
+    figure = Figure(figsize=(5.2 * n_levels, height + extra), layout="constrained")
+    return figure, figure.subplots(1, n_levels, squeeze=False).ravel()
+
+
+def _legend_below(ax):
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize="small",
+              frameon=False)
+
+
+def plot_reliability_diagrams(result, levels=_LEVELS, *, n_bins=5, calibration=None):
+    """Draw the reliability diagram of every estimator, one panel per level.
+
+    The out-of-fold probabilities of a binary evaluation are binned (equal
+    widths) with :meth:`sklearn.calibration.CalibrationDisplay.from_predictions`;
+    a calibrated model's points lie on the diagonal.
+
+    Parameters
+    ----------
+    result : Bunch
+        The output of :func:`~sklearn_palsy.evaluate_pipelines` for a binary
+        target.
+    levels : tuple of str, default=("image", "patient")
+        One panel per level.
+    n_bins : int, default=5
+        Bins of the probabilities; few, since cohorts are small.
+    calibration : DataFrame, default=None
+        :func:`~sklearn_palsy.model_selection.calibration_summary`'s table:
+        each estimator's calibration slope and intercept go into its label.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.utils import Bunch
+    >>> predictions = pd.DataFrame({"estimator": "m", "fold": 0, "index": [0, 1],
+    ...                             "patient_id": ["a", "b"], "y_true": [1, 0],
+    ...                             "proba": [0.9, 0.2]})
+    >>> result = Bunch(predictions=predictions, target="binary", pos_label=1)
+    >>> len(plot_reliability_diagrams(result).axes)
+    2
+    """
+    names = _estimator_names(result.predictions)
+    figure, axes = _level_panels(len(levels), extra=0.22 * len(names))
+    for ax, level in zip(axes, levels, strict=True):
+        pooled = pooled_out_of_fold(result, level)
+        for name in names:
+            part = pooled[pooled["estimator"] == name]
+            label = name
+            if calibration is not None:
+                rows = calibration[(calibration["estimator"] == name)
+                                   & (calibration["level"] == level)]
+                values = dict(zip(rows["metric"], rows["estimate"], strict=True))
+                label = (f"{name} (slope {values['calibration_slope']:.2f}, "
+                         f"intercept {values['calibration_intercept']:.2f})")
+            CalibrationDisplay.from_predictions(
+                part["y_true"].to_numpy(), part["proba"].to_numpy(), n_bins=n_bins,
+                name=label, ax=ax, ref_line=name == names[0])
+        ax.set_title(f"Reliability ({level} level)")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        _legend_below(ax)
+    return figure
+
+
+def plot_decision_curves(result, levels=_LEVELS, *, thresholds=DEFAULT_THRESHOLDS,
+                         curve=None):
+    """Draw the decision curves of every estimator, one panel per level.
+
+    Each estimator's net benefit over the threshold probabilities, beside
+    treating everyone and treating no one
+    (:func:`~sklearn_palsy.model_selection.decision_curve`). The vertical
+    axis is cut at a little below zero, where treating everyone falls away.
+
+    Parameters
+    ----------
+    result : Bunch
+        The output of :func:`~sklearn_palsy.evaluate_pipelines` for a binary
+        target.
+    levels : tuple of str, default=("image", "patient")
+        One panel per level.
+    thresholds : array-like of float, default=DEFAULT_THRESHOLDS
+        Threshold probabilities, each strictly between 0 and 1.
+    curve : DataFrame, default=None
+        ``decision_curve(result, ...)``, when already computed.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.utils import Bunch
+    >>> predictions = pd.DataFrame({"estimator": "m", "fold": 0, "index": [0, 1],
+    ...                             "patient_id": ["a", "b"], "y_true": [1, 0],
+    ...                             "proba": [0.9, 0.2]})
+    >>> result = Bunch(predictions=predictions, target="binary", pos_label=1)
+    >>> [len(ax.lines) for ax in plot_decision_curves(result).axes]
+    [3, 3]
+    """
+    if curve is None:
+        curve = decision_curve(result, thresholds=thresholds, levels=levels)
+    names = _estimator_names(curve)
+    figure, axes = _level_panels(len(levels), extra=0.22 * (len(names) + 2))
+    for ax, level in zip(axes, levels, strict=True):
+        part = curve[curve["level"] == level]
+        first = part[part["estimator"] == names[0]]
+        for name in names:
+            rows = part[part["estimator"] == name]
+            ax.plot(rows["threshold"], rows["net_benefit"], label=name)
+        ax.plot(first["threshold"], first["treat_all"], color="0.45", linestyle="--",
+                label="treat all")
+        ax.plot(first["threshold"], first["treat_none"], color="0.2", linestyle=":",
+                label="treat none")
+        prevalence = float(first["prevalence"].iloc[0])
+        ax.set_ylim(-0.05 * max(prevalence, 0.1), max(prevalence, 0.05) * 1.1)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("threshold probability")
+        ax.set_ylabel("net benefit")
+        ax.set_title(f"Decision curve ({level} level)")
+        _legend_below(ax)
+    return figure
+
+
+def plot_learning_curve(curve):
+    """Draw a learning curve by number of training patients, with its intervals.
+
+    Parameters
+    ----------
+    curve : DataFrame or Bunch
+        The ``curve`` of
+        :func:`~sklearn_palsy.model_selection.learning_curve_by_patients`
+        (or its whole result).
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        One panel per level; one line per metric, its interval shaded.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> curve = pd.DataFrame({"n_train_patients": [4, 8], "level": "patient",
+    ...                       "metric": "roc_auc", "estimate": [0.6, 0.8],
+    ...                       "low": [0.4, 0.7], "high": [0.8, 0.9],
+    ...                       "sd_repeats": [0.1, 0.0]})
+    >>> len(plot_learning_curve(curve).axes[0].lines)
+    1
+    """
+    curve = getattr(curve, "curve", curve)
+    levels = list(pd.unique(curve["level"]))
+    figure, axes = _level_panels(len(levels), height=3.8)
+    for ax, level in zip(axes, levels, strict=True):
+        part = curve[curve["level"] == level]
+        for metric in pd.unique(part["metric"]):
+            rows = part[part["metric"] == metric]
+            line, = ax.plot(rows["n_train_patients"], rows["estimate"], marker="o",
+                            label=metric)
+            ax.fill_between(rows["n_train_patients"], rows["low"], rows["high"],
+                            color=line.get_color(), alpha=0.2)
+        ax.set_xlabel("training patients")
+        ax.set_ylabel("score")
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"Learning curve ({level} level)")
+        ax.legend(loc="lower right", fontsize="small")
     return figure
