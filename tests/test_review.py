@@ -188,3 +188,33 @@ def test_given_landmarks_are_shown_and_exported_as_given(cohort, tmp_path):
     assert {image["source"] for image in data["images"]} == {"given"}
     for image in data["images"]:
         assert image["points"] == given[image["key"]].tolist()
+
+
+def test_landmarks_of_another_scheme_are_one_error(cohort, tmp_path, capsys):
+    images = [str(path) for path in cohort.X]
+    marks = tmp_path / "marks.csv"
+    assert main(["extract", *images, "--out", str(tmp_path / "f.csv"), "--backend",
+                 "dlib", "--quiet", "--landmarks-out", str(marks)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "review.html"
+    assert main(["review", *images, "--out", str(out), "--landmarks", str(marks),
+                 "--backend", "mediapipe", "--no-compare"]) == 1
+    assert capsys.readouterr().err == (
+        f"sklearn-palsy: error: the landmarks given ({marks}) have 68 points per "
+        "image, the mediapipe backend 478: choose the backend of their scheme (or "
+        "--backend auto)\n")
+    assert not out.exists()
+
+
+def test_decisions_of_images_not_in_the_run_are_named(cohort, tmp_path, capsys):
+    images = [str(path) for path in cohort.X]
+    decisions = _decisions(tmp_path, "image,checked,excluded,note\n"
+                                     f"{images[0]},1,0,fine\n/gone/face.png,0,1,\n")
+    out = tmp_path / "review.html"
+    assert main(["review", *images, "--out", str(out), "--decisions", str(decisions),
+                 "--backend", "dlib", "--no-compare"]) == 0
+    assert (f"sklearn-palsy: warning: decisions from {decisions}: 1 image(s) are not "
+            "in this run: /gone/face.png\n") in capsys.readouterr().err
+    shown = {image["name"]: image["decision"] for image in _data(out)[1]["images"]}
+    assert shown[images[0]] == {"checked": True, "excluded": False, "note": "fine"}
+    assert shown[images[1]] is None

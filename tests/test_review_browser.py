@@ -217,6 +217,9 @@ def test_drag_undo_reload_export_and_extract(reviewed, browser, tmp_path):
         "return window.sklearnPalsyReview.points(arguments[0])", index) == after
     edited = browser.execute_script("return window.sklearnPalsyReview.edited()")
     assert edited == [index]
+    # The screenshot of the user guide (docs/_static/review_page.png).
+    browser.execute_script("var r = window.sklearnPalsyReview; r.show(arguments[0]);"
+                           "r.select([arguments[1]]);", index, MOUTH_CORNER)
     browser.save_screenshot(str(tmp_path / "review_page.png"))
 
     browser.find_element(By.ID, "export-landmarks").click()

@@ -484,6 +484,13 @@ def _review(args):
             sampling=_video_options(args))
     if args.landmarks is not None:
         _report_landmarks(args.landmarks, review.images)
+    if review.unmatched_decisions:
+        from ..exceptions import format_listing
+
+        print(f"sklearn-palsy: warning: decisions from {args.decisions}: "
+              f"{len(review.unmatched_decisions)} image(s) are not in this run: "
+              + format_listing(review.unmatched_decisions, separator=", "),
+              file=sys.stderr)
     flags = review.flags
     flagged = flags[flags["n_flags"] > 0]
     unreadable = flags[flags["flag_unreadable"]]

@@ -20,7 +20,12 @@ from ..exceptions import ImageReadError, ImageTooSmallError, InvalidLandmarksErr
 from ..faces import analyze_faces, available_backends, resolve_backend
 from ..faces._landmark_files import _as_landmark_set
 from ..reporting._quality import FLAG_COLUMNS, landmark_quality_flags
-from ..reporting._review import write_review_index, write_review_page
+from ..reporting._review import (
+    _key,
+    load_review_decisions,
+    write_review_index,
+    write_review_page,
+)
 from ..utils._csv import write_csv_atomic
 from ._assess import _photos, read_expression_map
 
@@ -120,7 +125,9 @@ def review_images(source, out, *, backend="auto", landmarks=None, decisions=None
     result : sklearn.utils.Bunch
         ``flags`` (the table, worst first), ``page`` (the page or index
         written at ``out``), ``pages`` (every review page), ``flags_path``,
-        ``backend``, and ``compared`` (the other model, or None).
+        ``backend``, ``compared`` (the other model, or None), ``images`` (as
+        named in the flags) and ``unmatched_decisions`` (the images of
+        ``decisions`` that are not among them).
     """
     out = Path(out)
     if page_size < 1:
@@ -131,6 +138,13 @@ def review_images(source, out, *, backend="auto", landmarks=None, decisions=None
     if backend == "auto" and landmark_set:
         backend = {68: "dlib", 478: "mediapipe"}.get(landmark_set.n_points, backend)
     backend = resolve_backend(backend)
+    if landmark_set and landmark_set.n_points != _POINTS[backend]:
+        # One error for the whole run, not one per photo.
+        raise InvalidLandmarksError(
+            f"the landmarks given ({', '.join(map(str, landmark_set.sources))}) have "
+            f"{landmark_set.n_points} points per image, the {backend} backend "
+            f"{_POINTS[backend]}: choose the backend of their scheme (or "
+            "--backend auto)")
     images = list(photos["image"])
     analyses, errors = _analyse_each(images, backend, landmark_set)
     stack = _stack(analyses, _POINTS[backend])
@@ -168,6 +182,12 @@ def review_images(source, out, *, backend="auto", landmarks=None, decisions=None
         max_yaw=max_yaw, max_pitch=max_pitch)
     sources = ["none" if a is None else a.source for a in analyses]
 
+    if decisions is not None:
+        decisions = load_review_decisions(decisions)
+        known = {_key(name) for name in names}
+        unmatched = [image for image in decisions["image"] if _key(image) not in known]
+    else:
+        unmatched = []
     pages = []
     groups = _pages(flags, page_size)
     targets = ([out] if len(groups) <= 1 else
@@ -196,5 +216,5 @@ def review_images(source, out, *, backend="auto", landmarks=None, decisions=None
     return Bunch(flags=ordered.reset_index(drop=True), page=page, pages=pages,
                  flags_path=flags_path, backend=backend,
                  compared=other_name if other is not None else None,
-                 images=names)
+                 images=names, unmatched_decisions=unmatched)
 

@@ -93,8 +93,9 @@ SCORE_COLUMNS = ("brow", "eye", "midface", "mouth", "total_score",
 #: rest, 8 of 60 smiling), and 100 % of the faces whose MediaPipe points were
 #: all displaced by 0.05 IOD (in one direction, or each point in its own).
 #: A single point or one region displaced by 0.05 IOD is not found (recall
-#: 5 % and 65 % for the mouth): on clean faces the two models already differ
-#: by 0.015 to 0.05 IOD per point. ``benchmarks/review_flags.py`` measures it.
+#: 5 %, and 65 % for the mouth's points): on clean faces the two models
+#: already differ by 0.015 to 0.05 IOD per point. ``benchmarks/review_flags.py``
+#: measures it.
 DISAGREEMENT_THRESHOLD = 0.035
 
 # mediapipe68 - dlib68 per iBUG point, in the eye frame of the landmarks
