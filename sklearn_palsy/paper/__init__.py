@@ -8,8 +8,8 @@ general-purpose estimators it combines:
   :data:`TRAIN_EPOCHS`, :data:`FFNN_LR`, :data:`FFNN_WEIGHT_DECAY`): one
   table that every caller reads, the command line's ``--help`` included;
 - :func:`make_paper_pipelines`: the configurations as unfitted estimators;
-- :func:`run_experiment` and :func:`paper_table`: the comparison by
-  patient, its table, report and best model;
+- :func:`run_experiment`, :func:`paper_table` and :func:`interval_table`:
+  the comparison by patient, its tables, report and best model;
 - :func:`run_demo`: the same on the synthetic cohort, and
   :func:`machine_summary`: the CPU, kernels and threads its time depends on;
 - :func:`train_model`: one configuration fitted on a user's cohort, and
@@ -40,6 +40,7 @@ _LAZY = {
     "TRAIN_EPOCHS": "._defaults",
     "build_reference_models": "._reference_training",
     "evaluate_reference_model": "._reference_training",
+    "interval_table": "._experiment",
     "load_reference_model": "._reference",
     "machine_summary": "._demo",
     "make_paper_pipelines": "._pipelines",
