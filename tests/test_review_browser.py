@@ -288,3 +288,59 @@ def test_hostile_names_are_text_and_run_nothing(synthetic_cohort, browser, tmp_p
     assert browser.title == "Landmark review: hostile.html"
     assert browser.execute_script("return document.querySelectorAll('img[src=x]')"
                                   ".length") == 0
+
+
+@pytest.mark.slow
+def test_nudge_region_reset_and_decisions(reviewed, browser):
+    """Arrow keys, Shift-click on a region, reset, and the decisions export."""
+    cohort, page = reviewed
+    _open(browser, page)
+    review = "window.sklearnPalsyReview"
+    where = (f"var p = {review}.points()[arguments[0]];"
+             f"return {review}.toScreen(p[0], p[1]);")
+    index = browser.execute_script(f"return {review}.current()")
+    before = browser.execute_script(f"return {review}.points()")
+    browser.execute_script(f"{review}.select([arguments[0]]); {review}.zoomTo(2);",
+                           MOUTH_CORNER)
+    x, y = browser.execute_script(where, MOUTH_CORNER)
+    actions = ActionBuilder(browser)
+    actions.pointer_action.move_to_location(round(x), round(y))
+    actions.pointer_action.click()
+    actions.perform()
+    canvas = browser.find_element(By.ID, "canvas")
+    ActionChains(browser).send_keys_to_element(
+        canvas, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT).key_down(Keys.SHIFT).send_keys(
+        Keys.ARROW_UP).key_up(Keys.SHIFT).perform()
+    moved = np.subtract(browser.execute_script(f"return {review}.points()"), before)
+    assert moved[MOUTH_CORNER].tolist() == [2, -10]
+    assert np.count_nonzero(moved) == 2
+    # Shift-click selects the point's region: the outer lips, 12 points.
+    ActionChains(browser).key_down(Keys.SHIFT).perform()
+    x, y = browser.execute_script(where, MOUTH_CORNER)
+    actions = ActionBuilder(browser)
+    actions.pointer_action.move_to_location(round(x), round(y))
+    actions.pointer_action.click()
+    actions.perform()
+    ActionChains(browser).key_up(Keys.SHIFT).perform()
+    assert browser.find_element(By.ID, "selection").text == "12 points"
+    browser.find_element(By.ID, "reset").click()
+    assert browser.execute_script(f"return {review}.points()") == before
+    assert browser.execute_script(f"return {review}.edited()") == []
+    browser.find_element(By.ID, "checked").click()
+    browser.find_element(By.ID, "note").send_keys("=1+1, lids")
+    browser.refresh()
+    _open(browser, page)
+    browser.execute_script(f"{review}.show(arguments[0])", index)
+    assert browser.find_element(By.ID, "checked").is_selected()
+    browser.find_element(By.ID, "export-decisions").click()
+    exported = browser.downloads / "review-decisions.csv"
+    for _ in range(100):
+        if exported.exists():
+            break
+        time.sleep(0.05)
+    from sklearn_palsy.reporting import load_review_decisions
+
+    decisions = load_review_decisions(exported).set_index("image")
+    name = browser.find_element(By.ID, "image-name").text
+    assert decisions.loc[name].tolist() == [True, False, "=1+1, lids"]
+    assert decisions["checked"].sum() == 1 and len(decisions) == len(cohort.X)
