@@ -26,6 +26,7 @@ selenium = pytest.importorskip(
     "selenium", reason="selenium is not installed (pip install -e '.[test]')")
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.actions.action_builder import ActionBuilder  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -263,11 +264,14 @@ def test_hostile_names_are_text_and_run_nothing(synthetic_cohort, browser, tmp_p
 
     cohort = synthetic_cohort(n_patients=1, n_controls=0, expressions=("rest",),
                               image_size=128)
+    # The file name would retitle the page, the patient id raise an alert
+    # (which would stop the next WebDriver command), if either ran.
     hostile = '<img src=x onerror="document.title=\'pwned\'">'
+    patient = "<img src=x onerror=alert(1)>"
     photo = tmp_path / f"{hostile}.jpg"
     Image.fromarray(np.asarray(cohort.images[0])).save(photo)
     manifest = tmp_path / "manifest.csv"
-    pd.DataFrame({"image": [photo.name], "label": [1], "patient_id": [hostile],
+    pd.DataFrame({"image": [photo.name], "label": [1], "patient_id": [patient],
                   "expression": ["rest"]}).to_csv(manifest, index=False)
     page = tmp_path / "hostile.html"
     assert main(["review", str(manifest), "--out", str(page), "--backend", "dlib",
@@ -278,7 +282,9 @@ def test_hostile_names_are_text_and_run_nothing(synthetic_cohort, browser, tmp_p
     assert browser.title == "Landmark review: hostile.html"
     assert browser.find_element(By.CSS_SELECTOR, "#list .name").text == str(photo)
     meta = browser.find_element(By.ID, "image-meta").text
-    assert meta.startswith(f"patient {hostile}")
+    assert meta.startswith(f"patient {patient} · rest")
+    with pytest.raises(NoAlertPresentException):
+        _ = browser.switch_to.alert.text
     assert browser.execute_script("return document.querySelectorAll('img[src=x]')"
                                   ".length") == 0
     assert browser.get_log("browser") == []
