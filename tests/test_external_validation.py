@@ -125,7 +125,8 @@ def test_evaluate_refuses_a_test_manifest_sharing_patients_or_images(
     assert main([*args, str(folder / "same_ids.csv")]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"sklearn-palsy: error: {folder / 'same_ids.csv'} against "
-                          f"{train}: the test set shares patients")
+                          f"{train} (rows count each manifest's images from 0: "
+                          "line = row + 2): the test set shares patients")
     assert "6 patient ids in both: 'P01' (training rows 0, 1, test rows 0, 1)" in err
     assert main([*args, str(folder / "with_copy.csv")]) == 1
     err = capsys.readouterr().err

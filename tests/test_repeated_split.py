@@ -118,3 +118,31 @@ def test_evaluate_pipelines_scores_every_repetition(cohort):
     # Every image has one out-of-fold prediction per repetition.
     per_image = result.predictions.groupby("index").repeat.agg(["count", "nunique"])
     assert (per_image["count"] == 2).all() and (per_image["nunique"] == 2).all()
+
+
+@pytest.mark.slow
+def test_evaluate_repeats_the_folds_and_compares_on_every_split(synthetic_cohort,
+                                                                tmp_path, capsys):
+    import pandas as pd
+
+    from sklearn_palsy.cli import main
+
+    cohort = synthetic_cohort(n_patients=3, n_controls=3,
+                              expressions=("rest", "smile"), image_size=160,
+                              on_disk=True)
+    assert main(["evaluate", cohort.manifest, "--pipelines",
+                 "features_ffnn,landmarks_ffnn", "--folds", "3", "--repeats", "2",
+                 "--bootstraps", "200", "--out", str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert sorted(set(scores.fold)) == list(range(6))
+    assert scores.drop_duplicates("fold").repeat.tolist() == [0, 0, 0, 1, 1, 1]
+    comparison = pd.read_csv(tmp_path / "comparison.csv")
+    assert comparison.n_splits.tolist() == [6] and comparison.metric[0] == "f1"
+    assert "StratifiedGroupKFold(3) repeated 2 times" in (
+        tmp_path / "report.html").read_text()
+    p = comparison.p_corrected_t_holm[0]
+    assert f"corrected t-test p = {p:.3f}" in out
+    with pytest.raises(SystemExit):
+        main(["evaluate", cohort.manifest, "--repeats", "0", "--out", str(tmp_path)])
+    assert "--repeats: must be at least 1; got 0" in capsys.readouterr().err

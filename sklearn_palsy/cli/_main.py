@@ -176,8 +176,12 @@ def _evaluate(args):
                 n_bootstraps=args.bootstraps,
             )
     except PatientLeakageError as error:
-        raise PatientLeakageError(f"{args.test} against {args.manifest}: {error}"
-                                  ) from error
+        # Rows count the images as loaded; without videos, a manifest's line
+        # is its row + 2 (the header is line 1).
+        lines = "" if any("video" in loaded.frame for loaded in (data, test)) else (
+            " (rows count each manifest's images from 0: line = row + 2)")
+        raise PatientLeakageError(
+            f"{args.test} against {args.manifest}{lines}: {error}") from error
     for warning in caught:
         if issubclass(warning.category, PatientLeakageWarning):
             print(f"sklearn-palsy: warning: {args.test} against {args.manifest}: "
