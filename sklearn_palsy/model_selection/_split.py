@@ -330,6 +330,16 @@ def check_no_overlap(X, groups, X_test, groups_test, *, on_overlap="raise"):
     frames by :func:`~sklearn_palsy.faces._io.image_id`, DataFrame rows by
     their values.
 
+    Parameters
+    ----------
+    X, X_test : array-like, list or DataFrame
+        The training and test samples: image paths (or frame references),
+        arrays (landmarks, images) or table rows.
+    groups, groups_test : array-like
+        Their patient ids.
+    on_overlap : {"raise", "warn"}, default="raise"
+        Refuse, or only warn.
+
     Raises
     ------
     PatientLeakageError

@@ -585,6 +585,11 @@ def evaluate_pipelines(
     >>> sorted(set(result.scores.level))
     ['image', 'patient']
 
+    Every metric has an estimate and an interval by patient:
+
+    >>> result.intervals.columns.tolist()
+    ['estimator', 'level', 'metric', 'estimate', 'low', 'high', 'note']
+
     The same cohort graded (1 normal to 6), as an ordinal target:
 
     >>> graded = evaluate_pipelines({"features": model}, cohort.landmarks,
