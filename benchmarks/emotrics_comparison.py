@@ -28,10 +28,9 @@ measures, and applies them to the same iBUG-68 landmarks as
 The clinician's side is given to both, as Emotrics+ always takes it: the
 cohort's true side for patients, the subject's right (nominally) for
 controls and for the constructed faces. Where Emotrics+ needs its iris
-circles, the pupils are the eye centres (the mean of the six lid points,
+circles, the pupils are the midpoints of each eye's canthi (36-39, 42-45,
 which is also the package's reference for iBUG 68), and every photo's two
-circles have a diameter of 11.77 / 63 of that photo's inter-ocular
-distance, so that Emotrics+'s millimetre is 1/63 of an inter-ocular
+circles have a diameter of 11.77 / 63 of the distance between them, so that Emotrics+'s millimetre is 1/63 of an inter-ocular
 distance on both sides and in both implementations: every item is a ratio
 of the two sides, and this scale only sets the 1 mm below which a closed
 eye counts as shut, as in the package. The eight nasolabial points, which
@@ -216,7 +215,8 @@ def emotrics_measurements(shape):
     the iris circles).
     """
     shape = np.asarray(shape, float)
-    right_pupil, left_pupil = shape[36:42].mean(axis=0), shape[42:48].mean(axis=0)
+    right_pupil = shape[[36, 39]].mean(axis=0)
+    left_pupil = shape[[42, 45]].mean(axis=0)
     rot_angle, center = emotrics_midline(right_pupil, left_pupil)
     # The eight fold points iBUG 68 lacks: four on ala -> commissure per side.
     steps = np.linspace(0.0, 1.0, 4)[:, None]

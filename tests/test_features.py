@@ -245,15 +245,23 @@ def test_clinical_units_are_inter_ocular_distances_or_millimetres():
     ibug = _named(clinical_feature_names(), clinical_features(IBUG68_MEAN_FACE * 90))
     # The brow of the mean face is about a third of an IOD above the eye centre.
     assert 0.2 < ibug["brow_height_right"] < 0.5
-    mediapipe = MEAN_FACES["mediapipe478"]
+    # The MediaPipe face of the same points, its irises centred between the
+    # canthi (the reference point without irises), so that the two differ by
+    # their unit alone: 11.7 mm over the mean horizontal iris chord (469-471,
+    # 474-476) against one inter-ocular distance (between the eye centres).
+    mediapipe = MEAN_FACES["mediapipe478"].copy()
+    points = mediapipe[list(MEDIAPIPE478.ibug_index)]
+    for centre, canthi in ((468, [36, 39]), (473, [42, 45])):
+        mediapipe[centre:centre + 5] += points[canthi].mean(axis=0) - mediapipe[centre]
     mm = _named(
         clinical_feature_names(MEDIAPIPE478),
         clinical_features(mediapipe * 90, MEDIAPIPE478),
     )
-    # 0.19 IOD of iris is 11.77 mm, so 1 IOD is 62 mm; iris and eye centres
-    # coincide in this face, so the two units differ by that factor alone.
+    chord = (np.linalg.norm(mediapipe[469] - mediapipe[471])
+             + np.linalg.norm(mediapipe[474] - mediapipe[476])) / 2
+    iod = np.linalg.norm(points[42:48].mean(axis=0) - points[36:42].mean(axis=0))
     assert mm["brow_height_right_mm"] == pytest.approx(
-        ibug["brow_height_right"] * 11.77 / 0.19
+        ibug["brow_height_right"] * iod * 11.7 / chord
     )
     assert mm["smile_angle_right"] == pytest.approx(ibug["smile_angle_right"])
 

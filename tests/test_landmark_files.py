@@ -31,11 +31,7 @@ from sklearn_palsy.faces._landmark_files import (
 from sklearn_palsy.faces._landmark_set import LandmarkSet
 from sklearn_palsy.io import load_model, save_model
 from sklearn_palsy.preprocessing._face import FaceCropper, LandmarkDetector
-from sklearn_palsy.preprocessing._features import (
-    IRIS_DIAMETER_MM,
-    ExpressionFeatures,
-    iris_diameter,
-)
+from sklearn_palsy.preprocessing._features import ExpressionFeatures
 
 needs_mediapipe = [
     pytest.mark.mediapipe,
@@ -561,13 +557,19 @@ def test_moving_a_mouth_corner_in_the_file_changes_exactly_the_features_it_enter
         max(np.linalg.norm(ibug[48] - ibug[57]),
             np.linalg.norm(ibug[54] - ibug[57])) / face_width, rtol=1e-12)
     # Emotrics' commissure height deviation: the corners' heights
-    # perpendicular to the line through the eye (or iris) centres.
+    # perpendicular to the line through the iris centres (or, without
+    # irises, the canthi's midpoints); millimetres by 11.7 mm over the mean
+    # horizontal iris chord (469-471, 474-476), else inter-ocular distances.
     if scheme.has_irises:
         right = expected[1, scheme.regions["right_iris"][0]]
         left = expected[1, scheme.regions["left_iris"][0]]
-        unit, suffix = IRIS_DIAMETER_MM / iris_diameter(expected[1], scheme), "_mm"
+        chord = (np.linalg.norm(expected[1, 469] - expected[1, 471])
+                 + np.linalg.norm(expected[1, 474] - expected[1, 476])) / 2
+        unit, suffix = 11.7 / chord, "_mm"
     else:
         unit, suffix = 1 / np.linalg.norm(left - right), ""
+        right = ibug[[36, 39]].mean(axis=0)
+        left = ibug[[42, 45]].mean(axis=0)
     across = left - right
     down = np.array([-across[1], across[0]]) / np.linalg.norm(across)
     np.testing.assert_allclose(

@@ -93,10 +93,10 @@ def handmade_frame():
     """One patient: two rest photos and each expression, with known movements."""
     rest = IBUG68_MEAN_FACE.copy()
     rest_brow_up = rest.copy()
-    rest_brow_up[19, 1] -= 0.1  # the rest brow: mean 0.05 above the first's
+    rest_brow_up[17:22, 1] -= 0.1  # the rest brow: mean 0.05 above the first's
     raise_ = rest.copy()
-    raise_[19, 1] -= 0.2
-    raise_[24, 1] -= 0.1
+    raise_[17:22, 1] -= 0.2  # each brow rises whole
+    raise_[22:27, 1] -= 0.1
     close = rest.copy()
     close[[37, 38, 43, 44]] = rest[[41, 40, 47, 46]]  # the lids meet
     smile = rest.copy()
@@ -425,13 +425,16 @@ def test_mediapipe_landmarks_give_millimetres(synthetic_cohort):
     raised = (frame.expression == "raise_eyebrows").to_numpy()
     patient = (frame.label == 1).to_numpy()
     ratio = F["movement__brow_elevation_ratio"]
-    # Measured: 0.40 and 0.57 (severities 0.73, 0.48) against 0.84 and 0.93.
-    assert ratio[raised & patient].max() < 0.7 < 0.8 < ratio[raised & ~patient].min()
-    # The synthetic brow rises 0.19 inter-ocular distances: 7 to 9.5 mm read
-    # on the controls, as a real brow does (IOD about 60 mm).
+    # Measured: 0.45 and 0.46 (severities 0.73, 0.48) against 0.70 and 0.84,
+    # the brow curve's rise above the iris centre (Emotrics's brow height),
+    # which MediaPipe detects a little unevenly on the controls.
+    assert ratio[raised & patient].max() < 0.55 < 0.65 < ratio[raised & ~patient].min()
+    # The synthetic brow rises up to 0.19 inter-ocular distances, at its
+    # middle: above the iris centre MediaPipe reads 5.0 to 8.6 mm on the
+    # controls, a real brow's range (IOD about 60 mm).
     healthy = F.loc[raised & ~patient, ["movement__brow_elevation_right_mm",
                                         "movement__brow_elevation_left_mm"]]
-    assert healthy.to_numpy().min() > 5 and healthy.to_numpy().max() < 15
+    assert healthy.to_numpy().min() > 4 and healthy.to_numpy().max() < 15
 
 
 # --------------------------------------------------------------------------

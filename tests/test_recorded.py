@@ -5,6 +5,9 @@ probabilities, and a small run of the demo gives the same table. Both were
 recorded on 2026-12-06 at commit c0df82d (before the move to ``cli/``,
 ``utils/`` and the split files), with one torch thread, on AMD EPYC cores
 with AVX2 kernels (``tests/data/*``; the recording's code is in each test).
+The dlib model's probabilities were recorded again after it was trained
+again (issue 26 moved dlib's eye reference to the canthi's midpoint, which
+changed its inputs); the MediaPipe model's were unchanged to the last bit.
 
 On the recording's kind of machine (an AMD EPYC with AVX2 kernels) the
 comparison is exact, to the last bit. On other kernels a float32 network

@@ -69,15 +69,16 @@ def _mirror(landmarks, scheme=IBUG68):
 def _as_mediapipe(ibug):
     """A 478-point face whose iBUG-mapped points are ``ibug`` (n, 68, 2).
 
-    The irises are centred on the eye centres, 0.19 inter-ocular distances
-    across (11.77 mm of a 62 mm IOD); the other mesh points, which no score
-    reads, are left at the origin.
+    The irises are centred between the canthi (where dlib's eye measures
+    are taken from), 0.19 inter-ocular distances across (11.7 mm of a 62 mm
+    IOD); the other mesh points, which no score reads, are left at the
+    origin.
     """
     faces = np.zeros((len(ibug), 478, 2))
     faces[:, list(MEDIAPIPE478.ibug_index)] = ibug
     rim = 0.095 * np.array([[1, 0], [0, -1], [-1, 0], [0, 1]])
-    for centre, eye in ((468, slice(36, 42)), (473, slice(42, 48))):
-        faces[:, centre] = ibug[:, eye].mean(axis=1)
+    for centre, canthi in ((468, [36, 39]), (473, [42, 45])):
+        faces[:, centre] = ibug[:, canthi].mean(axis=1)
         faces[:, centre + 1:centre + 5] = faces[:, centre, None] + rim
     return faces
 
@@ -565,7 +566,9 @@ _RIGHT_BROW, _LEFT_BROW = slice(17, 22), slice(22, 27)
 
 
 def _pixel_face():
-    return IBUG68_MEAN_FACE * 100 + 250
+    # Level eyes: their canthi, the reference of dlib's eye measures, lie on
+    # the eye line that _scale_about_eye_line scales about.
+    return _level_eyes(IBUG68_MEAN_FACE * 100 + 250)
 
 
 def _level_eyes(face):
@@ -613,7 +616,7 @@ def test_palpebral_fissure_at_rest_is_0_wide_100_balanced_200_narrow(factor):
 def test_brow_at_rest_is_0_low_100_balanced_200_high(factor):
     # The right brow's height above the eye, `factor` times the left:
     # 100 x a / h (Emotrics+'s a_a / a_h).
-    face = _scale_about_eye_line(_level_eyes(_pixel_face()), _RIGHT_BROW, factor)
+    face = _scale_about_eye_line(_pixel_face(), _RIGHT_BROW, factor)
     row = regional_scores(face, side="right").iloc[0]
     assert row["brow_at_rest"] == pytest.approx(100 * factor)
     assert row["brow_at_rest_deviation"] == pytest.approx(100 - abs(100 - 100 * factor))
@@ -781,7 +784,7 @@ def test_a_lagging_smile_on_a_symmetric_rest_photo_calls_the_side():
 
 
 def test_a_given_side_is_used_and_reported_as_given():
-    face = _scale_about_eye_line(_level_eyes(_pixel_face()), _RIGHT_BROW, 0.6)
+    face = _scale_about_eye_line(_pixel_face(), _RIGHT_BROW, 0.6)
     face = _scale_about_eye_line(face, _RIGHT_EYE, 1.25)  # and right eye wide
     inferred = regional_scores(face).iloc[0]
     assert inferred["affected_side"] == "right"

@@ -48,14 +48,14 @@ _NEUTRAL_FLOOR = 0.02
 def _neutral_measures(P):
     """Per photo, the static measures that expressions move, (n, 12).
 
-    Brow heights (19 / 24), palpebral fissure heights, commissure
-    excursions, the corners' distance from the midline and height, and the
-    lower lip's height halfway out (58 / 56): each expression of
+    Brow heights, palpebral fissure heights, commissure excursions, the
+    corners' distance from the midline and height, and the lower lip's
+    height halfway out: each expression of
     :data:`EXPRESSIONS` moves some of them away from their resting value.
     """
     measures = _measures(P)
     return np.column_stack([
-        measures["brow_y"],
+        measures["brow_height"],
         measures["fissure"],
         measures["excursion"],
         np.abs(measures["corner"][..., 0]),

@@ -165,12 +165,19 @@ class PatientMovement(TransformerMixin, BaseEstimator):
     Each expression photo is paired with the rest photo of the same patient
     and both are aligned (eyes level, unit inter-ocular distance); the
     movement of each side is then measured, for the dynamic items of eFACE
-    (Banks et al. 2015):
+    (Banks et al. 2015), as the change of a measure of
+    :func:`~sklearn_palsy.preprocessing._features.side_measures` (the one
+    definition of each measure that the clinical features and
+    :func:`~sklearn_palsy.clinical.regional_scores` use too), from each
+    eye's iris centre, or without irises (dlib) the midpoint of its canthi,
+    which the lids do not move:
 
     ============================  ==================  ==================================
     movement                      on                  per side (right: iBUG / left)
     ============================  ==================  ==================================
-    brow_elevation                raise_eyebrows      rise of the mid-brow point 19 / 24
+    brow_elevation                raise_eyebrows      rise of the brow (17-21 / 22-26)
+                                                      above the iris centre (or the
+                                                      canthi's midpoint)
     eye_closure                   close_eyes          1 - closed / open palpebral
                                                       fissure height at mid-eye
                                                       (crossed lids closed; NaN
@@ -188,7 +195,8 @@ class PatientMovement(TransformerMixin, BaseEstimator):
                                                       31 -> 48 / 35 -> 54 from the
                                                       vertical (degrees), the ends of
                                                       the nasolabial fold
-    lower_lip_depression          show_lower_teeth    fall of 58 / 56
+    lower_lip_depression          show_lower_teeth    fall of 58 / 56 towards the
+                                                      chin (8)
     pucker_excursion              pucker              travel of 48 / 54 towards the
                                                       midline
     ============================  ==================  ==================================
@@ -199,8 +207,10 @@ class PatientMovement(TransformerMixin, BaseEstimator):
     which is the affected side over the healthy side without having to know
     which is which, and the signed ``_asym`` = left - right. Lengths are in
     inter-ocular distances, or in millimetres (names ending in ``_mm``) when
-    the scheme has irises (MediaPipe): 11.77 mm over the iris diameter,
-    from the patient's rest photos.
+    the scheme has irises (MediaPipe): one frame per visit
+    (:func:`~sklearn_palsy.preprocessing._features.visit_scale`), 11.7 mm
+    over the rest photo's horizontal iris chord, carried to the expression
+    photos by the inter-ocular distance.
 
     Parameters
     ----------
@@ -540,7 +550,8 @@ LandmarkScheme, default="auto"
         for group in pd.unique(groups[found]):
             rows = np.flatnonzero(found & (groups == group))
             frames = video_key_frames(
-                aligned[rows], expressions[rows], scheme="ibug68")
+                self.scheme_.to_ibug68(aligned[rows]), expressions[rows],
+                scheme="ibug68")
             is_rest[rows[frames["rest"].to_numpy()]] = True
             missing = np.array([value is None for value in expressions[rows]])
             expressions[rows[missing]] = frames["expression"].to_numpy()[missing]
@@ -549,8 +560,11 @@ LandmarkScheme, default="auto"
     def _fill_movement(self, out, landmarks, found, patients, expressions,
                        problems, groups):
         scheme = self.scheme_
-        aligned, inter_ocular = align_landmarks(scheme.to_ibug68(landmarks),
-                                                "ibug68")
+        # Measured on the iBUG-68 points, from the canthi (which neither the
+        # lids nor the gaze move), whatever the scheme.
+        # Aligned in the landmarks' own scheme: measured from the iris
+        # centres where there are irises (Emotrics), else from the canthi.
+        aligned, inter_ocular = align_landmarks(landmarks, scheme)
         if self.rest == "most-neutral":
             is_rest, expressions = self._most_neutral(aligned, found, groups,
                                                       expressions)
@@ -584,7 +598,7 @@ LandmarkScheme, default="auto"
         # Each patient's rest: the mean of their aligned rest photos.
         rest_index = np.array([rest_of[g] for g in groups[is_rest]])
         counts = np.bincount(rest_index, minlength=len(rest_of))
-        rest_shape = np.zeros((len(rest_of), 68, 2))
+        rest_shape = np.zeros((len(rest_of),) + aligned.shape[1:])
         np.add.at(rest_shape, rest_index, aligned[is_rest])
         rest_shape /= counts[:, None, None]
         # One measurement frame per visit (visit_scale): millimetres (or,
@@ -596,12 +610,13 @@ LandmarkScheme, default="auto"
         per_photo = inter_ocular[rest_rows] * visit_scale(
             landmarks[rest_rows], scheme, rows=rest_rows)
         unit = np.bincount(rest_index, per_photo, len(rest_of)) / counts
-        rest = _to_unit(_measures(rest_shape), unit)
+        rest = _to_unit(_measures(rest_shape, scheme), unit)
         rows = np.flatnonzero(moving)
         which = np.array([rest_of[g] for g in groups[rows]])
-        moved = _to_unit(_measures(aligned[rows]), inter_ocular[rows] * _carried(
+        carried = inter_ocular[rows] * _carried(
             landmarks, scheme, rest_rows[np.argsort(rest_index, kind="stable")],
-            counts, rows, which))
+            counts, rows, which)
+        moved = _to_unit(_measures(aligned[rows], scheme), carried)
         if self.expression_frames == "peak":
             primary = _primary_movements(
                 moved, {key: value[which] for key, value in rest.items()})

@@ -15,14 +15,8 @@ iBUG-68 points P of shape (n, 68, 2), in inter-ocular distances, y down.
 
 import numpy as np
 
-from ..faces._geometry import to_frame
-from ..preprocessing._features import (
-    clinical_feature_names,
-    clinical_features,
-    eye_closure,
-    lower_lip_above_chin,
-    nasolabial_angles,
-)
+from ..faces._schemes import IBUG68
+from ..preprocessing._features import eye_closure, side_measures
 
 __all__ = ["EXPRESSIONS", "MOVEMENTS", "REST"]
 
@@ -72,41 +66,39 @@ _PRIMARY = {
 # opening: the lip's fall from the eyes, not its depression against the jaw.
 _HOW_FAR = {"lower_lip_depression": "lower_lip_fall"}
 
-_CLINICAL_INDEX = {name: i for i, name in enumerate(clinical_feature_names("ibug68"))}
-
-
-def _measures(P):
+def _measures(P, scheme=IBUG68):
     """What each movement compares, per photo; each (n, 2) is (right, left).
 
-    Positions and angles are taken in the frame of the canthi: its axis
-    runs through the midpoints of each eye's canthi (36-39, 42-45), which the
-    lids do not move (the eye centres, means of the six lid points, do, and
-    a lid that lifts or sags on one side would tilt their line). The lower
-    lip's height is also taken from the chin (8), for its depression, so
-    that the jaw's opening is not counted as the lip's movement (Emotrics+
-    measures the lip against the jaw).
+    The per-side measures of
+    :func:`~sklearn_palsy.preprocessing._features.side_measures`, the one
+    definition that the clinical features and the regional scores use too:
+    from the iris centres where ``scheme`` has irises, else from the canthi's
+    midpoints, which the lids do not move. The lower lip's height
+    is taken from the chin (8), for its depression, so that the jaw's
+    opening is not counted as the lip's movement (Emotrics+ measures the lip
+    against the jaw), and from the eye line, for how far the expression
+    went.
     """
-    clinical = clinical_features(P, "ibug68")
-    Q, _ = to_frame(P, P[:, [36, 39]].mean(axis=1), P[:, [42, 45]].mean(axis=1))
+    measures, _ = side_measures(P, scheme)
 
-    def pair(measure):
-        return clinical[:, [_CLINICAL_INDEX[f"{measure}_{side}"]
-                            for side in ("right", "left")]]
+    def pair(name):
+        return np.column_stack(measures[name])
 
     return {
-        "brow_y": Q[:, [19, 24], 1],
+        "brow_height": pair("brow_height"),
         "fissure": pair("palpebral_fissure_height"),
         "excursion": pair("commissure_excursion"),
         "smile_angle": pair("smile_angle"),
-        "corner": Q[:, [48, 54]],
-        "nasolabial": nasolabial_angles(Q),
-        "lower_lip_y": Q[:, [58, 56], 1],
-        "lower_lip_on_jaw": -lower_lip_above_chin(Q),
+        "corner": np.stack(measures["commissure_position"], axis=1),
+        "nasolabial": pair("nasolabial_angle"),
+        # The lower lip's points 58 / 56 below the eye line.
+        "lower_lip_y": pair("lower_lip_drop"),
+        "lower_lip_on_jaw": -pair("lower_lip_above_chin"),
     }
 
 
 #: The measures of :func:`_measures` that are lengths or positions.
-_LENGTHS = ("brow_y", "fissure", "excursion", "corner", "lower_lip_y",
+_LENGTHS = ("brow_height", "fissure", "excursion", "corner", "lower_lip_y",
             "lower_lip_on_jaw")
 
 
@@ -121,8 +113,8 @@ def _to_unit(measures, length):
 
 def _movement(name, moved, rest):
     """One movement per side, (n, 2), from the measures of two sets of photos."""
-    if name == "brow_elevation":  # y points down: a rise lowers y
-        return rest["brow_y"] - moved["brow_y"]
+    if name == "brow_elevation":  # the brow's rise above the eye
+        return moved["brow_height"] - rest["brow_height"]
     if name in ("eye_closure", "full_eye_closure"):
         # The share of the fissure that closed; NaN where there is no opening
         # at rest to close.

@@ -54,18 +54,11 @@ from sklearn.base import BaseEstimator
 
 from ..exceptions import InvalidLandmarksError
 from ..faces import align_landmarks
-from ..faces._geometry import check_landmarks
-from ..faces._schemes import (
-    resolve_scheme,
-)
+from ..faces._geometry import check_landmarks, name_every_bad_row
+from ..faces._schemes import resolve_scheme
 from ..preprocessing._features import (
-    clinical_feature_names,
-    clinical_features,
-    clinical_length_unit,
     eye_closure,
-    length_suffix,
-    lower_lip_above_chin,
-    nasolabial_angles,
+    side_measures,
 )
 from ..preprocessing._landmarks import LandmarkTransformerMixin
 from ..utils._compat import (
@@ -234,37 +227,19 @@ def _side_measures(landmarks, scheme):
         # in it; their results are NaN below.
         landmarks = landmarks.copy()
         landmarks[missing] = landmarks[np.flatnonzero(~missing)[0]]
-    clinical = dict(zip(clinical_feature_names(scheme),
-                        clinical_features(landmarks, scheme).T, strict=True))
-    unit = length_suffix(scheme)
-    aligned, inter_ocular = align_landmarks(landmarks, scheme)
-    ibug = scheme.to_ibug68(aligned)
+    # Aligned to unit inter-ocular distance, each photo's lengths are in the
+    # unit the visit's photos share.
+    # Measured as PatientMovement measures them, from the iris centres, or
+    # without irises the canthi's midpoints; one error names every bad row
+    # (values, eyes, irises), as the features do.
+    per_side, _ = name_every_bad_row(
+        landmarks, lambda batch: side_measures(align_landmarks(batch, scheme)[0],
+                                               scheme))
     length_of_iod = np.ones(len(landmarks))
-    mm_per_pixel = clinical_length_unit(landmarks, scheme)
-    if mm_per_pixel is not None:
-        # From each photo's millimetres (by its own iris) to its inter-ocular
-        # distances, the unit the visit's photos share.
-        to_visit = 1.0 / mm_per_pixel / inter_ocular
-        clinical.update((name, value * to_visit) for name, value in clinical.items()
-                        if not name.startswith("smile_angle"))
-    nasolabial = nasolabial_angles(ibug)
-    lower_lip = lower_lip_above_chin(ibug)
-    by_side = []
-    for at, side in enumerate(("right", "left")):
-        excursion = clinical[f"commissure_excursion_{side}{unit}"]
-        smile_angle = np.radians(clinical[f"smile_angle_{side}"])
-        by_side.append({
-            "brow_height": clinical[f"brow_height_{side}{unit}"],
-            "fissure_height": clinical[f"palpebral_fissure_height_{side}{unit}"],
-            "commissure_excursion": excursion,
-            # Emotrics+'s e and d: the commissure's height above Lmid (the
-            # lower lip's midline point) and its distance from the midline.
-            "commissure_lift": -excursion * np.cos(smile_angle),
-            "commissure_reach": excursion * np.sin(smile_angle),
-            # The ala -> commissure line, in degrees from the downward vertical.
-            "nasolabial_angle": nasolabial[:, at],
-            "lower_lip_height": lower_lip[:, at] * length_of_iod,
-        })
+    named = {"fissure_height": "palpebral_fissure_height",
+             "lower_lip_height": "lower_lip_above_chin"}
+    by_side = [{name: per_side[named.get(name, name)][at] for name in _MEASURES}
+               for at in range(2)]
     measures = {
         name: tuple(np.where(missing, np.nan, side[name]) for side in by_side)
         for name in _MEASURES
@@ -806,7 +781,12 @@ def regional_scores(landmarks, *, expressions=None, scheme="auto", side=None,
     Emotrics+'s automatic eFACE (Guarin et al.; ``MEA-Summer/Emotrics_Plus``,
     ``Compute_eFace.py``) where it has one, on the Emotrics measures of
     :func:`~sklearn_palsy.preprocessing._features.clinical_features` (brow
-    height, palpebral fissure height, commissure excursion and smile angle);
+    height, palpebral fissure height, commissure excursion and smile angle),
+    measured by the one definition of
+    :func:`~sklearn_palsy.preprocessing._features.side_measures` (from each
+    eye's iris centre, or without irises the canthi's midpoint, which the
+    lids do not move), as :class:`~sklearn_palsy.clinical.PatientMovement`
+    measures them;
     each departure is said below and in docs/clinical.rst. Below, a is the
     affected side's value and h the healthy side's.
 
@@ -816,8 +796,9 @@ def regional_scores(landmarks, *, expressions=None, scheme="auto", side=None,
     ``100 - |100 - x|`` (Banks et al.: a value above 100 counts as its
     deviation, 200 - x), which the regions, zones and subscores average.
 
-    * ``brow_at_rest``: r = a / h of the brow height (iris or eye centre up
-      to the brow curve above it): 0 low, 200 high.
+    * ``brow_at_rest``: r = a / h of the brow height (the iris centre, or
+      the canthi's midpoint, up to the brow curve above it): 0 low, 200
+      high.
     * ``palpebral_fissure_at_rest``: r = h / a of the palpebral fissure
       height at the mid-eye (Emotrics+): 0 wide (a palsied eye, lagophthalmos),
       200 narrow (a synkinetic eye).
@@ -983,7 +964,7 @@ LandmarkScheme, default="auto"
       shows no movement to compare with (the expression was not made, or
       both sides are still): the item is NaN, not a division by zero. So is
       a static item whose reference measure is not positive (a brow at or
-      below the eye centre, a shut eye at rest).
+      below the eye's reference point, a shut eye at rest).
     * Head turn fakes asymmetry; photograph the face frontally.
     * Mentalis and platysmal synkinesis are not computable from 2-D
       landmarks; the synkinesis score holds the ocular and oral items.
@@ -998,9 +979,9 @@ LandmarkScheme, default="auto"
     >>> scores = regional_scores(face, side="right")  # the clinician's side
     >>> scores.loc[0, ["brow_at_rest", "oral_commissure_at_rest",
     ...                "brow", "mouth"]].astype(float).round(1)
-    brow_at_rest               85.6
+    brow_at_rest               86.2
     oral_commissure_at_rest    80.7
-    brow                       85.6
+    brow                       86.2
     mouth                      80.7
     Name: 0, dtype: float64
 

@@ -50,7 +50,6 @@ from ._landmarks import LandmarkTransformerMixin
 
 __all__ = [
     "HORIZONTAL_IRIS_DIAMETER_MM",
-    "IRIS_DIAMETER_MM",
     "SYMMETRY_FEATURE_NAMES",
     "ExpressionFeatures",
     "clinical_feature_names",
@@ -59,15 +58,11 @@ __all__ = [
     "expression_feature_names",
     "expression_features",
     "horizontal_iris_chord",
-    "iris_diameter",
     "lateral_feature_names",
     "lateral_features",
     "symmetry_features",
     "visit_scale",
 ]
-
-#: Mean horizontal visible iris diameter of adults, in millimetres (Emotrics).
-IRIS_DIAMETER_MM = 11.77
 
 KINDS = ("symmetry", "clinical", "lateral", "coordinates")
 
@@ -385,52 +380,17 @@ def _symmetry(landmarks, scheme):
 # Clinical measures (Emotrics).
 
 
-def iris_diameter(landmarks, scheme="mediapipe478"):
-    """Return the mean iris diameter of each face, in the landmarks' units.
-
-    Each iris's diameter is the mean of its two rim-to-rim chords (rim points
-    1-3 and 2-4 after the centre); the two irises are averaged.
-
-    Parameters
-    ----------
-    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
-(n_landmarks, 2)
-        Landmarks of a scheme with irises.
-    scheme : str or LandmarkScheme, default="mediapipe478"
-        The landmark scheme; it must have irises.
-
-    Returns
-    -------
-    diameter : ndarray of shape (n_samples,) or float
-        Mean iris diameter.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_palsy.preprocessing._features import iris_diameter
-    >>> face = np.zeros((478, 2))
-    >>> for centre, x in ((468, -30.0), (473, 30.0)):
-    ...     face[centre:centre + 5] = [[x, 0], [x + 6, 0], [x, -6], [x - 6, 0],
-    ...                                [x, 6]]
-    >>> float(iris_diameter(face))
-    12.0
-    """
-    chords, single = _iris_chords(landmarks, scheme)
-    diameter = np.mean(chords, axis=0)
-    return float(diameter[0]) if single else diameter
-
-
 def _iris_chords(landmarks, scheme):
-    """The horizontal then vertical chord of the right, then the left iris."""
+    """The horizontal chord of the right, then the left iris."""
     landmarks, scheme, single = _as_batch(landmarks, scheme)
     if not scheme.has_irises:
         raise ValueError(f"the {scheme.name} scheme has no iris points")
     chords = []
     for side in ("right_iris", "left_iris"):
         rim = landmarks[:, list(scheme.regions[side][1:5])]
-        for a, b in ((0, 2), (1, 3)):
-            delta = rim[:, a] - rim[:, b]
-            chords.append(np.hypot(delta[:, 0], delta[:, 1]))
+        # Rim points 1 and 3 after the centre lie on the horizontal chord.
+        delta = rim[:, 0] - rim[:, 2]
+        chords.append(np.hypot(delta[:, 0], delta[:, 1]))
     return chords, single
 
 
@@ -445,13 +405,15 @@ def horizontal_iris_chord(landmarks, scheme="mediapipe478"):
     The chord between each iris's horizontal rim points (MediaPipe 469-471
     and 474-476), averaged over the two irises: 11.7 mm is the horizontal
     visible iris diameter, and the lids, which can hide the top and bottom
-    of the iris, leave this chord alone. :func:`iris_diameter`, which the
-    clinical features use, mixes it with the vertical chord.
+    of the iris, leave this chord alone (the vertical chord is not used).
 
     Parameters
     ----------
-    landmarks, scheme
-        As for :func:`iris_diameter`.
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of a scheme with irises.
+    scheme : str or LandmarkScheme, default="mediapipe478"
+        The landmark scheme; it must have irises.
 
     Returns
     -------
@@ -468,7 +430,7 @@ def horizontal_iris_chord(landmarks, scheme="mediapipe478"):
     12.0
     """
     chords, single = _iris_chords(landmarks, scheme)
-    chord = (chords[0] + chords[2]) / 2
+    chord = (chords[0] + chords[1]) / 2
     return float(chord[0]) if single else chord
 
 
@@ -601,10 +563,11 @@ def length_suffix(scheme):
 def clinical_length_unit(landmarks, scheme):
     """Millimetres per pixel of each photo by its own iris, or None without irises.
 
-    The scale of :func:`clinical_features`' lengths where the scheme has
-    irises: :data:`IRIS_DIAMETER_MM` over the photo's mean iris diameter
-    (:func:`iris_diameter`). Without irises (None) they are in the photo's
-    inter-ocular distances.
+    The scale of :func:`clinical_features`' lengths, which measures each
+    photo alone: the photo is its own rest photo of :func:`visit_scale`,
+    11.7 mm (:data:`HORIZONTAL_IRIS_DIAMETER_MM`) over its horizontal iris
+    chord, the one millimetre rule of the package. Without irises (None)
+    lengths are in the photo's inter-ocular distances.
 
     Parameters
     ----------
@@ -619,18 +582,11 @@ def clinical_length_unit(landmarks, scheme):
     Raises
     ------
     InvalidLandmarksError
-        Naming the rows whose iris diameter is zero or not finite.
+        Naming the rows whose iris chord is zero or not finite.
     """
     if not scheme.has_irises:
         return None
-    diameter = iris_diameter(landmarks, scheme)
-    bad = ~(np.isfinite(diameter) & (diameter > 0))
-    if bad.any():
-        raise InvalidLandmarksError(
-            f"landmarks of rows {_rows(bad)} are degenerate: an iris "
-            "diameter of zero cannot set the millimetre scale"
-        )
-    return IRIS_DIAMETER_MM / diameter
+    return visit_scale(landmarks, scheme)
 
 
 def nasolabial_angles(P):
@@ -772,13 +728,16 @@ def clinical_features(landmarks, scheme="ibug68"):
     """Compute Emotrics-style clinical measures of facial symmetry.
 
     The measures of Guarin et al. (2018), in a frame whose u axis runs along
-    the line between the iris centres (MediaPipe) or the eye centres (iBUG
-    68, which has no irises) from the subject's right to left, whose v axis
-    points down, with the origin at their midpoint. Curves through landmark
-    runs are evaluated by linear interpolation along the polyline at a given
-    u (crossings averaged; the nearer end point where the run does not reach
-    it). Per side, o is the iris centre (the eye centre for iBUG 68) and
-    heights are positive upwards.
+    the line between the eyes' reference points o (:func:`eye_references`:
+    the iris centres of MediaPipe, the canthi's midpoints of iBUG 68, which
+    has no irises and whose lids move its eye centres) from the subject's
+    right to left, whose v axis points down, with the origin at their
+    midpoint. Curves through landmark runs are
+    evaluated by linear interpolation along the polyline at a given u
+    (crossings averaged; the nearer end point where the run does not reach
+    it). Heights are positive upwards. Each side's measures are those of
+    :func:`side_measures`, the one definition that the movements and the
+    regional scores compare too.
 
     * ``brow_height``: from o up to the brow (17-21 / 22-26) above it.
     * ``mrd1`` / ``mrd2``: from o up to the upper lid (36-39 / 42-45) and down
@@ -799,8 +758,10 @@ def clinical_features(landmarks, scheme="ibug68"):
     Each measure gives ``_right`` and ``_left`` values (except the three
     heights, whose absolute level carries no information), ``_deviation`` =
     |left - right| and the signed ``_asym`` = left - right. Lengths are in
-    millimetres (11.77 mm over the mean iris diameter in pixels, names ending
-    in ``_mm``) when the scheme has irises, else in inter-ocular distances.
+    millimetres (:func:`clinical_length_unit`: 11.7 mm over the photo's
+    horizontal iris chord; names ending in ``_mm``) when the scheme has
+    irises, else in inter-ocular distances (between the eye centres, as
+    :func:`~sklearn_palsy.faces.align_landmarks` measures them).
 
     Parameters
     ----------
@@ -829,25 +790,81 @@ def clinical_features(landmarks, scheme="ibug68"):
     return _per_row(landmarks, scheme, _clinical)
 
 
-def _clinical(landmarks, scheme):
-    ibug = scheme.to_ibug68(landmarks)
+def eye_references(landmarks, scheme):
+    """Each eye's reference point: the iris centre, or the canthi's midpoint.
+
+    The point that every clinical measure of the eye and brow is taken from
+    (Emotrics measures from the iris centre); without irises (iBUG 68), the
+    midpoint of the eye's canthi (36, 39 and 42, 45), which the lids do not
+    move, where the eye centre, the mean of the six lid points, falls with a
+    sagging lower lid.
+
+    Parameters
+    ----------
+    landmarks : ndarray of shape (n, n_landmarks, 2)
+        Landmarks of ``scheme``.
+    scheme : LandmarkScheme
+
+    Returns
+    -------
+    right, left : ndarray of shape (n, 2)
+        The subject's right and left eye's reference points.
+    """
     if scheme.has_irises:
-        right = landmarks[:, scheme.regions["right_iris"][0]]
-        left = landmarks[:, scheme.regions["left_iris"][0]]
-    else:
-        right, left = ibug[:, 36:42].mean(axis=1), ibug[:, 42:48].mean(axis=1)
-    unit = clinical_length_unit(landmarks, scheme)
+        return (landmarks[:, scheme.regions["right_iris"][0]],
+                landmarks[:, scheme.regions["left_iris"][0]])
+    ibug = scheme.to_ibug68(landmarks)
+    return ibug[:, [36, 39]].mean(axis=1), ibug[:, [42, 45]].mean(axis=1)
+
+
+def side_measures(landmarks, scheme):
+    """Each side's clinical measures of a batch of faces, in the landmarks' units.
+
+    The one definition of every per-side measure that the clinical features,
+    the movements from rest (:class:`~sklearn_palsy.clinical.PatientMovement`)
+    and the regional scores compare, in the frame of the eyes' reference
+    points o (:func:`eye_references`: the iris centres, or without irises
+    the canthi's midpoints, which the lids do not move): u along the line
+    from the subject's right o to the left one, v down, the origin at their
+    midpoint, lengths unscaled. See :func:`clinical_features` for the
+    measures; besides them:
+
+    * ``commissure_lift`` / ``commissure_reach``: the commissure's height
+      above Lmid and its distance from the midline (Emotrics+'s e and d);
+    * ``commissure_position``: the commissure's (u, v), shape (n, 2);
+    * ``nasolabial_angle``: :func:`nasolabial_angles`, signed;
+    * ``lower_lip_above_chin``: :func:`lower_lip_above_chin`;
+    * ``lower_lip_drop``: how far 58 / 56 lie below the eye line, which
+      the jaw's opening moves too.
+
+    Parameters
+    ----------
+    landmarks : ndarray of shape (n, n_landmarks, 2)
+        Checked landmarks of ``scheme``.
+    scheme : LandmarkScheme
+
+    Returns
+    -------
+    measures : dict of str to tuple of two ndarrays
+        Each measure's (right, left) values.
+    distance : ndarray of shape (n,)
+        The distance between the reference points, in the landmarks' units.
+
+    Raises
+    ------
+    InvalidLandmarksError
+        Naming the rows whose reference points coincide.
+    """
+    ibug = scheme.to_ibug68(landmarks)
+    right, left = eye_references(landmarks, scheme)
     points = np.concatenate([ibug, right[:, None], left[:, None]], axis=1)
     framed, distance = to_frame(points, right, left)
     bad = ~(np.isfinite(distance) & (distance > 0))
     if bad.any():
         raise InvalidLandmarksError(
             f"landmarks of rows {_rows(bad)} are degenerate: the "
-            f"{'iris' if scheme.has_irises else 'eye'} centres coincide"
+            f"{'iris centres' if scheme.has_irises else 'eyes (canthi)'} coincide"
         )
-    if unit is None:
-        unit = 1.0 / distance
-    framed = framed * unit[:, None, None]
     Q, centres = framed[:, :68], {"right": framed[:, 68], "left": framed[:, 69]}
     u, v = Q[..., 0], Q[..., 1]
 
@@ -880,31 +897,62 @@ def _clinical(landmarks, scheme):
     inner_lower_lip = curve((60, 67, 66, 65, 64))
     lmid_v = _crossing(outer_lower_lip, np.zeros(len(Q)))
     lmid = np.column_stack([np.zeros(len(Q)), lmid_v])
+    nasolabial = nasolabial_angles(Q)
+    lower_lip = lower_lip_above_chin(Q)
 
     side = {}
-    for name, run in runs.items():
+    for at, (name, run) in enumerate(runs.items()):
         o_u, o_v = centres[name][:, 0], centres[name][:, 1]
         canthus_a, canthus_b = run["canthi"]
         mid_eye = (u[:, canthus_a] + u[:, canthus_b]) / 2
         corner = Q[:, run["commissure"]]
         to_corner = corner - lmid
         halfway = u[:, run["commissure"]] / 2
+        excursion = np.hypot(to_corner[:, 0], to_corner[:, 1])
+        smile_angle = np.arctan2(np.abs(to_corner[:, 0]), to_corner[:, 1])
         side[name] = {
             "brow_height": o_v - _crossing(curve(run["brow"]), o_u),
             "mrd1": o_v - _crossing(curve(run["upper_lid"]), o_u),
             "mrd2": _crossing(curve(run["lower_lid"]), o_u) - o_v,
             "palpebral_fissure_height": _crossing(curve(run["lower_lid"]), mid_eye)
             - _crossing(curve(run["upper_lid"]), mid_eye),
-            "commissure_excursion": np.hypot(to_corner[:, 0], to_corner[:, 1]),
-            "smile_angle": np.degrees(
-                np.arctan2(np.abs(to_corner[:, 0]), to_corner[:, 1])
-            ),
+            "commissure_excursion": excursion,
+            "smile_angle": np.degrees(smile_angle),
             "commissure_height": -v[:, run["commissure"]],
             "upper_lip_height": -_crossing(curve(run["upper_lip"]), halfway),
             "lower_lip_height": -_crossing(curve(run["lower_lip"]), halfway),
             "dental_show": _crossing(inner_lower_lip, halfway)
             - _crossing(inner_upper_lip, halfway),
+            "commissure_lift": -excursion * np.cos(smile_angle),
+            "commissure_reach": excursion * np.sin(smile_angle),
+            "commissure_position": corner,
+            "nasolabial_angle": nasolabial[:, at],
+            "lower_lip_above_chin": lower_lip[:, at],
+            "lower_lip_drop": Q[:, (58, 56)[at], 1],
         }
+    measures = {key: (side["right"][key], side["left"][key]) for key in side["right"]}
+    return measures, distance
+
+
+#: The measures of :func:`side_measures` that are not lengths.
+ANGLES = ("smile_angle", "nasolabial_angle")
+
+
+def _clinical(landmarks, scheme):
+    measures, _ = side_measures(landmarks, scheme)
+    unit = clinical_length_unit(landmarks, scheme)
+    if unit is None:
+        # Inter-ocular distances, between the eye centres, as everywhere.
+        unit = 1.0 / _eye_distance(scheme.to_ibug68(landmarks))
+    side = {
+        name: {
+            key: value if key in ANGLES else value * np.reshape(
+                unit, (-1,) + (1,) * (value.ndim - 1))
+            for key, value in zip(measures, (pair[at] for pair in measures.values()),
+                                  strict=True)
+        }
+        for at, name in enumerate(("right", "left"))
+    }
     columns = []
     for measure, _ in _PER_SIDE:
         columns += _compare(side["right"][measure], side["left"][measure])
