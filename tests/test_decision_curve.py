@@ -152,6 +152,12 @@ def test_separated_probabilities_have_an_infinite_slope_and_one_class_none():
     slope, intercept = calibration_slope_intercept([0, 0, 1, 1],
                                                    [0.1, 0.3, 0.3, 0.9])
     assert slope == np.inf and np.isfinite(intercept)
+    # The wrong way round (every positive below every negative), as a
+    # network that learned nothing yet can give: minus infinity, not the
+    # huge number where Newton's method would stop.
+    slope, intercept = calibration_slope_intercept([1, 1, 0, 0],
+                                                   [0.33, 0.35, 0.35, 0.43])
+    assert slope == -np.inf and np.isfinite(intercept)
     assert np.isnan(calibration_slope_intercept([1, 1], [0.2, 0.9])).all()
     with pytest.raises(ValueError, match=r"in \[0, 1\]; got 1.5 at row 1"):
         calibration_slope_intercept([0, 1], [0.2, 1.5])

@@ -523,8 +523,8 @@ def _figure(row, digits=2):
         return "n/a" if mean is None else f"{mean:.{digits}f} (mean over folds)"
     if low is None or high is None:
         return f"{estimate:.{digits}f}"
-    high = "∞" if high == "inf" else f"{high:.{digits}f}"
-    low = "-∞" if low == "-inf" else f"{low:.{digits}f}"
+    low, high = ({"inf": "∞", "-inf": "−∞"}.get(value) or f"{value:.{digits}f}"
+                 for value in (low, high))
     return f"{estimate:.{digits}f} ({low}\u2013{high})"
 
 

@@ -223,8 +223,9 @@ def calibration_slope_intercept(y_true, proba, *, pos_label=1):
         The calibration slope: ``inf`` where the probabilities separate the
         classes completely (every positive's probability at or above every
         negative's, the maximum likelihood slope then has no finite value),
-        NaN where both classes are not present or every probability is the
-        same.
+        ``-inf`` where they separate them the wrong way round (every
+        positive's at or below every negative's), NaN where both classes are
+        not present or every probability is the same.
     intercept : float
         The calibration intercept; NaN where both classes are not present.
 
@@ -269,7 +270,9 @@ def weighted_calibration(linear, positive, weights):
     ``linear`` (Newton's method with step halving), the intercept the root
     of the score equation with ``linear`` as an offset (bisection: it is
     monotone). Returns two arrays of shape (n_weightings,): ``inf`` slopes
-    where the weighted rows are separated, NaN where they hold one class.
+    where the weighted rows are separated (``-inf`` where the positives lie
+    at or below every negative), NaN where they hold one class or one
+    value.
     ``tests/test_decision_curve.py`` checks both against scikit-learn's
     :class:`~sklearn.linear_model.LogisticRegression` and a Newton
     iteration written there.
@@ -281,12 +284,18 @@ def weighted_calibration(linear, positive, weights):
     both = (n_positive > 0) & (n_negative > 0)
     top_negative = np.where(present & ~positive, linear, -np.inf).max(axis=1)
     bottom_positive = np.where(present & positive, linear, np.inf).min(axis=1)
-    separated = both & (top_negative <= bottom_positive)
+    top_positive = np.where(present & positive, linear, -np.inf).max(axis=1)
+    bottom_negative = np.where(present & ~positive, linear, np.inf).min(axis=1)
     constant = np.where(present, linear, -np.inf).max(axis=1) == np.where(
         present, linear, np.inf).min(axis=1)
-    fit = both & ~separated & ~constant
+    # Every positive at or above every negative: the slope grows without
+    # bound; every positive at or below every negative: it falls without one.
+    separated = both & ~constant & (top_negative <= bottom_positive)
+    reversed_ = both & ~constant & ~separated & (top_positive <= bottom_negative)
+    fit = both & ~separated & ~reversed_ & ~constant
     slope = np.full(len(weights), np.nan)
-    slope[separated & ~constant] = np.inf
+    slope[separated] = np.inf
+    slope[reversed_] = -np.inf
     if fit.any():
         slope[fit] = _newton_slopes(linear, positive.astype(float), weights[fit])
     intercept = np.full(len(weights), np.nan)
@@ -499,9 +508,20 @@ def calibration_summary(result, *, levels=("image", "patient"), n_resamples=1000
                 low, high = percentile_interval(resampled[:, position],
                                                 confidence_level)
                 note = ""
-                if np.isinf(estimates[position]):
+                if np.isposinf(estimates[position]):
                     note = ("not finite: the probabilities separate the classes "
                             "completely")
+                elif np.isneginf(estimates[position]):
+                    note = ("not finite: the probabilities separate the classes "
+                            "the wrong way round (every palsy below every "
+                            "control)")
+                elif np.isinf(low) and np.isinf(high):
+                    note = ("neither bound finite: the probabilities separate "
+                            "the classes, one way or the other, in many "
+                            "resamples")
+                elif np.isinf(low):
+                    note = ("lower bound not finite: the probabilities separate "
+                            "the classes the wrong way round in many resamples")
                 elif np.isinf(high):
                     note = ("upper bound not finite: the probabilities separate "
                             "the classes in many resamples")

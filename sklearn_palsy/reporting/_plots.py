@@ -390,8 +390,8 @@ def plot_reliability_diagrams(result, levels=_LEVELS, *, n_bins=5, calibration=N
                 rows = calibration[(calibration["estimator"] == name)
                                    & (calibration["level"] == level)]
                 values = dict(zip(rows["metric"], rows["estimate"], strict=True))
-                label = (f"{name} (slope {values['calibration_slope']:.2f}, "
-                         f"intercept {values['calibration_intercept']:.2f})")
+                label = (f"{name} (slope {values['calibration_slope']:.3g}, "
+                         f"intercept {values['calibration_intercept']:.3g})")
             CalibrationDisplay.from_predictions(
                 part["y_true"].to_numpy(), part["proba"].to_numpy(), n_bins=n_bins,
                 name=label, ax=ax, ref_line=name == names[0])

@@ -61,14 +61,19 @@ def interval_text(estimate, low, high, digits=2):
     --------
     >>> interval_text(1.2, 0.8, float("inf"))
     '1.20 (0.80–∞)'
+    >>> interval_text(float("-inf"), float("-inf"), 0.5)
+    '−∞ (separated)'
     >>> interval_text(0.9312, 0.8871, 0.9634)
     '0.93 (0.89–0.96)'
     """
-    if estimate is not None and np.isposinf(estimate):
-        return "∞ (separated)"
-    if high is not None and np.isposinf(high) and np.isfinite(low) \
-            and np.isfinite(estimate):
-        return f"{estimate:.{digits}f} ({low:.{digits}f}–∞)"
+    if estimate is not None and np.isinf(estimate):
+        return ("∞" if estimate > 0 else "−∞") + " (separated)"
+    bounds = [low, high]
+    if estimate is not None and np.isfinite(estimate) and None not in bounds \
+            and not np.isnan(bounds).any() and np.isinf(bounds).any():
+        low, high = (("∞" if value > 0 else "−∞") if np.isinf(value)
+                     else f"{value:.{digits}f}" for value in bounds)
+        return f"{estimate:.{digits}f} ({low}\u2013{high})"
     return format_interval(estimate, low, high, digits=digits)
 
 
