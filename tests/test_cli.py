@@ -157,7 +157,7 @@ def test_bad_arguments_exit_non_zero_with_a_message(capsys):
 
 # --- extract, train and predict -------------------------------------------------
 
-SUBCOMMANDS = ("demo", "evaluate", "extract", "train", "predict", "assess")
+SUBCOMMANDS = ("demo", "evaluate", "extract", "train", "predict", "assess", "review")
 
 
 @pytest.fixture(scope="module")
