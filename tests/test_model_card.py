@@ -183,12 +183,19 @@ def test_infinite_and_missing_figures_are_written_as_json(tmp_path, data):
     card.content["calibration"] = [{"level": "patient",
                                     "metric": "calibration_slope",
                                     "estimate": np.float64(1.2), "low": 0.8,
-                                    "high": float("inf"), "note": ""}]
+                                    "high": float("inf"), "note": ""},
+                                   {"level": "image",
+                                    "metric": "calibration_slope",
+                                    "estimate": float("-inf"),
+                                    "low": float("-inf"), "high": float("-inf"),
+                                    "note": "not finite"}]
     json_path, markdown_path = write_model_card(tmp_path / "m.safetensors",
                                                 ModelCard(_plain(card.content)))
     written = json.loads(json_path.read_text(encoding="utf-8"))
     assert written["calibration"][0]["high"] == "inf"
-    assert "1.20 (0.80\u2013∞)" in markdown_path.read_text(encoding="utf-8")
+    markdown = markdown_path.read_text(encoding="utf-8")
+    assert "| patient | calibration_slope | 1.20 (0.80\u2013∞) |" in markdown
+    assert "| image | calibration_slope | −∞ (separated) | not finite |" in markdown
 
 
 def _plain(content):

@@ -517,7 +517,8 @@ def read_model_card(model_path):
 def _figure(row, digits=2):
     estimate, low, high = row.get("estimate"), row.get("low"), row.get("high")
     if isinstance(estimate, str):
-        return estimate
+        return {"inf": "∞ (separated)", "-inf": "−∞ (separated)"}.get(estimate,
+                                                                    estimate)
     if estimate is None:
         mean = row.get("mean_over_folds")
         return "n/a" if mean is None else f"{mean:.{digits}f} (mean over folds)"
