@@ -109,6 +109,44 @@ missing-labels               FFNN, ResNet,        ValueError "needs a label for
 unordered-text-grades        OrdinalClassifier,   UserWarning naming the
                              evaluate_pipelines   alphabetical order used;
                                                   classes= sets the order
+test-set-overlaps-training   evaluate_pipelines   PatientLeakageError naming the
+                             (test=), evaluate    shared patient ids with their
+                             --test               rows in both sets, and images
+                                                  of the same content with both
+                                                  rows and paths; on_overlap=
+                                                  "warn" or --allow-overlap: a
+                                                  PatientLeakageWarning
+by-column-missing            evaluate_pipelines   ValueError naming the missing
+                             (by=), evaluate      columns and those there are
+                             --by                 (the CLI also names the
+                                                  manifest)
+n-bootstraps-below-one       evaluate_pipelines,  ValueError "n_bootstraps must
+                             compare_pipelines    be an integer of at least 1"
+                                                  before any fit
+subgroup-missing-values      evaluate_pipelines   None and NaN form the subgroup
+                             (by=)                "(missing)", with a note; no
+                                                  patient is dropped
+bad-decision-thresholds      net_benefit,         ValueError naming each bad
+                             decision_curve       threshold and its position
+malformed-model-card         read_model_card,     ModelFileError naming the card
+                             predict              file, line and column; predict
+                                                  still predicts, warning so
+learning-curve-oversized     learning_curve_by_   ValueError naming the fold and
+                             patients             its number of training
+                                                  patients
+review-unmatched-landmarks   review --landmarks   page written, faces detected;
+                                                  a warning naming the file and
+                                                  the unused image
+review-malformed-decisions   load_review_decis-   ManifestError naming the file
+                             ions, review         and every bad line; exit 1,
+                             --decisions          no page
+review-bad-landmark-file     review --landmarks   LandmarkFileError naming the
+                                                  file and line; exit 1, no
+                                                  page
+review-unreadable-image      review               page written, the image
+                                                  flagged unreadable with its
+                                                  error, named on stderr and
+                                                  first in the flags CSV
 ===========================  ===================  ===============================
 
 Errors about a file name it in their message and in their ``path``
@@ -1118,7 +1156,7 @@ def _(ctx):
 
 # Issue 28, clinical usefulness and model cards.
 
-@case("decision-curve-thresholds-outside-0-1")
+@case("bad-decision-thresholds")
 def _(ctx):
     import pandas as pd
     from sklearn.utils import Bunch
@@ -1173,7 +1211,7 @@ def _(ctx):
     assert pd.read_csv(out).image.tolist() == [str(photo)]
 
 
-@case("learning-curve-more-patients-than-the-fold")
+@case("learning-curve-oversized")
 def _(ctx):
     from sklearn_palsy.model_selection import learning_curve_by_patients
 
@@ -1218,7 +1256,7 @@ def _review_data(page):
     return json.loads(text[start:text.index("</script>", start)])
 
 
-@case("review-landmarks-not-in-sources")
+@case("review-unmatched-landmarks")
 def _(ctx):
     photo = _review_photo(ctx)
     marks = ctx.tmp_path / "marks.csv"
@@ -1253,7 +1291,7 @@ def _(ctx):
     assert not page.exists()
 
 
-@case("review-malformed-landmark-file")
+@case("review-bad-landmark-file")
 def _(ctx):
     from sklearn_palsy.exceptions import LandmarkFileError
     from sklearn_palsy.faces import load_landmarks
