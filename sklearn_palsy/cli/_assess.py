@@ -684,8 +684,8 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
     >>> assessment.patients[["patient_id", "affected_side", "static_score",
     ...                      "dynamic_score"]].round(1)
       patient_id affected_side  static_score  dynamic_score
-    0        P01          left          90.7            0.0
-    1        C01          none          97.6           87.0
+    0        P01          left          91.0            0.0
+    1        C01          none          97.7          100.0
     """
     _check_on_error(on_error)
     backend = resolve_backend(backend)
