@@ -147,6 +147,51 @@ def test_plot_landmarks_draws_contours_and_text(cohort):
     assert len(plot_landmarks(None, landmarks).texts) == 0
 
 
+@pytest.mark.parametrize("scheme_name", ["ibug68", "mediapipe478"])
+def test_every_overlay_uses_the_review_pages_style(scheme_name, tmp_path):
+    # Issue 27: thin contours coloured by region over a dark edge, and rings
+    # only on the points that feed a measure (iBUG 68's and the irises), not
+    # MediaPipe's 478 thick red dots; the review page takes the same colours
+    # and points.
+    from matplotlib import patheffects
+    from PIL import Image
+
+    from sklearn_palsy.faces import IBUG68_MEAN_FACE, get_scheme
+    from sklearn_palsy.reporting._assessment import _photo_figure
+    from sklearn_palsy.reporting._review import _scheme_data
+
+    scheme = get_scheme(scheme_name)
+    face = np.random.default_rng(0).uniform(-1, 1, (scheme.n_landmarks, 2))
+    face[list(scheme.ibug_index)] = IBUG68_MEAN_FACE
+    face = face * 60 + 130
+    image = np.full((260, 260, 3), 120, dtype=np.uint8)
+    path = tmp_path / "face.png"
+    Image.fromarray(image).save(path)
+    colours = {"brow": "#ffe14d", "eye": "#4de8ff", "nose": "#ffa64d",
+               "lips": "#ff5ce1", "jaw": "#a8c8ff"}
+    page = _scheme_data(scheme)
+    page_colours = {name: colour for name, _, _, colour in page["contours"]}
+    for ax in (plot_landmarks(image, face, scheme),
+               _photo_figure(path, face, scheme).axes[0]):
+        assert len(ax.lines) == 9
+        for line in ax.lines:
+            name = line.get_label()
+            expected = next(c for part, c in colours.items() if part in name)
+            assert line.get_color() == expected == page_colours[name]
+            assert line.get_linewidth() <= 1.0
+            assert any(isinstance(effect, patheffects.Stroke)
+                       for effect in line.get_path_effects())
+        (rings,) = ax.collections
+        shown = 68 + (10 if scheme.has_irises else 0)
+        assert len(rings.get_offsets()) == shown == len(page["emphasis"])
+        assert (rings.get_facecolors().size == 0
+                or (rings.get_facecolors()[:, 3] == 0).all())
+    # The rings sit on iBUG 68's points (and, with MediaPipe, the irises').
+    offsets = plot_landmarks(None, face, scheme).collections[0].get_offsets()
+    np.testing.assert_allclose(offsets, face[page["emphasis"]])
+    assert set(scheme.ibug_index) <= set(page["emphasis"])
+
+
 def test_plot_landmarks_rejects_wrong_number_of_points(cohort):
     with pytest.raises(ValueError, match="68"):
         plot_landmarks(None, cohort.landmarks[0][:60])

@@ -9,6 +9,7 @@ opens and nothing accumulates in pyplot's registry.
 
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 from sklearn.calibration import CalibrationDisplay
 from sklearn.inspection import permutation_importance
@@ -22,6 +23,7 @@ from ..faces._schemes import IBUG68
 from ..model_selection._calibration import pooled_out_of_fold
 from ..model_selection._decision_curve import DEFAULT_THRESHOLDS, decision_curve
 from ..utils._patients import pool_by_patient
+from ._style import CONTOUR_WIDTH, OUTLINE_COLOUR, measure_points, region_colour
 
 __all__ = [
     "plot_confusion_matrices",
@@ -218,6 +220,13 @@ def plot_precision_recall_curves(result, level="image"):
 def plot_landmarks(image, landmarks, scheme=IBUG68, features=None, ax=None):
     """Draw a face with its landmark contours and, optionally, asymmetry measures.
 
+    In the package's one landmark style, the review page's
+    (:mod:`~sklearn_palsy.reporting._style`): thin contours coloured by
+    region over a dark edge, which read on any skin, and small rings on the
+    points that feed a measure only (iBUG 68's points, and the irises);
+    MediaPipe's other points are drawn as the contours through them, so that
+    the face stays visible.
+
     Parameters
     ----------
     image : ndarray of shape (H, W, 3) or (H, W), or None
@@ -234,15 +243,16 @@ def plot_landmarks(image, landmarks, scheme=IBUG68, features=None, ax=None):
     Returns
     -------
     ax : matplotlib Axes
-        The axes drawn on.
+        The axes drawn on: one line per contour, and one collection of
+        rings for the points that feed a measure.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn_palsy.faces import IBUG68_MEAN_FACE
     >>> ax = plot_landmarks(None, IBUG68_MEAN_FACE, features={"eye_ratio": 0.93})
-    >>> len(ax.lines), len(ax.texts)
-    (9, 1)
+    >>> len(ax.lines), len(ax.texts), len(ax.collections[0].get_offsets())
+    (9, 1, 68)
     """
     landmarks = np.asarray(landmarks, dtype=float)
     if landmarks.ndim != 2 or landmarks.shape[1] != 2:
@@ -257,12 +267,20 @@ def plot_landmarks(image, landmarks, scheme=IBUG68, features=None, ax=None):
     if image is not None:
         image = np.asarray(image)
         ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+    edge = [patheffects.Stroke(linewidth=CONTOUR_WIDTH * 2.5,
+                               foreground=OUTLINE_COLOUR), patheffects.Normal()]
     for contour, (indices, closed) in scheme.contours.items():
         indices = list(indices) + ([indices[0]] if closed else [])
         points = landmarks[indices]
-        ax.plot(points[:, 0], points[:, 1], "-", color="lime", linewidth=1,
-                label=contour)
-    ax.scatter(landmarks[:, 0], landmarks[:, 1], s=4, color="red", zorder=3)
+        ax.plot(points[:, 0], points[:, 1], "-", color=region_colour(contour),
+                linewidth=CONTOUR_WIDTH, label=contour, path_effects=edge)
+    measured = measure_points(scheme)
+    points = landmarks[list(measured)]
+    ax.scatter(points[:, 0], points[:, 1], s=7, facecolors="none",
+               edgecolors=list(measured.values()), linewidths=0.6, zorder=3,
+               path_effects=[patheffects.Stroke(linewidth=1.4,
+                                                foreground=OUTLINE_COLOUR),
+                             patheffects.Normal()])
     if image is None:
         ax.set_aspect("equal")
         if not ax.yaxis_inverted():

@@ -42,38 +42,26 @@ from ..faces._schemes import get_scheme, resolve_scheme
 from ..utils._atomic import atomic_write
 from ._html import DISCLAIMER
 from ._quality import FLAG_COLUMNS, SCORE_COLUMNS, landmark_quality_flags
+from ._style import measure_points, region_colour
 
 __all__ = ["load_review_decisions", "write_review_page", "write_review_index"]
 
 #: Longest side of the previews embedded in the page, in pixels.
 PREVIEW_MAX_SIDE = 800
 _JPEG_QUALITY = 82
-# Region colours that read on light and dark skin alike, drawn over a dark
-# casing: brows yellow, eyes cyan, irises green, nose orange, lips magenta,
-# jaw light blue.
-_COLOURS = {
-    "brow": "#ffe14d", "eye": "#4de8ff", "iris": "#7dff6b", "nose": "#ffa64d",
-    "lips": "#ff5ce1", "jaw": "#a8c8ff", "face_oval": "#a8c8ff",
-}
 _DECISION_COLUMNS = ("image", "checked", "excluded", "note")
 
 
-def _colour(region):
-    for part, colour in _COLOURS.items():
-        if part in region:
-            return colour
-    return "#ffffff"
-
-
 def _scheme_data(scheme):
-    regions = [[name, [int(i) for i in points], _colour(name)]
+    # The package's one landmark style (._style), shared with every figure.
+    regions = [[name, [int(i) for i in points], region_colour(name)]
                for name, points in scheme.regions.items() if name != "face_oval"]
-    contours = [[name, [int(i) for i in points], bool(closed), _colour(name)]
+    contours = [[name, [int(i) for i in points], bool(closed), region_colour(name)]
                 for name, (points, closed) in scheme.contours.items()]
     return {"name": scheme.name, "n": scheme.n_landmarks, "regions": regions,
             "contours": contours,
-            # The points that feed the measures (those standing for iBUG 68).
-            "emphasis": sorted({int(i) for i in scheme.ibug_index})}
+            # The points that feed the measures (iBUG 68's, and the irises).
+            "emphasis": list(measure_points(scheme))}
 
 
 def _preview(image, max_side):
