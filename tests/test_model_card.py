@@ -163,6 +163,22 @@ def test_the_card_is_written_beside_the_model_and_read_back(card, tmp_path):
     assert read_model_card(tmp_path / "other.joblib") is None
 
 
+def test_save_model_writes_the_card_beside_the_model(card, data, tmp_path):
+    from sklearn_palsy import load_model, save_model
+
+    X, y, _, _ = data
+    model = LogisticRegression().fit(X, y)
+    path = tmp_path / "lr.safetensors"
+    save_model(model, path, card=card)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "lr.card.json", "lr.card.md", "lr.safetensors"]
+    assert read_model_card(path).summary_line() == card.summary_line()
+    np.testing.assert_array_equal(load_model(path).predict(X), model.predict(X))
+    # Without a card, nothing beside the model.
+    save_model(model, tmp_path / "bare.safetensors")
+    assert read_model_card(tmp_path / "bare.safetensors") is None
+
+
 def test_a_malformed_card_is_refused_naming_the_file_and_line(tmp_path):
     model = tmp_path / "model.joblib"
     card_path = tmp_path / "model.card.json"

@@ -163,7 +163,7 @@ def _versions():
     }
 
 
-def save_model(estimator, path):
+def save_model(estimator, path, *, card=None):
     """Save a fitted estimator in a file that loads without running code.
 
     The file is in the standard safetensors format: the numeric arrays of
@@ -184,6 +184,10 @@ def save_model(estimator, path):
         classifiers whose fitted attributes are arrays and plain values.
     path : str or path-like
         Destination; ``.safetensors`` is the usual extension.
+    card : ModelCard, default=None
+        A model card (:func:`~sklearn_palsy.io.make_model_card`) to write
+        beside the model, as ``<stem>.card.json`` and ``<stem>.card.md``
+        (:func:`~sklearn_palsy.io.write_model_card`), after the model file.
 
     Raises
     ------
@@ -279,6 +283,10 @@ def save_model(estimator, path):
         raise ValueError(f"cannot save the model: {error}; load_model would "
                          "refuse the file") from None
     atomic_write(path, lambda handle: handle.write(data), "wb")
+    if card is not None:
+        from ._model_card import write_model_card
+
+        write_model_card(path, card)
 
 
 def _major_minor(version):
