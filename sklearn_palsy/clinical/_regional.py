@@ -165,7 +165,7 @@ _MIN_EYE_CLOSURE = 0.05
 
 #: The side evidence below which no side is called affected (see
 #: :func:`regional_scores`), set against healthy faces' natural asymmetry.
-SIDE_THRESHOLD = 0.13
+SIDE_THRESHOLD = 0.15
 
 # A typical adult's inter-ocular distance (between the eye centres) in mm,
 # for the one millimetre constant of Emotrics+.
@@ -911,7 +911,7 @@ LandmarkScheme, default="auto"
         The clinician's affected side (the subject's own), for every face or
         one per face; None, NaN, "" or "unknown" where not known, which
         infers it.
-    side_threshold : float, default=0.13
+    side_threshold : float, default=0.15
         Evidence below which no side is called affected, in (0, 1]. Set
         above healthy faces' asymmetry: on 200 controls of the synthetic
         cohort with natural asymmetry (7-9 % movement asymmetry, visible
@@ -1025,7 +1025,7 @@ LandmarkScheme, default="auto"
         The landmark scheme of the input. ``"auto"`` takes it from the
         number of points that ``fit`` sees (68: iBUG, as from dlib; 478:
         MediaPipe Face Mesh).
-    side_threshold : float, default=0.13
+    side_threshold : float, default=0.15
         Evidence below which no side is called affected, in (0, 1]; it
         enters ``side_confidence`` (see :func:`regional_scores`).
 
