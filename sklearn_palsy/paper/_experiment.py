@@ -146,26 +146,6 @@ def interval_table(result, metrics=_INTERVAL_METRICS, *, levels=("patient",),
     return table
 
 
-def _comparison_table(comparison, digits=2):
-    """The comparison with the best configuration, as text, one row per pair."""
-    return pd.DataFrame({
-        "configuration": comparison["estimator"],
-        "against": comparison["other"],
-        f"difference in {comparison['level'].iloc[0]} "
-        f"{comparison['metric'].iloc[0]}": [
-            format_interval(row.difference, row.low, row.high, digits=digits)
-            for row in comparison.itertuples()],
-        "p (corrected t, Holm)": comparison["p_corrected_t_holm"].map(_p_text),
-        "p (bootstrap, Holm)": comparison["p_bootstrap_holm"].map(_p_text),
-    }).set_index("configuration")
-
-
-def _p_text(p):
-    if not np.isfinite(p):
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
 # The configurations whose first-fold models the report explains.
 _EXPLAINED = ("features_ffnn", "lines_resnet", "rgb_resnet")
 
@@ -476,13 +456,11 @@ def run_experiment(
             ],
         }
     )
-    extra_tables = {"Settings": settings, "The paper's table": table,
-                    "Confidence intervals (95 %, bootstrap over patients)": intervals}
-    if comparison is not None:
-        extra_tables[f"Paired comparison with {best} (per-patient F1)"] = (
-            _comparison_table(comparison))
+    # The report shows result.intervals and the comparison in its own
+    # sections (every metric, and every pair's p-values).
+    extra_tables = {"Settings": settings, "The paper's table": table}
     write_report(paths.report, result, title="sklearn-palsy: the paper's comparison",
-                 figures=figures, extra_tables=extra_tables)
+                 figures=figures, extra_tables=extra_tables, comparison=comparison)
     return Bunch(result=result, table=table, intervals=intervals, best=best,
                  comparison=comparison, paths=paths,
                  seconds=round(time.perf_counter() - start, 1))
