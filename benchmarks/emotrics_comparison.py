@@ -30,8 +30,9 @@ cohort's true side for patients, the subject's right (nominally) for
 controls and for the constructed faces. Where Emotrics+ needs its iris
 circles, the pupils are the midpoints of each eye's canthi (36-39, 42-45,
 which is also the package's reference for iBUG 68), and every photo's two
-circles have a diameter of 11.77 / 63 of the distance between them, so that Emotrics+'s millimetre is 1/63 of an inter-ocular
-distance on both sides and in both implementations: every item is a ratio
+circles have a diameter of 11.77 / 63 of the distance between them, so
+that Emotrics+'s millimetre is 1/63 of an inter-ocular distance on both
+sides and in both implementations: every item is a ratio
 of the two sides, and this scale only sets the 1 mm below which a closed
 eye counts as shut, as in the package. The eight nasolabial points, which
 iBUG 68 lacks, are four points evenly spaced on the ala -> commissure line
