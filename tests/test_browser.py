@@ -117,6 +117,9 @@ def experiment(synthetic_cohort, tmp_path_factory):
     return out / "report.html"
 
 
+# Slow: the experiment behind it takes 10 s to build (make test stays
+# within three minutes; make test-slow, which CI runs, opens it).
+@pytest.mark.slow
 def test_the_experiment_report_renders_in_a_browser(experiment, tmp_path):
     result = check_in_browser(experiment, tmp_path)
     assert_report_renders(result, "sklearn-palsy: the paper's comparison")

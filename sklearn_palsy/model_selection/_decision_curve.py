@@ -21,7 +21,7 @@ __all__ = ["DEFAULT_THRESHOLDS", "decision_curve", "net_benefit"]
 
 #: The threshold probabilities of :func:`decision_curve` by default: 0.01 to
 #: 0.99 in steps of 0.01.
-DEFAULT_THRESHOLDS = np.round(np.arange(1, 100) / 100, 2)
+DEFAULT_THRESHOLDS = tuple(round(k / 100, 2) for k in range(1, 100))
 
 
 def check_thresholds(thresholds, caller):
