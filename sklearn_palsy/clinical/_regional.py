@@ -953,10 +953,10 @@ LandmarkScheme, default="auto"
       ``nasolabial_fold_at_rest`` 55 %; every other item 90-100 % with
       either.
     * Healthy faces are not symmetric: on 60 synthetic controls with
-      natural asymmetry (true landmarks), ``total_score`` averages 95.1
-      (sd 1.9; 95.0, sd 2.0, on 200 others): static 96.2, dynamic 93.3
-      (``gentle_eye_closure`` 92.1, the renderer's closed eye keeping a
-      gap in some), synkinesis 98.4. The Auto-eFACE scored normal faces
+      natural asymmetry (true landmarks), ``total_score`` averages 94.6
+      (sd 2.6; 94.3, sd 2.3, on 200 others): static 95.0, dynamic 92.9
+      (``gentle_eye_closure`` 91.0, the renderer's closed eye keeping a
+      gap in some), synkinesis 98.8. The Auto-eFACE scored normal faces
       93.8 +- 4.4 (Miller et al. 2021).
     * The scores are ratios of the two sides, so they have no unit.
     * A healthy movement smaller than 0.02 inter-ocular distances (about

@@ -96,7 +96,7 @@ def _draw_synkinesis(rng, synkinesis_range, fraction, palsy_type):
         "control_smile_gain": [Interval(numbers.Real, 0, None, closed="neither")],
         "synkinesis": [Interval(numbers.Real, 0, 1, closed="both"), tuple],
         "synkinesis_fraction": [Interval(numbers.Real, 0, 1, closed="both")],
-        "natural_asymmetry": ["boolean"],
+        "natural_asymmetry": ["boolean", None],
         "yaw": [numbers.Real, "array-like", None],
         "pitch": [numbers.Real, "array-like", None],
         "variety": [StrOptions(set(VARIETIES))],
@@ -117,7 +117,7 @@ def make_synthetic_cohort(
     control_smile_gain=1.0,
     synkinesis=0.0,
     synkinesis_fraction=1.0,
-    natural_asymmetry=False,
+    natural_asymmetry=None,
     yaw=None,
     pitch=None,
     variety="standard",
@@ -162,12 +162,17 @@ def make_synthetic_cohort(
     closing the eyes pulls the mouth corner outwards and up (0.086
     inter-ocular distances at severity 1, about 40 % of a smile's). The
     palsy's severity and the synkinesis are drawn independently.
-    ``natural_asymmetry=True`` gives everyone, controls included, the
-    asymmetry of healthy faces: per region (brow, eye, mouth) the weaker
-    side's movement falls short by ``|N(0, 0.1)|``, clipped to 30 % (a mean
-    of 8 %, within the 7-9 % movement asymmetry of healthy people), and brows,
-    mouth corners and fissures differ a little at rest (sd 0.02 and 0.015
-    inter-ocular distances in height, 4 % of the fissure). Both draw from
+    ``natural_asymmetry=True`` (the default of the wide variety) gives
+    everyone, controls included, the asymmetry of healthy faces: per region
+    (brow, eye, mouth) the weaker side's movement falls short by
+    ``|N(0, 0.1)|``, clipped to 30 % (a mean of 8 %, within the 7-9 %
+    movement asymmetry of healthy people), and at rest the brows differ in
+    height (sd 0.03 inter-ocular distances, a mean difference of about
+    1.7 mm), the mouth corners too (sd 0.022: the commissure line leans
+    against the canthal line by about 1.35 degrees, sd) and one upper lid
+    sits lower (sd 8.5 % of the fissure, a mean margin-to-reflex difference
+    of about 0.55 mm), as published normal series measure them (the
+    sources are in the docs' reference-model page). Both draw from
     generators of their own: the people, palsies, poses and noise stay those
     of the cohort without them, and a photo at rest without natural asymmetry
     is unchanged by ``synkinesis``.
@@ -240,9 +245,11 @@ def make_synthetic_cohort(
     synkinesis_fraction : float, default=1.0
         Probability in [0, 1] that a peripheral palsy has synkinesis, when
         ``synkinesis`` is not 0.
-    natural_asymmetry : bool, default=False
+    natural_asymmetry : bool or None, default=None
         Give every face the static and movement asymmetry of healthy faces
-        described above.
+        described above. None means True for the wide variety (real faces
+        are not symmetric) and False for the standard one (the cohort of
+        earlier versions, bit for bit).
     yaw : float, (float, float) or None, default=None
         Head turn in degrees, within [-60, 60]: a value for every image, or a
         ``(low, high)`` range drawn uniformly per image. Positive turns the
@@ -415,6 +422,8 @@ def make_synthetic_cohort(
     # Frontal faces keep the painter and the pose of the first cohorts, and
     # so their images, bit for bit.
     frontal = not wide and yaw_range == (0.0, 0.0) and pitch_range == (0.0, 0.0)
+    if natural_asymmetry is None:
+        natural_asymmetry = wide
     rng = check_random_state(random_state)
     seed = rng.randint(np.iinfo(np.int32).max)
     generator = np.random.default_rng(seed)

@@ -90,14 +90,29 @@ _SYNKINETIC_EYE_NARROWING = 0.327
 # full smile's excursion.
 _SYNKINETIC_CORNER_PULL = np.array([0.05, -0.07])
 
-# Natural asymmetry of healthy faces: the weaker side's movement falls short
+# Natural asymmetry of healthy faces. Movement: the weaker side falls short
 # by |N(0, 0.1)| per region (mean 8 %, the OSCAR normals' 7-9 %), clipped to
-# 30 %; static offsets of brow and commissure height (inter-ocular units, sd
-# about 1 mm) and of the palpebral fissure's height (a fraction).
+# 30 %. Static offsets at rest, in inter-ocular units (1 = about 63 mm, the
+# adult mean interpupillary distance):
+# - the corners of the mouth: the angle between the commissure line and the
+#   line of the outer canthi is 0.2 +- 1.4 deg (men) and 0.3 +- 1.3 deg
+#   (women) in 1,282 volunteers (Song et al., J Oral Maxillofac Surg 2007;
+#   PMID 17954309); sd 0.022 gives an sd of about 1.35 deg;
+# - the brows: the central brow heights differ by 1.77 mm on average
+#   (95 % CI 1.47-2.07), the upper lids' margin-to-pupil distances by 0.55 mm
+#   (0.45-0.65), in 100 adults without palsy (Macdonald et al., J
+#   Otolaryngol Head Neck Surg 2014; doi 10.1186/s40463-014-0036-4); an
+#   offset of sd 0.03 IOD (1.9 mm), with the brows' own shapes, gives a
+#   mean absolute difference of about 1.7 mm (that series is older, mean
+#   age 58, than most; younger faces may be more symmetric);
+# - the upper lids: "fissure" lowers one upper lid by that share of the
+#   fissure's height (about 8 mm), sd 0.085, a mean absolute MRD1 difference
+#   of about 0.55 mm.
+# tests/test_synthetic.py compares the rendered distributions with these.
 _MOVEMENT_ASYMMETRY_SD = 0.1
 _MOVEMENT_ASYMMETRY_MAX = 0.3
-_STATIC_ASYMMETRY_SD = {"brow_height": 0.02, "fissure": 0.04,
-                        "commissure_height": 0.015}
+_STATIC_ASYMMETRY_SD = {"brow_height": 0.03, "fissure": 0.085,
+                        "commissure_height": 0.022}
 ASYMMETRIES = (*_MOVING_REGIONS, *_STATIC_ASYMMETRY_SD)
 
 
@@ -210,16 +225,23 @@ def draw_natural_asymmetry(rng):
 
 
 def _apply_static_asymmetry(shape, asymmetry):
-    """Offset brows and mouth corners and resize the fissures, half per side."""
+    """Offset brows, mouth corners and upper lids, half on each side.
+
+    The upper lid falls by its share of the fissure's height (as a mild
+    ptosis does): the margin-to-reflex distance and the fissure change by
+    the same amount, and the lower lid stays.
+    """
+    heights = {
+        side: (shape[points["lower_lid"], 1].mean()
+               - shape[points["upper_lid"], 1].mean())
+        for side, points in _SIDE_POINTS.items()
+    }
+    height = 0.5 * (heights["right"] + heights["left"])
     for side, sign in (("right", 0.5), ("left", -0.5)):
         points = _SIDE_POINTS[side]
         shape[points["brow"], 1] += sign * asymmetry["brow_height"]
         shape[points["corner"], 1] += sign * asymmetry["commissure_height"]
-        lids = points["upper_lid"] + points["lower_lid"]
-        centre = shape[lids, 1].mean()
-        shape[lids, 1] = centre + (shape[lids, 1] - centre) * (
-            1 - sign * asymmetry["fissure"]
-        )
+        shape[points["upper_lid"], 1] += sign * asymmetry["fissure"] * height
 
 
 def _natural_gain(asymmetry, side):
