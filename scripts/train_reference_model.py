@@ -58,7 +58,9 @@ def make_parser():
     training = parser.add_argument_group("training (default: the shipped models')")
     for name, default in REFERENCE_TRAINING.items():
         option = {"default": default, "help": f"default: {default}"}
-        if name in _NUMBER_OR_RANGE:
+        if isinstance(default, bool):
+            option.update(action=argparse.BooleanOptionalAction)
+        elif name in _NUMBER_OR_RANGE:
             option.update(type=float, nargs="+", metavar="DEGREES")
         elif isinstance(default, tuple):
             option.update(type=type(default[0]), nargs="+")
@@ -110,11 +112,18 @@ def main(argv=None):
     for backend, record in records.items():
         print(f"{backend}: {args.out / record['model']} ({record['file_bytes']} "
               f"bytes), trained in {record['training_seconds']} s")
+        threshold = record["threshold"]
+        print(f"  threshold {threshold['value']} per photo, "
+              f"{threshold['patient']['value']} per person (specificity "
+              f"{threshold['specificity_target']} on the tuning cohort)")
         for name, figures in record["held_out"].items():
             for level in ("image", "patient"):
                 scores = ", ".join(f"{metric} {value}"
-                                   for metric, value in figures[level].items())
+                                   for metric, value in figures[level].items()
+                                   if metric != "intervals")
                 print(f"  held-out {name}, per {level}: {scores}")
+            if "type" in figures:
+                print(f"  held-out {name}, type: {figures['type']}")
     print(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -359,6 +359,37 @@ def test_patient_without_rest_photo_and_expression_spellings(cohort, tmp_path,
 # --- with a model ---------------------------------------------------------------
 
 
+def test_the_shipped_models_give_each_photo_and_patient_a_type(cohort):
+    from sklearn_palsy.paper import load_reference_model, reference_model_info
+
+    model = load_reference_model("dlib")
+    type_model = load_reference_model("dlib", task="type")
+    # A patient threshold apart from the photos', to tell which one is used.
+    patient_threshold = reference_model_info("dlib")["threshold"]["patient"]["value"]
+    assessment = assess_images(cohort.manifest, model=model, type_model=type_model,
+                               patient_threshold=patient_threshold, backend="dlib")
+    images = assessment.images
+    palsy = images.probability >= model.threshold
+    assert (images.predicted_label == np.where(palsy, "palsy", "control")).all()
+    type_proba = type_model.predict_proba(images.image.to_numpy(dtype=object))
+    np.testing.assert_allclose(images[["type_probability_central",
+                                       "type_probability_peripheral"]], type_proba)
+    expected = np.array(["central", "peripheral"])[type_proba.argmax(axis=1)]
+    assert (images.type == np.where(palsy, expected, "none")).all()
+    # A patient: the mean of their photos, against the patient threshold.
+    patients = assessment.patients.set_index("patient_id")
+    mean = images.groupby("patient_id")[["probability", "type_probability_central",
+                                         "type_probability_peripheral"]].mean()
+    called = mean.probability >= patient_threshold
+    assert (patients.loc[mean.index, "predicted_label"] == np.where(
+        called, "palsy", "control")).all()
+    patient_type = np.where(mean.type_probability_peripheral
+                            > mean.type_probability_central, "peripheral",
+                            "central")
+    assert (patients.loc[mean.index, "type"] == np.where(
+        called, patient_type, "none")).all()
+
+
 def test_model_probabilities_per_patient_are_the_mean_over_photos(
         cohort, model_file, tmp_path, capsys):
     out = tmp_path / "out"

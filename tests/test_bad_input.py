@@ -147,6 +147,13 @@ review-unreadable-image      review               page written, the image
                                                   flagged unreadable with its
                                                   error, named on stderr and
                                                   first in the flags CSV
+threshold-out-of-range       predict/assess       exit 2, "must be a probability
+                             --threshold,         in [0, 1]"; ValueError naming
+                             decision_threshold   the value, or the classes of a
+                                                  model that is not binary
+damaged-type-model-entry     load_reference_model ModelFileError naming the
+                             (task="type")        record and the type model's
+                                                  file; the palsy model loads
 ===========================  ===================  ===============================
 
 Errors about a file name it in their message and in their ``path``
@@ -990,7 +997,10 @@ def _(ctx):
             load_reference_model("dlib")
     message = str(info.value)
     assert str(swapped) in message and "reference_dlib.json" in message
-    assert "its checksum 34827e1d" in message
+    import json
+
+    shipped = json.loads((models / "reference_mediapipe.json").read_text())
+    assert f"its checksum {shipped['content_sha256']}" in message
     assert "its landmark step uses 'mediapipe', the record says 'dlib'" in message
 
 
@@ -1332,6 +1342,64 @@ def _(ctx):
 
 
 # end of the REVIEW cases
+
+
+# Issue 29: the stored threshold and the type model.
+
+
+@case("threshold-out-of-range")
+def _(ctx):
+    import contextlib
+    import io
+
+    from sklearn_palsy.cli import decision_threshold, main
+    from sklearn_palsy.paper import load_reference_model
+
+    for command in ("predict", "assess"):
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr), pytest.raises(SystemExit) as info:
+            main([command, "face.png", "--threshold", "1.5", *(
+                ["--out", str(ctx.tmp_path / "out")] if command == "assess" else [])])
+        assert info.value.code == 2
+        assert "--threshold: must be a probability in [0, 1]; got 1.5" in (
+            stderr.getvalue())
+    model = load_reference_model("dlib")
+    for bad in (-0.1, 1.5, float("nan"), True):
+        with pytest.raises(ValueError, match="threshold must be a probability"):
+            decision_threshold(model, bad)
+    with pytest.raises(ValueError, match=r"a threshold needs a binary model; this "
+                       r"one has 3 classes \(a, b, c\)"):
+        decision_threshold(type("Model", (), {"classes_": np.array(
+            ["a", "b", "c"])})(), 0.5)
+
+
+@case("damaged-type-model-entry")
+def _(ctx):
+    import json
+    import shutil
+    from pathlib import Path
+    from unittest import mock
+
+    from sklearn_palsy.exceptions import ModelFileError
+    from sklearn_palsy.paper import _reference, load_reference_model
+
+    models = ctx.tmp_path / "models"
+    shutil.copytree(Path(_reference.__file__).parent / "models", models)
+    record = models / "reference_dlib.json"
+    content = json.loads(record.read_text())
+    content["type_model"]["model"] = "reference_mediapipe_type.safetensors"
+    record.write_text(json.dumps(content))
+    with mock.patch("importlib.resources.files", lambda _: ctx.tmp_path):
+        with pytest.raises(ModelFileError) as info:
+            load_reference_model("dlib", task="type")
+        assert load_reference_model("dlib").classes_.tolist() == ["control",
+                                                                 "palsy"]
+    message = str(info.value)
+    assert str(record) in message
+    assert "no valid type_model entry for reference_dlib_type.safetensors" in message
+
+
+# end of the THRESHOLD cases
 
 
 # ----------------------------------------------------------------------------

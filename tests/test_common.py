@@ -204,12 +204,14 @@ PUBLIC_NAMES = {
     ],
     "sklearn_palsy.paper": [
         "DEMO_EPOCHS", "DEMO_FOLDS", "DEMO_IMAGE_SIZE", "DEMO_RESNET_ARCH",
-        "FFNN_LR", "FFNN_WEIGHT_DECAY", "PAPER_PIPELINES", "REFERENCE_BACKENDS",
-        "REFERENCE_HELD_OUT", "REFERENCE_TRAINING", "TRAIN_EPOCHS",
+        "FFNN_LR", "FFNN_WEIGHT_DECAY", "MODERATE_SEVERITY", "PAPER_PIPELINES",
+        "REFERENCE_BACKENDS", "REFERENCE_HELD_OUT", "REFERENCE_TASKS",
+        "REFERENCE_TRAINING", "TRAIN_EPOCHS",
         "build_reference_models", "evaluate_reference_model",
         "load_reference_model", "machine_summary", "make_paper_pipelines",
-        "paper_table", "reference_model_info", "run_demo", "run_experiment",
-        "train_model", "train_reference_model",
+        "paper_table", "reference_model_info", "reference_pipeline", "run_demo",
+        "run_experiment", "threshold_for_specificity", "train_model",
+        "train_reference_model",
     ],
     "sklearn_palsy.preprocessing": [
         "ExpressionFeatures", "FaceCropper", "HeadPoseError", "HeadPoseFeatures",

@@ -2,9 +2,10 @@
 
 :func:`main` runs the command (``sklearn-palsy`` or ``python -m
 sklearn_palsy``). The work of the batch commands can be called from Python
-too: :func:`extract_features` (``extract``), :func:`predict_images` and
-:func:`summarize_videos` (``predict``), :func:`assess_images` (``assess``,
-written by :func:`~sklearn_palsy.reporting.write_assessment`). Nothing in
+too: :func:`extract_features` (``extract``), :func:`predict_images`,
+:func:`decision_threshold` and :func:`summarize_videos` (``predict``),
+:func:`assess_images` (``assess``, written by
+:func:`~sklearn_palsy.reporting.write_assessment`). Nothing in
 the library imports this package. The back-ends load torch, dlib and
 MediaPipe, so they are imported on first use: ``--help`` stays instant.
 """
@@ -15,6 +16,7 @@ from ._main import build_parser, main
 __all__ = [
     "assess_images",
     "build_parser",
+    "decision_threshold",
     "extract_features",
     "landmarks_of",
     "main",
@@ -24,6 +26,7 @@ __all__ = [
 
 _LAZY = {
     "assess_images": "._assess",
+    "decision_threshold": "._predict",
     "extract_features": "._extract",
     "landmarks_of": "._extract",
     "predict_images": "._predict",

@@ -318,30 +318,62 @@ def _load_model(model):
     return model
 
 
-def _predict(model, images):
-    """Per-image probabilities and predicted class, as ``predict_images`` has them."""
+def _labels(proba, classes, threshold):
+    """The predicted class: from the threshold on for a binary model with one."""
+    if threshold is None:
+        return classes[np.argmax(proba, axis=1)]
+    return np.where(proba[:, -1] >= threshold, classes[-1], classes[0])
+
+
+def _predict(model, images, threshold=None, type_model=None):
+    """Per-image probabilities and predicted class, as ``predict_images`` has them.
+
+    With ``type_model``, ``type_probability_<class>`` for each of its
+    classes (for every photo, pooled per patient later) and ``type``, its
+    class for the photos called positive ("none" for the others).
+    """
     classes = np.asarray(model.classes_)
     columns = probability_columns(classes)
+    type_columns = ([f"type_probability_{name}" for name in type_model.classes_]
+                    if type_model is not None else [])
     if not len(images):
-        return pd.DataFrame(columns=[*columns, "predicted_label"])
-    proba = model.predict_proba(np.asarray(images, dtype=object))
+        return pd.DataFrame(columns=[*columns, "predicted_label", *type_columns,
+                                     *(["type"] if type_columns else [])])
+    images = np.asarray(images, dtype=object)
+    proba = model.predict_proba(images)
     values = proba[:, -1:] if len(classes) == 2 else proba
     table = pd.DataFrame(values, columns=columns)
-    table["predicted_label"] = classes[np.argmax(proba, axis=1)]
+    table["predicted_label"] = _labels(proba, classes, threshold)
+    if type_model is not None:
+        type_proba = type_model.predict_proba(images)
+        table[type_columns] = type_proba
+        table["type"] = np.where(
+            table["predicted_label"].to_numpy() == classes[-1],
+            np.asarray(type_model.classes_)[np.argmax(type_proba, axis=1)], "none")
     return table
 
 
-def _pool(predictions, patients, classes):
-    """Each patient's mean probabilities over their photos, and its class."""
+def _pool(predictions, patients, classes, threshold=None):
+    """Each patient's mean probabilities over their photos, and its class (and
+    type, from the mean type probabilities, where the patient is positive)."""
     columns = probability_columns(classes)
-    frame = predictions[columns].assign(patient_id=patients.to_numpy())
-    pooled = pool_by_patient(frame, columns).set_index("patient_id")
+    type_columns = [name for name in predictions if name.startswith(
+        "type_probability_")]
+    frame = predictions[columns + type_columns].assign(
+        patient_id=patients.to_numpy())
+    pooled = pool_by_patient(frame, columns + type_columns).set_index("patient_id")
     pooled.index.name = None
     if len(classes) == 2:
         proba = np.column_stack([1.0 - pooled["probability"], pooled["probability"]])
     else:
-        proba = pooled.to_numpy()
-    pooled["predicted_label"] = np.asarray(classes)[np.argmax(proba, axis=1)]
+        proba = pooled[columns].to_numpy()
+    pooled["predicted_label"] = _labels(proba, np.asarray(classes), threshold)
+    if type_columns:
+        names = np.array([name.removeprefix("type_probability_")
+                          for name in type_columns], dtype=object)
+        pooled["type"] = np.where(
+            pooled["predicted_label"].to_numpy() == classes[-1],
+            names[np.argmax(pooled[type_columns].to_numpy(), axis=1)], "none")
     return pooled
 
 
@@ -515,7 +547,8 @@ POSE_LIMITS = (20.0, 20.0)
 def assess_images(source, *, model=None, backend="auto", on_error="raise", verbose=0,
                   landmarks=None, max_yaw=POSE_LIMITS[0], max_pitch=POSE_LIMITS[1],
                   expression_map=None, n_frames=None, every=None, method="uniform",
-                  side=None):
+                  side=None, threshold=None, patient_threshold=None,
+                  type_model=None):
     """Assess each patient from their photos: regional scores, movement, side.
 
     Landmarks are detected once per photo. Per patient, the rest photo
@@ -595,6 +628,25 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
         Given sides are used for the scores and reported with
         ``side_source`` "given"; the others are inferred (see
         :func:`~sklearn_palsy.clinical.regional_scores`).
+    threshold : float, default=None
+        For a binary model, the probability from which a photo, and a
+        patient (by their photos' mean), is called positive; None is the
+        model's own (:func:`~sklearn_palsy.cli.decision_threshold`: the
+        shipped reference model's stored threshold, else the class of
+        highest probability).
+    patient_threshold : float, default=None
+        The threshold of a patient's mean probability, where it differs
+        from the photos' (a mean over several photos spreads less than one
+        photo's probability: the shipped reference model's record holds
+        one chosen for people, ``reference_model_info()["threshold"]
+        ["patient"]``, which ``sklearn-palsy assess`` uses); None is
+        ``threshold``'s.
+    type_model : fitted classifier, default=None
+        A model of the palsy's type, such as
+        ``load_reference_model(task="type")``: each photo gets
+        ``type_probability_<class>`` and ``type`` (its class where the photo
+        is called positive, else "none"), and each patient the same from
+        their photos' mean type probabilities.
 
     Returns
     -------
@@ -619,7 +671,8 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
           movement of :data:`~sklearn_palsy.clinical.MOVEMENTS`, with a
           model ``probability`` (binary: of ``classes_[-1]``) or
           ``probability_<class>`` for each class, and ``predicted_label``,
-          then ``notes``;
+          with a ``type_model`` its ``type_probability_<class>`` columns
+          and ``type``, then ``notes``;
         - ``images``: DataFrame, one row per analysed photo: ``image``,
           ``patient_id``, ``visit`` (with visits), ``expression``,
           ``role`` ("rest", "expression" or "not scored"),
@@ -764,11 +817,18 @@ def assess_images(source, *, model=None, backend="auto", on_error="raise", verbo
                                        *movement_columns()])
     classes = None
     if model is not None:
+        from ._predict import decision_threshold
+
         classes = np.asarray(model.classes_)
-        predictions = _predict(_with_landmarks(model, given_landmarks),
-                               images["image"])
+        threshold = decision_threshold(model, threshold)
+        patient_threshold = (threshold if patient_threshold is None
+                             else decision_threshold(model, patient_threshold))
+        predictions = _predict(
+            _with_landmarks(model, given_landmarks), images["image"], threshold,
+            None if type_model is None else _with_landmarks(type_model,
+                                                            given_landmarks))
         images = pd.concat([images, predictions], axis=1)
-        pooled = _pool(predictions, photos["case"], classes)
+        pooled = _pool(predictions, photos["case"], classes, patient_threshold)
         table = pd.concat([table, pooled.reindex(cases).reset_index(drop=True)],
                           axis=1)
     table["notes"] = ["; ".join(notes[case]) for case in cases]

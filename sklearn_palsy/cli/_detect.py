@@ -205,18 +205,31 @@ def _video_columns(images):
     })
 
 
+def _face_steps(model):
+    """The face transformers inside ``model``, frozen estimators included.
+
+    A :class:`~sklearn.frozen.FrozenEstimator` hides its estimator's
+    parameters (the shipped reference model is one, behind its threshold),
+    so it is looked into.
+    """
+    from sklearn.frozen import FrozenEstimator
+
+    found = []
+    for value in model.get_params(deep=True).values():
+        if isinstance(value, (LandmarkDetector, FaceCropper)):
+            found.append(value)
+        elif isinstance(value, FrozenEstimator):
+            found += _face_steps(value.estimator)
+    return found
+
+
 def _with_landmarks(model, landmarks):
     """A copy of ``model`` whose face transformers use the given landmarks."""
-    if landmarks is None:
-        return model
-    steps = {
-        name: value for name, value in model.get_params(deep=True).items()
-        if isinstance(value, (LandmarkDetector, FaceCropper))
-    }
-    if not steps:
+    if landmarks is None or not _face_steps(model):
         return model
     model = copy.deepcopy(model)  # the caller's model keeps its own settings
-    model.set_params(**{f"{name}__landmarks": landmarks for name in steps})
+    for step in _face_steps(model):
+        step.set_params(landmarks=landmarks)
     return model
 
 

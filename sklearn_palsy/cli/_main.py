@@ -372,11 +372,49 @@ def _model_and_images(args):
     return None, images
 
 
-def _reference_model(backend):
-    """The model shipped in the package, for the landmark backend given."""
+def _reference_model(backend, task="palsy"):
+    """A model shipped in the package, for the landmark backend given."""
     from ..paper import load_reference_model
 
-    return load_reference_model(backend=backend)
+    return load_reference_model(backend=backend, task=task)
+
+
+def _reference_patient_threshold(backend):
+    """The shipped palsy model's threshold of a person's mean probability."""
+    from ..paper import reference_model_info
+
+    return reference_model_info(backend)["threshold"]["patient"]["value"]
+
+
+def _reference_thresholds():
+    """The shipped palsy models' thresholds and what they give, for --help."""
+    import importlib.resources
+    import json
+
+    from ..utils._backends import LANDMARK_MODELS
+
+    lines = []
+    for backend in LANDMARK_MODELS:
+        # The record itself, not reference_model_info: --help imports no
+        # landmark model. Loading the model checks the record.
+        resource = importlib.resources.files("sklearn_palsy.paper") / "models" / (
+            f"reference_{backend}.json")
+        try:
+            record = json.loads(resource.read_text(encoding="utf-8"))
+            threshold = record["threshold"]
+            figures = record["held_out"]["wide"]["image"]
+        except (OSError, ValueError, KeyError, TypeError):
+            lines.append(f"{backend}: not in this installation")
+            continue
+        lines.append(
+            f"{backend}: {threshold['value']:.3g}, chosen for a specificity of "
+            f"{threshold['specificity_target']:.0%}; on held-out synthetic "
+            f"photos it gives specificity {figures['specificity']:.2f} and "
+            f"sensitivity {figures['recall']:.2f} "
+            f"({figures['recall_moderate_to_severe']:.2f} for moderate to "
+            "severe palsy)"
+        )
+    return "; ".join(lines)
 
 
 _REFERENCE_NOTE = ("sklearn-palsy: no model given, so the shipped reference model "
@@ -386,21 +424,29 @@ _REFERENCE_NOTE = ("sklearn-palsy: no model given, so the shipped reference mode
 
 def _predict(args):
     from ..utils._csv import write_csv_atomic
-    from ._predict import model_card_line, predict_images, summarize_videos
+    from ._predict import (
+        decision_threshold,
+        model_card_line,
+        predict_images,
+        summarize_videos,
+    )
 
     model_path, images = _model_and_images(args)
     source = images[0] if len(images) == 1 else images
     X, unusable = _resolve(source, args)
+    type_model = None
     if model_path is None:
         model = _reference_model(args.backend)
+        type_model = _reference_model(args.backend, task="type")
     else:
         model = _load_model(model_path)
         card_line = model_card_line(model_path)
+    threshold = decision_threshold(model, args.threshold)
     with _landmarks_reported(args.landmarks, X):
         predictions, failures = predict_images(
             model, X, on_error=args.on_error, backend=args.backend,
             landmarks=args.landmarks, max_yaw=args.max_yaw,
-            max_pitch=args.max_pitch,
+            max_pitch=args.max_pitch, threshold=threshold, type_model=type_model,
         )
     failures = _joined_failures(unusable, failures)
     if args.out is None:
@@ -408,7 +454,8 @@ def _predict(args):
     else:
         write_csv_atomic(predictions, args.out)
         print(f"{len(predictions)} prediction(s) written to {args.out}")
-    videos = summarize_videos(predictions)
+    videos = summarize_videos(predictions,
+                              threshold=0.5 if threshold is None else threshold)
     if args.videos_out is not None:
         write_csv_atomic(videos, args.videos_out)
         print(f"{len(videos)} video(s) summarised in {args.videos_out}")
@@ -417,6 +464,13 @@ def _predict(args):
         print("Per video (mean over its sampled frames):")
         print(videos.to_string(index=False))
     _write_failures(failures, args.failures)
+    if threshold is not None:
+        whose = ("given with --threshold" if args.threshold is not None
+                 else "the model's own" + (", chosen on held-out synthetic faces "
+                                           "(see predict --help)"
+                                           if model_path is None else ""))
+        print(f"threshold {threshold:.3g}: {whose}",
+              file=sys.stderr if args.out is None else sys.stdout)
     if model_path is None:
         print(_REFERENCE_NOTE, file=sys.stderr)
     elif card_line is not None:
@@ -432,10 +486,14 @@ def _assess(args):
     from ..reporting import write_assessment
     from ._assess import assess_images
 
+    type_model = patient_threshold = None
     if args.no_model:
         model = None
     elif args.model is None:
         model = _reference_model(args.backend)
+        type_model = _reference_model(args.backend, task="type")
+        if args.threshold is None:
+            patient_threshold = _reference_patient_threshold(args.backend)
     else:
         model = _load_model(args.model)
     source = args.source[0] if len(args.source) == 1 else args.source
@@ -445,6 +503,8 @@ def _assess(args):
             source, model=model, backend=args.backend, on_error=args.on_error,
             verbose=not args.quiet, landmarks=args.landmarks,
             expression_map=args.expression_map, side=args.side,
+            threshold=args.threshold, patient_threshold=patient_threshold,
+            type_model=type_model,
             **_pose_options(args), **_video_options(args))
     # One line each (patients without a rest photo, say), not a source line;
     # given landmarks get the line of the whole run, below.
@@ -522,6 +582,16 @@ def _positive_float(text):
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive; got {text}")
+    return value
+
+
+def _probability(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a probability in [0, 1]; got {text}")
     return value
 
 
@@ -784,6 +854,14 @@ def build_parser():
                          help="CSV with one row per video (its frames' mean "
                          "probability, share of positive frames, side); "
                          "default: print it when there are videos")
+    predict.add_argument(
+        "--threshold", type=_probability, default=None, metavar="P",
+        help="call palsy from this probability on (binary models). Default: "
+        "the model's own threshold where it has one, else 0.5. The shipped "
+        "reference models' thresholds: " + _reference_thresholds().replace("%", "%%")
+        + ". A lower threshold finds more palsy and calls more healthy faces "
+        "palsied; a higher one the reverse (docs: the reference model)",
+    )
     predict.add_argument("--on-error", choices=("raise", "skip"), default="raise",
                          help="fail on bad images or skip them")
     predict.add_argument("--failures", default=None,
@@ -820,6 +898,13 @@ def build_parser():
     assess_model.add_argument("--no-model", action="store_true",
                               help="give no probabilities, only the measures")
     assess.add_argument("--backend", **_BACKEND_OPTION)
+    assess.add_argument(
+        "--threshold", type=_probability, default=None, metavar="P",
+        help="call palsy from this probability on, for photos and for patients "
+        "(by their photos' mean probability), with a binary model. Default: the "
+        "model's own threshold where it has one, else 0.5; the shipped model has "
+        "one for photos (see predict --help) and one chosen for people's means "
+        "at the same specificity")
     assess.add_argument("--on-error", choices=("raise", "skip"), default="raise",
                         help="on unreadable photos or photos without a face: "
                         "fail (naming every one, writing nothing) or skip them")

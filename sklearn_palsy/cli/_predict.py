@@ -5,6 +5,8 @@ model and reads the affected side from the clinical asymmetries;
 :func:`summarize_videos` pools a video's frames into one row.
 """
 
+import numbers
+
 import numpy as np
 import pandas as pd
 
@@ -22,7 +24,63 @@ from ._detect import (
     _with_landmarks,
 )
 
-__all__ = ["model_card_line", "predict_images", "summarize_videos"]
+__all__ = ["decision_threshold", "model_card_line", "predict_images",
+           "summarize_videos"]
+
+
+def decision_threshold(model, threshold=None):
+    """The probability from which ``model``'s positive class is called.
+
+    Parameters
+    ----------
+    model : fitted classifier
+        With ``classes_``.
+    threshold : float, default=None
+        A threshold in [0, 1] chosen by the user, for a binary model. None
+        takes the model's own: the ``threshold`` of a
+        :class:`~sklearn.model_selection.FixedThresholdClassifier` (the
+        shipped reference model is one), otherwise None, meaning the class
+        of highest probability.
+
+    Returns
+    -------
+    threshold : float or None
+
+    Raises
+    ------
+    ValueError
+        For a threshold outside [0, 1], or given for a model that is not
+        binary.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.paper import load_reference_model
+    >>> model = load_reference_model("dlib")
+    >>> decision_threshold(model) == model.threshold
+    True
+    >>> decision_threshold(model, 0.3)
+    0.3
+    """
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    if threshold is None:
+        own = getattr(model, "threshold", None)
+        if isinstance(model, FixedThresholdClassifier) and isinstance(
+                own, numbers.Real):
+            return float(own)
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not (
+        0.0 <= threshold <= 1.0
+    ):
+        raise ValueError(f"threshold must be a probability in [0, 1]; got "
+                         f"{threshold!r}")
+    classes = np.asarray(model.classes_)
+    if len(classes) != 2:
+        raise ValueError(
+            f"a threshold needs a binary model; this one has {len(classes)} "
+            f"classes ({', '.join(map(str, classes))})"
+        )
+    return float(threshold)
 
 
 def model_card_line(model_path):
@@ -59,7 +117,8 @@ def _affected_sides(landmarks, scheme):
 
 
 def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0,
-                   landmarks=None, max_yaw=None, max_pitch=None):
+                   landmarks=None, max_yaw=None, max_pitch=None, threshold=None,
+                   type_model=None):
     """Predict palsy and the affected side for each image.
 
     Parameters
@@ -87,13 +146,25 @@ def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0
     max_yaw, max_pitch : float or None, default=None
         Largest absolute yaw and pitch (degrees) of a face that is
         predicted; None does not check.
+    threshold : float, default=None
+        For a binary model, the probability from which ``label`` is the
+        positive class; None is the model's own (:func:`decision_threshold`:
+        the shipped reference model's stored threshold, else the class of
+        highest probability).
+    type_model : fitted classifier, default=None
+        A model of the palsy's type (``load_reference_model(task="type")``),
+        applied to the photos called positive.
 
     Returns
     -------
     predictions : pandas.DataFrame
         One row per analysed image: ``image``, ``probability`` (of the
-        positive class, ``model.classes_[-1]``), ``label`` (the class of
-        highest probability), ``affected_side``, ``landmark_backend``
+        positive class, ``model.classes_[-1]``), ``label`` (the positive
+        class from the threshold on, for a binary model with one; else the
+        class of highest probability), with ``type_model`` ``type`` (its
+        class for photos called positive, "none" for the others) and
+        ``type_probability`` (that class's probability, NaN for "none"),
+        ``affected_side``, ``landmark_backend``
         (the landmark model that found the side), ``yaw`` and ``pitch``,
         and ``video`` and ``frame`` when some input is a video frame
         (:func:`summarize_videos` pools them per video).
@@ -121,11 +192,15 @@ def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0
     """
     _check_on_error(on_error)
     backend = resolve_backend(backend)
-    columns = ["image", "probability", "label", "affected_side", "landmark_backend",
-               "yaw", "pitch"]
+    threshold = decision_threshold(model, threshold)
+    columns = ["image", "probability", "label",
+               *(["type", "type_probability"] if type_model is not None else []),
+               "affected_side", "landmark_backend", "yaw", "pitch"]
     classes = np.asarray(model.classes_)
     landmarks = _as_landmark_set(landmarks)  # a file is read once, not per chunk
     model = _with_landmarks(model, landmarks)
+    if type_model is not None:
+        type_model = _with_landmarks(type_model, landmarks)
     # Chunk by chunk, so that memory does not grow with the number of images
     # beyond the face cache and the (small) predictions.
     parts, failures, feature_failures = [], [], []
@@ -141,13 +216,17 @@ def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0
             # With "raise", the other images are only checked from now on.
             continue
         proba = model.predict_proba(np.asarray(kept, dtype=object))
-        labels = classes[np.argmax(proba, axis=1)]
+        if threshold is None:
+            labels = classes[np.argmax(proba, axis=1)]
+        else:
+            labels = np.where(proba[:, -1] >= threshold, classes[-1], classes[0])
         positive = labels == classes[-1]
         sides = np.where(positive, _affected_sides(found, detected.scheme), "none")
+        part = {"image": kept, "probability": proba[:, -1], "label": labels}
+        if type_model is not None:
+            part.update(_types(type_model, kept, positive))
         parts.append(pd.DataFrame({
-            "image": kept,
-            "probability": proba[:, -1],
-            "label": labels,
+            **part,
             "affected_side": sides,
             "landmark_backend": backend,
             "yaw": [poses[image][0] for image in kept],
@@ -164,6 +243,18 @@ def predict_images(model, images, *, on_error="raise", backend="auto", verbose=0
         predictions.insert(1, "video", videos["video"].to_numpy())
         predictions.insert(2, "frame", videos["frame"].array)
     return predictions, failures_frame
+
+
+def _types(type_model, images, positive):
+    """The type model's class and its probability for the positive photos."""
+    types = np.full(len(images), "none", dtype=object)
+    probability = np.full(len(images), np.nan)
+    if positive.any():
+        proba = type_model.predict_proba(
+            np.asarray(images, dtype=object)[positive])
+        types[positive] = np.asarray(type_model.classes_)[np.argmax(proba, axis=1)]
+        probability[positive] = proba.max(axis=1)
+    return {"type": types, "type_probability": probability}
 
 
 def summarize_videos(predictions, *, threshold=0.5):

@@ -15,9 +15,11 @@ general-purpose estimators it combines:
 - :func:`train_model`: one configuration fitted on a user's cohort, and
   :func:`train_with_card`: the same with its model card (and, asked, its
   cross-validated evaluation);
-- :func:`load_reference_model`: the small model shipped in the package,
-  which :func:`train_reference_model` and :func:`build_reference_models`
-  trained on synthetic faces (:func:`reference_model_info` says how).
+- :func:`load_reference_model`: the small models shipped in the package
+  (palsy at a stored threshold, and the palsy's type), which
+  :func:`train_reference_model` and :func:`build_reference_models` trained
+  on synthetic faces (:func:`reference_model_info` says how), and
+  :func:`threshold_for_specificity`, which chose the threshold.
 
 The names are imported on first use, so that reading the defaults imports
 neither torch nor dlib.
@@ -33,9 +35,11 @@ _LAZY = {
     "DEMO_RESNET_ARCH": "._defaults",
     "FFNN_LR": "._defaults",
     "FFNN_WEIGHT_DECAY": "._defaults",
+    "MODERATE_SEVERITY": "._reference_training",
     "PAPER_PIPELINES": "._defaults",
     "REFERENCE_BACKENDS": "._reference",
     "REFERENCE_HELD_OUT": "._reference_training",
+    "REFERENCE_TASKS": "._reference",
     "REFERENCE_TRAINING": "._reference_training",
     "TRAIN_EPOCHS": "._defaults",
     "build_reference_models": "._reference_training",
@@ -46,10 +50,12 @@ _LAZY = {
     "make_paper_pipelines": "._pipelines",
     "paper_table": "._experiment",
     "reference_model_info": "._reference",
+    "reference_pipeline": "._reference",
     "run_demo": "._demo",
     "run_experiment": "._experiment",
     "train_model": "._train",
     "train_with_card": "._train",
+    "threshold_for_specificity": "._reference_training",
     "train_reference_model": "._reference_training",
 }
 

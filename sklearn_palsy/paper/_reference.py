@@ -1,29 +1,36 @@
-"""The reference model that ships inside the package, and loading it.
+"""The reference models that ship inside the package, and loading them.
 
 ``sklearn-palsy predict IMAGES`` and ``assess`` need no model file: they use
-a small model stored in ``sklearn_palsy/paper/models/``, one per landmark
+small models stored in ``sklearn_palsy/paper/models/``, two per landmark
 backend, in the safe model format (:func:`~sklearn_palsy.save_model`, which
-loads without running code from the file). Each model is
+loads without running code from the file):
+
+- the palsy model, palsy or a healthy face: a pipeline frozen behind a
+  :class:`~sklearn.model_selection.FixedThresholdClassifier` that holds its
+  operating threshold, chosen on held-out synthetic people for a stated
+  specificity (the record keeps the threshold for a person's mean too);
+- the type model, central or peripheral palsy.
+
+Each pipeline is
 
 1. :class:`~sklearn_palsy.LandmarkDetector` (MediaPipe Face Mesh, or dlib
    where MediaPipe does not run),
 2. :class:`~sklearn_palsy.ExpressionFeatures` with
-   ``kinds=("symmetry", "lateral")``: the paper's 29 symmetry ratios and
-   angles, and left-right comparisons of the clinical measures, all without
-   units, so that they do not change when both sides of a face change alike
-   (a broader smile, wider eyes, a closer camera) and carry over from one
-   person to another far better than sizes do,
+   ``kinds=("symmetry", "lateral", "clinical")``: the paper's symmetry
+   ratios and angles, left-right comparisons of the clinical measures and
+   the measures themselves in millimetres from the eye's size, none in
+   pixels, chosen by how well they keep their ranking on other cohorts,
 3. a :class:`~sklearn.preprocessing.StandardScaler`,
 4. an :class:`~sklearn_palsy.FFNNClassifier` with the paper's learning rate
    and weight decay, which keep its probabilities calibrated.
 
 This module owns finding the shipped files (:data:`REFERENCE_BACKENDS`),
-:func:`load_reference_model` and :func:`reference_model_info`, and nothing
-of training, so that loading the model imports neither the synthetic
-cohort nor the training code. How the models are trained on synthetic faces
-and measured on held-out ones is
-:mod:`sklearn_palsy.paper._reference_training`'s. It is a research baseline
-on synthetic faces, not a diagnostic.
+:func:`load_reference_model`, :func:`reference_model_info` and
+:func:`reference_pipeline`, and nothing of training, so that loading the
+models imports neither the synthetic cohort nor the training code. How the
+models are trained on synthetic faces and measured on held-out ones is
+:mod:`sklearn_palsy.paper._reference_training`'s. They are a research
+baseline on synthetic faces, not a diagnostic.
 """
 
 import importlib.resources
@@ -36,13 +43,19 @@ from ..utils._backends import LANDMARK_MODELS
 
 __all__ = [
     "REFERENCE_BACKENDS",
+    "REFERENCE_TASKS",
     "load_reference_model",
     "reference_model_info",
+    "reference_pipeline",
 ]
 
 #: The landmark backends with a shipped reference model: every landmark
 #: model, the default first.
 REFERENCE_BACKENDS = LANDMARK_MODELS
+
+#: What a shipped model answers: "palsy" (palsy or healthy, at the
+#: threshold stored in it) and "type" (central or peripheral palsy).
+REFERENCE_TASKS = ("palsy", "type")
 
 
 def _shipped(backend, suffix):
@@ -105,6 +118,21 @@ def _record(backend):
     return backend, record, resource
 
 
+def _type_record(backend, record, record_path):
+    """The type model's part of ``backend``'s record, checked like the record."""
+    part = record.get("type_model")
+    expected = f"reference_{backend}_type.safetensors"
+    if not isinstance(part, dict) or any(
+        not isinstance(part.get(key), kind) or isinstance(part.get(key), bool)
+        for key, kind in _CHECKED_FIELDS.items() if key != "backend"
+    ) or part["model"] != expected:
+        raise ModelFileError(
+            f"the reference model's record {record_path} has no valid "
+            f"type_model entry for {expected}; {_DAMAGED}"
+        )
+    return {**part, "backend": record["backend"]}
+
+
 def _check_against_record(path, model, record, record_path):
     """Refuse a loaded shipped model whose file or backend is not its record's.
 
@@ -117,7 +145,10 @@ def _check_against_record(path, model, record, record_path):
     with safe_open(str(path), framework="np") as reader:
         checksum = (reader.metadata() or {}).get("sha256")
     size = os.path.getsize(path)
-    landmarks = model[0] if hasattr(model, "steps") and model.steps else None
+    try:
+        landmarks = reference_pipeline(model)[0]
+    except (TypeError, IndexError, AttributeError):
+        landmarks = None
     used = getattr(landmarks, "backend_", None)
     differences = []
     if checksum != record["content_sha256"]:
@@ -137,25 +168,67 @@ def _check_against_record(path, model, record, record_path):
         )
 
 
-def load_reference_model(backend="auto"):
-    """Load the reference model shipped with the package.
+def reference_pipeline(model):
+    """The pipeline of a reference model, whether thresholded or not.
 
-    A small pipeline (landmarks, unitless symmetry features, scaling, a
-    feed-forward network; about 22 kB) trained on synthetic faces only:
-    a research baseline, not a diagnostic. It loads from the safe model
-    format, which runs no code from the file.
+    Parameters
+    ----------
+    model : FixedThresholdClassifier or Pipeline
+        A reference palsy model (a frozen pipeline behind a fixed
+        threshold) or type model (a pipeline).
+
+    Returns
+    -------
+    pipeline : Pipeline
+        ``landmarks -> features -> scale -> ffnn``.
+
+    Examples
+    --------
+    >>> from sklearn_palsy.paper import load_reference_model
+    >>> from sklearn_palsy.paper._reference_training import reference_pipeline
+    >>> [name for name, _ in reference_pipeline(load_reference_model("dlib")).steps]
+    ['landmarks', 'features', 'scale', 'ffnn']
+    """
+    from sklearn.frozen import FrozenEstimator
+
+    while not hasattr(model, "steps"):
+        inner = getattr(model, "estimator", None)
+        if inner is None:
+            raise TypeError(f"not a reference model: {type(model).__name__}")
+        model = inner.estimator if isinstance(inner, FrozenEstimator) else inner
+    return model
+
+
+def load_reference_model(backend="auto", *, task="palsy"):
+    """Load a reference model shipped with the package.
+
+    A small pipeline (landmarks, unitless features, scaling, a feed-forward
+    network; about 25 kB) trained on synthetic faces only: a research
+    baseline, not a diagnostic. It loads from the safe model format, which
+    runs no code from the file.
 
     Parameters
     ----------
     backend : {"auto", "mediapipe", "dlib"}, default="auto"
         The landmark model. "auto" is MediaPipe Face Mesh where it runs
         here, else dlib (:func:`~sklearn_palsy.faces.resolve_backend`).
+    task : {"palsy", "type"}, default="palsy"
+        "palsy": palsy or healthy, at the operating threshold chosen when
+        it was trained (``reference_model_info()["threshold"]``: the
+        threshold, the specificity it was chosen for and what it gave);
+        "type": central or peripheral palsy, for photos of people with
+        palsy.
 
     Returns
     -------
-    model : sklearn.pipeline.Pipeline
-        Fitted; ``predict_proba`` takes image paths or arrays, and
-        ``classes_`` is ``["control", "palsy"]``.
+    model : FixedThresholdClassifier or Pipeline
+        Fitted; ``predict_proba`` takes image paths or arrays. For "palsy",
+        a :class:`~sklearn.model_selection.FixedThresholdClassifier` around
+        the frozen pipeline, whose ``predict`` calls palsy from
+        ``threshold`` on and whose ``classes_`` are ``["control",
+        "palsy"]`` (:func:`reference_pipeline` gives the pipeline); for
+        "type", the pipeline, with ``classes_`` ``["central",
+        "peripheral"]``.
 
     Raises
     ------
@@ -198,11 +271,18 @@ def load_reference_model(backend="auto"):
     ...                               expressions=("smile",), random_state=0)
     >>> model.predict_proba(faces.images).shape
     (2, 2)
+    >>> load_reference_model("dlib", task="type").classes_.tolist()
+    ['central', 'peripheral']
     """
     from ..io import load_model_file
 
+    if task not in REFERENCE_TASKS:
+        raise ValueError(f"task must be one of {REFERENCE_TASKS}; got {task!r}")
     backend, record, record_path = _record(backend)
-    resource = _shipped(backend, ".safetensors")
+    if task == "type":
+        record = _type_record(backend, record, record_path)
+    resource = _shipped(backend, ".safetensors" if task == "palsy"
+                        else "_type.safetensors")
     with importlib.resources.as_file(resource) as path:
         with warnings.catch_warnings():
             # Its scikit-learn parts are a Pipeline (no fitted state) and a
@@ -230,7 +310,12 @@ def reference_model_info(backend="auto"):
     record : dict
         The model's JSON record: ``training`` (the settings, as
         :data:`REFERENCE_TRAINING`), ``training_cohort`` (seeds and
-        counts), ``held_out`` (figures per held-out cohort, per image and
+        counts), ``threshold`` (the palsy model's threshold per photo, its
+        ``patient`` threshold for a person's mean probability, the
+        specificity they were chosen for, the cohort they were chosen on
+        and what they gave there), ``type_model`` (the type model's file,
+        checksum, size and classes), ``held_out`` (figures per held-out
+        cohort, per image and
         per patient), ``environment`` (versions, platform, torch threads),
         ``training_seconds``, ``content_sha256`` (the model file's
         checksum, as :func:`~sklearn_palsy.save_model` computes it over

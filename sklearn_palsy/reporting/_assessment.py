@@ -191,6 +191,8 @@ def _numbers_table(row, classes):
                      _format(row[column], 3))
                     for column in probability_columns(classes)]
         entries.append(("model class", _format(row["predicted_label"])))
+        if "type" in row:
+            entries.append(("palsy type (model)", _format(row["type"])))
     body = "".join(f'<tr><td class="name">{html.escape(name)}</td>'
                    f"<td>{html.escape(value)}</td></tr>" for name, value in entries)
     return ('<table><tr><th class="name">measure</th><th>value</th></tr>'
@@ -208,6 +210,8 @@ def _card(number, row, photos, landmarks, scheme, classes):
     if classes is not None:
         model = (f"P({classes[-1]}) = {_format(row['probability'], 2)}"
                  if len(classes) == 2 else f"class {row['predicted_label']}")
+        if "type" in row:
+            model += f", type: {row['type']}"
         facts.append(f"model (mean over photos): {model}")
     parts = [f'<section class="card" id="patient-{number}">',
              f"<h2>{html.escape(patient)}</h2>",
@@ -236,7 +240,8 @@ def _overview(patients, classes):
                "n_photos", "affected_side", "side_confidence", "static_score",
                "dynamic_score"]
     if classes is not None:
-        columns += [*probability_columns(classes), "predicted_label"]
+        columns += [*probability_columns(classes), "predicted_label",
+                    *(["type"] if "type" in patients else [])]
     rows = []
     for number, (_, row) in enumerate(patients.iterrows()):
         cells = [f'<a href="#patient-{number}">{html.escape(str(row["patient_id"]))}'
