@@ -127,3 +127,21 @@ def test_detector_finds_segments_in_face_crops(cohort, method):
     blank = LineSegmentDetector(size=64, method=method).fit_transform(
         np.full((1, 64, 64, 3), 128, np.uint8))
     assert blank.max() == 0
+
+
+def test_a_segment_far_off_one_side_is_not_drawn_whatever_its_magnitude():
+    """Hypothesis found it: both ends far left of the canvas, at -1e273 and
+    -1e89, made the clipping parameters round to 1.0, and an end point
+    beyond OpenCV's integer coordinates reached cv2.line."""
+    from sklearn_palsy.preprocessing._lines import _clip_segment
+
+    start, end = np.array([-1.08143498e273, 5.76]), np.array([-1.41746815e89, 5.76])
+    assert _clip_segment(start, end, -3.0, 18.0) is None
+    # A clipped segment from far away keeps its ends within the square.
+    first, last = _clip_segment(np.array([-1e300, 5.0]), np.array([10.0, 5.0]),
+                                -3.0, 18.0)
+    assert -3.0 <= first[0] <= 18.0 and last.tolist() == [10.0, 5.0]
+    # Ends inside are kept bit for bit.
+    inside = (np.array([1.25, 2.5]), np.array([7.125, 9.0]))
+    kept = _clip_segment(*inside, -3.0, 18.0)
+    assert all(np.array_equal(a, b) for a, b in zip(kept, inside, strict=True))

@@ -44,6 +44,13 @@ def _clip_segment(start, end, low, high):
     point far off the canvas keeps its direction. Returns None when the
     segment misses the square.
     """
+    for axis in range(2):
+        # Both ends beyond one side: nothing to draw. Said first, because
+        # with coordinates near 1e300 the parameters below round to 1.0 and
+        # would keep such a segment (hypothesis found it).
+        if (start[axis] < low and end[axis] < low) or (
+                start[axis] > high and end[axis] > high):
+            return None
     delta = end - start
     t_enter, t_leave = 0.0, 1.0
     for axis in range(2):
@@ -60,10 +67,13 @@ def _clip_segment(start, end, low, high):
                 t_leave = min(t_leave, t)
     if t_enter > t_leave:
         return None
-    # Keep the end points bit for bit where they are not clipped.
+    # Keep the end points bit for bit where they are not clipped (they lie in
+    # the square then, and clamping changes nothing). With coordinates near
+    # 1e300, start + t * delta cancels catastrophically and can land far
+    # outside the square, beyond OpenCV's integer coordinates: clamped.
     first = start if t_enter == 0.0 else start + t_enter * delta
     last = end if t_leave == 1.0 else start + t_leave * delta
-    return first, last
+    return np.clip(first, low, high), np.clip(last, low, high)
 
 
 def line_thickness(size, thickness="auto"):
