@@ -160,6 +160,15 @@ def test_predict_without_a_model_uses_the_shipped_one_per_frame_and_per_video(
     frames = predictions[predictions["video"].notna()]
     np.testing.assert_allclose(summary.loc[0, "probability"],
                                frames["probability"].mean())
+    # With the shipped type model: each frame's type, and the video's the
+    # one its positive frames get most.
+    assert set(predictions["type"]) <= {"none", "central", "peripheral"}
+    assert ((predictions["type"] == "none") == (predictions["label"] == "control")
+            ).all()
+    positive = frames[frames["type"] != "none"]
+    expected = (positive["type"].mode().iloc[0]
+                if summary.loc[0, "positive"] and len(positive) else "none")
+    assert summary.loc[0, "type"] == expected
 
 
 # --------------------------------------------------------------------------
@@ -259,3 +268,20 @@ def test_a_malformed_frame_index_is_named_as_such(command, index, small_videos,
         "sklearn-palsy: error: malformed frame reference: the frame index must be "
         f"a non-negative integer (0-based), got {index!r}: {reference!r}\n")
     assert "not found" not in err
+
+
+def test_a_videos_type_is_its_positive_frames_most_frequent():
+    from sklearn_palsy.cli import summarize_videos
+
+    frames = pd.DataFrame({
+        "video": ["a.mp4"] * 4 + ["b.mp4"] * 2,
+        "probability": [0.9, 0.8, 0.75, 0.2, 0.3, 0.1],
+        "label": ["palsy", "palsy", "palsy", "control", "control", "control"],
+        "type": ["central", "peripheral", "peripheral", "none", "none", "none"],
+        "affected_side": ["left", "left", "left", "none", "none", "none"],
+    })
+    summary = summarize_videos(frames, threshold=0.6)
+    assert summary["type"].tolist() == ["peripheral", "none"]
+    assert summary["positive"].tolist() == [True, False]
+    # Without a type column, no type.
+    assert "type" not in summarize_videos(frames.drop(columns="type"))

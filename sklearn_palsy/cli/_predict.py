@@ -276,10 +276,12 @@ def summarize_videos(predictions, *, threshold=0.5):
         frames), ``probability_min`` and ``probability_max``,
         ``positive_fraction`` (share of frames whose probability reaches
         ``threshold``),
-        ``positive`` (mean probability ≥ ``threshold``) and
+        ``positive`` (mean probability ≥ ``threshold``),
         ``affected_side`` (the side most often found in positive frames,
-        "none" when the video is not positive). Rows of still images are
-        left out.
+        "none" when the video is not positive) and, when the predictions
+        have a ``type`` column, ``type`` (the type most often given to its
+        positive frames, "none" when the video is not positive). Rows of
+        still images are left out.
 
     Examples
     --------
@@ -295,7 +297,8 @@ def summarize_videos(predictions, *, threshold=0.5):
     1  b.mp4         1          0.2     False
     """
     columns = ["video", "n_frames", "probability", "probability_min",
-               "probability_max", "positive_fraction", "positive", "affected_side"]
+               "probability_max", "positive_fraction", "positive", "affected_side",
+               *(["type"] if "type" in predictions else [])]
     if "video" not in predictions or predictions["video"].isna().all():
         return pd.DataFrame(columns=columns)
     frames = predictions[predictions["video"].notna()]
@@ -305,7 +308,7 @@ def summarize_videos(predictions, *, threshold=0.5):
         sides = rows_of.loc[rows_of["affected_side"] != "none", "affected_side"]
         positive = bool(probability.mean() >= threshold)
         side = sides.mode().iloc[0] if positive and len(sides) else "none"
-        rows.append({
+        row = {
             "video": video,
             "n_frames": len(rows_of),
             "probability": probability.mean(),
@@ -314,5 +317,9 @@ def summarize_videos(predictions, *, threshold=0.5):
             "positive_fraction": float(np.mean(probability >= threshold)),
             "positive": positive,
             "affected_side": side,
-        })
+        }
+        if "type" in predictions:
+            types = rows_of.loc[rows_of["type"] != "none", "type"]
+            row["type"] = types.mode().iloc[0] if positive and len(types) else "none"
+        rows.append(row)
     return pd.DataFrame(rows, columns=columns)
