@@ -16,8 +16,9 @@ and scored on held-out people of the same kind:
 
 The gap between the two rows is what the detected landmarks lose on these
 photographs. ``--kinds`` compares other feature sets on the detected
-landmarks. Run alone (two cores): ``python benchmarks/landmark_ceiling.py``;
-about four minutes. It prints a Markdown table.
+landmarks, ``--image-size`` renders larger photographs. Run alone (two
+cores): ``python benchmarks/landmark_ceiling.py``; about four minutes. It
+prints a Markdown table.
 """
 
 import argparse
@@ -37,9 +38,9 @@ from sklearn_palsy.paper import MODERATE_SEVERITY, REFERENCE_TRAINING
 KINDS = REFERENCE_TRAINING["kinds"]
 
 
-def cohort(n_people, seed):
+def cohort(n_people, seed, image_size=224):
     return make_synthetic_cohort(
-        n_patients=n_people, n_controls=n_people, image_size=224,
+        n_patients=n_people, n_controls=n_people, image_size=image_size,
         severity_range=REFERENCE_TRAINING["severity_range"],
         palsy_types=("peripheral", "central"), variety="wide",
         natural_asymmetry=True, random_state=seed)
@@ -96,6 +97,9 @@ def main(argv=None):
                         help="patients (and as many controls) to train on")
     parser.add_argument("--held-out", type=int, default=150,
                         help="held-out patients (and as many controls)")
+    parser.add_argument("--image-size", type=int, default=224,
+                        help="side of the rendered photos in pixels (default: "
+                        "224, the reference models')")
     parser.add_argument("--kinds", nargs="+", default=[",".join(KINDS)],
                         help="feature kinds to compare on detected landmarks, "
                         "each a comma-separated set (default: the reference "
@@ -103,7 +107,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     started = time.perf_counter()
-    train, test = cohort(args.people, 21), cohort(args.held_out, 22)
+    train = cohort(args.people, 21, args.image_size)
+    test = cohort(args.held_out, 22, args.image_size)
     print("| landmarks | features | photos scored | palsy ROC AUC per photo | "
           "sensitivity, moderate-severe, at 90 % specificity | type balanced "
           "accuracy per photo |")
@@ -111,7 +116,7 @@ def main(argv=None):
     for source in ("true", "detected"):
         found = (landmarks(train, source), landmarks(test, source))
         name = ("true (the renderer's iBUG 68)" if source == "true"
-                else "detected (MediaPipe Face Mesh)")
+                else f"detected (MediaPipe Face Mesh, {args.image_size} px)")
         for kinds in ([",".join(KINDS)] if source == "true" else args.kinds):
             result = scores(train, test, found, tuple(kinds.split(",")))
             print(f"| {name} | {kinds.replace(',', ' + ')} | {result['photos']} | "
