@@ -702,13 +702,17 @@ def _bootstrap_intervals(y_true, proba, severity, groups, threshold, *,
 
 def _per_person(y_true, proba, severity, groups):
     """Each person's label, mean probability and severity, in sorted order."""
-    people, index = np.unique(groups, return_inverse=True)
-    counts = np.bincount(index)
+    import pandas as pd
+
+    from ..utils._patients import pool_by_patient
+
+    photos = pd.DataFrame({"patient_id": groups, "y": y_true, "proba": proba,
+                           "severity": severity})
+    people = pool_by_patient(photos, ["proba", "severity"], first=["y"]).sort_values(
+        "patient_id", kind="stable")
     return {
-        "people": people,
-        "y": np.asarray(y_true)[np.unique(index, return_index=True)[1]],
-        "proba": np.bincount(index, np.asarray(proba, dtype=float)) / counts,
-        "severity": np.bincount(index, np.asarray(severity, dtype=float)) / counts,
+        "people": people["patient_id"].to_numpy(),
+        **{name: people[name].to_numpy() for name in ("y", "proba", "severity")},
     }
 
 
