@@ -110,11 +110,12 @@ def ordinal_decision(proba, decision):
     )
 
 
-def _scores(y_true, score, pos_label):
-    """Every metric of the table for one set of binary predictions."""
+def _scores(y_true, score, pos_label, threshold=0.5):
+    """Every metric of the table for one set of binary predictions, called
+    positive from ``threshold`` on."""
     y_true = np.asarray(y_true)
     positive = y_true == pos_label
-    predicted = score >= 0.5
+    predicted = score >= threshold
     both = len(np.unique(positive)) == 2
     negatives = (~positive).sum()
     return {

@@ -630,28 +630,21 @@ def train_reference_model(
 def _at_threshold(y_true, proba, severity, threshold):
     """The palsy model's figures at ``threshold`` (a photo or person is called
     palsy when its probability reaches it), and those without a threshold."""
-    from sklearn.metrics import brier_score_loss, roc_auc_score
-
     from ..model_selection._calibration import calibration_slope_intercept
+    from ..model_selection._scoring import _scores
 
+    proba = np.asarray(proba, dtype=float)
     positive = np.asarray(y_true) == _LABELS[1]
-    called = np.asarray(proba) >= threshold
     moderate = positive & (np.asarray(severity) > MODERATE_SEVERITY)
-    recall = called[positive].mean()
-    specificity = (~called[~positive]).mean()
-    precision = called[positive].sum() / max(called.sum(), 1)
+    scores = _scores(y_true, proba, _LABELS[1], threshold)
     slope, intercept = calibration_slope_intercept(positive, proba, pos_label=True)
     figures = {
-        "balanced_accuracy": (recall + specificity) / 2,
-        "roc_auc": roc_auc_score(positive, proba),
-        "recall": recall,
-        "recall_moderate_to_severe": called[moderate].mean() if moderate.any()
-        else np.nan,
-        "specificity": specificity,
-        "precision": precision,
-        "f1": 2 * precision * recall / (precision + recall)
-        if precision + recall else 0.0,
-        "brier": brier_score_loss(positive, proba),
+        **{name: scores[name] for name in (
+            "balanced_accuracy", "roc_auc", "recall")},
+        "recall_moderate_to_severe": np.mean(proba[moderate] >= threshold)
+        if moderate.any() else np.nan,
+        **{name: scores[name] for name in (
+            "specificity", "precision", "f1", "brier")},
         "calibration_slope": slope,
         "calibration_intercept": intercept,
     }
