@@ -310,6 +310,33 @@ def test_wide_varies_pose_and_keeps_the_people(standard_and_wide):
     assert iod.max() / iod.min() > 1.4
 
 
+def test_wide_brows_are_darker_than_the_forehead():
+    """In photographs of people the brows are darker than the skin above them;
+    the wide variety's brows were not always (light or grey hair on dark
+    skin), and a landmark model cannot follow a brow it cannot see. Measured
+    on the rendered pixels: the brow stroke's centre against the forehead
+    0.3 IOD above the brow, on 60 people (before the change, 27 % of them
+    had brows lighter than the forehead, and 68 % a contrast above 10 %)."""
+    cohort = make_synthetic_cohort(n_patients=30, n_controls=30, expressions=("rest",),
+                                   image_size=128, variety="wide", random_state=0)
+    contrast = []
+    for image, landmarks in zip(cohort.images, cohort.landmarks, strict=True):
+        grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float64)
+        right_eye, left_eye = landmarks[36:42].mean(0), landmarks[42:48].mean(0)
+        iod = np.linalg.norm(left_eye - right_eye)
+        across = (left_eye - right_eye) / iod
+        up = np.array([across[1], -across[0]])
+        for brow in (landmarks[17:22], landmarks[22:27]):
+            # The stroke's upper edge follows the landmarks; its centre is below.
+            stroke, forehead = (np.round(brow[2] + offset * iod * up).astype(int)
+                                for offset in (-0.06, 0.3))
+            skin = grey[forehead[1], forehead[0]]
+            contrast.append((skin - grey[stroke[1], stroke[0]]) / skin)
+    contrast = np.array(contrast).reshape(-1, 2).mean(axis=1)
+    assert np.mean(contrast > 0.1) >= 0.95
+    assert np.all(contrast > 0)
+
+
 def test_wide_varies_the_expression_amplitude():
     params = {"n_patients": 0, "n_controls": 8, "expressions": ("rest", "smile"),
               "image_size": 64, "random_state": 0}

@@ -192,8 +192,11 @@ def make_synthetic_cohort(
     do, so that a model trained on them has to cope with what is not palsy:
 
     - identity: wider face proportions (width, length, jaw, nose, eyes,
-      depth), a continuous range of skin tones, age (grey hair, forehead
-      lines, crow's feet, deeper nasolabial folds, hooded lids);
+      depth), a continuous range of skin tones with hair whose pigment
+      follows the skin's (the darker the skin, the nearer black), age (grey
+      hair, the brows greying half as much, forehead lines, crow's feet,
+      deeper nasolabial folds, hooded lids), so that the brows stay darker
+      than the forehead, as they are in photographs of people;
     - lighting: light mostly from one side with its own strength and
       elevation (a shading gradient across the face, which mimics left-right
       asymmetry), a cast shadow of the nose, colour temperature, exposure;

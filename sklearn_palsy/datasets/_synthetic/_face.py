@@ -157,6 +157,12 @@ def draw_identity(rng):
 _SKIN_LIGHTEST = np.array([255.0, 226.0, 200.0])
 _SKIN_DARKEST = np.array([86.0, 56.0, 40.0])
 _GREY_HAIR = np.array([190.0, 186.0, 182.0])
+_BLACK_HAIR = np.array([25.0, 20.0, 18.0])
+# Hair darkens towards black from this skin tone on (0 the lightest skin,
+# 1 the darkest), reaching it this much further on.
+_HAIR_DARKENS_FROM, _HAIR_DARKENS_OVER = 0.25, 0.5
+# The brows' share of grey, as a fraction of the scalp hair's.
+_BROW_GREYING = 0.5
 
 
 def _wide_identity(identity, rng):
@@ -164,9 +170,12 @@ def _wide_identity(identity, rng):
 
     Proportions vary more (face width and length, jaw, nose, eyes, the
     face's depth and the nose's projection); the skin tone is continuous
-    from light to dark; age brings grey hair, forehead lines, crow's feet,
-    deeper nasolabial folds and hooded lids; each person smiles, raises the
-    brows and closes the eyes with an amplitude of their own.
+    from light to dark, and the hair's pigment follows it (light hair on
+    light skin only); age brings grey hair (the brows grey half as much:
+    ``"brow"`` is their colour), forehead lines, crow's feet, deeper
+    nasolabial folds and hooded lids; each person smiles, raises the brows
+    and closes the eyes with an amplitude of their own. No draw depends on
+    the colours, so the people stay the same whatever they are.
     """
     wide = dict(identity)
     wide["face_width"] = identity["face_width"] * rng.uniform(0.94, 1.07)
@@ -181,9 +190,16 @@ def _wide_identity(identity, rng):
         (_SKIN_LIGHTEST * (1 - tone) + _SKIN_DARKEST * tone)
         * rng.uniform(0.93, 1.07, size=3), 0, 255,
     )
+    # The hair's pigment follows the skin's: the lighter hair colours only
+    # on lighter skin, the darker the skin the nearer black.
+    dark = np.clip((tone - _HAIR_DARKENS_FROM) / _HAIR_DARKENS_OVER, 0.0, 1.0)
+    pigment = identity["hair"] * (1 - dark) + _BLACK_HAIR * dark
     age = rng.uniform(0.0, 1.0)
     grey = np.clip((age - 0.45) * 1.8, 0.0, 1.0) * rng.uniform(0.3, 1.0)
-    wide["hair"] = identity["hair"] * (1 - grey) + _GREY_HAIR * grey
+    wide["hair"] = pigment * (1 - grey) + _GREY_HAIR * grey
+    # Brows keep their colour longer than the scalp's hair.
+    brow_grey = _BROW_GREYING * grey
+    wide["brow"] = pigment * (1 - brow_grey) + _GREY_HAIR * brow_grey
     wide["age"] = age
     wide["hooding"] = np.clip(age * rng.uniform(0.4, 1.2), 0.0, 1.0)
     wide["fold_depth"] = 0.6 + 0.9 * age * rng.uniform(0.6, 1.2)

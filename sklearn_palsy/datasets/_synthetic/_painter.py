@@ -640,7 +640,9 @@ def render(
     for nostril in geometry["nostrils"]:
         _paint(canvas, _shape_mask(size, nostril, blur=0.02 * iod), skin * 0.25, 0.9)
 
-    # Brows: thick strokes whose upper edge follows landmarks 17-26.
+    # Brows: thick strokes whose upper edge follows landmarks 17-26, in the
+    # brows' own colour where the identity has one (the wide variety's, which
+    # grey less than the hair), else the hair's.
     thickness = identity["brow_thickness"] * iod
     for brow in geometry["brows"]:
         centre_line = _smooth_curve(brow, 20)
@@ -649,7 +651,7 @@ def render(
         if head is not None:
             # A turned face's far brow ends on the outline.
             brow_mask *= face_mask
-        _paint(canvas, brow_mask, hair * 0.8, 0.95)
+        _paint(canvas, brow_mask, identity.get("brow", hair) * 0.8, 0.95)
 
     # Eyes: a socket shadow, sclera, iris and pupil inside the lids, a dark
     # upper lid margin with lashes and a lighter lower one.
