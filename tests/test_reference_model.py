@@ -566,6 +566,32 @@ def test_threshold_for_specificity_is_the_lowest_with_that_specificity():
         threshold_for([0.1], 0.9)
 
 
+def test_type_figures_pool_a_patients_photos_as_assess_does():
+    """Worked by hand: a patient's type is the class of their photos' mean
+    probability of "peripheral" (as ``assess`` pools it), not the majority
+    of their photos' calls."""
+    groups = ["a", "a", "a", "b", "b", "c", "c"]
+    truth = ["peripheral"] * 3 + ["central"] * 2 + ["peripheral"] * 2
+    # a: two photos just above 0.5, one far below: mean 0.37, central (a
+    # majority vote would say peripheral). b: 0.2, 0.4, central. c: 0.9, 0.3:
+    # mean 0.6, peripheral.
+    proba = [0.55, 0.51, 0.05, 0.2, 0.4, 0.9, 0.3]
+    severity = [0.9] * 3 + [0.15] * 2 + [0.5] * 2
+    with warnings.catch_warnings():
+        # Among the moderate to severe, no patient is central.
+        warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
+        figures = _reference_training._type_figures(truth, proba, severity, groups)
+    # Photos: peripheral 3 of 5 right, central 2 of 2: (0.6 + 1) / 2.
+    assert figures["image"]["balanced_accuracy"] == 0.8
+    # Moderate to severe photos (a and c): peripheral 3 of 5, no central
+    # photo, so the balanced accuracy is the peripheral recall alone.
+    assert figures["image"]["balanced_accuracy_moderate_to_severe"] == 0.6
+    # Patients: a wrong (central), b right, c right: (1/2 + 1) / 2; of the
+    # moderate to severe (a, c), one of two peripheral patients.
+    assert figures["patient"]["balanced_accuracy"] == 0.75
+    assert figures["patient"]["balanced_accuracy_moderate_to_severe"] == 0.5
+
+
 @pytest.fixture(scope="module")
 def photo_files(synthetic_cohort):
     """Three patients' and three controls' photos on disk (MediaPipe finds

@@ -727,18 +727,29 @@ def _figures(y_true, proba, severity, groups, threshold, patient_threshold):
     return figures
 
 
-def _type_figures(true_type, predicted, severity, groups):
-    """The type model's balanced accuracy on patients, per image and per patient
-    (a patient's type is the one most of their photos are given)."""
+def _type_figures(true_type, proba, severity, groups):
+    """The type model's balanced accuracy on patients, per image and per patient.
+
+    ``proba`` is each photo's probability of the second class
+    (:data:`_TYPE_LABELS`); a patient's type is the class of their photos'
+    mean probability, as ``sklearn-palsy assess`` pools it.
+    """
+    import pandas as pd
     from sklearn.metrics import balanced_accuracy_score
 
+    from ..utils._patients import pool_by_patient
+
+    labels = np.asarray(_TYPE_LABELS, dtype=object)
+    true_type = np.asarray(true_type, dtype=object)
+    proba = np.asarray(proba, dtype=float)
     moderate = np.asarray(severity) > MODERATE_SEVERITY
-    people, first = np.unique(groups, return_index=True)
-    votes = {person: [] for person in people}
-    for person, label in zip(groups, predicted, strict=True):
-        votes[person].append(label == _TYPE_LABELS[1])
-    patient_type = np.array([_TYPE_LABELS[int(np.mean(votes[person]) > 0.5)]
-                             for person in people])
+    photos = pd.DataFrame({"patient_id": groups, "proba": proba, "truth": true_type,
+                           "moderate": moderate})
+    people = pool_by_patient(photos, ["proba"], first=["truth", "moderate"])
+    predicted = labels[(proba >= 0.5).astype(int)]
+    patient_type = labels[(people["proba"].to_numpy() >= 0.5).astype(int)]
+    patient_truth = people["truth"].to_numpy()
+    patient_moderate = people["moderate"].to_numpy(dtype=bool)
 
     def rounded(truth, guess):
         return round(float(balanced_accuracy_score(truth, guess)), 4)
@@ -747,14 +758,12 @@ def _type_figures(true_type, predicted, severity, groups):
         "image": {
             "balanced_accuracy": rounded(true_type, predicted),
             "balanced_accuracy_moderate_to_severe": rounded(
-                np.asarray(true_type)[moderate], np.asarray(predicted)[moderate]),
+                true_type[moderate], predicted[moderate]),
         },
         "patient": {
-            "balanced_accuracy": rounded(np.asarray(true_type)[first],
-                                         patient_type),
+            "balanced_accuracy": rounded(patient_truth, patient_type),
             "balanced_accuracy_moderate_to_severe": rounded(
-                np.asarray(true_type)[first][moderate[first]],
-                patient_type[moderate[first]]),
+                patient_truth[patient_moderate], patient_type[patient_moderate]),
         },
     }
 
@@ -865,9 +874,13 @@ def evaluate_reference_model(
     }
     if type_model is not None:
         patients = cohort["palsy_type"] != "none"
-        predicted = reference_pipeline(type_model)[2:].predict(cohort["X"][patients])
+        type_pipeline = reference_pipeline(type_model)
+        if list(type_pipeline.classes_) != list(_TYPE_LABELS):
+            raise ValueError(f"the type model's classes must be {list(_TYPE_LABELS)}; "
+                             f"got {list(type_pipeline.classes_)}")
+        type_proba = type_pipeline[2:].predict_proba(cohort["X"][patients])[:, 1]
         figures["type"] = _type_figures(
-            cohort["palsy_type"][patients], predicted,
+            cohort["palsy_type"][patients], type_proba,
             cohort["severity"][patients], cohort["groups"][patients])
     figures["cohort"] = {
         **{key: _jsonable(params[key]) for key in _COHORT_KEYS},
