@@ -400,6 +400,10 @@ def test_bad_arguments_are_refused_clearly():
         train_reference_model(task="grade")
     with pytest.raises(ValueError, match="tuning_random_state must be an int"):
         train_reference_model(tuning_random_state=1.5)
+    palsy = load_reference_model("dlib")
+    with pytest.raises(ValueError, match=r"the type model's classes must be "
+                       r"\['central', 'peripheral'\]; got \['control', 'palsy'\]"):
+        _reference_training.evaluate_reference_model(palsy, type_model=palsy)
 
 
 def test_missing_shipped_model_names_the_script(monkeypatch, tmp_path):

@@ -746,8 +746,10 @@ def _type_figures(true_type, proba, severity, groups):
     photos = pd.DataFrame({"patient_id": groups, "proba": proba, "truth": true_type,
                            "moderate": moderate})
     people = pool_by_patient(photos, ["proba"], first=["truth", "moderate"])
-    predicted = labels[(proba >= 0.5).astype(int)]
-    patient_type = labels[(people["proba"].to_numpy() >= 0.5).astype(int)]
+    # The class of the larger probability; a tie is the first class, as
+    # argmax breaks it.
+    predicted = labels[(proba > 0.5).astype(int)]
+    patient_type = labels[(people["proba"].to_numpy() > 0.5).astype(int)]
     patient_truth = people["truth"].to_numpy()
     patient_moderate = people["moderate"].to_numpy(dtype=bool)
 
@@ -858,6 +860,11 @@ def evaluate_reference_model(
     params.update(cohort_params, n_patients=n_patients, n_controls=n_controls,
                   random_state=random_state)
     pipeline = reference_pipeline(model)
+    if type_model is not None:
+        type_pipeline = reference_pipeline(type_model)
+        if list(type_pipeline.classes_) != list(_TYPE_LABELS):
+            raise ValueError(f"the type model's classes must be {list(_TYPE_LABELS)}; "
+                             f"got {list(type_pipeline.classes_)}")
     threshold = float(getattr(model, "threshold", 0.5))
     if patient_threshold is None:
         patient_threshold = threshold
@@ -874,10 +881,6 @@ def evaluate_reference_model(
     }
     if type_model is not None:
         patients = cohort["palsy_type"] != "none"
-        type_pipeline = reference_pipeline(type_model)
-        if list(type_pipeline.classes_) != list(_TYPE_LABELS):
-            raise ValueError(f"the type model's classes must be {list(_TYPE_LABELS)}; "
-                             f"got {list(type_pipeline.classes_)}")
         type_proba = type_pipeline[2:].predict_proba(cohort["X"][patients])[:, 1]
         figures["type"] = _type_figures(
             cohort["palsy_type"][patients], type_proba,
