@@ -831,7 +831,8 @@ def evaluate_reference_model(
         image-level recall of peripheral and of central palsy at the
         threshold; ``type`` (with ``type_model``): its balanced accuracy
         between central and peripheral palsy on the patients, per image and
-        per patient (majority of their photos), all and moderate to severe;
+        per patient (their photos' mean probability), all and moderate to
+        severe;
         ``cohort``: the settings and counts (``n_images``,
         ``n_images_without_face``, ``n_people``, ``renderer``, the renderer
         settings actually used).
