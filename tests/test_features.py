@@ -402,7 +402,7 @@ def test_lateral_features_ignore_a_change_made_to_both_sides_alike():
 @pytest.mark.parametrize("scheme", SCHEMES, ids=lambda s: s.name)
 @pytest.mark.parametrize(
     "kinds", [("symmetry",), ("clinical",), ("lateral",), ("coordinates",),
-              ("clinical", "symmetry")]
+              ("face_size",), ("clinical", "symmetry")]
 )
 def test_output_shape_and_names(scheme, kinds):
     faces = _to_photo(_random_faces(scheme, 3, n=6), 3)
@@ -410,7 +410,7 @@ def test_output_shape_and_names(scheme, kinds):
     features = transformer.fit_transform(faces)
     names = transformer.get_feature_names_out()
     widths = {"symmetry": 29, "clinical": 34, "lateral": 21,
-              "coordinates": 2 * scheme.n_landmarks}
+              "coordinates": 2 * scheme.n_landmarks, "face_size": 1}
     assert features.shape == (6, sum(widths[kind] for kind in kinds))
     assert features.dtype == np.float64
     assert len(names) == features.shape[1] == len(set(names))
@@ -455,6 +455,28 @@ def test_coordinates_are_the_aligned_landmarks():
         kinds=("coordinates",), scheme="mediapipe"
     ).fit_transform(faces)
     np.testing.assert_array_equal(features, aligned.reshape(len(faces), -1))
+
+
+@pytest.mark.parametrize("scheme", SCHEMES, ids=lambda s: s.name)
+def test_face_size_is_the_log_inter_ocular_distance_in_pixels(scheme):
+    # The mean faces have their eye centres 1 apart, so a face photographed
+    # at scale s has an inter-ocular distance of s pixels, whatever its
+    # rotation, place or side.
+    scales = np.array([10.0, 32.0, 45.0, 90.0, 128.0, 500.0])
+    expected = [5.0, 5.0, np.log(45) / np.log(2), np.log(90) / np.log(2), 7.0, 7.0]
+    mean = MEAN_FACES[scheme.name]
+    faces = np.stack([_similarity(mean, degrees, scale, (300.0, 200.0))
+                      for degrees, scale in zip((0, 25, -30, 10, 5, -15), scales,
+                                                strict=True)])
+    features = ExpressionFeatures(kinds=("face_size",),
+                                  scheme=scheme.name).fit_transform(faces)
+    assert features.shape == (6, 1)
+    np.testing.assert_allclose(features[:, 0], expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        expression_features(_mirror(faces, scheme), ("face_size",), scheme)[:, 0],
+        expected, rtol=0, atol=1e-9)
+    assert expression_feature_names(("face_size",), scheme) == [
+        "face_size__log2_iod_pixels"]
 
 
 def test_fit_is_idempotent_stateless_and_survives_pickle_and_clone():

@@ -351,6 +351,20 @@ def test_held_out_chunks_never_share_a_seed_with_training():
     assert len(set(groups)) == 9 and groups[0] == "c0000-P01"
 
 
+def test_several_image_sizes_go_to_the_chunks_in_turn():
+    chunks = list(_reference_training._cohort_chunks(
+        n_patients=5, n_controls=5, chunk_size=2, random_state=0, stream=0,
+        options={"expressions": ("rest",), "image_size": (64, 96)}))
+    sizes = [cohort.X.shape[1:3] for _, _, cohort in chunks]
+    assert sizes == [(64, 64), (96, 96), (64, 64), (96, 96), (64, 64)]
+    # A chunk renders the same people whatever the other chunks' sizes.
+    alone = list(_reference_training._cohort_chunks(
+        n_patients=5, n_controls=5, chunk_size=2, random_state=0, stream=0,
+        options={"expressions": ("rest",), "image_size": 96}))
+    np.testing.assert_array_equal(chunks[1][2].X, alone[1][2].X)
+    assert chunks[1][1] == alone[1][1]
+
+
 def test_renderer_options_fall_back_to_the_standard_renderer(monkeypatch):
     def old_renderer(n_patients=21, n_controls=21, *, random_state=None):
         """A make_synthetic_cohort without variety, yaw or pitch."""
@@ -400,6 +414,10 @@ def test_bad_arguments_are_refused_clearly():
         train_reference_model(task="grade")
     with pytest.raises(ValueError, match="tuning_random_state must be an int"):
         train_reference_model(tuning_random_state=1.5)
+    for size in (16, (), (224, "448"), 224.0):
+        with pytest.raises(ValueError, match=r"image_size must be an integer >= 32 "
+                           r"or a non-empty sequence of them; got"):
+            train_reference_model(image_size=size)
     palsy = load_reference_model("dlib")
     with pytest.raises(ValueError, match=r"the type model's classes must be "
                        r"\['central', 'peripheral'\]; got \['control', 'palsy'\]"):

@@ -40,6 +40,7 @@ from ..exceptions import InvalidLandmarksError
 from ..faces._geometry import (
     align_landmarks,
     check_landmarks,
+    inter_ocular_distance,
     name_every_bad_row,
     to_frame,
 )
@@ -64,7 +65,7 @@ __all__ = [
     "visit_scale",
 ]
 
-KINDS = ("symmetry", "clinical", "lateral", "coordinates")
+KINDS = ("symmetry", "clinical", "lateral", "coordinates", "face_size")
 
 #: Names of the 29 symmetry features (Parra-Dominguez et al. 2021), in order.
 SYMMETRY_FEATURE_NAMES = (
@@ -1124,6 +1125,56 @@ def _coordinates(landmarks, scheme):
     return aligned.reshape(len(aligned), -1)
 
 
+#: The face sizes that the ``"face_size"`` feature tells apart: the
+#: inter-ocular distance in pixels is clipped to this range, in which the
+#: landmark models' noise still changes with the face's size. The range
+#: covers the reference models' training photographs (about 34 to 116
+#: pixels); a larger face reads as the largest, and its noise, smaller still,
+#: as no smaller than theirs.
+FACE_SIZE_RANGE = (32.0, 128.0)
+
+
+def face_size_features(landmarks, scheme="ibug68"):
+    """The face's size in the image: log2 of its inter-ocular distance in pixels.
+
+    The only feature of this module that depends on scale. It measures no
+    palsy: it tells a model how much detail the landmark model had. On a
+    small face the landmarks are noisier, and noise reads as asymmetry; a
+    model that knows the face's size can weigh the asymmetry it sees by it,
+    so that one threshold serves small and large faces alike.
+
+    Parameters
+    ----------
+    landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
+(n_landmarks, 2)
+        Landmarks of ``scheme`` in the image's pixels.
+    scheme : str or LandmarkScheme, default="ibug68"
+        The landmark scheme.
+
+    Returns
+    -------
+    features : ndarray of shape (n_samples, 1) or (1,)
+        ``log2(d)``, where ``d`` is the distance between the eye centres
+        (each the mean of the eye's six iBUG-equivalent points) clipped to
+        ``FACE_SIZE_RANGE``: from 5 (32 pixels or fewer) to 7 (128 or more).
+
+    Examples
+    --------
+    >>> from sklearn_palsy.faces._schemes import IBUG68_MEAN_FACE
+    >>> from sklearn_palsy.preprocessing._features import face_size_features
+    >>> face_size_features(IBUG68_MEAN_FACE * 64 + 100).round(6).tolist()
+    [6.0]
+    >>> face_size_features(IBUG68_MEAN_FACE * 500 + 100).round(6).tolist()
+    [7.0]
+    """
+    return _per_row(landmarks, scheme, _face_size)
+
+
+def _face_size(landmarks, scheme):
+    distance = inter_ocular_distance(landmarks, scheme)
+    return np.log2(np.clip(distance, *FACE_SIZE_RANGE))[:, None]
+
+
 def _check_kinds(kinds):
     kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
     unknown = [kind for kind in kinds if kind not in KINDS]
@@ -1140,8 +1191,8 @@ def expression_feature_names(kinds=("symmetry", "clinical"), scheme="ibug68"):
 
     Parameters
     ----------
-    kinds : tuple of {"symmetry", "clinical", "lateral", "coordinates"}, \
-default=("symmetry", "clinical")
+    kinds : tuple of {"symmetry", "clinical", "lateral", "coordinates", \
+"face_size"}, default=("symmetry", "clinical")
         Feature families, in output order.
     scheme : str or LandmarkScheme, default="ibug68"
         The landmark scheme.
@@ -1168,6 +1219,8 @@ default=("symmetry", "clinical")
             names += [f"clinical__{name}" for name in clinical_feature_names(scheme)]
         elif kind == "lateral":
             names += [f"lateral__{name}" for name in lateral_feature_names()]
+        elif kind == "face_size":
+            names.append("face_size__log2_iod_pixels")
         else:
             for k in range(scheme.n_landmarks):
                 names += [f"coordinates__x{k}", f"coordinates__y{k}"]
@@ -1181,6 +1234,7 @@ _FUNCTIONS = {
     "clinical": _clinical,
     "lateral": _lateral,
     "coordinates": _coordinates,
+    "face_size": _face_size,
 }
 
 
@@ -1192,8 +1246,8 @@ def expression_features(landmarks, kinds=("symmetry", "clinical"), scheme="ibug6
     landmarks : array-like of shape (n_samples, n_landmarks, 2) or \
 (n_landmarks, 2)
         Landmarks of ``scheme`` in image coordinates.
-    kinds : tuple of {"symmetry", "clinical", "lateral", "coordinates"}, \
-default=("symmetry", "clinical")
+    kinds : tuple of {"symmetry", "clinical", "lateral", "coordinates", \
+"face_size"}, default=("symmetry", "clinical")
         Feature families, in output order.
     scheme : str or LandmarkScheme, default="ibug68"
         The landmark scheme.
@@ -1249,11 +1303,16 @@ class ExpressionFeatures(LandmarkTransformerMixin, BaseEstimator):
       alike, so robust to how broadly a person smiles; see
       :func:`lateral_features`.
     * ``"coordinates"``: the aligned landmark coordinates, flattened.
+    * ``"face_size"``: how large the face is in the image, log2 of its
+      inter-ocular distance in pixels, clipped to 32-128 pixels (see
+      :func:`face_size_features`). It measures no palsy; it lets a model
+      weigh the landmarks' noise, which grows as the face shrinks. The one
+      kind that depends on the landmarks' scale.
 
     Parameters
     ----------
-    kinds : tuple of {"symmetry", "clinical", "lateral", "coordinates"}, \
-default=("symmetry", "clinical")
+    kinds : tuple of {"symmetry", "clinical", "lateral", "coordinates", \
+"face_size"}, default=("symmetry", "clinical")
         Feature families, in output order.
     scheme : {"auto", "ibug68", "dlib", "mediapipe", "mediapipe478"} or \
 LandmarkScheme, default="auto"
