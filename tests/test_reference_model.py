@@ -15,6 +15,7 @@ import torch
 from safetensors import safe_open
 
 from sklearn_palsy.exceptions import ModelFileError
+from sklearn_palsy.faces._geometry import eye_centres
 from sklearn_palsy.io import load_model_file
 from sklearn_palsy.paper import (
     REFERENCE_BACKENDS,
@@ -314,6 +315,25 @@ def test_another_seed_gives_another_model(tiny_build, severe_faces):
     other = train_reference_model(backend="mediapipe", random_state=2, **TINY)
     assert not np.array_equal(shipped.predict_proba(images),
                               other.predict_proba(images))
+
+
+def test_a_model_of_two_photo_sizes_knows_each_face_s_size(severe_faces):
+    budget = {**TINY, "n_patients": 8, "n_controls": 4, "chunk_size": 6,
+              "image_size": (128, 256), "kinds": (*REFERENCE_TRAINING["kinds"],
+                                                  "face_size")}
+    model = train_reference_model(backend="mediapipe", **budget)
+    pipeline = reference_pipeline(model)
+    assert pipeline[1].get_feature_names_out()[-1] == "face_size__log2_iod_pixels"
+    # The scaler saw faces of both sizes: their eyes are further apart in
+    # the 256-pixel photos, so the mean size is larger than on 128 alone.
+    small = reference_pipeline(train_reference_model(
+        backend="mediapipe", **{**budget, "image_size": 128}))
+    assert pipeline[2].mean_[-1] > small[2].mean_[-1] + 0.1
+    images = severe_faces.images[:4]
+    faces = pipeline[:2].transform(images)
+    right, left = eye_centres(pipeline[0].transform(images), "mediapipe")
+    distance = np.linalg.norm(left - right, axis=1)
+    np.testing.assert_allclose(faces[:, -1], np.log2(np.clip(distance, 32, 128)))
 
 
 @pytest.mark.slow
@@ -672,7 +692,8 @@ def test_predict_help_states_each_shipped_threshold_and_what_it_gives():
         figures = info["held_out"]["wide"]["image"]
         assert (f"{backend}: {info['threshold']['value']:.3g}, chosen for a "
                 "specificity of 90%") in text
-        assert (f"specificity {figures['specificity']:.2f} and sensitivity "
+        assert (f"on held-out synthetic 224-pixel photos it gives specificity "
+                f"{figures['specificity']:.2f} and sensitivity "
                 f"{figures['recall']:.2f}") in text
     assert "--threshold P" in text
 

@@ -403,14 +403,15 @@ def _reference_thresholds():
             record = json.loads(resource.read_text(encoding="utf-8"))
             threshold = record["threshold"]
             figures = record["held_out"]["wide"]["image"]
+            size = record["held_out"]["wide"]["cohort"]["image_size"]
         except (OSError, ValueError, KeyError, TypeError):
             lines.append(f"{backend}: not in this installation")
             continue
         lines.append(
             f"{backend}: {threshold['value']:.3g}, chosen for a specificity of "
             f"{threshold['specificity_target']:.0%}; on held-out synthetic "
-            f"photos it gives specificity {figures['specificity']:.2f} and "
-            f"sensitivity {figures['recall']:.2f} "
+            f"{size}-pixel photos it gives specificity "
+            f"{figures['specificity']:.2f} and sensitivity {figures['recall']:.2f} "
             f"({figures['recall_moderate_to_severe']:.2f} for moderate to "
             "severe palsy)"
         )

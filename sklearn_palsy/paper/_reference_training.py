@@ -52,11 +52,7 @@ REFERENCE_TRAINING = {
     "n_controls": 1000,
     "expressions": EXPRESSIONS,
     "n_repeats": 1,
-    # Photographs of two sizes, each in half the chunks: on the wide
-    # variety's 224-pixel photos the eyes are about 45 pixels apart (half
-    # a tight 224-pixel face crop's, as in the paper), on 448-pixel ones
-    # about 90. The face_size feature tells the model which it has.
-    "image_size": (224, 448),
+    "image_size": 224,
     "severity_range": (0.1, 1.0),
     "palsy_types": PALSY_TYPES,
     "variety": "wide",
@@ -64,7 +60,7 @@ REFERENCE_TRAINING = {
     "yaw": (-15.0, 15.0),
     "pitch": (-10.0, 10.0),
     # The model.
-    "kinds": ("symmetry", "lateral", "clinical", "face_size"),
+    "kinds": ("symmetry", "lateral", "clinical"),
     "hidden_layer_sizes": (32, 16),
     "dropout": 0.1,
     "epochs": 60,
@@ -75,7 +71,7 @@ REFERENCE_TRAINING = {
     # ``tuning_random_state``, the held-out seed stream) so that this share
     # of their healthy faces' photos is called healthy.
     "specificity": 0.9,
-    "tuning_people": 500,
+    "tuning_people": 250,
     "tuning_random_state": 3,
     # Reproducibility and memory.
     "random_state": 0,
@@ -86,19 +82,15 @@ REFERENCE_TRAINING = {
 #: The held-out cohorts the shipped models are measured on: new people,
 #: rendered from another seed (and another seed stream, so that no chunk of
 #: them is ever a training chunk). ``"wide"`` is drawn as the training
-#: cohort is, in 224-pixel photographs; ``"wide_448"`` is the same people in
-#: 448-pixel ones; ``"standard"`` is the renderer's standard faces (frontal,
-#: as the demo's), with the natural asymmetry of healthy faces. Settings not
+#: cohort is; ``"standard"`` is the renderer's standard faces (frontal, as
+#: the demo's), with the natural asymmetry of healthy faces. Settings not
 #: given are the training cohort's.
 REFERENCE_HELD_OUT = {
-    "wide": {"n_patients": 250, "n_controls": 250, "random_state": 1,
-             "image_size": 224},
-    "wide_448": {"n_patients": 250, "n_controls": 250, "random_state": 1,
-                 "image_size": 448},
+    "wide": {"n_patients": 250, "n_controls": 250, "random_state": 1},
     "standard": {
         "n_patients": 250, "n_controls": 250, "random_state": 2,
         "variety": "standard", "natural_asymmetry": True, "yaw": 0.0,
-        "pitch": 0.0, "image_size": 224,
+        "pitch": 0.0,
     },
 }
 
@@ -558,10 +550,12 @@ def train_reference_model(
         ``("rest", "smile", "raise_eyebrows", "close_eyes", "pucker")``.
     n_repeats : int, default=1
         Photographs per person and expression.
-    image_size : int or tuple of int, default=(224, 448)
-        Side of the rendered images in pixels; several sizes are given to
-        the cohort's chunks of 100 people in turn, so that half the people
-        are photographed at each of two sizes.
+    image_size : int or tuple of int, default=224
+        Side of the rendered images in pixels. Several sizes are given to
+        the cohort's chunks of ``chunk_size`` people in turn (with two,
+        half the people are photographed at each), for a model that sees
+        faces of several sizes; add ``"face_size"`` to ``kinds`` with them
+        (see the reference model's page on small and large faces).
     severity_range : tuple of float, default=(0.1, 1.0)
         Range of the patients' palsy severity: from mild palsy (grade II,
         "slight weakness", up to 0.2), so that the boundary is learned where
@@ -579,15 +573,12 @@ def train_reference_model(
         Head-pose angles in degrees (a range is drawn uniformly per image),
         where ``make_synthetic_cohort`` accepts them; otherwise the faces
         are frontal, with a warning.
-    kinds : tuple of str, default=("symmetry", "lateral", "clinical", "face_size")
+    kinds : tuple of str, default=("symmetry", "lateral", "clinical")
         Feature families of :class:`~sklearn_palsy.ExpressionFeatures`,
         chosen by how well they keep their ranking from one synthetic
         cohort to another (``benchmarks/feature_transfer.py``): the
         clinical measures, in millimetres from the eye's own size, transfer
-        best; sizes in pixels would not. The face's size in pixels
-        (``"face_size"``) is no measure of palsy: it tells the network how
-        noisy the landmarks are, so that one threshold holds on small and
-        large faces.
+        best; sizes in pixels would not.
     hidden_layer_sizes : tuple of int, default=(32, 16)
         The network's hidden layers.
     dropout : float, default=0.1
@@ -604,7 +595,7 @@ def train_reference_model(
     specificity : float, default=0.9
         The share of healthy faces' photos that the operating threshold
         calls healthy, on a tuning cohort of its own.
-    tuning_people : int, default=500
+    tuning_people : int, default=250
         Patients and controls of the tuning cohort, drawn as the training
         cohort is, from the held-out seed stream.
     tuning_random_state : int, default=3
