@@ -91,12 +91,17 @@ def scores(train, test, found, kinds):
     }
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_people_arguments(parser):
+    """--people and --held-out: the training and held-out cohorts' sizes."""
     parser.add_argument("--people", type=int, default=400,
                         help="patients (and as many controls) to train on")
     parser.add_argument("--held-out", type=int, default=150,
                         help="held-out patients (and as many controls)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_people_arguments(parser)
     parser.add_argument("--image-size", type=int, default=224,
                         help="side of the rendered photos in pixels (default: "
                         "224, the reference models')")
