@@ -1355,7 +1355,8 @@ LandmarkScheme, default="auto"
 
     Landmarks outside the image are allowed. The features depend only on
     the landmarks' geometry relative to the eyes (they ignore translation,
-    scale and in-plane rotation), and no image size is known here, so a
+    scale and in-plane rotation; ``"face_size"`` alone reads the scale, in
+    the landmarks' pixels), and no image size is known here, so a
     face cut by the frame, whose hidden points the detector extrapolates
     beyond the border, or landmarks given in another frame, are used as
     they are.
