@@ -1126,11 +1126,10 @@ def _coordinates(landmarks, scheme):
 
 
 #: The face sizes that the ``"face_size"`` feature tells apart: the
-#: inter-ocular distance in pixels is clipped to this range, in which the
-#: landmark models' noise still changes with the face's size. The range
-#: covers the reference models' training photographs (about 34 to 116
-#: pixels); a larger face reads as the largest, and its noise, smaller still,
-#: as no smaller than theirs.
+#: inter-ocular distance in pixels is clipped to this range. It covers the
+#: renderer's wide variety at 224 and 448 pixels (about 34 to 116 pixels
+#: between the eyes); a larger face reads as 128 pixels, so a model trained
+#: on those sizes is not asked about sizes it never saw.
 FACE_SIZE_RANGE = (32.0, 128.0)
 
 
@@ -1140,8 +1139,11 @@ def face_size_features(landmarks, scheme="ibug68"):
     The only feature of this module that depends on scale. It measures no
     palsy: it tells a model how much detail the landmark model had. On a
     small face the landmarks are noisier, and noise reads as asymmetry; a
-    model that knows the face's size can weigh the asymmetry it sees by it,
-    so that one threshold serves small and large faces alike.
+    model that knows the face's size can weigh the asymmetry it sees by it.
+    Whether one threshold then holds at every size depends on the training
+    photos: on synthetic faces it came near only when every person was seen at
+    each size (``benchmarks/size_transfer.py``; the reference model's page
+    in the docs has the figures).
 
     Parameters
     ----------
