@@ -50,6 +50,7 @@ from ..faces._schemes import (
 from ._landmarks import LandmarkTransformerMixin
 
 __all__ = [
+    "FACE_SIZE_RANGE",
     "HORIZONTAL_IRIS_DIAMETER_MM",
     "SYMMETRY_FEATURE_NAMES",
     "ExpressionFeatures",
@@ -58,6 +59,7 @@ __all__ = [
     "coordinate_features",
     "expression_feature_names",
     "expression_features",
+    "face_size_features",
     "horizontal_iris_chord",
     "lateral_feature_names",
     "lateral_features",
