@@ -28,6 +28,9 @@ from sklearn_palsy.paper import (
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "sklearn_palsy" / "paper" / "models"
 # Settings that are a number or a (low, high) range.
 _NUMBER_OR_RANGE = ("yaw", "pitch")
+# Settings that are one number or several (image_size: several photo sizes,
+# given to the cohort's chunks in turn).
+_ONE_OR_SEVERAL = ("image_size",)
 
 
 def _option(name):
@@ -62,6 +65,8 @@ def make_parser():
             option.update(action=argparse.BooleanOptionalAction)
         elif name in _NUMBER_OR_RANGE:
             option.update(type=float, nargs="+", metavar="DEGREES")
+        elif name in _ONE_OR_SEVERAL:
+            option.update(type=int, nargs="+")
         elif isinstance(default, tuple):
             option.update(type=type(default[0]), nargs="+")
         else:
@@ -82,6 +87,8 @@ def training_settings(args):
                     raise SystemExit(f"{_option(name)} takes one angle or two (a "
                                      f"range); got {len(value)}")
                 value = value[0] if len(value) == 1 else value
+            elif name in _ONE_OR_SEVERAL and len(value) == 1:
+                value = value[0]
         settings[name] = value
     return settings
 

@@ -257,6 +257,11 @@ def test_script_parses_ranges_and_single_angles():
     assert settings["yaw"] == 5.0 and settings["pitch"] == (-3.0, 4.0)
     assert settings["expressions"] == ("rest", "smile")
     assert settings["hidden_layer_sizes"] == (8,)
+    assert settings["image_size"] == REFERENCE_TRAINING["image_size"] == 224
+    assert script.training_settings(script.make_parser().parse_args(
+        ["--image-size", "224", "448"]))["image_size"] == (224, 448)
+    assert script.training_settings(script.make_parser().parse_args(
+        ["--image-size", "320"]))["image_size"] == 320
     held_out = script.held_out_settings(args)
     assert set(held_out) == set(REFERENCE_HELD_OUT)
     assert all(cohort["n_patients"] == cohort["n_controls"] == 3
