@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 import torch
 from landmark_ceiling import add_people_arguments, cohort, landmarks, network
+from size_transfer import per_person
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from sklearn.preprocessing import StandardScaler
 from torch import nn
@@ -124,31 +125,25 @@ def pixel_network(x, y, epochs, seed=0):
     return predict
 
 
-def by_person(values, groups):
-    people = np.unique(groups)
-    return np.array([values[groups == person].mean() for person in people])
-
-
-def palsy_row(name, proba, y, severity, groups):
-    threshold = np.quantile(proba[y == 0], 0.9)
-    moderate = (y == 1) & (severity > MODERATE_SEVERITY)
-    person, person_y = by_person(proba, groups), by_person(y, groups)
-    person_severity = by_person(severity, groups)
-    person_threshold = np.quantile(person[person_y == 0], 0.9)
-    person_moderate = (person_y == 1) & (person_severity > MODERATE_SEVERITY)
-    return (f"| palsy | {name} | {roc_auc_score(y, proba):.3f} | "
+def palsy_row(name, proba, held):
+    threshold = np.quantile(proba[held["y"] == 0], 0.9)
+    moderate = (held["y"] == 1) & (held["severity"] > MODERATE_SEVERITY)
+    people = per_person(held, proba)
+    person_threshold = np.quantile(people["proba"][people["y"] == 0], 0.9)
+    person_moderate = (people["y"] == 1) & (people["severity"] > MODERATE_SEVERITY)
+    return (f"| palsy | {name} | {roc_auc_score(held['y'], proba):.3f} | "
             f"{np.mean(proba[moderate] > threshold):.3f} | "
-            f"{roc_auc_score(person_y, person):.3f} | "
-            f"{np.mean(person[person_moderate] > person_threshold):.3f} |")
+            f"{roc_auc_score(people['y'], people['proba']):.3f} | "
+            f"{np.mean(people['proba'][person_moderate] > person_threshold):.3f} |")
 
 
-def type_row(name, proba, peripheral, groups):
-    person = by_person(proba, groups)
-    person_truth = by_person(peripheral.astype(float), groups) > 0.5
+def type_row(name, proba, held):
+    peripheral = held["y"]
+    people = per_person(held, proba)
     return (f"| type | {name} | {roc_auc_score(peripheral, proba):.3f} | "
             f"{balanced_accuracy_score(peripheral, proba > 0.5):.3f} | "
-            f"{roc_auc_score(person_truth, person):.3f} | "
-            f"{balanced_accuracy_score(person_truth, person > 0.5):.3f} |")
+            f"{roc_auc_score(people['y'], people['proba']):.3f} | "
+            f"{balanced_accuracy_score(people['y'], people['proba'] > 0.5):.3f} |")
 
 
 def main(argv=None):
@@ -202,11 +197,12 @@ def main(argv=None):
                             ("pixels", from_pixels),
                             ("mean of the two", (from_landmarks + from_pixels) / 2)):
             if task == "palsy":
-                rows.append(palsy_row(name, proba, test["y"], test["severity"],
-                                      test["groups"]))
+                rows.append(palsy_row(name, proba, test))
             else:
-                rows.append(type_row(name, proba, test["peripheral"][keep_test],
-                                     test["groups"][keep_test]))
+                rows.append(type_row(name, proba, {
+                    "y": test["peripheral"][keep_test],
+                    "severity": test["severity"][keep_test],
+                    "groups": test["groups"][keep_test]}))
     print("\n| task | input | ROC AUC, photo | palsy: sensitivity moderate-severe "
           "at 90 % specificity, photo / type: balanced accuracy, photo | "
           "ROC AUC, person | the same, person |")
